@@ -1,0 +1,80 @@
+/**
+ * Host <-> worker protocol over vscode-jsonrpc. Both sides import these types; nothing else crosses the boundary.
+ * Long requests carry a `progressId` and report through the `progress` / `trainingStep` notifications; cancellation
+ * is jsonrpc's own `$/cancelRequest` (a CancellationToken on both sides).
+ */
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type {
+  ClassifyParams,
+  ClassifyResult,
+  DatasetRowsParams,
+  DatasetRowsResult,
+  DatasetSummary,
+  DownloadModelParams,
+  EvalParams,
+  ExecutionProviderSetting,
+  InspectDatasetParams,
+  LayerSweepParams,
+  LayerSweepPoint,
+  LogEvent,
+  ModelSummary,
+  ProbeSummary,
+  ProgressEvent,
+  SplitMetrics,
+  TokenSpan,
+  TrainingStepEvent,
+  TrainProbeParams,
+  TrainResult,
+} from './types';
+
+export * from './types';
+
+/** Error data attached to jsonrpc ResponseErrors so the host can show `code`-specific actions. */
+export interface WorkerErrorData {
+  code: string;
+}
+
+export interface VersionResult {
+  version: string;
+  node: string;
+  onnxruntime: string;
+  pid: number;
+  backends: { name: string; bundled: boolean }[];
+}
+
+export interface LongTaskParams {
+  steps: number;
+  stepMs: number;
+  progressId: string;
+}
+
+export const Requests = {
+  version: new RequestType<void, VersionResult, WorkerErrorData>('probescope/version'),
+  ping: new RequestType<{ payload: string }, { payload: string; pid: number }, WorkerErrorData>('probescope/ping'),
+  /** Diagnostic long-running request: reports progress each step and honours cancellation (tests, "Check worker"). */
+  longTask: new RequestType<LongTaskParams, { completed: number }, WorkerErrorData>('probescope/longTask'),
+  loadModel: new RequestType<
+    { modelDir: string; executionProvider?: ExecutionProviderSetting },
+    ModelSummary,
+    WorkerErrorData
+  >('probescope/loadModel'),
+  downloadModel: new RequestType<DownloadModelParams, { modelDir: string }, WorkerErrorData>('probescope/downloadModel'),
+  tokenize: new RequestType<{ modelDir: string; text: string }, { tokens: TokenSpan[] }, WorkerErrorData>(
+    'probescope/tokenize',
+  ),
+  inspectDataset: new RequestType<InspectDatasetParams, DatasetSummary, WorkerErrorData>('probescope/inspectDataset'),
+  datasetRows: new RequestType<DatasetRowsParams, DatasetRowsResult, WorkerErrorData>('probescope/datasetRows'),
+  trainProbe: new RequestType<TrainProbeParams, TrainResult, WorkerErrorData>('probescope/trainProbe'),
+  evalProbe: new RequestType<EvalParams, SplitMetrics, WorkerErrorData>('probescope/evalProbe'),
+  classify: new RequestType<ClassifyParams, ClassifyResult, WorkerErrorData>('probescope/classify'),
+  layerSweep: new RequestType<LayerSweepParams, { points: LayerSweepPoint[] }, WorkerErrorData>(
+    'probescope/layerSweep',
+  ),
+  listProbes: new RequestType<{ dir: string }, ProbeSummary[], WorkerErrorData>('probescope/listProbes'),
+} as const;
+
+export const Notifications = {
+  progress: new NotificationType<ProgressEvent>('probescope/progress'),
+  trainingStep: new NotificationType<TrainingStepEvent>('probescope/trainingStep'),
+  log: new NotificationType<LogEvent>('probescope/log'),
+} as const;
