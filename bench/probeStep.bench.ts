@@ -1,0 +1,84 @@
+/**
+ * Probe training-step cost: ms per lossAndGrad of an attention probe, next to the memory-bandwidth bound (one read of x
+ * at the copy speed measured in this run). The graph reads x twice per step (forward GEMM, gradient GEMM), so a ratio
+ * near 2 means the step is as fast as its memory traffic allows.
+ */
+import * as os from 'node:os';
+import { ProbeComputer } from '../src/core/probes/probeComputer';
+import { initProbeParams } from '../src/core/probes/probeParams';
+import type { ProbeBatch } from '../src/core/probes/probeParams';
+import { createRng } from '../src/core/probes/rng';
+
+/** Bytes per second of Float32Array.set over buffers far larger than cache (counting bytes read). */
+function copySpeed(): number {
+  const n = 64 * 1024 * 1024; // 256 MB
+  const src = new Float32Array(n).fill(1);
+  const dst = new Float32Array(n);
+  dst.set(src); // touch pages
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    dst.set(src);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return (n * 4) / (best / 1000);
+}
+
+function randomBatch(B: number, S: number, D: number, seed: number): ProbeBatch {
+  const rng = createRng(seed);
+  const x = new Float32Array(B * S * D);
+  for (let i = 0; i < x.length; i++) x[i] = rng.next() * 2 - 1;
+  const mask = new Float32Array(B * S);
+  const labels = new Float32Array(B);
+  for (let b = 0; b < B; b++) {
+    const len = 1 + rng.int(S); // right padding, like the extractor
+    mask.fill(1, b * S, b * S + len);
+    labels[b] = rng.int(2);
+  }
+  return { B, S, D, x, mask, labels };
+}
+
+/** Median and best ms per lossAndGrad (the best is the steadier number on a shared machine). */
+async function stepMs(batch: ProbeBatch, H: number, steps: number): Promise<{ median: number; best: number }> {
+  const pc = await ProbeComputer.create({ H, C: 1, D: batch.D });
+  const params = initProbeParams(H, 1, batch.D, createRng(1));
+  params.q.fill(0.01);
+  await pc.lossAndGrad(params, batch); // warm-up: session build, arena growth
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    await pc.lossAndGrad(params, batch);
+    times.push(performance.now() - t0);
+  }
+  await pc.dispose();
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)]!, best: times[0]! };
+}
+
+export async function run(): Promise<void> {
+  const bw = copySpeed();
+  console.log(`probeStep: copy speed ${(bw / 1e9).toFixed(2)} GB/s, ${os.availableParallelism()} threads`);
+  const cases = [
+    { B: 900, S: 231, D: 64, steps: 30 },
+    { B: 2048, S: 128, D: 2304, steps: 3 },
+  ];
+  for (const { B, S, D, steps } of cases) {
+    const xBytes = B * S * D * 4;
+    if (xBytes * 2.5 > os.freemem()) {
+      console.log(`probeStep ${B}x${S}x${D}: skipped, x is ${(xBytes / 1e9).toFixed(2)} GB and only ${(os.freemem() / 1e9).toFixed(1)} GB is free`);
+      continue;
+    }
+    const batch = randomBatch(B, S, D, 7);
+    const boundMs = (xBytes / bw) * 1000;
+    for (const H of [8, 1]) {
+      const ms = await stepMs(batch, H, steps);
+      console.log(
+        `probeStep ${B}x${S}x${D} (x ${(xBytes / 1e9).toFixed(2)} GB) H=${H} binary: ${ms.median.toFixed(1)} ms/step ` +
+          `(best ${ms.best.toFixed(1)}), one read of x ${boundMs.toFixed(1)} ms, ratio ${(ms.median / boundMs).toFixed(2)} ` +
+          `(best ${(ms.best / boundMs).toFixed(2)}); rss ${(process.memoryUsage().rss / 1e9).toFixed(2)} GB`,
+      );
+    }
+  }
+}
+
+if (require.main === module) void run();

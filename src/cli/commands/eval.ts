@@ -1,0 +1,32 @@
+import type { CliCommand } from '../command';
+import { evaluateProbe } from '../../core/probes';
+import { oneOf, required, str } from './args';
+
+export const evalCommand: CliCommand = {
+  name: 'eval',
+  summary: 'Evaluate a saved probe on a dataset.',
+  usage: 'probescope eval --probe DIR --data FILE [--model DIR] [--text-field NAME] [--label-field NAME]',
+  options: {
+    probe: { type: 'string', description: 'Probe folder (probe.json + probe.safetensors)', valueName: 'DIR' },
+    data: { type: 'string', description: 'Dataset (.jsonl, .csv, .parquet)', valueName: 'FILE' },
+    model: { type: 'string', description: 'Model folder (default: the one recorded in probe.json)', valueName: 'DIR' },
+    'text-field': { type: 'string', description: 'Text column (default: as in training, else auto)', valueName: 'NAME' },
+    'label-field': { type: 'string', description: 'Label column (default: as in training, else auto)', valueName: 'NAME' },
+    'cache-dir': { type: 'string', description: 'Activation cache folder (default: OS temp)', valueName: 'DIR' },
+    'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
+  },
+  async run(values, ctx) {
+    return evaluateProbe(
+      {
+        probeDir: required(values, 'probe'),
+        dataPath: required(values, 'data'),
+        modelDir: str(values, 'model'),
+        textField: str(values, 'text-field'),
+        labelField: str(values, 'label-field'),
+        cacheDir: str(values, 'cache-dir'),
+        executionProvider: oneOf(values, 'execution-provider', ['auto', 'cpu', 'webgpu', 'cuda'] as const),
+      },
+      { onProgress: ctx.progress, onLog: ctx.log, signal: ctx.signal },
+    );
+  },
+};

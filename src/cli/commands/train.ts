@@ -1,0 +1,75 @@
+import type { CliCommand } from '../command';
+import { bundledModelDir } from '../../core/model';
+import { trainProbeRun } from '../../core/probes';
+import type { TrainResult } from '../../protocol/types';
+import { layer, num, oneOf, required, str } from './args';
+
+/** The CLI's JSON for a training run (the DESIGN contract's fields first). */
+export function trainSummary(r: TrainResult): object {
+  return {
+    probe: r.probe,
+    heads: r.heads,
+    layer: r.layer,
+    train: r.train,
+    test: r.test,
+    seconds: r.seconds,
+    classes: r.classes,
+    steps: r.steps,
+    weightDecay: r.weightDecay,
+    stoppedEarly: r.stoppedEarly,
+    outDir: r.outDir,
+  };
+}
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: 'Train a probe on a dataset at one layer and save it (probe.safetensors + probe.json).',
+  usage: 'probescope train --model DIR --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] --out DIR',
+  options: {
+    model: { type: 'string', description: 'Model folder (config.json, tokenizer.json, model.onnx); default: the bundled tiny model', valueName: 'DIR' },
+    data: { type: 'string', description: 'Dataset: .jsonl, .csv or .parquet with a text and a label field', valueName: 'FILE' },
+    layer: { type: 'string', description: 'hidden_states index (0 = embeddings) or "final"', valueName: 'L' },
+    probe: { type: 'string', default: 'attention', description: 'attention | mean | last', valueName: 'KIND' },
+    heads: { type: 'string', description: 'Attention heads (attention probes; default 8)', valueName: 'N' },
+    optimizer: { type: 'string', description: 'adamw | lbfgs (default: adamw for attention, lbfgs for mean/last)', valueName: 'NAME' },
+    lr: { type: 'string', description: 'AdamW learning rate (default: preset)', valueName: 'X' },
+    steps: { type: 'string', description: 'AdamW steps or LBFGS iterations (default: preset)', valueName: 'N' },
+    'weight-decay': { type: 'string', description: 'A number, or "cv" for 5-fold CV over {0, 1e-3, 1e-2, 0.1}', valueName: 'X|cv' },
+    seed: { type: 'string', description: 'Seed for split and init (default 0)', valueName: 'N' },
+    'test-split': { type: 'string', description: 'Held-out test fraction (default 0.25)', valueName: 'F' },
+    'text-field': { type: 'string', description: 'Text column (default: auto-detected)', valueName: 'NAME' },
+    'label-field': { type: 'string', description: 'Label column (default: auto-detected)', valueName: 'NAME' },
+    preset: { type: 'string', default: 'fast', description: 'fast (ours) | reference (EleutherAI defaults)', valueName: 'NAME' },
+    'max-length': { type: 'string', description: 'Truncate texts to this many tokens (default 512)', valueName: 'N' },
+    'cache-dir': { type: 'string', description: 'Activation cache folder (default: OS temp, or .probescope/cache)', valueName: 'DIR' },
+    'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
+    out: { type: 'string', description: 'Output folder for the probe', valueName: 'DIR' },
+  },
+  async run(values, ctx) {
+    const wd = str(values, 'weight-decay');
+    const result = await trainProbeRun(
+      {
+        modelDir: str(values, 'model') ?? bundledModelDir(),
+        dataPath: required(values, 'data'),
+        layer: layer(values),
+        probe: oneOf(values, 'probe', ['attention', 'mean', 'last'] as const) ?? 'attention',
+        heads: num(values, 'heads', { integer: true, min: 1 }),
+        optimizer: oneOf(values, 'optimizer', ['adamw', 'lbfgs'] as const),
+        lr: num(values, 'lr', { min: Number.MIN_VALUE }),
+        steps: num(values, 'steps', { integer: true, min: 1 }),
+        weightDecay: wd === 'cv' ? 'cv' : num(values, 'weight-decay', { min: 0 }),
+        seed: num(values, 'seed', { integer: true }),
+        testSplit: num(values, 'test-split', { min: 0.01, max: 0.99 }),
+        textField: str(values, 'text-field'),
+        labelField: str(values, 'label-field'),
+        preset: oneOf(values, 'preset', ['fast', 'reference'] as const),
+        maxLength: num(values, 'max-length', { integer: true, min: 1 }),
+        cacheDir: str(values, 'cache-dir'),
+        executionProvider: oneOf(values, 'execution-provider', ['auto', 'cpu', 'webgpu', 'cuda'] as const),
+        outDir: required(values, 'out'),
+      },
+      { onProgress: ctx.progress, onStep: ctx.step, onLog: ctx.log, signal: ctx.signal },
+    );
+    return trainSummary(result);
+  },
+};

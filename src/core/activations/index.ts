@@ -1,0 +1,5 @@
+// The on-disk activation cache: build/open, shard format, cache keys.
+export * from './activationCache';
+export * from './cacheKey';
+export * from './float16';
+export * from './shardFormat';

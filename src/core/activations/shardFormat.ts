@@ -1,0 +1,76 @@
+/**
+ * On-disk layout of the activation cache. A cache folder holds shards `shard-00000.bin` (raw little-endian float32
+ * or float16 rows) each with a `shard-00000.json` listing its examples, and `index.json`, written last, that makes
+ * the cache complete. Inside a shard each example is one block: for each layer (in index order) its
+ * [length x hiddenSize] states, row-major.
+ */
+import type { LayerSpec } from '../../protocol/types';
+import { floatToHalf, halfToFloat } from './float16';
+
+export const CACHE_FORMAT = 'probescope-activations/1';
+export type CacheDtype = 'float32' | 'float16';
+
+export interface ShardExample {
+  /** Example index in the dataset. */
+  index: number;
+  /** Byte offset of the example's block in the shard. */
+  offset: number;
+  /** Valid tokens. */
+  length: number;
+  truncated: boolean;
+}
+
+export interface ShardMeta {
+  format: typeof CACHE_FORMAT;
+  key: string;
+  shard: number;
+  bytes: number;
+  examples: ShardExample[];
+}
+
+export interface CacheIndex {
+  format: typeof CACHE_FORMAT;
+  key: string;
+  model: { id: string; hash: string };
+  tokenizerHash: string;
+  datasetHash: string;
+  layers: LayerSpec[];
+  hiddenSize: number;
+  dtype: CacheDtype;
+  maxLength: number;
+  numExamples: number;
+  totalTokens: number;
+  shards: string[];
+  /** Per example: [shard number, byte offset, length, truncated 0/1] (compact: datasets can be large). */
+  examples: [number, number, number, number][];
+}
+
+export function shardName(shard: number): string {
+  return `shard-${String(shard).padStart(5, '0')}`;
+}
+
+export function bytesPerValue(dtype: CacheDtype): number {
+  return dtype === 'float16' ? 2 : 4;
+}
+
+/** Encodes float32 values as dtype bytes (float16: round to nearest even, overflow to ±Infinity). */
+export function encodeValues(values: Float32Array, dtype: CacheDtype): Uint8Array {
+  if (dtype === 'float32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = floatToHalf(values[i]);
+  return new Uint8Array(out.buffer);
+}
+
+export function decodeValues(bytes: Uint8Array, dtype: CacheDtype): Float32Array {
+  if (dtype === 'float32') {
+    // Copy into an aligned buffer: a read slice may start at any byte.
+    const out = new Float32Array(bytes.byteLength / 4);
+    new Uint8Array(out.buffer).set(bytes);
+    return out;
+  }
+  const n = bytes.byteLength / 2;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(2 * i, true));
+  return out;
+}

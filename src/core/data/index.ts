@@ -1,0 +1,5 @@
+export { readDataset, detectFields, compareLabels, sortedClasses, labelToString, type Dataset, type ReadDatasetOptions } from './readDataset';
+export { inspectDataset, lengthHistogram } from './inspectDataset';
+export { datasetRows } from './datasetRows';
+export { stratifiedSplit, kFold } from './splits';
+export { loadTable, formatOf, type DatasetFormat, type RawTable } from './records';

@@ -1,0 +1,72 @@
+/** Seeded, stratified splits: every class keeps its share in each part, and the same seed gives the same split. */
+import { ProbescopeError } from '../errors';
+
+/** mulberry32: small, fast, good enough to shuffle indices reproducibly. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffled(xs: number[], rand: () => number): number[] {
+  const out = xs.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+function groupsByLabel(labels: string[]): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  labels.forEach((l, i) => {
+    const g = groups.get(l);
+    if (g) g.push(i);
+    else groups.set(l, [i]);
+  });
+  return groups;
+}
+
+/**
+ * Splits indices into train/test with round(n_c · testFraction) test rows per class (at least one when the class has
+ * two or more rows). Both index lists come back sorted.
+ */
+export function stratifiedSplit(labels: string[], testFraction: number, seed: number): { train: number[]; test: number[] } {
+  if (!(testFraction > 0 && testFraction < 1)) {
+    throw new ProbescopeError('BAD_ARGUMENT', `Test split must be between 0 and 1 (exclusive); got ${testFraction}.`);
+  }
+  const rand = mulberry32(seed);
+  const train: number[] = [];
+  const test: number[] = [];
+  const groups = groupsByLabel(labels);
+  for (const key of [...groups.keys()].sort()) {
+    const idx = shuffled(groups.get(key)!, rand);
+    let nTest = Math.round(idx.length * testFraction);
+    if (nTest === 0 && idx.length >= 2) nTest = 1;
+    if (nTest === idx.length && idx.length >= 2) nTest = idx.length - 1;
+    test.push(...idx.slice(0, nTest));
+    train.push(...idx.slice(nTest));
+  }
+  return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
+}
+
+/** Stratified k folds: returns k disjoint index lists covering all indices; each class is dealt round-robin. */
+export function kFold(labels: string[], k: number, seed: number): number[][] {
+  if (!Number.isInteger(k) || k < 2) throw new ProbescopeError('BAD_ARGUMENT', `k-fold needs k ≥ 2; got ${k}.`);
+  const rand = mulberry32(seed);
+  const folds: number[][] = Array.from({ length: k }, () => []);
+  const groups = groupsByLabel(labels);
+  let offset = 0;
+  for (const key of [...groups.keys()].sort()) {
+    const idx = shuffled(groups.get(key)!, rand);
+    // Continue dealing where the previous class stopped so fold sizes stay balanced.
+    idx.forEach((v, j) => folds[(offset + j) % k].push(v));
+    offset = (offset + idx.length) % k;
+  }
+  return folds.map((f) => f.sort((a, b) => a - b));
+}

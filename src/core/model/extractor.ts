@@ -1,0 +1,156 @@
+/**
+ * Residual-stream extraction: tokenize, batch by similar length, run the tapped + pruned graph, and return only the
+ * states of real tokens (never padding). Truncation to maxLength is reported through onTruncate, never silent.
+ */
+import * as ort from 'onnxruntime-node';
+import type { ExecutionProviderSetting, LayerSpec, TokenSpan } from '../../protocol/types';
+import { ProbescopeError, throwIfAborted } from '../errors';
+import { padBatch, planBatches, type PaddedBatch, type PaddingSide } from './batching';
+import type { ModelFolder } from './modelFolder';
+import { createSession, resolveExecutionProvider, type ResolvedProvider } from './session';
+import { buildTappedModel, normalizeLayers } from './tappedModel';
+import { GemmaTokenizer } from './tokenizer';
+
+export const DEFAULT_MAX_LENGTH = 1024;
+
+export interface ExtractedExample {
+  tokens: TokenSpan[];
+  truncated: boolean;
+  /** Per layer: [tokens.length * hiddenSize] row-major, valid tokens only. */
+  states: Map<LayerSpec, Float32Array>;
+}
+
+export interface ExtractorOptions {
+  executionProvider?: ExecutionProviderSetting;
+  maxLength?: number;
+  cacheDir: string;
+  padding?: PaddingSide;
+}
+
+export interface ExtractOptions {
+  batchSize?: number;
+  signal?: AbortSignal;
+  onTruncate?(index: number, length: number): void;
+  /** Called after each batch with the number of examples done so far. */
+  onBatch?(done: number, total: number): void;
+}
+
+export class ActivationExtractor {
+  /** Number of session.run calls so far (tests use it to prove a cache did not re-extract). */
+  runs = 0;
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly tokenizer: GemmaTokenizer,
+    readonly layers: LayerSpec[],
+    private readonly outputNames: Map<LayerSpec, string>,
+    readonly provider: ResolvedProvider,
+    readonly notice: string | undefined,
+    readonly hiddenSize: number,
+    readonly maxLength: number,
+    private readonly padding: PaddingSide,
+    private readonly kv: { heads: number; headDim: number },
+  ) {}
+
+  static async create(folder: ModelFolder, layersIn: LayerSpec[], opts: ExtractorOptions): Promise<ActivationExtractor> {
+    const layers = normalizeLayers(layersIn, folder.config.numLayers);
+    const maxLength = opts.maxLength ?? DEFAULT_MAX_LENGTH;
+    if (!(Number.isInteger(maxLength) && maxLength > 0)) {
+      throw new ProbescopeError('BAD_ARGUMENT', `maxLength must be a positive integer, got ${maxLength}.`);
+    }
+    const [ep, tokenizer, tapped] = await Promise.all([
+      resolveExecutionProvider(opts.executionProvider ?? 'auto'),
+      GemmaTokenizer.load(folder),
+      buildTappedModel(folder, layers, opts.cacheDir),
+    ]);
+    const session = await createSession(tapped.path, ep.provider, { externalDataFolder: tapped.externalDataFolder });
+    const { hiddenSize, numKvHeads, headDim } = folder.config;
+    return new ActivationExtractor(session, tokenizer, layers, tapped.outputNames, ep.provider, ep.notice, hiddenSize,
+      maxLength, opts.padding ?? 'left', { heads: numKvHeads, headDim });
+  }
+
+  get padId(): number {
+    return this.tokenizer.padId;
+  }
+
+  tokenize(text: string): TokenSpan[] {
+    return this.tokenizer.encode(text);
+  }
+
+  async extract(texts: string[], opts: ExtractOptions = {}): Promise<ExtractedExample[]> {
+    const tokens = texts.map((t, i) => {
+      const spans = this.tokenizer.encode(t);
+      if (spans.length <= this.maxLength) return { spans, truncated: false };
+      opts.onTruncate?.(i, spans.length);
+      return { spans: spans.slice(0, this.maxLength), truncated: true };
+    });
+    const states = await this.extractIds(tokens.map((t) => t.spans.map((s) => s.id)), opts);
+    return tokens.map((t, i) => ({ tokens: t.spans, truncated: t.truncated, states: states[i] }));
+  }
+
+  /** States for already-tokenized sequences (at most maxLength ids each). */
+  async extractIds(seqs: number[][], opts: ExtractOptions = {}): Promise<Map<LayerSpec, Float32Array>[]> {
+    const batchSize = opts.batchSize ?? 16;
+    const results: Map<LayerSpec, Float32Array>[] = new Array(seqs.length);
+    const batches = planBatches(seqs.map((s) => s.length), batchSize, Math.max(batchSize, 1) * Math.min(this.maxLength, 512));
+    let done = 0;
+    for (const idx of batches) {
+      throwIfAborted(opts.signal);
+      const padded = padBatch(idx.map((i) => seqs[i]), this.tokenizer.padId, this.padding);
+      const out = await this.run(padded);
+      idx.forEach((exampleIndex, b) => {
+        const states = new Map<LayerSpec, Float32Array>();
+        for (const l of this.layers) {
+          const D = this.hiddenSize;
+          const from = (b * padded.seqLen + padded.starts[b]) * D;
+          states.set(l, out.get(l)!.slice(from, from + padded.lengths[b] * D));
+        }
+        results[exampleIndex] = states;
+      });
+      done += idx.length;
+      opts.onBatch?.(done, seqs.length);
+    }
+    return results;
+  }
+
+  private async run(p: PaddedBatch): Promise<Map<LayerSpec, Float32Array>> {
+    const feeds: Record<string, ort.Tensor> = {};
+    const dims = [p.batch, p.seqLen];
+    for (const meta of this.session.inputMetadata) {
+      const name = meta.name;
+      if (name === 'input_ids') feeds[name] = new ort.Tensor('int64', p.inputIds, dims);
+      else if (name === 'attention_mask') feeds[name] = new ort.Tensor('int64', p.attentionMask, dims);
+      else if (name === 'position_ids') feeds[name] = new ort.Tensor('int64', p.positionIds, dims);
+      else if (/past/.test(name) && meta.isTensor) feeds[name] = emptyPast(meta.type, p.batch, this.kv);
+      else if (name === 'use_cache_branch') feeds[name] = new ort.Tensor('bool', new Uint8Array(1), [1]);
+      else throw new ProbescopeError('UNSUPPORTED_GRAPH', `The model needs an input '${name}' that Probescope does not know how to fill.`);
+    }
+    this.runs++;
+    const out = await this.session.run(feeds);
+    const result = new Map<LayerSpec, Float32Array>();
+    for (const l of this.layers) {
+      const t = out[this.outputNames.get(l)!];
+      const ok = t && t.dims.length === 3 && t.dims[0] === p.batch && t.dims[1] === p.seqLen && t.dims[2] === this.hiddenSize;
+      if (!ok || t.type !== 'float32') {
+        throw new ProbescopeError(
+          'UNSUPPORTED_GRAPH',
+          `The tensor found for layer ${l} has shape [${t?.dims.join(', ')}] (${t?.type}); expected float32 ` +
+            `[${p.batch}, ${p.seqLen}, ${this.hiddenSize}]. The residual stream was not found correctly in this export.`,
+        );
+      }
+      result.set(l, t.data as Float32Array);
+    }
+    return result;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** A zero-length KV cache input ([batch, kv_heads, 0, head_dim]) for exports with past_key_values inputs. */
+function emptyPast(type: ort.Tensor.Type, batch: number, kv: { heads: number; headDim: number }): ort.Tensor {
+  const dims = [batch, kv.heads, 0, kv.headDim];
+  if (type === 'float16') return new ort.Tensor('float16', new Uint16Array(0), dims);
+  return new ort.Tensor('float32', new Float32Array(0), dims);
+}

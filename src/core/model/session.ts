@@ -1,0 +1,153 @@
+/**
+ * ORT sessions and execution providers. `auto` tries CUDA (only when its provider library was installed), then the
+ * bundled WebGPU EP, then falls back to CPU with a one-line notice saying why (see DESIGN.md: GPU without downloads).
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { ExecutionProviderSetting } from '../../protocol/types';
+import { ProbescopeError } from '../errors';
+import { DataType, encodeModel, graph, model, node, valueInfo } from '../onnx/proto';
+
+export type ResolvedProvider = 'cpu' | 'webgpu' | 'cuda';
+
+export interface ResolvedExecutionProvider {
+  provider: ResolvedProvider;
+  /** One line saying why `auto` fell back to CPU. */
+  notice?: string;
+}
+
+const memo = new Map<ExecutionProviderSetting, Promise<ResolvedExecutionProvider>>();
+
+export function resolveExecutionProvider(setting: ExecutionProviderSetting = 'auto'): Promise<ResolvedExecutionProvider> {
+  let p = memo.get(setting);
+  if (!p) {
+    p = resolveUncached(setting);
+    memo.set(setting, p);
+    p.catch(() => memo.delete(setting));
+  }
+  return p;
+}
+
+async function resolveUncached(setting: ExecutionProviderSetting): Promise<ResolvedExecutionProvider> {
+  switch (setting) {
+    case 'cpu':
+      return { provider: 'cpu' };
+    case 'cuda': {
+      const why = await probeProvider('cuda');
+      if (why) throw new ProbescopeError('EXECUTION_PROVIDER', `CUDA is unavailable (${why}). ${CUDA_HINT}`);
+      return { provider: 'cuda' };
+    }
+    case 'webgpu': {
+      const why = await probeProvider('webgpu');
+      if (why) throw new ProbescopeError('EXECUTION_PROVIDER', `WebGPU is unavailable (${why}). ${WEBGPU_HINT}`);
+      return { provider: 'webgpu' };
+    }
+    case 'auto': {
+      const reasons: string[] = [];
+      for (const p of ['cuda', 'webgpu'] as const) {
+        const why = await probeProvider(p);
+        if (!why) return { provider: p };
+        reasons.push(`${p}: ${why}`);
+      }
+      return { provider: 'cpu', notice: `Using CPU (no GPU execution provider: ${reasons.join('; ')}).` };
+    }
+    default:
+      throw new ProbescopeError('BAD_ARGUMENT', `Unknown execution provider '${String(setting)}'; use auto, cpu, webgpu or cuda.`);
+  }
+}
+
+const CUDA_HINT =
+  'Install the CUDA build of onnxruntime-node (ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node) with ' +
+  'CUDA 12 and cuDNN 9 on the library path, or choose executionProvider "webgpu" or "cpu".';
+const WEBGPU_HINT =
+  'WebGPU needs a GPU with a Vulkan driver (Linux: libvulkan1 and the vendor driver; Metal on macOS, D3D12 on ' +
+  'Windows); choose executionProvider "cpu" to run without a GPU.';
+
+/** Directory of the native onnxruntime library, where provider libraries must sit. */
+function ortLibDir(): string {
+  return join(dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+/** Returns undefined when a session on `provider` can be created, else a short reason. */
+async function probeProvider(provider: 'cuda' | 'webgpu'): Promise<string | undefined> {
+  if (provider === 'cuda') {
+    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    if (!existsSync(join(ortLibDir(), lib))) return 'CUDA provider library not installed';
+  }
+  try {
+    const s = await ort.InferenceSession.create(probeModel(), { executionProviders: [provider] });
+    await s.release();
+    return undefined;
+  } catch (e) {
+    return shortReason(String((e as Error).message ?? e));
+  }
+}
+
+function shortReason(message: string): string {
+  const adapter = /Failed to get a WebGPU adapter[^.\n]*/.exec(message);
+  if (adapter) return adapter[0].replace(/:\s*$/, '');
+  const line = message.split('\n').find((l) => l.trim()) ?? message;
+  return line.replace(/^.*?\]\s*:?\s*/, '').slice(0, 200);
+}
+
+let probeBytes: Uint8Array | undefined;
+function probeModel(): Uint8Array {
+  probeBytes ??= encodeModel(
+    model(
+      graph({
+        name: 'probe',
+        nodes: [node('Add', ['x', 'x'], ['y'])],
+        inputs: [valueInfo('x', DataType.FLOAT, [1])],
+        outputs: [valueInfo('y', DataType.FLOAT, [1])],
+      }),
+    ),
+  );
+  return probeBytes;
+}
+
+export interface CreateSessionOptions {
+  /** Folder holding the external data files, when `model` is a buffer or was written away from them. */
+  externalDataFolder?: string;
+}
+
+export async function createSession(
+  modelPathOrBytes: string | Uint8Array,
+  provider: ResolvedProvider,
+  opts: CreateSessionOptions = {},
+): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3, // errors only: ORT warns about every initializer pruning left unused
+    ...(provider === 'cpu' ? { intraOpNumThreads: availableParallelism() } : {}),
+    extra: {
+      session: {
+        // Spinning workers win microseconds on an idle machine but starve everything else (VS Code, other jobs) and
+        // measured 2x slower here under load; extraction runs are long enough not to need them.
+        'intra_op.allow_spinning': '0',
+        ...(opts.externalDataFolder ? { model_external_initializers_file_folder_path: opts.externalDataFolder } : {}),
+      },
+    },
+  };
+  try {
+    return typeof modelPathOrBytes === 'string'
+      ? await ort.InferenceSession.create(modelPathOrBytes, options)
+      : await ort.InferenceSession.create(modelPathOrBytes, options);
+  } catch (e) {
+    throw sessionError(String((e as Error).message ?? e), provider);
+  }
+}
+
+function sessionError(message: string, provider: ResolvedProvider): ProbescopeError {
+  if (/NOT_IMPLEMENTED|Could not find an implementation/.test(message) && /float16|bfloat16/i.test(message)) {
+    const op = /node with name '([^']*)'/.exec(message)?.[1];
+    return new ProbescopeError(
+      'UNSUPPORTED_DTYPE',
+      `The ${provider} execution provider cannot run this float16/bfloat16 model${op ? ` (node '${op}')` : ''}. ` +
+        'Use the float32 export (onnx/model.onnx) on CPU, or a GPU execution provider.',
+    );
+  }
+  return new ProbescopeError('MODEL_INVALID', `ONNX Runtime could not load the model: ${message.split('\n')[0]}`);
+}

@@ -1,0 +1,22 @@
+// The probes subsystem's surface: math (graph, computer, optimisers), training, metrics, files, inference.
+export * from './probeParams';
+export * from './rng';
+export * from './probeGraph';
+export * from './probeComputer';
+export * from './adamw';
+export * from './lbfgs';
+export * from './safetensors';
+export * from './probeFile';
+export * from './metrics';
+export * from './pooling';
+export * from './batches';
+export * from './defaults';
+export * from './trainingLoop';
+export * from './probeData';
+export * from './computerCache';
+export * from './runtime';
+export { trainProbeRun, evaluateExamples, type TrainHooks } from './trainProbe';
+export { evaluateProbe } from './evaluate';
+export { classifyText } from './classify';
+export { layerSweep } from './layerSweep';
+export { listProbes } from './listProbes';

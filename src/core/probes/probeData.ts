@@ -1,0 +1,65 @@
+/** From a dataset and a model folder to pooled probe examples, through the on-disk activation cache. */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ExecutionProviderSetting, LayerSpec, ProbeKind, ProgressEvent } from '../../protocol/types';
+import { ActivationCache } from '../activations';
+import { ProbescopeError } from '../errors';
+import type { ModelFolder } from '../model';
+import type { Example } from './batches';
+import { DEFAULT_TRAIN_MAX_LENGTH } from './defaults';
+import { poolStates, pooledLength } from './pooling';
+
+/**
+ * Where activations are cached when the caller names no folder: probes saved as `<root>/probes/<name>` (the
+ * extension's `.probescope/probes/…` layout) share `<root>/cache`; any other output folder uses the OS temp folder,
+ * so a CLI run never litters the directory around an arbitrary --out.
+ */
+export function defaultCacheDir(outDir: string): string {
+  const parent = path.dirname(path.resolve(outDir));
+  if (path.basename(parent) === 'probes') return path.join(path.dirname(parent), 'cache');
+  return path.join(os.tmpdir(), 'probescope-cache');
+}
+
+export interface CacheHooks {
+  onProgress?(e: Omit<ProgressEvent, 'progressId'>): void;
+  onLog?(message: string): void;
+  signal?: AbortSignal;
+}
+
+export function checkLayer(layer: LayerSpec, folder: ModelFolder): void {
+  const n = folder.config.numLayers;
+  if (layer !== 'final' && !(Number.isInteger(layer) && layer >= 0 && layer <= n)) {
+    throw new ProbescopeError('BAD_ARGUMENT', `Layer ${layer} does not exist: ${folder.id} has layers 0..${n} and "final".`);
+  }
+}
+
+export async function buildActivations(
+  folder: ModelFolder,
+  layers: LayerSpec[],
+  texts: string[],
+  opts: { cacheDir: string; maxLength?: number; executionProvider?: ExecutionProviderSetting; batchSize?: number },
+  hooks: CacheHooks,
+): Promise<ActivationCache> {
+  for (const l of layers) checkLayer(l, folder);
+  return ActivationCache.build({
+    folder,
+    layers,
+    texts,
+    cacheDir: opts.cacheDir,
+    maxLength: opts.maxLength ?? DEFAULT_TRAIN_MAX_LENGTH,
+    executionProvider: opts.executionProvider,
+    batchSize: opts.batchSize,
+    onProgress: hooks.onProgress,
+    onLog: hooks.onLog,
+    signal: hooks.signal,
+  });
+}
+
+/** Examples for the given dataset rows, pooled for the probe kind (mean/last → one row each). */
+export function examplesFrom(cache: ActivationCache, layer: LayerSpec, kind: ProbeKind, rows: number[], labels: number[]): Example[] {
+  const D = cache.hiddenSize;
+  return rows.map((i) => {
+    const length = cache.length(i);
+    return { x: poolStates(cache.get(i, layer), length, D, kind), length: pooledLength(length, kind), label: labels[i] };
+  });
+}

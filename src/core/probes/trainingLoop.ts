@@ -1,0 +1,240 @@
+/**
+ * The optimisation loops: AdamW (attention probes) and LBFGS (mean/last), on examples already pooled and padded.
+ * Both honour an AbortSignal by returning the best parameters so far (never losing work) with `cancelled` set.
+ */
+import { ProbescopeError, isCancelled } from '../errors';
+import { AdamW } from './adamw';
+import { makeBatch, makeChunks, type Example } from './batches';
+import type { AdamWSettings, LbfgsSettings } from './defaults';
+import { VALIDATION_EVERY } from './defaults';
+import { lbfgsMinimize } from './lbfgs';
+import { argmax, probabilities } from './metrics';
+import type { ProbeComputer } from './probeComputer';
+import { flattenParams, unflattenParams, type ProbeBatch, type ProbeParams } from './probeParams';
+import type { Rng } from './rng';
+
+export interface StepEvent {
+  step: number;
+  trainLoss: number;
+  valLoss?: number;
+  valAccuracy?: number;
+}
+
+export interface LoopHooks {
+  onStep?(e: StepEvent): void;
+  /** After each validation (AdamW) with the parameters just validated; benchmarks measure time-to-accuracy here. */
+  onCheckpoint?(step: number, params: ProbeParams): Promise<void> | void;
+  onLog?(message: string): void;
+  signal?: AbortSignal;
+}
+
+export interface LoopResult {
+  params: ProbeParams;
+  steps: number;
+  /** Ended before its step budget: early stopping or a Stop. */
+  stoppedEarly: boolean;
+  /** A Stop (abort) ended training; params are the best so far. */
+  cancelled: boolean;
+}
+
+type Chunks = { batch: ProbeBatch; indices: number[] }[];
+
+/** Full-data loss and gradient: per-chunk means weighted by chunk size (= one big batch, less memory). */
+export async function lossAndGradOver(computer: ProbeComputer, p: ProbeParams, chunks: Chunks): Promise<{ loss: number; grad: Float64Array }> {
+  const total = chunks.reduce((n, c) => n + c.batch.B, 0);
+  let loss = 0;
+  let grad: Float64Array | undefined;
+  for (const { batch } of chunks) {
+    const r = await computer.lossAndGrad(p, batch);
+    const wgt = batch.B / total;
+    loss += r.loss * wgt;
+    const g = flattenParams(r.grad);
+    if (!grad) grad = g.map((v) => v * wgt);
+    else for (let i = 0; i < g.length; i++) grad[i] += g[i] * wgt;
+  }
+  return { loss, grad: grad! };
+}
+
+/** Logits [n*C] (and attention per example) in the original example order. */
+export async function predictOver(
+  computer: ProbeComputer,
+  p: ProbeParams,
+  chunks: Chunks,
+  n: number,
+  withAttention = false,
+): Promise<{ logits: Float32Array; attention: { att: Float32Array; length: number }[] }> {
+  const C = p.C;
+  const logits = new Float32Array(n * C);
+  const attention: { att: Float32Array; length: number }[] = new Array(withAttention ? n : 0);
+  for (const { batch, indices } of chunks) {
+    const r = await computer.forward(p, batch);
+    indices.forEach((idx, j) => {
+      logits.set(r.logits.subarray(j * C, (j + 1) * C), idx * C);
+      if (withAttention) {
+        let len = 0;
+        for (let t = 0; t < batch.S; t++) len += batch.mask[j * batch.S + t] > 0 ? 1 : 0;
+        attention[idx] = { att: r.attention.slice(j * batch.S * p.H, (j * batch.S + len) * p.H), length: len };
+      }
+    });
+  }
+  return { logits, attention };
+}
+
+/** Mean BCE-with-logits (C=1) or softmax cross-entropy, matching the probe graph's loss. */
+export function lossFromLogits(logits: ArrayLike<number>, labels: ArrayLike<number>, C: number): number {
+  const n = labels.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    if (C === 1) {
+      const z = logits[i];
+      const y = labels[i];
+      sum += Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+    } else {
+      let max = -Infinity;
+      for (let c = 0; c < C; c++) max = Math.max(max, logits[i * C + c]);
+      let s = 0;
+      for (let c = 0; c < C; c++) s += Math.exp(logits[i * C + c] - max);
+      sum += max + Math.log(s) - logits[i * C + labels[i]];
+    }
+  }
+  return n > 0 ? sum / n : 0;
+}
+
+export function accuracyFromLogits(logits: ArrayLike<number>, labels: ArrayLike<number>, C: number): number {
+  const probs = probabilities(logits, C);
+  let ok = 0;
+  probs.forEach((p, i) => (ok += argmax(p) === labels[i] ? 1 : 0));
+  return labels.length > 0 ? ok / labels.length : 0;
+}
+
+async function validate(computer: ProbeComputer, p: ProbeParams, val: Example[], valChunks: Chunks) {
+  const { logits } = await predictOver(computer, p, valChunks, val.length);
+  const labels = val.map((e) => e.label);
+  return { valLoss: lossFromLogits(logits, labels, p.C), valAccuracy: accuracyFromLogits(logits, labels, p.C) };
+}
+
+function l2(flat: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < flat.length; i++) s += flat[i] * flat[i];
+  return s;
+}
+
+export async function trainAdamW(
+  computer: ProbeComputer,
+  init: ProbeParams,
+  data: { train: Example[]; val: Example[] },
+  settings: AdamWSettings & { weightDecay: number },
+  rng: Rng,
+  hooks: LoopHooks = {},
+): Promise<LoopResult> {
+  const { H, C, D } = init;
+  const theta = flattenParams(init);
+  const opt = new AdamW({ lr: settings.lr, weightDecay: settings.weightDecay });
+  const fullBatch = data.train.length <= settings.batchSize;
+  const trainChunks = fullBatch ? makeChunks(data.train, D) : [];
+  const valChunks = makeChunks(data.val, D);
+  const hasVal = data.val.length > 0;
+  const losses: number[] = [];
+  let best = { theta: theta.slice(), valLoss: Infinity, trainLoss: Infinity };
+  // Patience counts validations without real progress: val accuracy up, or val loss down by MIN_REL_IMPROVEMENT.
+  let progress = { valLoss: Infinity, valAccuracy: -1 };
+  let sinceBest = 0;
+  let step = 0;
+  let stoppedEarly = false;
+  let cancelled = false;
+
+  for (step = 0; step < settings.steps; step++) {
+    if (hooks.signal?.aborted) {
+      cancelled = stoppedEarly = true;
+      break;
+    }
+    if (settings.schedule === 'cosine') opt.lr = settings.lr * 0.5 * (1 + Math.cos((Math.PI * step) / settings.steps));
+    const p = unflattenParams(theta, H, C, D);
+    let r: { loss: number; grad: Float64Array };
+    if (fullBatch) r = await lossAndGradOver(computer, p, trainChunks);
+    else {
+      const pick = rng.shuffle(data.train.map((_, i) => i)).slice(0, settings.batchSize);
+      const batch = makeBatch(pick.map((i) => data.train[i]), D);
+      const g = await computer.lossAndGrad(p, batch);
+      r = { loss: g.loss, grad: flattenParams(g.grad) };
+    }
+    if (!Number.isFinite(r.loss)) throw new ProbescopeError('INTERNAL', `Training diverged at step ${step} (loss ${r.loss}); lower the learning rate.`);
+    losses.push(r.loss);
+    const event: StepEvent = { step, trainLoss: r.loss };
+    const validating = hasVal && (step % VALIDATION_EVERY === 0 || step === settings.steps - 1);
+    if (validating) {
+      const v = await validate(computer, p, data.val, valChunks);
+      Object.assign(event, v);
+      if (v.valLoss < best.valLoss) best = { theta: theta.slice(), valLoss: v.valLoss, trainLoss: r.loss };
+      if (v.valAccuracy > progress.valAccuracy || v.valLoss < progress.valLoss * (1 - MIN_REL_IMPROVEMENT)) {
+        progress = { valLoss: Math.min(v.valLoss, progress.valLoss), valAccuracy: Math.max(v.valAccuracy, progress.valAccuracy) };
+        sinceBest = 0;
+      } else sinceBest++;
+      await hooks.onCheckpoint?.(step, p);
+    } else if (!hasVal && r.loss < best.trainLoss) best = { theta: theta.slice(), valLoss: Infinity, trainLoss: r.loss };
+    hooks.onStep?.(event);
+    if (settings.earlyStop.kind === 'validation' && hasVal && sinceBest >= settings.earlyStop.patience) {
+      stoppedEarly = true;
+      step++;
+      break;
+    }
+    if (settings.earlyStop.kind === 'train-plateau') {
+      const w = settings.earlyStop.window;
+      if (losses.length > w) {
+        const recent = Math.min(...losses.slice(-w));
+        const before = Math.min(...losses.slice(0, -w));
+        if (recent >= before) {
+          stoppedEarly = true;
+          step++;
+          break;
+        }
+      }
+    }
+    opt.step(theta, r.grad);
+  }
+  // The reference keeps its last parameters; with validation we keep the best-validating ones.
+  const keepBest = settings.earlyStop.kind === 'validation' || cancelled;
+  const final = keepBest && best.theta ? best.theta : theta;
+  return { params: unflattenParams(final, H, C, D), steps: step, stoppedEarly, cancelled };
+}
+
+class Stop extends Error {}
+
+/** Val-loss gains below 1% (relative) per validation do not reset the patience of the 'fast' preset. */
+const MIN_REL_IMPROVEMENT = 0.01;
+
+/** LBFGS (strong Wolfe) on loss + wd/2·Σθ² over the full training set; mean/last probes make this cheap (S = 1). */
+export async function trainLbfgs(
+  computer: ProbeComputer,
+  init: ProbeParams,
+  data: { train: Example[]; val: Example[] },
+  settings: LbfgsSettings & { weightDecay: number },
+  hooks: LoopHooks = {},
+): Promise<LoopResult> {
+  const { H, C, D } = init;
+  const trainChunks = makeChunks(data.train, D);
+  const valChunks = makeChunks(data.val, D);
+  let evals = 0;
+  let best = { theta: flattenParams(init), objective: Infinity };
+  const f = async (x: Float64Array) => {
+    if (hooks.signal?.aborted) throw new Stop();
+    const p = unflattenParams(x, H, C, D);
+    const r = await lossAndGradOver(computer, p, trainChunks);
+    const wd = settings.weightDecay;
+    const objective = r.loss + (wd / 2) * l2(x);
+    if (wd > 0) for (let i = 0; i < x.length; i++) r.grad[i] += wd * x[i];
+    if (objective < best.objective) best = { theta: Float64Array.from(x), objective };
+    const event: StepEvent = { step: evals, trainLoss: r.loss };
+    if (data.val.length > 0 && evals % VALIDATION_EVERY === 0) Object.assign(event, await validate(computer, p, data.val, valChunks));
+    hooks.onStep?.(event);
+    evals++;
+    return { loss: objective, grad: r.grad };
+  };
+  try {
+    const r = await lbfgsMinimize(f, flattenParams(init), { maxIter: settings.maxIter });
+    return { params: unflattenParams(r.x, H, C, D), steps: r.iterations, stoppedEarly: r.iterations < settings.maxIter, cancelled: false };
+  } catch (err) {
+    if (!(err instanceof Stop) && !isCancelled(err)) throw err;
+    return { params: unflattenParams(best.theta, H, C, D), steps: evals, stoppedEarly: true, cancelled: true };
+  }
+}

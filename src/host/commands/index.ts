@@ -1,0 +1,45 @@
+/** Every command the extension contributes (ids match package.json and docs/UX-CONTRACT.md). */
+import { chooseHeadsCommand } from './chooseHeads';
+import { classifySelectionCommand } from './classifySelection';
+import { clearOverlayCommand } from './clearOverlay';
+import { deleteProbeCommand } from './deleteProbe';
+import { evaluateProbeCommand } from './evaluateProbe';
+import type { HostCommand } from './hostCommand';
+import { layerSweepCommand } from './layerSweep';
+import { openDatasetPanelCommand } from './openDatasetPanel';
+import { refreshProbesCommand } from './refreshProbes';
+import { renameProbeCommand } from './renameProbe';
+import { restartWorkerCommand } from './restartWorker';
+import { revealProbeCommand } from './revealProbe';
+import { selectLayerCommand } from './selectLayer';
+import { selectModelCommand } from './selectModel';
+import { setActiveProbeCommand } from './setActiveProbe';
+import { showAttentionOverlayCommand } from './showAttentionOverlay';
+import { showLogCommand } from './showLog';
+import { showProbeMetricsCommand } from './showProbeMetrics';
+import { showWorkerVersionCommand } from './showWorkerVersion';
+import { trainProbeCommand } from './trainProbe';
+
+export type { HostCommand } from './hostCommand';
+
+export const allCommands: readonly HostCommand[] = [
+  trainProbeCommand,
+  classifySelectionCommand,
+  showAttentionOverlayCommand,
+  openDatasetPanelCommand,
+  selectModelCommand,
+  selectLayerCommand,
+  clearOverlayCommand,
+  chooseHeadsCommand,
+  layerSweepCommand,
+  evaluateProbeCommand,
+  restartWorkerCommand,
+  showWorkerVersionCommand,
+  showLogCommand,
+  refreshProbesCommand,
+  setActiveProbeCommand,
+  renameProbeCommand,
+  deleteProbeCommand,
+  revealProbeCommand,
+  showProbeMetricsCommand,
+];

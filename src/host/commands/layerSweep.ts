@@ -1,0 +1,84 @@
+/**
+ * Probescope: Layer Sweep — trains probes of the chosen kinds at every chosen layer on one dataset and plots test
+ * accuracy by layer (one line per kind) in the training panel.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LayerSpec, LayerSweepParams, ProbeKind } from '../../protocol/types';
+import { ModelSelection } from '../model/modelSelection';
+import { newProbeFolderName } from '../tree/probeFolder';
+import type { HostCommand } from './hostCommand';
+import { pickDatasetFile } from './quickPicks';
+import { parseTrainArgs } from './trainArgs';
+
+const TITLE = 'Probescope: Layer Sweep';
+
+export const layerSweepCommand: HostCommand = {
+  id: 'probescope.layerSweep',
+  async run(ctx, arg) {
+    const args = parseTrainArgs(arg);
+    const s = ctx.settings();
+    const model = await ctx.model.forUse();
+    if (!model) return;
+    const dataPath =
+      args.dataPath ??
+      ctx.datasetPanel.current?.path ??
+      (await pickDatasetFile({ title: TITLE, step: 1, totalSteps: 3 }));
+    if (!dataPath) return;
+    const n = (await ModelSelection.numLayers(model.dir)) ?? (typeof s.layer === 'number' ? s.layer : 1);
+    const layerItems = Array.from({ length: n + 1 }, (_, l) => ({
+      label: `Layer ${l}`,
+      value: l as LayerSpec,
+      picked: true,
+    }));
+    const layers = await vscode.window.showQuickPick(layerItems, {
+      title: `${TITLE} (2/3)`,
+      canPickMany: true,
+      placeHolder: 'Layers to sweep (all by default; Enter accepts)',
+    });
+    if (!layers?.length) return;
+    const kindItems: { label: string; value: { probe: ProbeKind; heads?: number }; picked: boolean }[] = [
+      { label: `attention · ${s.heads} heads`, value: { probe: 'attention', heads: s.heads }, picked: true },
+      { label: 'mean', value: { probe: 'mean' }, picked: true },
+      { label: 'last', value: { probe: 'last' }, picked: true },
+    ];
+    const kinds = await vscode.window.showQuickPick(kindItems, {
+      title: `${TITLE} (3/3)`,
+      canPickMany: true,
+      placeHolder: 'Probe kinds (one accuracy line each)',
+    });
+    if (!kinds?.length) return;
+    const fromPanel = ctx.datasetPanel.current?.path === dataPath ? ctx.datasetPanel.current : undefined;
+    const params: LayerSweepParams = {
+      modelDir: model.dir,
+      dataPath,
+      textField: args.textField ?? fromPanel?.textField,
+      labelField: args.labelField ?? fromPanel?.labelField,
+      layers: layers.map((l) => l.value),
+      kinds: kinds.map((k) => k.value),
+      lr: s.learningRate,
+      steps: s.steps,
+      preset: s.preset,
+      testSplit: args.testSplit ?? fromPanel?.split.testSplit,
+      seed: args.seed ?? fromPanel?.split.seed,
+      // Sweep probes are intermediate results: they go to the cache, not the Probes view.
+      outDir: path.join(s.cacheFolder, 'sweeps', newProbeFolderName('sweep', 'all', dataPath)),
+      executionProvider: s.executionProvider,
+      cacheDir: s.cacheFolder,
+      maxLength: s.maxLength,
+    };
+    await ctx.trainingPanel.start({
+      mode: 'sweep',
+      params,
+      config: {
+        mode: 'sweep',
+        modelId: model.id,
+        dataPath,
+        layers: params.layers,
+        kinds: params.kinds,
+        testSplit: params.testSplit,
+        seed: params.seed,
+      },
+    });
+  },
+};

@@ -1,0 +1,125 @@
+/**
+ * The quick picks the training flows share. Each opens with the default (from settings) active, so Enter accepts
+ * it; Escape cancels the whole flow (undefined).
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LayerSpec, OptimizerName, ProbeKind } from '../../protocol/types';
+
+export interface Step {
+  title: string;
+  step?: number;
+  totalSteps?: number;
+}
+
+interface ValueItem<T> extends vscode.QuickPickItem {
+  value: T;
+}
+
+export function pickOne<T>(
+  items: ValueItem<T>[],
+  activeIndex: number,
+  s: Step & { placeholder?: string },
+): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const qp = vscode.window.createQuickPick<ValueItem<T>>();
+    qp.title = s.title;
+    qp.step = s.step;
+    qp.totalSteps = s.totalSteps;
+    qp.placeholder = s.placeholder;
+    qp.items = items;
+    if (items[activeIndex]) qp.activeItems = [items[activeIndex]];
+    let done = false;
+    qp.onDidAccept(() => {
+      done = true;
+      resolve(qp.selectedItems[0]?.value ?? qp.activeItems[0]?.value);
+      qp.dispose();
+    });
+    qp.onDidHide(() => {
+      if (!done) resolve(undefined);
+      qp.dispose();
+    });
+    qp.show();
+  });
+}
+
+const DATASET_GLOB = '**/*.{jsonl,csv,parquet}';
+
+/** Workspace datasets plus "Browse…". */
+export async function pickDatasetFile(s: Step): Promise<string | undefined> {
+  const files = await vscode.workspace.findFiles(DATASET_GLOB, '**/{node_modules,.git,.probescope}/**', 500);
+  files.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+  const items: ValueItem<string | 'browse'>[] = files.map((f) => ({
+    label: `$(file) ${path.basename(f.fsPath)}`,
+    description: vscode.workspace.asRelativePath(path.dirname(f.fsPath)),
+    value: f.fsPath,
+  }));
+  items.push({ label: '$(folder-opened) Browse…', description: 'a JSONL, CSV or Parquet file', value: 'browse' });
+  const picked = await pickOne(items, 0, { ...s, placeholder: 'Dataset with a text field and a label field' });
+  if (picked !== 'browse') return picked;
+  const uris = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: 'Use Dataset',
+    filters: { Datasets: ['jsonl', 'csv', 'parquet'] },
+  });
+  return uris?.[0]?.fsPath;
+}
+
+export function pickLayer(
+  numLayers: number | undefined,
+  current: LayerSpec,
+  s: Step,
+  withFinal = true,
+): Promise<LayerSpec | undefined> {
+  const n = numLayers ?? (typeof current === 'number' ? Math.max(current, 1) : 1);
+  const items: ValueItem<LayerSpec>[] = [];
+  for (let l = 0; l <= n; l++) {
+    items.push({
+      label: `Layer ${l}`,
+      description:
+        l === 0 ? 'embeddings' : l === n ? `after the last decoder layer (${n})` : `after decoder layer ${l}`,
+      value: l,
+    });
+  }
+  if (withFinal) items.push({ label: 'final', description: 'after the final norm', value: 'final' });
+  const active = items.findIndex((i) => i.value === current);
+  return pickOne(items, Math.max(0, active), { ...s, placeholder: 'Residual stream layer (hidden_states index)' });
+}
+
+export interface ProbeShape {
+  probe: ProbeKind;
+  heads: number;
+}
+
+export function pickProbeKind(current: ProbeShape, s: Step): Promise<ProbeShape | undefined> {
+  const heads = [...new Set([current.probe === 'attention' ? current.heads : 8, 1, 4, 8, 16])];
+  const items: ValueItem<ProbeShape>[] = [
+    ...heads.map((h) => ({
+      label: `attention · ${h} head${h === 1 ? '' : 's'}`,
+      description: 'learned attention over tokens',
+      value: { probe: 'attention' as const, heads: h },
+    })),
+    { label: 'mean', description: 'linear probe on the mean token state', value: { probe: 'mean', heads: 1 } },
+    { label: 'last', description: 'linear probe on the last token state', value: { probe: 'last', heads: 1 } },
+  ];
+  const active = items.findIndex(
+    (i) => i.value.probe === current.probe && (current.probe !== 'attention' || i.value.heads === current.heads),
+  );
+  return pickOne(items, Math.max(0, active), { ...s, placeholder: 'Probe kind' });
+}
+
+export function pickOptimizer(current: OptimizerName | 'auto', s: Step): Promise<OptimizerName | 'auto' | undefined> {
+  const items: ValueItem<OptimizerName | 'auto'>[] = [
+    { label: 'auto', description: 'AdamW for attention probes, L-BFGS for mean/last', value: 'auto' },
+    { label: 'adamw', description: 'AdamW (the reference uses lr 1e-4, ≤ 2000 steps)', value: 'adamw' },
+    { label: 'lbfgs', description: 'L-BFGS with strong-Wolfe line search', value: 'lbfgs' },
+  ];
+  return pickOne(
+    items,
+    Math.max(
+      0,
+      items.findIndex((i) => i.value === current),
+    ),
+    { ...s, placeholder: 'Optimizer' },
+  );
+}

@@ -1,0 +1,38 @@
+/**
+ * Arguments the training commands accept besides the quick picks: the dataset panel passes its dataset, and
+ * scripts/tests may pass any field to skip its pick. Validated, since anyone can run a command with any arguments.
+ */
+import type { LayerSpec, OptimizerName, ProbeKind } from '../../protocol/types';
+
+export interface TrainArgs {
+  dataPath?: string;
+  textField?: string;
+  labelField?: string;
+  testSplit?: number;
+  seed?: number;
+  layer?: LayerSpec;
+  probe?: ProbeKind;
+  heads?: number;
+  optimizer?: OptimizerName | 'auto';
+}
+
+export function parseTrainArgs(arg: unknown): TrainArgs {
+  if (typeof arg !== 'object' || arg === null) return {};
+  const a = arg as Record<string, unknown>;
+  const out: TrainArgs = {};
+  const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+  out.dataPath = str(a.dataPath) ?? str(a.path);
+  out.textField = str(a.textField);
+  out.labelField = str(a.labelField);
+  const split = (a.split ?? a) as Record<string, unknown>;
+  if (typeof split.testSplit === 'number' && split.testSplit > 0 && split.testSplit < 1)
+    out.testSplit = split.testSplit;
+  if (Number.isSafeInteger(split.seed) && (split.seed as number) >= 0) out.seed = split.seed as number;
+  if (a.layer === 'final' || (Number.isSafeInteger(a.layer) && (a.layer as number) >= 0))
+    out.layer = a.layer as LayerSpec;
+  if (a.probe === 'attention' || a.probe === 'mean' || a.probe === 'last') out.probe = a.probe;
+  if (Number.isSafeInteger(a.heads) && (a.heads as number) >= 1) out.heads = a.heads as number;
+  if (a.optimizer === 'auto' || a.optimizer === 'adamw' || a.optimizer === 'lbfgs') out.optimizer = a.optimizer;
+  for (const k of Object.keys(out) as (keyof TrainArgs)[]) if (out[k] === undefined) delete out[k];
+  return out;
+}

@@ -1,0 +1,83 @@
+/**
+ * Probescope: Train Probe — dataset (the open dataset panel's, else a pick) → layer → probe kind/heads →
+ * optimizer, each defaulting from settings, then a run in the training panel. The probe is saved under the probes
+ * folder and becomes the active probe.
+ */
+import * as path from 'node:path';
+import type { TrainProbeParams } from '../../protocol/types';
+import type { HostContext } from '../hostContext';
+import { ModelSelection } from '../model/modelSelection';
+import { newProbeFolderName } from '../tree/probeFolder';
+import type { HostCommand } from './hostCommand';
+import { pickDatasetFile, pickLayer, pickOptimizer, pickProbeKind } from './quickPicks';
+import { parseTrainArgs, type TrainArgs } from './trainArgs';
+
+const TITLE = 'Probescope: Train Probe';
+
+export const trainProbeCommand: HostCommand = {
+  id: 'probescope.trainProbe',
+  async run(ctx, arg) {
+    const args = parseTrainArgs(arg);
+    const params = await collectTrainParams(ctx, args);
+    if (!params) return;
+    await ctx.trainingPanel.start({
+      mode: 'train',
+      params,
+      config: {
+        mode: 'train',
+        modelId: ctx.model.current().id,
+        dataPath: params.dataPath,
+        layer: params.layer,
+        probe: params.probe,
+        heads: params.heads ?? 1,
+        optimizer: params.optimizer,
+        steps: params.steps,
+        lr: params.lr,
+        testSplit: params.testSplit,
+        seed: params.seed,
+      },
+    });
+  },
+};
+
+async function collectTrainParams(ctx: HostContext, args: TrainArgs): Promise<TrainProbeParams | undefined> {
+  const s = ctx.settings();
+  const model = await ctx.model.forUse();
+  if (!model) return undefined;
+  const panelDataset = ctx.datasetPanel.current;
+  const totalSteps = 4;
+  const dataPath =
+    args.dataPath ?? panelDataset?.path ?? (await pickDatasetFile({ title: TITLE, step: 1, totalSteps }));
+  if (!dataPath) return undefined;
+  const fromPanel = panelDataset && panelDataset.path === dataPath ? panelDataset : undefined;
+  const layer =
+    args.layer ??
+    (await pickLayer(await ModelSelection.numLayers(model.dir), s.layer, { title: TITLE, step: 2, totalSteps }));
+  if (layer === undefined) return undefined;
+  const shape =
+    args.probe !== undefined
+      ? { probe: args.probe, heads: args.heads ?? s.heads }
+      : await pickProbeKind({ probe: s.probeKind, heads: s.heads }, { title: TITLE, step: 3, totalSteps });
+  if (!shape) return undefined;
+  const optimizer = args.optimizer ?? (await pickOptimizer(s.optimizer, { title: TITLE, step: 4, totalSteps }));
+  if (!optimizer) return undefined;
+  return {
+    modelDir: model.dir,
+    dataPath,
+    textField: args.textField ?? fromPanel?.textField,
+    labelField: args.labelField ?? fromPanel?.labelField,
+    layer,
+    probe: shape.probe,
+    heads: shape.probe === 'attention' ? shape.heads : undefined,
+    optimizer: optimizer === 'auto' ? undefined : optimizer,
+    lr: s.learningRate,
+    steps: s.steps,
+    preset: s.preset,
+    testSplit: args.testSplit ?? fromPanel?.split.testSplit,
+    seed: args.seed ?? fromPanel?.split.seed,
+    outDir: path.join(s.probesFolder, newProbeFolderName(shape.probe, layer, dataPath)),
+    executionProvider: s.executionProvider,
+    cacheDir: s.cacheFolder,
+    maxLength: s.maxLength,
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * Hover text for one overlay token: the token, its id, the combined weight and a per-head table.
+ */
+import * as vscode from 'vscode';
+import type { HeadSelection } from '../../protocol/webview';
+import type { Classification } from './overlayController';
+import { headSelectionLabel, type WeightedToken } from './tokenWeights';
+
+export function tokenHover(t: WeightedToken, c: Classification, head: HeadSelection): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  const shown = JSON.stringify(c.text.slice(t.start, t.end));
+  md.appendMarkdown(`**Probescope** · ${escapeMd(c.probeName)} · label **${escapeMd(c.result.label)}**\n\n`);
+  md.appendMarkdown(`token ${escapeMd(shown)} · id ${t.id} · piece ${escapeMd(t.text)}\n\n`);
+  md.appendMarkdown(
+    `weight (${headSelectionLabel(head)}): **${t.weight.toFixed(4)}** · ${(t.normalized * 100).toFixed(0)}% of the max\n\n`,
+  );
+  if (t.attention.length > 0) {
+    const sum = t.attention.reduce((a, b) => a + b, 0);
+    md.appendMarkdown('| head | weight |\n|---:|---:|\n');
+    t.attention.forEach((w, h) => md.appendMarkdown(`| ${h}${head === h ? ' ◂' : ''} | ${w.toFixed(4)} |\n`));
+    md.appendMarkdown(`| **sum** | **${sum.toFixed(4)}** |\n`);
+  } else {
+    md.appendMarkdown(`_${c.result.probe} probe: no attention heads_\n`);
+  }
+  return md;
+}
+
+function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (ch) => `\\${ch}`);
+}

@@ -1,0 +1,167 @@
+/**
+ * The dataset panel (webview/dataset): summary, class balance, length histogram, warnings, paged rows with search,
+ * column and split choices, and a Train button. One panel; opening another file re-targets it.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { Requests } from '../../protocol/worker';
+import {
+  parseDatasetPanelState,
+  parseDatasetWebviewMessage,
+  type DatasetToHost,
+  type DatasetToWebview,
+  type SplitSettings,
+} from '../../protocol/webview';
+import type { HostContext } from '../hostContext';
+import { isInsideWorkspace } from '../model/workspaceTrust';
+import { errorMessage } from '../workerErrors';
+import { panelHtml, panelOptions } from './panelHtml';
+
+export interface DatasetChoice {
+  path: string;
+  textField?: string;
+  labelField?: string;
+  split: SplitSettings;
+}
+
+export class DatasetPanelManager implements vscode.WebviewPanelSerializer, vscode.Disposable {
+  static readonly viewType = 'probescope.dataset';
+  private panel: vscode.WebviewPanel | undefined;
+  private dataset: DatasetChoice | undefined;
+  private inspection: vscode.CancellationTokenSource | undefined;
+
+  constructor(private readonly ctx: HostContext) {}
+
+  /** The dataset of the open panel (Train Probe uses it instead of asking). */
+  get current(): DatasetChoice | undefined {
+    return this.panel ? this.dataset : undefined;
+  }
+
+  open(file: string): void {
+    this.dataset = { path: file, split: { testSplit: 0.25, seed: 0 } };
+    if (this.panel) {
+      this.panel.title = `Dataset: ${path.basename(file)}`;
+      this.panel.reveal();
+      void this.inspect();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      DatasetPanelManager.viewType,
+      `Dataset: ${path.basename(file)}`,
+      vscode.ViewColumn.Active,
+      panelOptions(this.ctx.extension.extensionUri),
+    );
+    this.attach(panel);
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, raw: unknown): Promise<void> {
+    const state = parseDatasetPanelState(raw);
+    if (!state) {
+      panel.dispose();
+      return;
+    }
+    this.dataset = { path: state.path, textField: state.textField, labelField: state.labelField, split: state.split };
+    this.attach(panel);
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel?.dispose();
+    this.panel = panel;
+    panel.webview.options = panelOptions(this.ctx.extension.extensionUri);
+    panel.iconPath = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media', 'probescope.svg');
+    panel.webview.html = panelHtml(panel.webview, this.ctx.extension.extensionUri, 'dataset', panel.title);
+    panel.webview.onDidReceiveMessage((raw) => {
+      const message = parseDatasetWebviewMessage(raw);
+      if (!message) this.ctx.log.warn(`Dataset panel: ignored malformed message ${JSON.stringify(raw)?.slice(0, 200)}`);
+      else void this.handle(message);
+    });
+    panel.onDidDispose(() => {
+      if (this.panel === panel) this.panel = undefined;
+      this.inspection?.cancel();
+    });
+  }
+
+  private async handle(message: DatasetToHost): Promise<void> {
+    const d = this.dataset;
+    if (!d) return;
+    switch (message.type) {
+      case 'ready':
+        await this.inspect();
+        return;
+      case 'setColumns':
+        d.textField = message.textField;
+        d.labelField = message.labelField;
+        await this.inspect();
+        return;
+      case 'setSplit':
+        d.split = { testSplit: message.testSplit, seed: message.seed };
+        return;
+      case 'requestRows':
+        await this.rows(d, message);
+        return;
+      case 'train':
+        await vscode.commands.executeCommand('probescope.trainProbe', { ...d });
+        return;
+      case 'openFile':
+        await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(d.path));
+        return;
+    }
+  }
+
+  private async inspect(): Promise<void> {
+    const d = this.dataset;
+    if (!d) return;
+    this.inspection?.cancel();
+    const cts = (this.inspection = new vscode.CancellationTokenSource());
+    this.post({ type: 'busy', busy: true, message: `Reading ${path.basename(d.path)}…` });
+    const model = this.ctx.model.current();
+    // Token lengths need the tokenizer; in Restricted Mode a workspace model is not touched (characters instead).
+    const modelDir = vscode.workspace.isTrusted || !isInsideWorkspace(model.dir) ? model.dir : undefined;
+    try {
+      const summary = await this.ctx.worker.request(
+        Requests.inspectDataset,
+        {
+          path: d.path,
+          textField: d.textField,
+          labelField: d.labelField,
+          modelDir,
+          maxLength: this.ctx.settings().maxLength,
+        },
+        cts.token,
+      );
+      if (cts.token.isCancellationRequested) return;
+      d.textField = summary.textField;
+      d.labelField = summary.labelField;
+      this.post({ type: 'summary', summary, split: d.split });
+    } catch (err) {
+      if (!cts.token.isCancellationRequested) this.post({ type: 'error', message: errorMessage(err) });
+    } finally {
+      if (!cts.token.isCancellationRequested) this.post({ type: 'busy', busy: false });
+    }
+  }
+
+  private async rows(d: DatasetChoice, m: Extract<DatasetToHost, { type: 'requestRows' }>): Promise<void> {
+    if (!d.textField || !d.labelField) return;
+    try {
+      const result = await this.ctx.worker.request(Requests.datasetRows, {
+        path: d.path,
+        textField: d.textField,
+        labelField: d.labelField,
+        offset: m.offset,
+        limit: m.limit,
+        search: m.search || undefined,
+      });
+      this.post({ type: 'rows', requestId: m.requestId, offset: m.offset, search: m.search, result });
+    } catch (err) {
+      this.post({ type: 'error', message: errorMessage(err) });
+    }
+  }
+
+  private post(message: DatasetToWebview): void {
+    void this.panel?.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+  }
+}

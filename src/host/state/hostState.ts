@@ -1,0 +1,66 @@
+/**
+ * What the host currently shows (model, active probe, overlay, training run, last error, worker pid), kept in one
+ * place so the status bar and the PROBESCOPE_TEST_STATE mirror read the same values. No `vscode` import.
+ */
+import type { LayerSpec } from '../../protocol/types';
+
+export interface OverlayRangeState {
+  /** [line, character] positions (0-based, UTF-16 characters) as VS Code uses them. */
+  start: [number, number];
+  end: [number, number];
+  bucket: number;
+  weight: number;
+  text: string;
+}
+
+export interface OverlayState {
+  uri: string;
+  label: string;
+  probability: number;
+  /** As the attentionHeads setting writes it: 'sum', 'max' or a head number ('0', '1', …). */
+  heads: string;
+  ranges: OverlayRangeState[];
+}
+
+export type TrainingRunState = 'running' | 'finished' | 'failed' | 'stopped';
+
+export interface TrainingState {
+  state: TrainingRunState;
+  steps: number;
+  testAccuracy?: number;
+}
+
+export interface HostSnapshot {
+  workerPid: number | null;
+  model: { id: string; layer: LayerSpec } | null;
+  activeProbe: string | null;
+  overlay: OverlayState | null;
+  training: TrainingState | null;
+  lastError: string | null;
+}
+
+export class HostState {
+  private snapshot: HostSnapshot = {
+    workerPid: null,
+    model: null,
+    activeProbe: null,
+    overlay: null,
+    training: null,
+    lastError: null,
+  };
+  private readonly listeners = new Set<(s: Readonly<HostSnapshot>) => void>();
+
+  get current(): Readonly<HostSnapshot> {
+    return this.snapshot;
+  }
+
+  update(change: Partial<HostSnapshot>): void {
+    this.snapshot = { ...this.snapshot, ...change };
+    for (const listener of this.listeners) listener(this.snapshot);
+  }
+
+  onDidChange(listener: (s: Readonly<HostSnapshot>) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The engine requests: thin adapters over src/core. A request's `progressId` routes the core's progress and
+ * training-step hooks to notifications; its CancellationToken becomes the core's AbortSignal (see adapt.ts).
+ */
+import type { MessageConnection } from 'vscode-jsonrpc';
+import {
+  GemmaTokenizer,
+  classifyText,
+  datasetRows,
+  downloadModel,
+  evaluateProbe,
+  inspectDataset,
+  layerSweep,
+  listProbes,
+  loadModel,
+  trainProbeRun,
+} from '../core';
+import { Notifications, Requests, type ProgressEvent, type TrainingStepEvent } from '../protocol/worker';
+import { adapt } from './adapt';
+
+interface Hooks {
+  onProgress(e: Omit<ProgressEvent, 'progressId'>): void;
+  onStep(e: Omit<TrainingStepEvent, 'progressId'>): void;
+  onLog(message: string): void;
+  signal: AbortSignal;
+}
+
+function hooksFor(connection: MessageConnection, progressId: string | undefined, signal: AbortSignal): Hooks {
+  return {
+    onProgress: (e) => {
+      if (progressId !== undefined) void connection.sendNotification(Notifications.progress, { ...e, progressId });
+    },
+    onStep: (e) => {
+      if (progressId !== undefined) void connection.sendNotification(Notifications.trainingStep, { ...e, progressId });
+    },
+    onLog: (message) => void connection.sendNotification(Notifications.log, { level: 'info', message }),
+    signal,
+  };
+}
+
+/** Tokenizers are cheap to keep and slow-ish to load (tokenizer.json is megabytes for real Gemma). */
+const tokenizers = new Map<string, Promise<GemmaTokenizer>>();
+function tokenizerFor(modelDir: string): Promise<GemmaTokenizer> {
+  let t = tokenizers.get(modelDir);
+  if (!t) {
+    t = GemmaTokenizer.load(modelDir);
+    t.catch(() => tokenizers.delete(modelDir));
+    tokenizers.set(modelDir, t);
+  }
+  return t;
+}
+
+export function registerEngine(connection: MessageConnection): void {
+  connection.onRequest(
+    Requests.loadModel,
+    adapt(Requests.loadModel.method, (p) => loadModel(p.modelDir, { executionProvider: p.executionProvider })),
+  );
+  connection.onRequest(
+    Requests.downloadModel,
+    adapt(Requests.downloadModel.method, (p, signal) => downloadModel(p, hooksFor(connection, p.progressId, signal))),
+  );
+  connection.onRequest(
+    Requests.tokenize,
+    adapt(Requests.tokenize.method, async (p) => ({ tokens: (await tokenizerFor(p.modelDir)).encode(p.text) })),
+  );
+  connection.onRequest(
+    Requests.inspectDataset,
+    adapt(Requests.inspectDataset.method, (p) => inspectDataset(p)),
+  );
+  connection.onRequest(
+    Requests.datasetRows,
+    adapt(Requests.datasetRows.method, (p) => datasetRows(p)),
+  );
+  connection.onRequest(
+    Requests.trainProbe,
+    adapt(Requests.trainProbe.method, (p, signal) => trainProbeRun(p, hooksFor(connection, p.progressId, signal))),
+  );
+  connection.onRequest(
+    Requests.evalProbe,
+    adapt(Requests.evalProbe.method, (p, signal) => evaluateProbe(p, hooksFor(connection, p.progressId, signal))),
+  );
+  connection.onRequest(
+    Requests.classify,
+    adapt(Requests.classify.method, (p) => classifyText(p)),
+  );
+  connection.onRequest(
+    Requests.layerSweep,
+    adapt(Requests.layerSweep.method, (p, signal) => layerSweep(p, hooksFor(connection, p.progressId, signal))),
+  );
+  connection.onRequest(
+    Requests.listProbes,
+    adapt(Requests.listProbes.method, (p) => listProbes(p.dir)),
+  );
+}

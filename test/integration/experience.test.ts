@@ -1,0 +1,213 @@
+/**
+ * The VS Code experience in the real host (docs/UX-CONTRACT.md): train a probe through the palette and quick picks,
+ * classify a selection into an inline overlay with exact token ranges, hover a token, clear the overlay by typing,
+ * and survive a killed worker. Steps build on each other (one code-server for the file), in order.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import { GemmaTokenizer } from '../../src/core/model';
+import {
+  acceptQuickPicks,
+  openFile,
+  openHost,
+  poll,
+  repoRoot,
+  runCommand,
+  screenshot,
+  selectLine,
+  waitForNotification,
+  webviewText,
+  type Host,
+  type OverlayRange,
+} from './harness';
+
+const notes = [
+  'Probescope notes for the overlay test.',
+  'Poll workers certified the ballots before the deadline.',
+  'Separately, the gardener planted roses.',
+  '',
+].join('\n');
+const classifiedLine = 1; // 0-based: the second line
+
+const decorations = '.editor-group-container.active .monaco-editor .view-overlays [class*="ced-"]';
+
+describe('Probescope experience in code-server', () => {
+  let host: Host;
+  before(async () => {
+    host = await openHost({ files: { 'notes.txt': notes } });
+  });
+  after(async () => {
+    await host?.close();
+  });
+
+  /** Runs a step; on failure saves a screenshot and the server log tail before rethrowing. */
+  async function step(t: TestContext, body: () => Promise<void>): Promise<void> {
+    try {
+      await body();
+    } catch (e) {
+      await host.capture(t.name.replace(/[^\w.-]+/g, '-'));
+      throw e;
+    }
+  }
+
+  function probes(): string[] {
+    const dir = join(host.workspace, '.probescope', 'probes');
+    return existsSync(dir) ? readdirSync(dir).filter((n) => existsSync(join(dir, n, 'probe.json'))) : [];
+  }
+
+  test('Train Probe with the default picks trains on span-sentiment.jsonl and the panel shows the finished run', async (t) => {
+    await step(t, async () => {
+      await runCommand(host.page, 'Probescope: Train Probe');
+      const steps = await acceptQuickPicks(host.page, (header) =>
+        /dataset/i.test(header) ? 'span-sentiment.jsonl' : undefined,
+      );
+      assert.ok(steps.length >= 4, `expected dataset, layer, probe and optimizer picks; saw ${JSON.stringify(steps)}`);
+      const s = await host.waitForState(
+        (x) => x.training?.state !== 'running' && x.training !== null,
+        'training to end',
+        300_000,
+      );
+      assert.equal(s.training?.state, 'finished', `training ended as ${s.training?.state}: ${s.lastError}`);
+      assert.ok(s.training!.steps > 0);
+      assert.ok(
+        typeof s.training!.testAccuracy === 'number' && s.training!.testAccuracy >= 0 && s.training!.testAccuracy <= 1,
+      );
+      assert.ok(s.activeProbe, 'the trained probe became the active probe');
+      assert.deepEqual(probes().length, 1);
+      const panel = await webviewText(host.page, /finished/i);
+      assert.match(panel.text, /accuracy/i);
+      await screenshot(host.page, 'experience-training-finished');
+    });
+  });
+
+  test('Classify Selection paints exactly the token spans of the selected line', async (t) => {
+    await step(t, async () => {
+      await openFile(host.page, 'notes.txt');
+      await selectLine(host.page, classifiedLine + 1);
+      await runCommand(host.page, 'Probescope: Classify Selection');
+      const s = await host.waitForState((x) => x.overlay !== null, 'the overlay', 120_000);
+
+      const text = notes.split('\n')[classifiedLine];
+      const tokenizer = await GemmaTokenizer.load(join(repoRoot, 'models', 'tiny-gemma2'));
+      const expected = tokenizer
+        .encode(text)
+        .filter((tok) => tok.end > tok.start)
+        .map((tok) => ({
+          start: [classifiedLine, tok.start],
+          end: [classifiedLine, tok.end],
+          text: text.slice(tok.start, tok.end),
+        }));
+      const actual = s.overlay!.ranges.map((r: OverlayRange) => ({ start: r.start, end: r.end, text: r.text }));
+      assert.deepEqual(actual, expected);
+      assert.ok(s.overlay!.uri.endsWith('/notes.txt'));
+      assert.ok(s.overlay!.probability >= 0 && s.overlay!.probability <= 1);
+
+      const painted = await poll('decorations in the editor', async () => {
+        const n = await host.page.locator(decorations).count();
+        return n > 0 ? n : undefined;
+      });
+      assert.ok(painted > 0);
+      await host.page.keyboard.press('End'); // drop the selection highlight so the screenshot shows the overlay
+      await screenshot(host.page, 'experience-overlay');
+    });
+  });
+
+  test('hovering a decorated token shows its text and weights', async (t) => {
+    await step(t, async () => {
+      const s = host.state()!;
+      const ranges = s.overlay!.ranges;
+      // The heaviest token: its decoration is the one the eye goes to and it is long enough to hit.
+      const target = ranges.reduce((a, b) => (b.weight > a.weight && b.text.trim().length >= 3 ? b : a), ranges[0]);
+      const line = host.page.locator('.editor-group-container.active .monaco-editor .view-line').nth(classifiedLine);
+      const box = await tokenBox(line, target);
+      await host.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      const hover = await poll('hover with the token', async () => {
+        const texts = await host.page.locator('.monaco-hover:visible').allInnerTexts();
+        return texts.find((x) => x.includes('Probescope') && x.includes('weight'));
+      });
+      assert.ok(hover.includes(JSON.stringify(target.text)), `hover ${JSON.stringify(hover)} names ${target.text}`);
+      assert.ok(
+        hover.includes(target.weight.toFixed(4)),
+        `hover ${JSON.stringify(hover)} shows weight ${target.weight.toFixed(4)}`,
+      );
+      await screenshot(host.page, 'experience-hover');
+      await host.page.mouse.move(5, 5);
+    });
+  });
+
+  test('typing in the document clears the overlay', async (t) => {
+    await step(t, async () => {
+      await host.page.keyboard.press('Escape');
+      await host.page.locator('.editor-group-container.active .monaco-editor .view-lines').click();
+      await host.page.keyboard.press('Control+End');
+      await host.page.keyboard.type('x');
+      const s = await host.waitForState((x) => x.overlay === null, 'the overlay to clear');
+      assert.equal(s.overlay, null);
+      await poll('decorations gone', async () => (await host.page.locator(decorations).count()) === 0);
+    });
+  });
+
+  test('a worker killed mid-training shows an error with Retry; the host keeps working and the saved probe stays', async (t) => {
+    await step(t, async () => {
+      const before = probes();
+      assert.equal(before.length, 1);
+      await runCommand(host.page, 'Probescope: Train Probe');
+      await acceptQuickPicks(host.page, (header) => (/dataset/i.test(header) ? 'span-sentiment.jsonl' : undefined));
+      const running = await host.waitForState(
+        (x) => x.training?.state === 'running' && !!x.workerPid,
+        'training to run',
+        60_000,
+        10,
+      );
+      const pid = running.workerPid!;
+      process.kill(pid, 'SIGKILL');
+
+      const toast = await waitForNotification(host.page, /Training failed/i, 60_000);
+      assert.match(toast, /Retry/);
+      const s = await host.waitForState((x) => x.training?.state === 'failed', 'training to fail');
+      assert.ok(s.lastError);
+      await screenshot(host.page, 'experience-worker-killed');
+
+      await runCommand(host.page, 'Probescope: Show Worker Version');
+      const version = await waitForNotification(host.page, /Probescope worker \S+ · onnxruntime \S+ · pid \d+/, 60_000);
+      const newPid = Number(/pid (\d+)/.exec(version)![1]);
+      assert.notEqual(newPid, pid);
+      assert.deepEqual(probes().slice(0, before.length), before);
+      assert.ok(before.every((p) => existsSync(join(host.workspace, '.probescope', 'probes', p, 'probe.safetensors'))));
+    });
+  });
+});
+
+/** Screen box of a token's characters on a rendered editor line, from the DOM text nodes (monaco renders one span per run). */
+async function tokenBox(
+  line: import('playwright-core').Locator,
+  r: OverlayRange,
+): Promise<{ x: number; y: number; width: number; height: number }> {
+  const box = await line.evaluate(
+    (el, [start, end]) => {
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      let offset = 0;
+      const range = document.createRange();
+      let started = false;
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const len = n.textContent!.length;
+        if (!started && start < offset + len) {
+          range.setStart(n, start - offset);
+          started = true;
+        }
+        if (started && end <= offset + len) {
+          range.setEnd(n, end - offset);
+          const b = range.getBoundingClientRect();
+          return { x: b.x, y: b.y, width: b.width, height: b.height };
+        }
+        offset += len;
+      }
+      return null;
+    },
+    [r.start[1], r.end[1]] as [number, number],
+  );
+  if (!box) throw new Error(`token ${JSON.stringify(r)} not found on the rendered line`);
+  return box;
+}

@@ -1,0 +1,73 @@
+/**
+ * Real-host harness: the extension installed from its VSIX into code-server, driven in headless Chromium.
+ * One host per test file (before/after hooks); `close()` ends the browser and the whole code-server process group.
+ */
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startCodeServer, type CodeServer, type StartOptions } from './codeServer';
+import { readState, waitForState, type TestState } from './state';
+import { screenshot } from './workbench';
+import { ensureVsix } from './vsix';
+
+export * from './codeServer';
+export * from './state';
+export * from './vsix';
+export * from './workbench';
+
+export const chromiumPath = process.env.PROBESCOPE_CHROMIUM ?? '/usr/bin/chromium';
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface Host extends CodeServer {
+  /** The VSIX that was installed. */
+  vsix: string;
+  browser: Browser;
+  page: Page;
+  state(): TestState | undefined;
+  waitForState(pred: (s: TestState) => boolean, what: string, timeoutMs?: number, pollMs?: number): Promise<TestState>;
+  /** Screenshot + code-server log tail for a failing test; never throws. */
+  capture(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openHost(opts: Omit<StartOptions, 'vsix'> = {}): Promise<Host> {
+  const vsix = ensureVsix();
+  const server = await startCodeServer({ ...opts, vsix });
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(server.url);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    // The Explorer shows the workspace once the remote file system is up: a sign the server side is ready.
+    await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60_000 });
+    const b = browser;
+    return {
+      ...server,
+      vsix,
+      browser: b,
+      page,
+      state: () => readState(server.stateFile),
+      waitForState: (pred, what, timeoutMs, pollMs) => waitForState(server.stateFile, pred, what, timeoutMs, pollMs),
+      capture: async (name) => {
+        await screenshot(page, `failure-${name}`).catch(() => undefined);
+        console.error(`--- code-server log tail (${name}) ---\n${server.log().slice(-4000)}`);
+      },
+      close: async () => {
+        await b.close().catch(() => undefined);
+        await server.stop();
+      },
+    };
+  } catch (e) {
+    await browser?.close().catch(() => undefined);
+    console.error(server.log().slice(-4000));
+    await server.stop();
+    throw e;
+  }
+}

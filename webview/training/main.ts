@@ -1,0 +1,212 @@
+/** Training panel: live loss/accuracy curves, extraction progress with Stop, final metrics, Retry, layer sweep. */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import '../shared/base.css';
+import './main.css';
+import type { TrainingPanelConfig, TrainingPanelState, TrainingStatus, TrainingToHost } from '../../src/protocol/webview';
+import { parseTrainingHostMessage, parseTrainingPanelState } from '../../src/protocol/webview';
+import type { ProgressEvent, TrainingStepEvent, TrainResult } from '../../src/protocol/types';
+import { h } from '../shared/dom';
+import { fmtDuration, fmtInt, fmtLayer, fmtNum, fmtPct } from '../shared/format';
+import { onThemeChange } from '../shared/theme';
+import { onHostMessage, panelApi } from '../shared/vscodeApi';
+import { LiveChart } from './chart';
+import { metricsView } from './metrics';
+import { kindKey, SweepView } from './sweep';
+
+const MAX_SAVED_STEPS = 3000;
+const api = panelApi<TrainingToHost, TrainingPanelState>(parseTrainingPanelState);
+let state: TrainingPanelState = api.getState() ?? { status: 'idle', steps: [], sweepPoints: [] };
+
+// State is saved at most once a second while points stream in.
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+function saveState(): void {
+  saveTimer ??= setTimeout(() => {
+    saveTimer = undefined;
+    const steps = state.steps;
+    const stride = Math.ceil(steps.length / MAX_SAVED_STEPS);
+    api.setState({ ...state, steps: stride > 1 ? steps.filter((_, i) => i % stride === 0 || i === steps.length - 1) : steps });
+  }, 1000);
+}
+
+// ---- layout -------------------------------------------------------------------------------------------------
+const title = h('h1', {}, 'Training');
+const subtitle = h('div', { class: 'muted', id: 'config' });
+const statusText = h('span', { id: 'status', 'aria-live': 'polite' });
+const stopButton = h('vscode-button', { id: 'stop', secondary: true }, 'Stop (keep best probe)');
+const retryButton = h('vscode-button', { id: 'retry' }, 'Retry');
+const revealButton = h('vscode-button', { id: 'reveal', secondary: true }, 'Reveal probe');
+const errorBox = h('div', { class: 'error-banner hidden', role: 'alert', id: 'error' });
+const progressBar = h('vscode-progress-bar', { 'aria-label': 'Progress' });
+const progressText = h('div', { class: 'muted', id: 'progress-text' });
+const progressBox = h('section', { class: 'hidden', id: 'progress', 'aria-label': 'Progress' }, progressBar, progressText);
+const latest = h('div', { class: 'muted', id: 'latest', 'aria-live': 'off' });
+
+const lossChart = new LiveChart({ title: 'Loss', xLabel: 'step', yLabel: 'loss', series: [{ label: 'train loss' }, { label: 'validation loss', points: true }] });
+const accChart = new LiveChart({
+  title: 'Validation accuracy',
+  xLabel: 'step',
+  yLabel: 'accuracy',
+  yRange: [0, 1],
+  series: [{ label: 'validation accuracy', points: true }],
+  yValues: (v) => fmtPct(v, 0),
+});
+const curves = h('section', { id: 'curves', class: 'curves' }, lossChart.element, accChart.element);
+const sweep = new SweepView();
+const sweepBox = h('section', { id: 'sweep', class: 'hidden', 'aria-label': 'Layer sweep' }, sweep.element);
+const metricsBox = h('section', { id: 'metrics', class: 'hidden', 'aria-labelledby': 'metrics-h' });
+
+document.body.append(
+  h('header', {}, title, subtitle),
+  h('div', { class: 'row toolbar' }, statusText, stopButton, retryButton, revealButton),
+  errorBox,
+  progressBox,
+  latest,
+  curves,
+  sweepBox,
+  metricsBox,
+);
+
+// ---- rendering ----------------------------------------------------------------------------------------------
+const STATUS_TEXT: Record<TrainingStatus, string> = {
+  idle: 'Waiting for a run…',
+  running: 'Running',
+  finished: 'Finished',
+  failed: 'Failed',
+  stopped: 'Stopped',
+};
+
+function showStatus(): void {
+  const s = state.status;
+  statusText.textContent = STATUS_TEXT[s];
+  statusText.dataset.status = s;
+  stopButton.classList.toggle('hidden', s !== 'running');
+  retryButton.classList.toggle('hidden', s !== 'failed' && s !== 'stopped');
+  revealButton.classList.toggle('hidden', !state.result);
+  errorBox.classList.toggle('hidden', s !== 'failed' || !state.error);
+  errorBox.textContent = state.error ?? '';
+  progressBox.classList.toggle('hidden', s !== 'running' || !state.progress);
+  const sweepMode = state.config?.mode === 'sweep';
+  curves.classList.toggle('hidden', sweepMode);
+  sweepBox.classList.toggle('hidden', !sweepMode);
+  metricsBox.classList.toggle('hidden', !state.result || sweepMode);
+}
+
+function showConfig(c: TrainingPanelConfig | undefined): void {
+  if (!c) return;
+  title.textContent = c.mode === 'sweep' ? 'Layer sweep' : 'Training';
+  const data = c.dataPath.split(/[\\/]/).pop();
+  subtitle.textContent =
+    c.mode === 'train'
+      ? `${c.modelId} · ${fmtLayer(c.layer)} · ${c.probe}${c.probe === 'attention' ? ` (${c.heads} heads)` : ''}` +
+        `${c.optimizer ? ` · ${c.optimizer}` : ''}${c.steps ? ` · ${c.steps} steps` : ''} · ${data}`
+      : `${c.modelId} · layers ${c.layers.join(', ')} · ${c.kinds.map((k) => kindKey(k.probe, k.heads)).join(', ')} · ${data}`;
+}
+
+function showProgress(e: ProgressEvent): void {
+  (progressBar as HTMLElement & { value?: number; max: number }).max = Math.max(1, e.total);
+  (progressBar as HTMLElement & { value?: number }).value = e.done;
+  const unit = e.phase === 'download' ? 'bytes' : 'examples';
+  const rate = e.rate !== undefined ? ` · ${fmtNum(e.rate, 1)} ${unit}/s` : '';
+  const eta = e.etaSeconds !== undefined ? ` · ETA ${fmtDuration(e.etaSeconds)}` : '';
+  progressText.textContent = `${e.message ?? e.phase}: ${fmtInt(e.done)} / ${fmtInt(e.total)}${rate}${eta}`;
+}
+
+function addSteps(points: TrainingStepEvent[]): void {
+  for (const p of points) {
+    lossChart.push(p.step, [p.trainLoss, p.valLoss]);
+    if (p.valAccuracy !== undefined) accChart.push(p.step, [p.valAccuracy]);
+  }
+  const last = points.at(-1);
+  if (last) {
+    const lastVal = [...state.steps, ...points].reverse().find((p) => p.valAccuracy !== undefined);
+    latest.textContent =
+      `step ${fmtInt(last.step)} · train loss ${fmtNum(last.trainLoss, 4)}` +
+      (lastVal ? ` · validation loss ${fmtNum(lastVal.valLoss, 4)} · validation accuracy ${fmtPct(lastVal.valAccuracy)}` : '');
+  }
+}
+
+function showResult(r: TrainResult | undefined): void {
+  metricsBox.replaceChildren();
+  if (r) metricsBox.append(h('h2', { id: 'metrics-h' }, 'Final metrics'), metricsView(r));
+}
+
+function resetRun(config: TrainingPanelConfig): void {
+  state = { status: 'running', config, steps: [], sweepPoints: [] };
+  lossChart.clear();
+  accChart.clear();
+  latest.textContent = '';
+  sweep.reset(config.mode === 'sweep' ? config.kinds.map((k) => kindKey(k.probe, k.heads)) : []);
+  showConfig(config);
+  showResult(undefined);
+}
+
+// ---- input --------------------------------------------------------------------------------------------------
+stopButton.addEventListener('click', () => {
+  stopButton.setAttribute('disabled', '');
+  statusText.textContent = 'Stopping…';
+  api.post({ type: 'stop' });
+});
+retryButton.addEventListener('click', () => api.post({ type: 'retry' }));
+revealButton.addEventListener('click', () => state.result && api.post({ type: 'revealProbe', dir: state.result.outDir }));
+onThemeChange(() => {
+  lossChart.retheme();
+  accChart.retheme();
+  sweep.retheme();
+});
+
+onHostMessage(parseTrainingHostMessage, (m) => {
+  switch (m.type) {
+    case 'start':
+      resetRun(m.config);
+      stopButton.removeAttribute('disabled');
+      break;
+    case 'progress':
+      state.progress = m.event;
+      showProgress(m.event);
+      break;
+    case 'steps':
+      addSteps(m.points);
+      state.steps.push(...m.points);
+      break;
+    case 'finished':
+    case 'stopped':
+      state.status = m.type;
+      state.result = m.result;
+      showResult(m.result);
+      break;
+    case 'failed':
+      state.status = 'failed';
+      state.error = m.code ? `${m.message} (${m.code})` : m.message;
+      break;
+    case 'sweepPoint':
+      sweep.add([m.point]);
+      state.sweepPoints = sweep.points;
+      break;
+    case 'sweepFinished':
+      sweep.add(m.points);
+      state.sweepPoints = sweep.points;
+      state.status = 'finished';
+      break;
+  }
+  showStatus();
+  saveState();
+});
+
+// ---- restore ------------------------------------------------------------------------------------------------
+showConfig(state.config);
+if (state.config?.mode === 'sweep') sweep.reset(state.config.kinds.map((k) => kindKey(k.probe, k.heads)));
+if (state.sweepPoints.length) sweep.add(state.sweepPoints);
+state.sweepPoints = sweep.points;
+addSteps(state.steps);
+if (state.progress) showProgress(state.progress);
+showResult(state.result);
+showStatus();
+api.post({ type: 'ready' });
+
+// Test hook: what uPlot holds, so e2e tests can check streamed points reached the charts.
+(window as unknown as { __probescopeCharts: unknown }).__probescopeCharts = {
+  loss: () => lossChart.plottedLengths(),
+  accuracy: () => accChart.plottedLengths(),
+  sweep: () => sweep.lineChart?.plottedLengths() ?? [],
+};
