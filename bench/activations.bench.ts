@@ -4,6 +4,7 @@
  * (2) On a synthetic decoder with Gemma-2-2B layer shapes: time per token of a layer-2 tap of 6 layers with the
  * graph pruned vs the full graph with the tap added as an extra output.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,9 @@ const HF_TOKENS_PER_S = 18_000;
 const FIXTURES = join(__dirname, '../test/fixtures');
 
 async function tinyFixtures(cacheDir: string): Promise<void> {
-  const ref = require(join(FIXTURES, 'tiny-gemma2', 'reference.json')) as { cases: { text: string }[] };
+  const ref = JSON.parse(readFileSync(join(FIXTURES, 'tiny-gemma2', 'reference.json'), 'utf8')) as {
+    cases: { text: string }[];
+  };
   const texts = Array.from({ length: 64 }, (_, i) => ref.cases[i % ref.cases.length].text);
   for (const name of ['tiny-gemma2', 'tiny-gemma3']) {
     const folder = await resolveModelFolder(join(FIXTURES, name));
@@ -63,23 +66,37 @@ async function syntheticGemma2Shape(): Promise<void> {
   const t0 = performance.now();
   const s = buildSyntheticGemma({ ...GEMMA2_2B_SHAPE, layers: LAYERS, vocab: 1000 });
   const tap = s.residuals[TAP];
-  const full: ModelProto = { ...s.model, graph: { ...s.model.graph!, output: [...s.model.graph!.output, create(ValueInfoProtoSchema, { name: tap })] } };
+  const full: ModelProto = {
+    ...s.model,
+    graph: { ...s.model.graph!, output: [...s.model.graph!.output, create(ValueInfoProtoSchema, { name: tap })] },
+  };
   const pruned = pruneToOutputs(s.model, [tap]);
-  const ids = new ort.Tensor('int64', BigInt64Array.from({ length: SEQ }, (_, i) => BigInt(3 + (i % 900))), [1, SEQ]);
+  const ids = new ort.Tensor(
+    'int64',
+    BigInt64Array.from({ length: SEQ }, (_, i) => BigInt(3 + (i % 900))),
+    [1, SEQ],
+  );
   console.log(
     `  synthetic Gemma-2-2B-shaped decoder (d 2304, 8 heads / 4 KV, head_dim 256, d_ff 9216, ${LAYERS} layers sharing ` +
       `weights, vocab 1000), built in ${((performance.now() - t0) / 1000).toFixed(1)} s; nodes ${pruned.nodesBefore} -> ${pruned.nodesAfter}`,
   );
   const perToken: Record<string, number> = {};
-  for (const [label, m] of [['pruned', pruned.model], ['full', full]] as const) {
+  for (const [label, m] of [
+    ['pruned', pruned.model],
+    ['full', full],
+  ] as const) {
     const session = await createSession(encodeModel(m), 'cpu');
     await session.run({ input_ids: ids }, [tap]); // warm-up
     const best = await bestOf(3, async () => (await session.run({ input_ids: ids }, [tap]), SEQ));
     perToken[label] = (best.seconds * 1000) / SEQ;
     await session.release();
-    console.log(`  layer ${TAP} of ${LAYERS}, ${label.padEnd(6)}: ${perToken[label].toFixed(3)} ms/token (${SEQ} tokens, batch 1)`);
+    console.log(
+      `  layer ${TAP} of ${LAYERS}, ${label.padEnd(6)}: ${perToken[label].toFixed(3)} ms/token (${SEQ} tokens, batch 1)`,
+    );
   }
-  console.log(`  pruned/full time ratio: ${(perToken.pruned / perToken.full).toFixed(2)} (ideal ≈ ${TAP}/${LAYERS} = ${(TAP / LAYERS).toFixed(2)} plus embedding)`);
+  console.log(
+    `  pruned/full time ratio: ${(perToken.pruned / perToken.full).toFixed(2)} (ideal ≈ ${TAP}/${LAYERS} = ${(TAP / LAYERS).toFixed(2)} plus embedding)`,
+  );
 }
 
 export async function run(): Promise<void> {

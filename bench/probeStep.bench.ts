@@ -38,31 +38,39 @@ function randomBatch(B: number, S: number, D: number, seed: number): ProbeBatch 
   return { B, S, D, x, mask, labels };
 }
 
-/** Median and best ms per lossAndGrad (the best is the steadier number on a shared machine). */
-async function stepMs(batch: ProbeBatch, H: number, steps: number): Promise<{ median: number; best: number }> {
+/**
+ * Median and best wall ms per lossAndGrad, and the best CPU ms (all threads): on a shared machine the best and the CPU
+ * time are the steadier numbers.
+ */
+async function stepMs(batch: ProbeBatch, H: number, steps: number): Promise<{ median: number; best: number; cpu: number }> {
   const pc = await ProbeComputer.create({ H, C: 1, D: batch.D });
   const params = initProbeParams(H, 1, batch.D, createRng(1));
   params.q.fill(0.01);
   await pc.lossAndGrad(params, batch); // warm-up: session build, arena growth
   const times: number[] = [];
+  let cpu = Infinity;
   for (let i = 0; i < steps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await pc.lossAndGrad(params, batch);
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu = Math.min(cpu, (c.user + c.system) / 1000);
   }
   await pc.dispose();
   times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)]!, best: times[0]! };
+  return { median: times[Math.floor(times.length / 2)]!, best: times[0]!, cpu };
 }
 
 export async function run(): Promise<void> {
   const bw = copySpeed();
   console.log(`probeStep: copy speed ${(bw / 1e9).toFixed(2)} GB/s, ${os.availableParallelism()} threads`);
   const cases = [
-    { B: 900, S: 231, D: 64, steps: 30 },
-    { B: 2048, S: 128, D: 2304, steps: 3 },
+    { B: 900, S: 231, D: 64, steps: 30, heads: [8, 1] },
+    { B: 2048, S: 128, D: 2304, steps: 3, heads: [8, 1] },
+    { B: 2048, S: 1, D: 2304, steps: 30, heads: [1] }, // mean / last-token probe (LBFGS evaluations)
   ];
-  for (const { B, S, D, steps } of cases) {
+  for (const { B, S, D, steps, heads } of cases) {
     const xBytes = B * S * D * 4;
     if (xBytes * 2.5 > os.freemem()) {
       console.log(`probeStep ${B}x${S}x${D}: skipped, x is ${(xBytes / 1e9).toFixed(2)} GB and only ${(os.freemem() / 1e9).toFixed(1)} GB is free`);
@@ -70,12 +78,12 @@ export async function run(): Promise<void> {
     }
     const batch = randomBatch(B, S, D, 7);
     const boundMs = (xBytes / bw) * 1000;
-    for (const H of [8, 1]) {
+    for (const H of heads) {
       const ms = await stepMs(batch, H, steps);
       console.log(
         `probeStep ${B}x${S}x${D} (x ${(xBytes / 1e9).toFixed(2)} GB) H=${H} binary: ${ms.median.toFixed(1)} ms/step ` +
           `(best ${ms.best.toFixed(1)}), one read of x ${boundMs.toFixed(1)} ms, ratio ${(ms.median / boundMs).toFixed(2)} ` +
-          `(best ${(ms.best / boundMs).toFixed(2)}); rss ${(process.memoryUsage().rss / 1e9).toFixed(2)} GB`,
+          `(best ${(ms.best / boundMs).toFixed(2)}); CPU ${ms.cpu.toFixed(1)} ms/step; rss ${(process.memoryUsage().rss / 1e9).toFixed(2)} GB`,
       );
     }
   }

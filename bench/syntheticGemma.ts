@@ -20,7 +20,13 @@ export interface SyntheticShape {
   seed?: number;
 }
 
-export const GEMMA2_2B_SHAPE: Omit<SyntheticShape, 'layers' | 'vocab'> = { dModel: 2304, heads: 8, kvHeads: 4, headDim: 256, dFF: 9216 };
+export const GEMMA2_2B_SHAPE: Omit<SyntheticShape, 'layers' | 'vocab'> = {
+  dModel: 2304,
+  heads: 8,
+  kvHeads: 4,
+  headDim: 256,
+  dFF: 9216,
+};
 
 export interface SyntheticModel {
   model: ModelProto;
@@ -84,14 +90,19 @@ export function buildSyntheticGemma(s: SyntheticShape): SyntheticModel {
     const w = (name: string, dims: number[], scale: number) =>
       inits.some((i) => i.name === p + name) ? p + name : weight(p + name, dims, scale);
     const x = rmsNorm(h, w('in_norm', [D], 0.1));
-    const q = op('Transpose', [op('Reshape', [op('MatMul', [x, w('wq', [D, H * hd], 0.02)]), 'shapeQ'])], { perm: [0, 2, 1, 3] });
+    const q = op('Transpose', [op('Reshape', [op('MatMul', [x, w('wq', [D, H * hd], 0.02)]), 'shapeQ'])], {
+      perm: [0, 2, 1, 3],
+    });
     const kv = (name: string) => {
       const r = op('Reshape', [op('MatMul', [x, w(name, [D, KV * hd], 0.02)]), 'shapeKV']);
       return op('Transpose', [op('Reshape', [op('Expand', [r, 'expandKV']), 'shapeQ'])], { perm: [0, 2, 1, 3] });
     };
     const k = kv('wk');
     const v = kv('wv');
-    const scores = op('Add', [op('Mul', [op('MatMul', [q, op('Transpose', [k], { perm: [0, 1, 3, 2] })]), 'attnScale']), mask]);
+    const scores = op('Add', [
+      op('Mul', [op('MatMul', [q, op('Transpose', [k], { perm: [0, 1, 3, 2] })]), 'attnScale']),
+      mask,
+    ]);
     const attn = op('MatMul', [op('Softmax', [scores], { axis: -1 }), v]);
     const merged = op('Reshape', [op('Transpose', [attn], { perm: [0, 2, 1, 3] }), 'shapeO']);
     const o = rmsNorm(op('MatMul', [merged, w('wo', [H * hd, D], 0.02)]), w('post_attn_norm', [D], 0.1));
@@ -122,9 +133,20 @@ export function buildSyntheticGemma(s: SyntheticShape): SyntheticModel {
 /** A Hugging Face style config.json for the synthetic model (so it can live in a model folder). */
 export function syntheticConfig(s: SyntheticShape): Record<string, unknown> {
   return {
-    architectures: ['Gemma2ForCausalLM'], model_type: 'gemma2', hidden_size: s.dModel, num_hidden_layers: s.layers,
-    num_attention_heads: s.heads, num_key_value_heads: s.kvHeads, head_dim: s.headDim, intermediate_size: s.dFF,
-    vocab_size: s.vocab, layer_types: Array.from({ length: s.layers }, () => 'full_attention'),
-    bos_token_id: 2, pad_token_id: 0, eos_token_id: 1, torch_dtype: 'float32', sliding_window: 4096,
+    architectures: ['Gemma2ForCausalLM'],
+    model_type: 'gemma2',
+    hidden_size: s.dModel,
+    num_hidden_layers: s.layers,
+    num_attention_heads: s.heads,
+    num_key_value_heads: s.kvHeads,
+    head_dim: s.headDim,
+    intermediate_size: s.dFF,
+    vocab_size: s.vocab,
+    layer_types: Array.from({ length: s.layers }, () => 'full_attention'),
+    bos_token_id: 2,
+    pad_token_id: 0,
+    eos_token_id: 1,
+    torch_dtype: 'float32',
+    sliding_window: 4096,
   };
 }

@@ -40,7 +40,7 @@ function syntheticTask(seed: number): { examples: Example[]; labels: string[] } 
     const sign = label === 1 ? 1 : -1;
     for (let k = 0; k < KEYS; k++) {
       const t = rng.int(S);
-      for (let d = 0; d < D; d++) x[t * D + d] += 3 * marker[d] + 1.5 * sign * classDir[d];
+      for (let d = 0; d < D; d++) x[t * D + d] += 4 * marker[d] + 2 * sign * classDir[d];
     }
     examples.push({ x, length: S, label });
     labels.push(String(label));

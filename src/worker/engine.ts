@@ -1,22 +1,17 @@
 /**
  * The engine requests: thin adapters over src/core. A request's `progressId` routes the core's progress and
  * training-step hooks to notifications; its CancellationToken becomes the core's AbortSignal (see adapt.ts).
+ * The engine (and onnxruntime's native addon) loads on the first engine request, so a fresh worker answers
+ * version/ping at once and a crash restart is quick.
  */
 import type { MessageConnection } from 'vscode-jsonrpc';
-import {
-  GemmaTokenizer,
-  classifyText,
-  datasetRows,
-  downloadModel,
-  evaluateProbe,
-  inspectDataset,
-  layerSweep,
-  listProbes,
-  loadModel,
-  trainProbeRun,
-} from '../core';
+import type { GemmaTokenizer } from '../core';
 import { Notifications, Requests, type ProgressEvent, type TrainingStepEvent } from '../protocol/worker';
 import { adapt } from './adapt';
+
+type Core = typeof import('../core');
+let corePromise: Promise<Core> | undefined;
+const core = (): Promise<Core> => (corePromise ??= import('../core'));
 
 interface Hooks {
   onProgress(e: Omit<ProgressEvent, 'progressId'>): void;
@@ -40,10 +35,10 @@ function hooksFor(connection: MessageConnection, progressId: string | undefined,
 
 /** Tokenizers are cheap to keep and slow-ish to load (tokenizer.json is megabytes for real Gemma). */
 const tokenizers = new Map<string, Promise<GemmaTokenizer>>();
-function tokenizerFor(modelDir: string): Promise<GemmaTokenizer> {
+function tokenizerFor(core: Core, modelDir: string): Promise<GemmaTokenizer> {
   let t = tokenizers.get(modelDir);
   if (!t) {
-    t = GemmaTokenizer.load(modelDir);
+    t = core.GemmaTokenizer.load(modelDir);
     t.catch(() => tokenizers.delete(modelDir));
     tokenizers.set(modelDir, t);
   }
@@ -53,42 +48,54 @@ function tokenizerFor(modelDir: string): Promise<GemmaTokenizer> {
 export function registerEngine(connection: MessageConnection): void {
   connection.onRequest(
     Requests.loadModel,
-    adapt(Requests.loadModel.method, (p) => loadModel(p.modelDir, { executionProvider: p.executionProvider })),
+    adapt(Requests.loadModel.method, async (p) =>
+      (await core()).loadModel(p.modelDir, { executionProvider: p.executionProvider }),
+    ),
   );
   connection.onRequest(
     Requests.downloadModel,
-    adapt(Requests.downloadModel.method, (p, signal) => downloadModel(p, hooksFor(connection, p.progressId, signal))),
+    adapt(Requests.downloadModel.method, async (p, signal) =>
+      (await core()).downloadModel(p, hooksFor(connection, p.progressId, signal)),
+    ),
   );
   connection.onRequest(
     Requests.tokenize,
-    adapt(Requests.tokenize.method, async (p) => ({ tokens: (await tokenizerFor(p.modelDir)).encode(p.text) })),
+    adapt(Requests.tokenize.method, async (p) => ({
+      tokens: (await tokenizerFor(await core(), p.modelDir)).encode(p.text),
+    })),
   );
   connection.onRequest(
     Requests.inspectDataset,
-    adapt(Requests.inspectDataset.method, (p) => inspectDataset(p)),
+    adapt(Requests.inspectDataset.method, async (p) => (await core()).inspectDataset(p)),
   );
   connection.onRequest(
     Requests.datasetRows,
-    adapt(Requests.datasetRows.method, (p) => datasetRows(p)),
+    adapt(Requests.datasetRows.method, async (p) => (await core()).datasetRows(p)),
   );
   connection.onRequest(
     Requests.trainProbe,
-    adapt(Requests.trainProbe.method, (p, signal) => trainProbeRun(p, hooksFor(connection, p.progressId, signal))),
+    adapt(Requests.trainProbe.method, async (p, signal) =>
+      (await core()).trainProbeRun(p, hooksFor(connection, p.progressId, signal)),
+    ),
   );
   connection.onRequest(
     Requests.evalProbe,
-    adapt(Requests.evalProbe.method, (p, signal) => evaluateProbe(p, hooksFor(connection, p.progressId, signal))),
+    adapt(Requests.evalProbe.method, async (p, signal) =>
+      (await core()).evaluateProbe(p, hooksFor(connection, p.progressId, signal)),
+    ),
   );
   connection.onRequest(
     Requests.classify,
-    adapt(Requests.classify.method, (p) => classifyText(p)),
+    adapt(Requests.classify.method, async (p) => (await core()).classifyText(p)),
   );
   connection.onRequest(
     Requests.layerSweep,
-    adapt(Requests.layerSweep.method, (p, signal) => layerSweep(p, hooksFor(connection, p.progressId, signal))),
+    adapt(Requests.layerSweep.method, async (p, signal) =>
+      (await core()).layerSweep(p, hooksFor(connection, p.progressId, signal)),
+    ),
   );
   connection.onRequest(
     Requests.listProbes,
-    adapt(Requests.listProbes.method, (p) => listProbes(p.dir)),
+    adapt(Requests.listProbes.method, async (p) => (await core()).listProbes(p.dir)),
   );
 }

@@ -16,17 +16,19 @@ const CLASSES = ['negative', 'neutral', 'positive'];
 const backgrounds = (p: PanelPage) =>
   p.page.evaluate(() => [...document.querySelectorAll<HTMLElement>('#text .tok')].map((s) => s.style.backgroundColor));
 
-/** Alpha of the grid canvas pixel at the centre of (row, token) in CSS pixels. */
-function gridAlpha(p: PanelPage, row: number, token: number): Promise<number> {
+/** Difference from the editor background (#1f1f1f) of the grid pixel at the centre of cell (row, token). */
+function gridInk(p: PanelPage, row: number, token: number, tokens: number): Promise<number> {
   return p.page.evaluate(
-    ([r, t]) => {
+    ([r, t, n]) => {
       const c = document.querySelector<HTMLCanvasElement>('#grid')!;
-      const cellW = c.clientWidth / Number(c.dataset.tokens ?? 1);
+      const cellW = c.clientWidth / n;
       const dpr = c.width / c.clientWidth;
-      const px = c.getContext('2d')!.getImageData(Math.floor((t + 0.5) * cellW * dpr), Math.floor((r + 0.5) * 16 * dpr), 1, 1).data;
-      return px[0] + px[1] + px[2];
+      const px = c
+        .getContext('2d')!
+        .getImageData(Math.floor((t + 0.5) * cellW * dpr), Math.floor((r + 0.5) * 16 * dpr), 1, 1).data;
+      return Math.abs(px[0] - 0x1f) + Math.abs(px[1] - 0x1f) + Math.abs(px[2] - 0x1f);
     },
-    [row, token] as const,
+    [row, token, tokens] as const,
   );
 }
 
@@ -44,6 +46,12 @@ test('attention panel renders a 1,000-token text and its heads × tokens grid, a
   assert.equal(gridWidth % 1000, 0, `grid ${gridWidth}px is not 1,000 whole cells`);
   assert.match((await p.page.locator('#probabilities').textContent()) ?? '', /positive \(predicted\).*79\.0%/);
 
+  // Grid rows: sum, head 1…8. Head 1 peaks near token 62 and head 8 near token 937; the sum shows both.
+  assert.ok((await gridInk(p, 0, 62, 1000)) > 100);
+  assert.ok((await gridInk(p, 0, 937, 1000)) > 100);
+  assert.ok((await gridInk(p, 1, 62, 1000)) > 100);
+  assert.equal(await gridInk(p, 8, 62, 1000), 0);
+  assert.ok((await gridInk(p, 8, 937, 1000)) > 100);
   const sum = await backgrounds(p);
   const coloured = (bgs: string[]) => bgs.filter((c) => c !== 'transparent' && c !== '').length;
   assert.ok(coloured(sum) > 500, `${coloured(sum)} tokens coloured by the sum over 8 spread-out heads`);
@@ -87,10 +95,12 @@ test('attention panel exports inline-styled HTML (clipboard and host) and a PNG 
   assert.match(html, /predicted <b>positive<\/b> \(p = 0\.870\) · head 1/);
   await p.waitForPosted('copied');
   const clip = await p.page.evaluate(async () => {
-    const items = await navigator.clipboard.read();
+    // Unsanitized: reading sanitized HTML would parse it under the page's CSP and strip the inline styles.
+    const clipboard = navigator.clipboard as unknown as { read(o: { unsanitized: string[] }): Promise<ClipboardItem[]> };
+    const items = await clipboard.read({ unsanitized: ['text/html'] });
     return (await items[0].getType('text/html')).text();
   });
-  assert.ok(clip.includes('surprisingly'), 'clipboard holds the exported HTML');
+  assert.equal(clip, html, 'the clipboard holds exactly the exported HTML');
 
   await p.page.locator('#save-png').click();
   const [{ dataUrl }] = await p.waitForPosted<{ dataUrl: string }>('exportPng');
@@ -120,6 +130,40 @@ test('attention panel restores text and head selection from setState after a rel
   assert.equal(await p.page.locator('.row-label[aria-checked="true"]').textContent(), 'head 3');
   await p.page.locator('.tok', { hasText: 'honest' }).hover();
   await p.page.screenshot({ path: join(RESULTS, 'readme-attention.png') });
+  assert.deepEqual(p.problems, []);
+  await p.page.close();
+});
+
+test('attention panel shows markup in the text as text, and escapes it in the HTML export', async () => {
+  const p = await openPanel(h, 'attention');
+  const text = '<img src=x onerror="alert(1)"> & <b>bold</b>';
+  const spans = [...text.matchAll(/\S+/g)].map((m, i) => ({ id: i, text: m[0], start: m.index!, end: m.index! + m[0].length, attention: [1 / 6, 1 / 6] }));
+  const result = { label: 'a', probabilities: { a: 0.6, b: 0.4 }, tokens: spans, heads: 2, probe: 'attention' as const, layer: 1 };
+  await p.send({ type: 'show', text, result, classes: ['a', 'b'], probeName: '<probe>' });
+  assert.equal(await p.page.locator('#text').textContent(), text);
+  assert.equal(await p.page.locator('#text img, #text b').count(), 0);
+  assert.equal(await p.page.locator('h1').textContent(), '<probe>');
+  await p.page.locator('#copy-html').click();
+  const [{ html }] = await p.waitForPosted<{ html: string }>('exportHtml');
+  assert.ok(!html.includes('<img') && !html.includes('<b>bold'), html);
+  assert.ok(html.includes('&lt;img') && html.includes('&amp;') && html.includes('&lt;probe&gt;'), html);
+  assert.deepEqual(p.problems, []);
+  await p.page.close();
+});
+
+test('attention panel redraws the grid in the new colours when the VS Code theme changes', async () => {
+  const p = await openPanel(h, 'attention');
+  const { text, result } = reviewResult();
+  await p.send({ type: 'show', text, result, classes: CLASSES, probeName: 'p' });
+  const corner = () =>
+    p.page.evaluate(() => [...document.querySelector<HTMLCanvasElement>('#grid')!.getContext('2d')!.getImageData(0, 0, 1, 1).data].slice(0, 3));
+  assert.deepEqual(await corner(), [0x1f, 0x1f, 0x1f]);
+  await p.page.evaluate(() => {
+    document.documentElement.style.setProperty('--vscode-editor-background', '#ffffff');
+    document.body.classList.replace('vscode-dark', 'vscode-light');
+  });
+  await p.page.waitForFunction(() => document.querySelector<HTMLCanvasElement>('#grid')!.getContext('2d')!.getImageData(0, 0, 1, 1).data[0] === 255);
+  assert.deepEqual(await corner(), [255, 255, 255]);
   assert.deepEqual(p.problems, []);
   await p.page.close();
 });

@@ -1,7 +1,20 @@
 /** Synthetic classifications for the attention panel: word-level tokens with per-head softmax attention. */
 import type { ClassifiedToken, ClassifyResult } from '../../src/protocol/types';
 
-const WORDS = ['the', 'probe', 'reads', 'hidden', 'states', 'and', 'finds', 'which', 'tokens', 'matter', 'most', 'here'];
+const WORDS = [
+  'the',
+  'probe',
+  'reads',
+  'hidden',
+  'states',
+  'and',
+  'finds',
+  'which',
+  'tokens',
+  'matter',
+  'most',
+  'here',
+];
 
 /** Tokens for `text` split into words and punctuation, after a <bos> with an empty span. */
 function tokenize(text: string): { text: string; start: number; end: number }[] {
@@ -11,7 +24,11 @@ function tokenize(text: string): { text: string; start: number; end: number }[] 
 }
 
 /** Per-head attention: head h peaks at the tokens `peaks(h)` picks; each head sums to 1 over tokens. */
-function withAttention(spans: { text: string; start: number; end: number }[], heads: number, score: (h: number, i: number, t: string) => number): ClassifiedToken[] {
+function withAttention(
+  spans: { text: string; start: number; end: number }[],
+  heads: number,
+  score: (h: number, i: number, t: string) => number,
+): ClassifiedToken[] {
   const logits = Array.from({ length: heads }, (_, h) => spans.map((s, i) => score(h, i, s.text)));
   const probs = logits.map((row) => {
     const m = Math.max(...row);

@@ -95,6 +95,7 @@ test('dataset panel pages a 100k-row dataset: top, middle, end and search show t
 
   let seen = await waitVisible(p.page, 0);
   assert.equal(seen[0], 0);
+  await p.page.screenshot({ path: join(RESULTS, 'readme-dataset.png') });
   assert.ok(seen.length >= 10, `only ${seen.length} rows visible`);
   assert.equal(await p.page.locator('.rows-row[data-index="3"] .c-text').textContent(), rowText(3));
   assert.match((await p.page.locator('#subtitle').textContent()) ?? '', /100,000 rows/);
@@ -163,7 +164,7 @@ test('dataset panel posts setSplit, setColumns, train and openFile from its cont
   await p.page.locator('#open-file').click();
   await p.waitForPosted('openFile');
   for (const m of await p.posted()) assert.ok(parseDatasetWebviewMessage(m), JSON.stringify(m));
-  await p.page.screenshot({ path: join(RESULTS, 'readme-dataset.png'), fullPage: false });
+  await p.page.screenshot({ path: join(RESULTS, 'dataset-light.png') });
   assert.deepEqual(p.problems, []);
   await p.page.close();
 });

@@ -71,6 +71,25 @@ const THEME_VARS: Record<Theme, Record<string, string>> = {
     'list-hoverBackground': '#2a2d2e',
     'inputValidation-errorBackground': '#5a1d1d',
     'inputValidation-errorBorder': '#be1100',
+    'settings-textInputBackground': '#313131',
+    'settings-textInputForeground': '#cccccc',
+    'settings-textInputBorder': '#3c3c3c',
+    'settings-dropdownBackground': '#313131',
+    'settings-dropdownForeground': '#cccccc',
+    'settings-dropdownBorder': '#3c3c3c',
+    'settings-dropdownListBorder': '#454545',
+    'button-hoverBackground': '#026ec1',
+    'button-secondaryHoverBackground': '#3c3c3c',
+    'list-activeSelectionBackground': '#04395e',
+    'list-activeSelectionForeground': '#ffffff',
+    'list-focusOutline': '#0078d4',
+    'widget-shadow': 'rgba(0,0,0,0.36)',
+    'input-placeholderForeground': '#989898',
+    'list-highlightForeground': '#2aaaff',
+    'badge-background': '#616161',
+    'badge-foreground': '#f8f8f8',
+    'button-border': '#ffffff12',
+    errorForeground: '#f85149',
   },
   light: {
     'font-family': 'system-ui, sans-serif',
@@ -104,6 +123,25 @@ const THEME_VARS: Record<Theme, Record<string, string>> = {
     'list-hoverBackground': '#f2f2f2',
     'inputValidation-errorBackground': '#f2dede',
     'inputValidation-errorBorder': '#be1100',
+    'settings-textInputBackground': '#ffffff',
+    'settings-textInputForeground': '#3b3b3b',
+    'settings-textInputBorder': '#cecece',
+    'settings-dropdownBackground': '#ffffff',
+    'settings-dropdownForeground': '#3b3b3b',
+    'settings-dropdownBorder': '#cecece',
+    'settings-dropdownListBorder': '#c8c8c8',
+    'button-hoverBackground': '#0258a8',
+    'button-secondaryHoverBackground': '#cccccc',
+    'list-activeSelectionBackground': '#e8e8e8',
+    'list-activeSelectionForeground': '#000000',
+    'list-focusOutline': '#005fb8',
+    'widget-shadow': 'rgba(0,0,0,0.16)',
+    'input-placeholderForeground': '#767676',
+    'list-highlightForeground': '#0066bf',
+    'badge-background': '#cccccc',
+    'badge-foreground': '#3b3b3b',
+    'button-border': '#0000001a',
+    errorForeground: '#a1260d',
   },
 };
 
@@ -111,6 +149,8 @@ const STUB = `
 (() => {
   const KEY = '__probescope_state';
   window.__posted = [];
+  document.addEventListener('securitypolicyviolation', (e) =>
+    console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));
   let acquired = false;
   window.acquireVsCodeApi = () => {
     if (acquired) throw new Error('acquireVsCodeApi called twice');
@@ -123,16 +163,14 @@ const STUB = `
   };
 })();`;
 
+// No 'unsafe-inline' for styles: the panels may only style through CSSOM (el.style.x = …), which CSP allows.
 function panelHtml(panel: PanelName, theme: Theme, origin: string): string {
-  const vars = Object.entries(THEME_VARS[theme])
-    .map(([k, v]) => `--vscode-${k}: ${v};`)
-    .join(' ');
-  const csp = `default-src 'none'; script-src ${origin}; style-src ${origin} 'unsafe-inline'; img-src ${origin} data:; font-src ${origin}; connect-src 'none';`;
-  return `<!doctype html><html lang="en" style="${vars}"><head><meta charset="utf-8">
+  const csp = `default-src 'none'; script-src ${origin}; style-src ${origin}; img-src ${origin} data:; font-src ${origin}; connect-src 'none';`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/${panel}.css"><title>${panel}</title></head>
-<body class="vscode-${theme}"><script src="/stub.js"></script><script type="module" src="/${panel}.js"></script></body></html>`;
+<body class="vscode-${theme}"><script src="/stub.js?theme=${theme}"></script><script type="module" src="/${panel}.js"></script></body></html>`;
 }
 
 export interface Harness {
@@ -152,8 +190,11 @@ export async function startHarness(): Promise<Harness> {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(panelHtml(m[1] as PanelName, url.searchParams.get('theme') === 'light' ? 'light' : 'dark', origin));
     } else if (url.pathname === '/stub.js') {
+      // Theme variables are set through CSSOM, the way VS Code's webview host script sets them.
+      const theme: Theme = url.searchParams.get('theme') === 'light' ? 'light' : 'dark';
+      const vars = Object.fromEntries(Object.entries(THEME_VARS[theme]).map(([k, v]) => [`--vscode-${k}`, v]));
       res.writeHead(200, { 'content-type': 'text/javascript' });
-      res.end(STUB);
+      res.end(`${STUB}\nfor (const [k, v] of Object.entries(${JSON.stringify(vars)})) document.documentElement.style.setProperty(k, v);`);
     } else if (/^\/[a-z]+\.(js|css)$/.test(url.pathname) && existsSync(join(outdir, url.pathname))) {
       const type = url.pathname.endsWith('.js') ? 'text/javascript' : 'text/css';
       res.writeHead(200, { 'content-type': type });

@@ -12,11 +12,24 @@ before(async () => {
 });
 after(async () => h?.close());
 
-const CONFIG: TrainingPanelConfig = { mode: 'train', modelId: 'tiny-gemma2', dataPath: '/data/sst3.jsonl', layer: 3, probe: 'attention', heads: 8, optimizer: 'adamw', steps: 400 };
+const CONFIG: TrainingPanelConfig = {
+  mode: 'train',
+  modelId: 'tiny-gemma2',
+  dataPath: '/data/sst3.jsonl',
+  layer: 3,
+  probe: 'attention',
+  heads: 8,
+  optimizer: 'adamw',
+  steps: 400,
+};
 const STEPS = 400;
 
 function step(i: number): TrainingStepEvent {
-  const p: TrainingStepEvent = { progressId: 'run1', step: i, trainLoss: 1.1 * Math.exp(-i / 90) + 0.12 + 0.03 * Math.sin(i / 3) };
+  const p: TrainingStepEvent = {
+    progressId: 'run1',
+    step: i,
+    trainLoss: 1.1 * Math.exp(-i / 90) + 0.12 + 0.03 * Math.sin(i / 3),
+  };
   if (i % 10 === 0) {
     p.valLoss = 1.1 * Math.exp(-i / 110) + 0.2;
     p.valAccuracy = 0.34 + 0.55 * (1 - Math.exp(-i / 80));
@@ -30,7 +43,14 @@ const RESULT: TrainResult = {
   layer: 3,
   classes: ['negative', 'neutral', 'positive'],
   outDir: '/ws/.probescope/probes/sst3-attention-l3',
-  train: { n: 800, accuracy: 0.945, loss: 0.18, f1: 0.944, entropy_ratio: 0.41, per_class_accuracy: { negative: 0.95, neutral: 0.92, positive: 0.965 } },
+  train: {
+    n: 800,
+    accuracy: 0.945,
+    loss: 0.18,
+    f1: 0.944,
+    entropy_ratio: 0.41,
+    per_class_accuracy: { negative: 0.95, neutral: 0.92, positive: 0.965 },
+  },
   test: {
     n: 200,
     accuracy: 0.885,
@@ -39,7 +59,11 @@ const RESULT: TrainResult = {
     roc_auc: 0.962,
     entropy_ratio: 0.43,
     per_class_accuracy: { negative: 0.9, neutral: 0.82, positive: 0.93 },
-    confusion: [[60, 5, 2], [6, 55, 6], [1, 3, 62]],
+    confusion: [
+      [60, 5, 2],
+      [6, 55, 6],
+      [1, 3, 62],
+    ],
   },
   steps: 400,
   weightDecay: 0.01,
@@ -59,12 +83,26 @@ function inkedPixels(page: Page, index: number): Promise<number> {
 }
 
 const chartLengths = (page: Page, which: 'loss' | 'accuracy' | 'sweep') =>
-  page.evaluate((w) => (window as unknown as { __probescopeCharts: Record<string, () => number[]> }).__probescopeCharts[w](), which);
+  page.evaluate(
+    (w) => (window as unknown as { __probescopeCharts: Record<string, () => number[]> }).__probescopeCharts[w](),
+    which,
+  );
 
 test('training panel shows extraction progress, plots streamed steps and shows final metrics', async () => {
   const p = await openPanel(h, 'training');
   await p.send({ type: 'start', config: CONFIG });
-  await p.send({ type: 'progress', event: { progressId: 'run1', phase: 'extract', done: 300, total: 1000, rate: 412.5, etaSeconds: 1.7, message: 'Extracting activations' } });
+  await p.send({
+    type: 'progress',
+    event: {
+      progressId: 'run1',
+      phase: 'extract',
+      done: 300,
+      total: 1000,
+      rate: 412.5,
+      etaSeconds: 1.7,
+      message: 'Extracting activations',
+    },
+  });
   const progress = (await p.page.locator('#progress-text').textContent()) ?? '';
   assert.match(progress, /300 \/ 1,000/);
   assert.match(progress, /412\.5 examples\/s/);
@@ -75,7 +113,9 @@ test('training panel shows extraction progress, plots streamed steps and shows f
   for (let b = 0; b < STEPS; b += 20) {
     await p.send({ type: 'steps', points: Array.from({ length: 20 }, (_, k) => step(b + k)) });
   }
-  await p.page.waitForFunction(() => (window as unknown as { __probescopeCharts: { loss(): number[] } }).__probescopeCharts.loss()[0] === 400);
+  await p.page.waitForFunction(
+    () => (window as unknown as { __probescopeCharts: { loss(): number[] } }).__probescopeCharts.loss()[0] === 400,
+  );
   assert.deepEqual(await chartLengths(p.page, 'loss'), [STEPS, STEPS, STEPS]);
   assert.deepEqual(await chartLengths(p.page, 'accuracy'), [STEPS / 10, STEPS / 10]);
   await p.page.waitForTimeout(100);
@@ -105,7 +145,9 @@ test('training panel shows extraction progress, plots streamed steps and shows f
   await p.waitForPosted('ready');
   assert.equal(await p.page.locator('#status').textContent(), 'Finished');
   assert.equal(await p.page.locator('#metrics-table tbody tr').count(), 6);
-  await p.page.waitForFunction(() => (window as unknown as { __probescopeCharts: { loss(): number[] } }).__probescopeCharts.loss()[0] === 400);
+  await p.page.waitForFunction(
+    () => (window as unknown as { __probescopeCharts: { loss(): number[] } }).__probescopeCharts.loss()[0] === 400,
+  );
   for (const m of await p.posted()) assert.ok(parseTrainingWebviewMessage(m), JSON.stringify(m));
   assert.deepEqual(p.problems, []);
   await p.page.close();
@@ -115,8 +157,15 @@ test('training panel shows a failure with its message and posts retry', async ()
   const p = await openPanel(h, 'training', { theme: 'light' });
   await p.send({ type: 'start', config: CONFIG });
   await p.send({ type: 'steps', points: [step(0), step(1)] });
-  await p.send({ type: 'failed', message: 'The worker ran out of memory; lower probescope.batchSize.', code: 'WORKER_CRASHED' });
-  assert.match((await p.page.locator('#error').textContent()) ?? '', /lower probescope\.batchSize\. \(WORKER_CRASHED\)/);
+  await p.send({
+    type: 'failed',
+    message: 'The worker ran out of memory; lower probescope.batchSize.',
+    code: 'WORKER_CRASHED',
+  });
+  assert.match(
+    (await p.page.locator('#error').textContent()) ?? '',
+    /lower probescope\.batchSize\. \(WORKER_CRASHED\)/,
+  );
   assert.ok(await p.page.locator('#error').isVisible());
   assert.ok(await p.page.locator('#stop').isHidden());
   await p.page.locator('#retry').focus();
@@ -132,11 +181,26 @@ test('training panel shows a failure with its message and posts retry', async ()
 test('layer sweep plots accuracy by layer with one line per probe kind', async () => {
   const p = await openPanel(h, 'training');
   const layers = [0, 1, 2, 3, 4, 5, 'final'] as const;
-  const kinds = [{ probe: 'mean' as const }, { probe: 'last' as const }, { probe: 'attention' as const, heads: 1 }, { probe: 'attention' as const, heads: 8 }];
-  await p.send({ type: 'start', config: { mode: 'sweep', modelId: 'tiny-gemma2', dataPath: '/data/sst3.jsonl', layers: [...layers], kinds } });
+  const kinds = [
+    { probe: 'mean' as const },
+    { probe: 'last' as const },
+    { probe: 'attention' as const, heads: 1 },
+    { probe: 'attention' as const, heads: 8 },
+  ];
+  await p.send({
+    type: 'start',
+    config: { mode: 'sweep', modelId: 'tiny-gemma2', dataPath: '/data/sst3.jsonl', layers: [...layers], kinds },
+  });
   const points: LayerSweepPoint[] = [];
   layers.forEach((layer, li) =>
-    kinds.forEach((k, ki) => points.push({ layer, probe: k.probe, heads: k.heads ?? 1, accuracy: 0.45 + 0.06 * li * (0.6 + 0.15 * ki) - (layer === 'final' ? 0.08 : 0) })),
+    kinds.forEach((k, ki) =>
+      points.push({
+        layer,
+        probe: k.probe,
+        heads: k.heads ?? 1,
+        accuracy: 0.45 + 0.06 * li * (0.6 + 0.15 * ki) - (layer === 'final' ? 0.08 : 0),
+      }),
+    ),
   );
   for (const pt of points.slice(0, 10)) await p.send({ type: 'sweepPoint', point: pt });
   await p.send({ type: 'sweepFinished', points });

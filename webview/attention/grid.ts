@@ -18,7 +18,7 @@ export const gridRows = (heads: number): HeadSelection[] => ['sum', ...Array.fro
 export const rowName = (row: HeadSelection): string => (typeof row === 'number' ? `head ${row + 1}` : row);
 
 export function layoutFor(tokens: number, availableWidth: number, labelW = 0, top = 0): GridLayout {
-  const cellW = Math.max(4, Math.min(24, Math.floor((availableWidth - labelW) / Math.max(1, tokens))));
+  const cellW = Math.max(1, Math.min(24, Math.floor((availableWidth - labelW) / Math.max(1, tokens))));
   return { cellW, cellH: 16, labelW, top };
 }
 
@@ -63,9 +63,14 @@ export function drawGrid(
     }
     for (let i = 0; i < w.length; i++) {
       const v = max > 0 ? w[i] / max : 0;
-      if (v <= 0) continue;
+      if (v < 0.01) continue; // same cut-off as the text colouring
       ctx.fillStyle = `rgba(${r},${g},${b},${(0.08 + 0.92 * v).toFixed(3)})`;
-      ctx.fillRect(layout.labelW + i * layout.cellW, y + 1, Math.max(1, layout.cellW - (layout.cellW > 5 ? 1 : 0)), layout.cellH - 2);
+      ctx.fillRect(
+        layout.labelW + i * layout.cellW,
+        y + 1,
+        layout.cellW > 5 ? layout.cellW - 1 : layout.cellW,
+        layout.cellH - 2,
+      );
     }
     if (row === selected) {
       ctx.strokeStyle = colors.selection;
@@ -77,7 +82,13 @@ export function drawGrid(
 }
 
 /** Which (row, token) a point in CSS pixels falls on, if any. */
-export function hitTest(x: number, y: number, layout: GridLayout, tokens: number, heads: number): { row: HeadSelection; token: number } | undefined {
+export function hitTest(
+  x: number,
+  y: number,
+  layout: GridLayout,
+  tokens: number,
+  heads: number,
+): { row: HeadSelection; token: number } | undefined {
   const token = Math.floor((x - layout.labelW) / layout.cellW);
   const ri = Math.floor((y - layout.top) / layout.cellH);
   const rows = gridRows(heads);

@@ -5,7 +5,12 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '../shared/base.css';
 import './main.css';
-import type { AttentionPanelState, AttentionShowPayload, AttentionToHost, HeadSelection } from '../../src/protocol/webview';
+import type {
+  AttentionPanelState,
+  AttentionShowPayload,
+  AttentionToHost,
+  HeadSelection,
+} from '../../src/protocol/webview';
 import { parseAttentionHostMessage, parseAttentionPanelState } from '../../src/protocol/webview';
 import { h } from '../shared/dom';
 import { fmtLayer, fmtPct } from '../shared/format';
@@ -27,7 +32,11 @@ const pngButton = h('vscode-button', { id: 'save-png', secondary: true }, 'Save 
 const notice = h('div', { class: 'muted hidden', id: 'notice' });
 const textBox = h('div', { id: 'text', class: 'text', 'aria-label': 'Text coloured by attention weight' });
 const rowLabels = h('div', { class: 'grid-labels', role: 'radiogroup', 'aria-label': 'Grid rows (click to select)' });
-const canvas = h('canvas', { id: 'grid', tabindex: 0, 'aria-label': 'Heads by tokens grid; left and right arrows move between tokens' });
+const canvas = h('canvas', {
+  id: 'grid',
+  tabindex: 0,
+  'aria-label': 'Heads by tokens grid; left and right arrows move between tokens',
+});
 const gridScroller = h('div', { class: 'grid-scroller' }, canvas);
 const cursorInfo = h('div', { class: 'muted', id: 'cursor', 'aria-live': 'polite' });
 const topList = h('ol', { id: 'top-tokens' });
@@ -35,7 +44,13 @@ const topList = h('ol', { id: 'top-tokens' });
 document.body.append(
   h('header', {}, title, subtitle),
   probs,
-  h('div', { class: 'row controls' }, h('div', { class: 'field' }, h('vscode-label', { for: 'head' }, 'Colour by'), headSelect), copyButton, pngButton),
+  h(
+    'div',
+    { class: 'row controls' },
+    h('div', { class: 'field' }, h('vscode-label', { for: 'head' }, 'Colour by'), headSelect),
+    copyButton,
+    pngButton,
+  ),
   notice,
   textBox,
   h('h2', {}, 'Heads × tokens'),
@@ -48,6 +63,7 @@ document.body.append(
 let spans: HTMLSpanElement[] = []; // by token index (undefined for tokens with no text, e.g. <bos>)
 let layout: GridLayout = layoutFor(0, 0);
 let cursor = -1;
+let gridWidth = 0; // from the ResizeObserver: reading clientWidth here would force a layout of the whole text
 
 const heatRgb = () => themeRgb('--vscode-charts-orange', '#d18616');
 const gridColors = (): GridColors => ({
@@ -77,7 +93,11 @@ function renderShow(show: AttentionShowPayload): void {
     }),
   );
   const heads = r.tokens[0]?.attention.length ?? 0;
-  const options: [string, string][] = [['sum', 'Sum over heads'], ['max', 'Max over heads'], ...Array.from({ length: heads }, (_, i): [string, string] => [String(i), `Head ${i + 1}`])];
+  const options: [string, string][] = [
+    ['sum', 'Sum over heads'],
+    ['max', 'Max over heads'],
+    ...Array.from({ length: heads }, (_, i): [string, string] => [String(i), `Head ${i + 1}`]),
+  ];
   headSelect.replaceChildren(...options.map(([v, l]) => h('vscode-option', { value: v }, l)));
   rowLabels.replaceChildren(
     ...gridRows(heads).map((row) => {
@@ -117,7 +137,8 @@ function applyHead(): void {
   const heads = tokens[0]?.attention.length ?? 0;
   if (typeof state.head === 'number' && state.head >= heads) state.head = 'sum';
   (headSelect as HTMLElement & { value: string }).value = String(state.head);
-  for (const b of rowLabels.children) b.setAttribute('aria-checked', String((b as HTMLElement).dataset.head === String(state.head)));
+  for (const b of rowLabels.children)
+    b.setAttribute('aria-checked', String((b as HTMLElement).dataset.head === String(state.head)));
 
   const w = headWeights(tokens, state.head);
   const max = maxOf(w);
@@ -125,16 +146,20 @@ function applyHead(): void {
   spans.forEach((span, i) => {
     if (!span) return;
     span.style.backgroundColor = heatColor(rgb, max > 0 ? w[i] / max : 0);
-    span.title = `#${i} ${JSON.stringify(tokens[i].text)} · ${headLabel(state.head)} weight ${w[i].toFixed(4)}`;
   });
   textBox.dataset.head = String(state.head);
 
-  layout = layoutFor(tokens.length, gridScroller.clientWidth || 800);
+  layout = layoutFor(tokens.length, gridWidth || 800);
   drawGrid(canvas, tokens, heads, state.head, layout, gridColors());
   if (cursor >= 0) drawCursor();
 
-  const top = [...w.keys()].sort((a, b) => w[b] - w[a]).slice(0, 10).filter((i) => w[i] > 0);
-  topList.replaceChildren(...top.map((i) => h('li', {}, `${JSON.stringify(tokens[i].text)} (#${i}) — ${w[i].toFixed(4)}`)));
+  const top = [...w.keys()]
+    .sort((a, b) => w[b] - w[a])
+    .slice(0, 10)
+    .filter((i) => w[i] > 0);
+  topList.replaceChildren(
+    ...top.map((i) => h('li', {}, `${JSON.stringify(tokens[i].text)} (#${i}) — ${w[i].toFixed(4)}`)),
+  );
 }
 
 function drawCursor(): void {
@@ -164,19 +189,28 @@ function showCursor(token: number, row?: HeadSelection): void {
 }
 
 // ---- export -------------------------------------------------------------------------------------------------
-async function copyHtml(): Promise<void> {
+function copyHtml(): void {
   if (!state.show) return;
   const html = exportHtml(state.show, state.head, heatRgb());
+  const plain = state.show.text;
   api.post({ type: 'exportHtml', html });
+  // A copy event puts the HTML on the clipboard as-is; navigator.clipboard.write would parse it in this page,
+  // where a strict CSP (no inline styles) strips the colours.
+  let copied = false;
+  const onCopy = (e: ClipboardEvent) => {
+    e.clipboardData?.setData('text/html', html);
+    e.clipboardData?.setData('text/plain', plain);
+    e.preventDefault();
+    copied = !!e.clipboardData;
+  };
+  document.addEventListener('copy', onCopy);
   try {
-    const plain = state.show.text;
-    await navigator.clipboard.write([
-      new ClipboardItem({ 'text/html': new Blob([html], { type: 'text/html' }), 'text/plain': new Blob([plain], { type: 'text/plain' }) }),
-    ]);
-    api.post({ type: 'copied', format: 'html' });
-  } catch {
-    // Clipboard refused (no focus or permission): the host got the HTML in exportHtml and can copy it itself.
+    document.execCommand('copy');
+  } finally {
+    document.removeEventListener('copy', onCopy);
   }
+  // Without a clipboard the host still has the HTML from exportHtml and can copy it itself.
+  if (copied) api.post({ type: 'copied', format: 'html' });
 }
 
 function savePng(): void {
@@ -192,7 +226,11 @@ function savePng(): void {
   ctx.font = '12px sans-serif';
   ctx.textBaseline = 'middle';
   const p = show.result.probabilities[show.result.label];
-  ctx.fillText(`${show.probeName} · ${show.result.label}${p !== undefined ? ` (p = ${p.toFixed(3)})` : ''} · ${headLabel(state.head)}`, 4, 14);
+  ctx.fillText(
+    `${show.probeName} · ${show.result.label}${p !== undefined ? ` (p = ${p.toFixed(3)})` : ''} · ${headLabel(state.head)}`,
+    4,
+    14,
+  );
   api.post({ type: 'exportPng', dataUrl: off.toDataURL('image/png') });
 }
 
@@ -202,14 +240,30 @@ headSelect.addEventListener('change', () => {
   const head: HeadSelection = v === 'sum' || v === 'max' ? v : Number(v);
   if (head !== state.head) selectHead(head, true);
 });
-copyButton.addEventListener('click', () => void copyHtml());
+copyButton.addEventListener('click', copyHtml);
 pngButton.addEventListener('click', savePng);
 canvas.addEventListener('mousemove', (e) => {
-  const hit = state.show && hitTest(e.offsetX, e.offsetY, layout, state.show.result.tokens.length, state.show.result.tokens[0]?.attention.length ?? 0);
+  const hit =
+    state.show &&
+    hitTest(
+      e.offsetX,
+      e.offsetY,
+      layout,
+      state.show.result.tokens.length,
+      state.show.result.tokens[0]?.attention.length ?? 0,
+    );
   if (hit) showCursor(hit.token, hit.row);
 });
 canvas.addEventListener('click', (e) => {
-  const hit = state.show && hitTest(e.offsetX, e.offsetY, layout, state.show.result.tokens.length, state.show.result.tokens[0]?.attention.length ?? 0);
+  const hit =
+    state.show &&
+    hitTest(
+      e.offsetX,
+      e.offsetY,
+      layout,
+      state.show.result.tokens.length,
+      state.show.result.tokens[0]?.attention.length ?? 0,
+    );
   if (hit && hit.row !== state.head) selectHead(hit.row, true);
 });
 canvas.addEventListener('keydown', (e) => {
@@ -224,7 +278,12 @@ textBox.addEventListener('mouseover', (e) => {
   if (i !== undefined && state.show) showCursor(Number(i));
 });
 onThemeChange(applyHead);
-new ResizeObserver(() => state.show && applyHead()).observe(gridScroller);
+new ResizeObserver((entries) => {
+  const width = Math.floor(entries[0].contentRect.width);
+  if (width === gridWidth) return;
+  gridWidth = width;
+  if (state.show) applyHead();
+}).observe(gridScroller);
 
 onHostMessage(parseAttentionHostMessage, (m) => {
   if (m.type === 'setHead') {

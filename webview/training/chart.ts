@@ -100,17 +100,15 @@ export class LiveChart {
         axes: [axis(o.xLabel, o.xValues), axis(o.yLabel, o.yValues)],
         series: [
           { label: o.xLabel, value: (_u, v) => (v == null ? '–' : o.xValues ? o.xValues(v) : String(v)) },
-          ...o.series.map(
-            (s, i): uPlot.Series => ({
-              label: s.label,
-              stroke: colors[i % colors.length],
-              width: 2,
-              dash: s.dash ?? DASHES[i % DASHES.length],
-              spanGaps: true,
-              points: { show: s.points ?? false, size: 6 },
-              value: (_u, v) => (v == null ? '–' : o.yValues ? o.yValues(v) : v.toFixed(4)),
-            }),
-          ),
+          ...o.series.map((s, i): uPlot.Series => ({
+            label: s.label,
+            stroke: colors[i % colors.length],
+            width: 2,
+            dash: s.dash ?? DASHES[i % DASHES.length],
+            spanGaps: true,
+            points: { show: s.points ?? false, size: 6 },
+            value: (_u, v) => (v == null ? '–' : o.yValues ? o.yValues(v) : v.toFixed(4)),
+          })),
         ],
       },
       this.data as uPlot.AlignedData,
@@ -123,7 +121,8 @@ export class LiveChart {
       if (this.length > 0) this.ensurePlot();
       return;
     }
-    if (this.element.clientWidth > 0) this.plot.setSize({ width: this.element.clientWidth, height: this.opts.height ?? 220 });
+    if (this.element.clientWidth > 0)
+      this.plot.setSize({ width: this.element.clientWidth, height: this.opts.height ?? 220 });
   }
 
   /** Length of each series' data as uPlot holds it (for tests and status text). */

@@ -3,7 +3,12 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import '../shared/base.css';
 import './main.css';
-import type { TrainingPanelConfig, TrainingPanelState, TrainingStatus, TrainingToHost } from '../../src/protocol/webview';
+import type {
+  TrainingPanelConfig,
+  TrainingPanelState,
+  TrainingStatus,
+  TrainingToHost,
+} from '../../src/protocol/webview';
 import { parseTrainingHostMessage, parseTrainingPanelState } from '../../src/protocol/webview';
 import type { ProgressEvent, TrainingStepEvent, TrainResult } from '../../src/protocol/types';
 import { h } from '../shared/dom';
@@ -25,7 +30,10 @@ function saveState(): void {
     saveTimer = undefined;
     const steps = state.steps;
     const stride = Math.ceil(steps.length / MAX_SAVED_STEPS);
-    api.setState({ ...state, steps: stride > 1 ? steps.filter((_, i) => i % stride === 0 || i === steps.length - 1) : steps });
+    api.setState({
+      ...state,
+      steps: stride > 1 ? steps.filter((_, i) => i % stride === 0 || i === steps.length - 1) : steps,
+    });
   }, 1000);
 }
 
@@ -39,10 +47,20 @@ const revealButton = h('vscode-button', { id: 'reveal', secondary: true }, 'Reve
 const errorBox = h('div', { class: 'error-banner hidden', role: 'alert', id: 'error' });
 const progressBar = h('vscode-progress-bar', { 'aria-label': 'Progress' });
 const progressText = h('div', { class: 'muted', id: 'progress-text' });
-const progressBox = h('section', { class: 'hidden', id: 'progress', 'aria-label': 'Progress' }, progressBar, progressText);
+const progressBox = h(
+  'section',
+  { class: 'hidden', id: 'progress', 'aria-label': 'Progress' },
+  progressBar,
+  progressText,
+);
 const latest = h('div', { class: 'muted', id: 'latest', 'aria-live': 'off' });
 
-const lossChart = new LiveChart({ title: 'Loss', xLabel: 'step', yLabel: 'loss', series: [{ label: 'train loss' }, { label: 'validation loss', points: true }] });
+const lossChart = new LiveChart({
+  title: 'Loss',
+  xLabel: 'step',
+  yLabel: 'loss',
+  series: [{ label: 'train loss' }, { label: 'validation loss', points: true }],
+});
 const accChart = new LiveChart({
   title: 'Validation accuracy',
   xLabel: 'step',
@@ -122,7 +140,9 @@ function addSteps(points: TrainingStepEvent[]): void {
     const lastVal = [...state.steps, ...points].reverse().find((p) => p.valAccuracy !== undefined);
     latest.textContent =
       `step ${fmtInt(last.step)} · train loss ${fmtNum(last.trainLoss, 4)}` +
-      (lastVal ? ` · validation loss ${fmtNum(lastVal.valLoss, 4)} · validation accuracy ${fmtPct(lastVal.valAccuracy)}` : '');
+      (lastVal
+        ? ` · validation loss ${fmtNum(lastVal.valLoss, 4)} · validation accuracy ${fmtPct(lastVal.valAccuracy)}`
+        : '');
   }
 }
 
@@ -148,7 +168,10 @@ stopButton.addEventListener('click', () => {
   api.post({ type: 'stop' });
 });
 retryButton.addEventListener('click', () => api.post({ type: 'retry' }));
-revealButton.addEventListener('click', () => state.result && api.post({ type: 'revealProbe', dir: state.result.outDir }));
+revealButton.addEventListener(
+  'click',
+  () => state.result && api.post({ type: 'revealProbe', dir: state.result.outDir }),
+);
 onThemeChange(() => {
   lossChart.retheme();
   accChart.retheme();

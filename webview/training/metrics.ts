@@ -17,11 +17,29 @@ export function metricsView(r: TrainResult): HTMLElement {
   const table = h(
     'table',
     { class: 'metrics', id: 'metrics-table' },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Metric'), h('th', { scope: 'col' }, 'Train'), h('th', { scope: 'col' }, 'Test'))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col' }, 'Metric'),
+        h('th', { scope: 'col' }, 'Train'),
+        h('th', { scope: 'col' }, 'Test'),
+      ),
+    ),
   );
   const body = h('tbody');
   for (const [name, f] of ROWS) {
-    body.append(h('tr', { 'data-metric': name }, h('th', { scope: 'row' }, name), h('td', {}, f(r.train)), h('td', {}, f(r.test))));
+    body.append(
+      h(
+        'tr',
+        { 'data-metric': name },
+        h('th', { scope: 'row' }, name),
+        h('td', {}, f(r.train)),
+        h('td', {}, f(r.test)),
+      ),
+    );
   }
   table.append(body);
   const info = h(
@@ -32,7 +50,8 @@ export function metricsView(r: TrainResult): HTMLElement {
       (r.stoppedEarly ? ' · stopped early (best probe kept)' : ''),
   );
   const out = h('div', {}, info, table);
-  if (r.classes.length > 2 && r.test.confusion) out.append(h('h3', {}, 'Confusion matrix (test)'), confusion(r.classes, r.test.confusion));
+  if (r.classes.length > 2 && r.test.confusion)
+    out.append(h('h3', {}, 'Confusion matrix (test)'), confusion(r.classes, r.test.confusion));
   const perClass = r.test.per_class_accuracy ?? r.train.per_class_accuracy;
   if (perClass) out.append(h('h3', {}, 'Per-class accuracy'), perClassTable(r));
   return out;
@@ -59,10 +78,24 @@ function confusion(classes: string[], m: number[][]): HTMLElement {
 
 function perClassTable(r: TrainResult): HTMLElement {
   const table = h('table', { class: 'metrics', id: 'per-class' });
-  table.append(h('tr', {}, h('th', { scope: 'col' }, 'Class'), h('th', { scope: 'col' }, 'Train'), h('th', { scope: 'col' }, 'Test')));
+  table.append(
+    h(
+      'tr',
+      {},
+      h('th', { scope: 'col' }, 'Class'),
+      h('th', { scope: 'col' }, 'Train'),
+      h('th', { scope: 'col' }, 'Test'),
+    ),
+  );
   for (const c of r.classes) {
     table.append(
-      h('tr', {}, h('th', { scope: 'row' }, c), h('td', {}, fmtPct(r.train.per_class_accuracy?.[c])), h('td', {}, fmtPct(r.test.per_class_accuracy?.[c]))),
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'row' }, c),
+        h('td', {}, fmtPct(r.train.per_class_accuracy?.[c])),
+        h('td', {}, fmtPct(r.test.per_class_accuracy?.[c])),
+      ),
     );
   }
   return table;

@@ -4,7 +4,8 @@ import { h } from '../shared/dom';
 import { fmtPct } from '../shared/format';
 import { LiveChart } from './chart';
 
-export const kindKey = (probe: ProbeKind, heads?: number): string => (probe === 'attention' ? `attention-${heads ?? 8}` : probe);
+export const kindKey = (probe: ProbeKind, heads?: number): string =>
+  probe === 'attention' ? `attention-${heads ?? 8}` : probe;
 
 export class SweepView {
   readonly element = h('div', { class: 'sweep' });
@@ -28,7 +29,9 @@ export class SweepView {
 
   add(points: LayerSweepPoint[]): void {
     for (const p of points) {
-      const i = this.points.findIndex((q) => q.layer === p.layer && kindKey(q.probe, q.heads) === kindKey(p.probe, p.heads));
+      const i = this.points.findIndex(
+        (q) => q.layer === p.layer && kindKey(q.probe, q.heads) === kindKey(p.probe, p.heads),
+      );
       if (i >= 0) this.points[i] = p;
       else this.points.push(p);
       const k = kindKey(p.probe, p.heads);
@@ -53,12 +56,15 @@ export class SweepView {
       this.tableBox.replaceChildren();
       return;
     }
-    const numeric = [...new Set(this.points.map((p) => p.layer).filter((l): l is number => l !== 'final'))].sort((a, b) => a - b);
+    const numeric = [...new Set(this.points.map((p) => p.layer).filter((l): l is number => l !== 'final'))].sort(
+      (a, b) => a - b,
+    );
     const hasFinal = (this.hasFinal = this.points.some((p) => p.layer === 'final'));
     this.finalX = (numeric.at(-1) ?? -1) + 1;
     const layers: LayerSpec[] = hasFinal ? [...numeric, 'final'] : numeric;
     const x = (l: LayerSpec) => (l === 'final' ? this.finalX : l);
-    const acc = (l: LayerSpec, k: string) => this.points.find((p) => p.layer === l && kindKey(p.probe, p.heads) === k)?.accuracy;
+    const acc = (l: LayerSpec, k: string) =>
+      this.points.find((p) => p.layer === l && kindKey(p.probe, p.heads) === k)?.accuracy;
 
     if (this.chartKinds !== this.kinds.join(',')) {
       this.chartKinds = this.kinds.join(',');
@@ -76,9 +82,13 @@ export class SweepView {
     this.chart!.replace([layers.map(x), ...this.kinds.map((k) => layers.map((l) => acc(l, k) ?? null))]);
 
     const table = h('table', { class: 'metrics', id: 'sweep-table' });
-    table.append(h('tr', {}, h('th', { scope: 'col' }, 'Layer'), ...this.kinds.map((k) => h('th', { scope: 'col' }, k))));
+    table.append(
+      h('tr', {}, h('th', { scope: 'col' }, 'Layer'), ...this.kinds.map((k) => h('th', { scope: 'col' }, k))),
+    );
     for (const l of layers) {
-      table.append(h('tr', {}, h('th', { scope: 'row' }, String(l)), ...this.kinds.map((k) => h('td', {}, fmtPct(acc(l, k))))));
+      table.append(
+        h('tr', {}, h('th', { scope: 'row' }, String(l)), ...this.kinds.map((k) => h('td', {}, fmtPct(acc(l, k))))),
+      );
     }
     this.tableBox.replaceChildren(table);
   }

@@ -22,9 +22,17 @@ export const activationsCommand: CliCommand = {
   usage: 'probescope activations --model DIR --layers 0,2,final|all (--text STR | --data FILE) [--out DIR]',
   options: {
     model: { type: 'string', description: 'Model folder (config.json, tokenizer.json, model.onnx)', valueName: 'DIR' },
-    layers: { type: 'string', description: 'Comma-separated layers (0 = embeddings, final = after the final norm) or all', valueName: 'LIST' },
+    layers: {
+      type: 'string',
+      description: 'Comma-separated layers (0 = embeddings, final = after the final norm) or all',
+      valueName: 'LIST',
+    },
     text: { type: 'string', description: 'One text: print its tokens and states', valueName: 'STR' },
-    data: { type: 'string', description: 'JSONL / CSV / Parquet dataset: build an activation cache', valueName: 'FILE' },
+    data: {
+      type: 'string',
+      description: 'JSONL / CSV / Parquet dataset: build an activation cache',
+      valueName: 'FILE',
+    },
     out: { type: 'string', description: 'Cache folder for --data (default: OS temp)', valueName: 'DIR' },
     'text-field': { type: 'string', description: 'Text column of --data (default: detected)', valueName: 'NAME' },
     'max-length': { type: 'string', description: 'Truncate texts to this many tokens (default 1024)', valueName: 'N' },
@@ -37,7 +45,8 @@ export const activationsCommand: CliCommand = {
     const layers = parseLayers(required(values, 'layers'), folder.config.numLayers);
     const text = str(values, 'text');
     const data = str(values, 'data');
-    if ((text === undefined) === (data === undefined)) throw new ProbescopeError('BAD_ARGUMENT', 'Give exactly one of --text or --data.');
+    if ((text === undefined) === (data === undefined))
+      throw new ProbescopeError('BAD_ARGUMENT', 'Give exactly one of --text or --data.');
     const executionProvider = oneOf(values, 'execution-provider', EPS);
     const maxLength = num(values, 'max-length', { integer: true, min: 1 });
     const batchSize = num(values, 'batch-size', { integer: true, min: 1 });
@@ -48,13 +57,16 @@ export const activationsCommand: CliCommand = {
       try {
         if (ex.notice) ctx.log(ex.notice);
         const [r] = await ex.extract([text], {
-          onTruncate: (_, n) => ctx.log(`Warning: the text has ${n} tokens; truncated to ${ex.maxLength} (--max-length).`),
+          onTruncate: (_, n) =>
+            ctx.log(`Warning: the text has ${n} tokens; truncated to ${ex.maxLength} (--max-length).`),
         });
         const D = ex.hiddenSize;
         const out: Record<string, number[][]> = {};
         for (const l of ex.layers) {
           const s = r.states.get(l)!;
-          out[String(l)] = Array.from({ length: r.tokens.length }, (_, t) => Array.from(s.subarray(t * D, (t + 1) * D)));
+          out[String(l)] = Array.from({ length: r.tokens.length }, (_, t) =>
+            Array.from(s.subarray(t * D, (t + 1) * D)),
+          );
         }
         return { tokens: r.tokens.map(({ id, text: t, start, end }) => ({ id, text: t, start, end })), layers: out };
       } finally {
@@ -65,14 +77,26 @@ export const activationsCommand: CliCommand = {
     const texts = await readTexts(data!, str(values, 'text-field'));
     const t0 = performance.now();
     const cache = await ActivationCache.build({
-      folder, layers, texts, cacheDir, maxLength, batchSize, executionProvider,
+      folder,
+      layers,
+      texts,
+      cacheDir,
+      maxLength,
+      batchSize,
+      executionProvider,
       dtype: oneOf(values, 'dtype', ['float32', 'float16'] as const),
-      onProgress: (e) => ctx.progress(e), onLog: (m) => ctx.log(m), signal: ctx.signal,
+      onProgress: (e) => ctx.progress(e),
+      onLog: (m) => ctx.log(m),
+      signal: ctx.signal,
     });
     cache.close();
     return {
-      cacheDir: cache.dir, examples: cache.numExamples, tokens: cache.totalTokens, layers: cache.layers,
-      bytes: cache.bytes, seconds: Math.round((performance.now() - t0) / 10) / 100,
+      cacheDir: cache.dir,
+      examples: cache.numExamples,
+      tokens: cache.totalTokens,
+      layers: cache.layers,
+      bytes: cache.bytes,
+      seconds: Math.round((performance.now() - t0) / 10) / 100,
     };
   },
 };
@@ -96,10 +120,12 @@ async function readTexts(file: string, textField: string | undefined): Promise<s
   const names = table.columns.map((c) => c.name);
   // A dataset for extraction needs no label column, so only fall back to full field detection when "text" is absent.
   const field = textField ?? (names.includes('text') ? 'text' : detectFields(table).textField);
-  if (!names.includes(field)) throw new ProbescopeError('DATASET_INVALID', `${file} has no "${field}" column (columns: ${names.join(', ')}).`);
+  if (!names.includes(field))
+    throw new ProbescopeError('DATASET_INVALID', `${file} has no "${field}" column (columns: ${names.join(', ')}).`);
   return table.rows.map((row, i) => {
     const t = textOf(row, field);
-    if (t === undefined) throw new ProbescopeError('DATASET_INVALID', `${file} row ${i + 1}: "${field}" is missing or not text.`);
+    if (t === undefined)
+      throw new ProbescopeError('DATASET_INVALID', `${file} row ${i + 1}: "${field}" is missing or not text.`);
     return t;
   });
 }

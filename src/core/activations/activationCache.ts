@@ -4,7 +4,7 @@
  * the next build with the same key extracts only the rest. States are read back slice by slice, on demand.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutionProviderSetting, LayerSpec, ProgressEvent } from '../../protocol/types';
 import { ProbescopeError, throwIfAborted } from '../errors';
@@ -12,13 +12,13 @@ import { ActivationExtractor, DEFAULT_MAX_LENGTH } from '../model/extractor';
 import type { ModelFolder } from '../model/modelFolder';
 import { normalizeLayers, writeFileAtomic } from '../model/tappedModel';
 import { cacheKey, hashFile, hashTexts } from './cacheKey';
+import { planShards, readCompleteShard, writeShard } from './shardFiles';
 import {
   bytesPerValue,
   CACHE_FORMAT,
   type CacheDtype,
   type CacheIndex,
   decodeValues,
-  encodeValues,
   type ShardMeta,
   shardName,
 } from './shardFormat';
@@ -89,7 +89,10 @@ export class ActivationCache {
     const [shard, offset, length] = this.entry(i);
     const k = this.index.layers.indexOf(layer);
     if (k < 0) {
-      throw new ProbescopeError('BAD_ARGUMENT', `Layer ${layer} is not in this cache (it has ${this.index.layers.join(', ')}).`);
+      throw new ProbescopeError(
+        'BAD_ARGUMENT',
+        `Layer ${layer} is not in this cache (it has ${this.index.layers.join(', ')}).`,
+      );
     }
     const n = length * this.index.hiddenSize;
     const bpv = bytesPerValue(this.index.dtype);
@@ -97,7 +100,10 @@ export class ActivationCache {
     const bytes = out ? new Uint8Array(out.buffer) : new Uint8Array(n * bpv);
     const read = readSync(this.fd(shard), bytes, 0, bytes.byteLength, offset + k * n * bpv);
     if (read !== bytes.byteLength) {
-      throw new ProbescopeError('INTERNAL', `Activation cache shard ${shardName(shard)} in ${this.dir} is truncated; delete the folder to rebuild it.`);
+      throw new ProbescopeError(
+        'INTERNAL',
+        `Activation cache shard ${shardName(shard)} in ${this.dir} is truncated; delete the folder to rebuild it.`,
+      );
     }
     return out ?? decodeValues(bytes, this.index.dtype);
   }
@@ -126,7 +132,10 @@ export class ActivationCache {
   static async open(dir: string, stats = { extractedExamples: 0, modelRuns: 0 }): Promise<ActivationCache> {
     const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as CacheIndex;
     if (index.format !== CACHE_FORMAT) {
-      throw new ProbescopeError('INTERNAL', `${dir} holds an activation cache in an unknown format; delete it to rebuild.`);
+      throw new ProbescopeError(
+        'INTERNAL',
+        `${dir} holds an activation cache in an unknown format; delete it to rebuild.`,
+      );
     }
     return new ActivationCache(dir, index, stats.extractedExamples, stats.modelRuns);
   }
@@ -137,14 +146,23 @@ export class ActivationCache {
     const layers = normalizeLayers(opts.layers, folder.config.numLayers);
     const dtype = opts.dtype ?? 'float32';
     const maxLength = opts.maxLength ?? DEFAULT_MAX_LENGTH;
-    const parts = { modelHash: folder.hash, layers, tokenizerHash: await hashFile(folder.tokenizerJson), maxLength, datasetHash: hashTexts(texts), dtype };
+    const parts = {
+      modelHash: folder.hash,
+      layers,
+      tokenizerHash: await hashFile(folder.tokenizerJson),
+      maxLength,
+      datasetHash: hashTexts(texts),
+      dtype,
+    };
     const key = cacheKey(parts);
     const dir = join(opts.cacheDir, 'activations', key);
     if (await exists(join(dir, 'index.json'))) return ActivationCache.open(dir);
     await mkdir(dir, { recursive: true });
 
     const extractor = await ActivationExtractor.create(folder, layers, {
-      executionProvider: opts.executionProvider, maxLength, cacheDir: opts.cacheDir,
+      executionProvider: opts.executionProvider,
+      maxLength,
+      cacheDir: opts.cacheDir,
     });
     try {
       if (extractor.notice) opts.onLog?.(extractor.notice);
@@ -153,7 +171,9 @@ export class ActivationCache {
       const nTrunc = truncated.filter(Boolean).length;
       if (nTrunc) {
         const longest = Math.max(...seqs.map((s) => s.length));
-        opts.onLog?.(`Warning: ${nTrunc} of ${texts.length} texts are longer than ${maxLength} tokens (longest ${longest}) and were truncated to ${maxLength}.`);
+        opts.onLog?.(
+          `Warning: ${nTrunc} of ${texts.length} texts are longer than ${maxLength} tokens (longest ${longest}) and were truncated to ${maxLength}.`,
+        );
       }
       const lengths = seqs.map((s) => Math.min(s.length, maxLength));
       const D = extractor.hiddenSize;
@@ -175,25 +195,47 @@ export class ActivationCache {
         if (metas[s]) continue;
         throwIfAborted(opts.signal);
         const ids = plan[s];
-        const states = await extractor.extractIds(ids.map((i) => seqs[i].slice(0, maxLength)), {
-          batchSize: opts.batchSize, signal: opts.signal,
-          onBatch: (d) => {
-            const rate = (extracted + d) / ((performance.now() - start) / 1000);
-            const remaining = texts.length - done - d;
-            opts.onProgress?.({ phase: 'extract', done: done + d, total: texts.length, rate, etaSeconds: rate > 0 ? remaining / rate : undefined });
+        const states = await extractor.extractIds(
+          ids.map((i) => seqs[i].slice(0, maxLength)),
+          {
+            batchSize: opts.batchSize,
+            signal: opts.signal,
+            onBatch: (d) => {
+              const rate = (extracted + d) / ((performance.now() - start) / 1000);
+              const remaining = texts.length - done - d;
+              opts.onProgress?.({
+                phase: 'extract',
+                done: done + d,
+                total: texts.length,
+                rate,
+                etaSeconds: rate > 0 ? remaining / rate : undefined,
+              });
+            },
           },
-        });
+        );
         metas[s] = await writeShard(dir, s, key, ids, states, layers, D, dtype, truncated);
         done += ids.length;
         extracted += ids.length;
       }
 
       const index: CacheIndex = {
-        format: CACHE_FORMAT, key, model: { id: folder.id, hash: folder.hash }, tokenizerHash: parts.tokenizerHash,
-        datasetHash: parts.datasetHash, layers, hiddenSize: D, dtype, maxLength, numExamples: texts.length, totalTokens,
-        shards: plan.map((_, s) => `${shardName(s)}.bin`), examples: new Array(texts.length),
+        format: CACHE_FORMAT,
+        key,
+        model: { id: folder.id, hash: folder.hash },
+        tokenizerHash: parts.tokenizerHash,
+        datasetHash: parts.datasetHash,
+        layers,
+        hiddenSize: D,
+        dtype,
+        maxLength,
+        numExamples: texts.length,
+        totalTokens,
+        shards: plan.map((_, s) => `${shardName(s)}.bin`),
+        examples: new Array(texts.length),
       };
-      metas.forEach((m, s) => m!.examples.forEach((e) => (index.examples[e.index] = [s, e.offset, e.length, e.truncated ? 1 : 0])));
+      metas.forEach((m, s) =>
+        m!.examples.forEach((e) => (index.examples[e.index] = [s, e.offset, e.length, e.truncated ? 1 : 0])),
+      );
       await writeFileAtomic(join(dir, 'index.json'), JSON.stringify(index));
       return ActivationCache.open(dir, { extractedExamples: extracted, modelRuns: extractor.runs });
     } finally {
@@ -202,65 +244,11 @@ export class ActivationCache {
   }
 }
 
-/** Examples sorted by length (similar lengths batch with little padding), cut into shards of about shardBytes. */
-export function planShards(lengths: number[], bytesPerToken: number, shardBytes: number): number[][] {
-  const order = lengths.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);
-  const shards: number[][] = [];
-  let current: number[] = [];
-  let bytes = 0;
-  for (const i of order) {
-    const b = lengths[i] * bytesPerToken;
-    if (current.length && bytes + b > shardBytes) {
-      shards.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(i);
-    bytes += b;
-  }
-  if (current.length) shards.push(current);
-  return shards;
-}
-
-async function writeShard(
-  dir: string, shard: number, key: string, ids: number[], states: Map<LayerSpec, Float32Array>[],
-  layers: LayerSpec[], hiddenSize: number, dtype: CacheDtype, truncated: boolean[],
-): Promise<ShardMeta> {
-  const base = join(dir, shardName(shard));
-  const tmp = `${base}.bin.${process.pid}.tmp`;
-  const fh = await open(tmp, 'w');
-  const meta: ShardMeta = { format: CACHE_FORMAT, key, shard, bytes: 0, examples: [] };
-  try {
-    for (let j = 0; j < ids.length; j++) {
-      const length = states[j].get(layers[0])!.length / hiddenSize;
-      meta.examples.push({ index: ids[j], offset: meta.bytes, length, truncated: truncated[ids[j]] });
-      for (const l of layers) {
-        const bytes = encodeValues(states[j].get(l)!, dtype);
-        await fh.write(bytes);
-        meta.bytes += bytes.byteLength;
-      }
-    }
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, `${base}.bin`);
-  await writeFileAtomic(`${base}.json`, JSON.stringify(meta));
-  return meta;
-}
-
-async function readCompleteShard(dir: string, shard: number, key: string, ids: number[]): Promise<ShardMeta | undefined> {
-  const base = join(dir, shardName(shard));
-  try {
-    const meta = JSON.parse(await readFile(`${base}.json`, 'utf8')) as ShardMeta;
-    const same = meta.key === key && meta.examples.length === ids.length && meta.examples.every((e, j) => e.index === ids[j]);
-    return same && (await stat(`${base}.bin`)).size === meta.bytes ? meta : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 function formatBytes(n: number): string {

@@ -28,5 +28,7 @@ export function hashTexts(texts: string[]): string {
 }
 
 export async function hashFile(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }

@@ -2,4 +2,5 @@
 export * from './activationCache';
 export * from './cacheKey';
 export * from './float16';
+export * from './shardFiles';
 export * from './shardFormat';

@@ -52,7 +52,11 @@ export class ActivationExtractor {
     private readonly kv: { heads: number; headDim: number },
   ) {}
 
-  static async create(folder: ModelFolder, layersIn: LayerSpec[], opts: ExtractorOptions): Promise<ActivationExtractor> {
+  static async create(
+    folder: ModelFolder,
+    layersIn: LayerSpec[],
+    opts: ExtractorOptions,
+  ): Promise<ActivationExtractor> {
     const layers = normalizeLayers(layersIn, folder.config.numLayers);
     const maxLength = opts.maxLength ?? DEFAULT_MAX_LENGTH;
     if (!(Number.isInteger(maxLength) && maxLength > 0)) {
@@ -63,10 +67,23 @@ export class ActivationExtractor {
       GemmaTokenizer.load(folder),
       buildTappedModel(folder, layers, opts.cacheDir),
     ]);
-    const session = await createSession(tapped.path, ep.provider, { externalDataFolder: tapped.externalDataFolder });
+    const session = await createSession(tapped.path, ep.provider, {
+      externalDataFolder: tapped.externalDataFolder,
+      halfPrecision: tapped.halfPrecision,
+    });
     const { hiddenSize, numKvHeads, headDim } = folder.config;
-    return new ActivationExtractor(session, tokenizer, layers, tapped.outputNames, ep.provider, ep.notice, hiddenSize,
-      maxLength, opts.padding ?? 'left', { heads: numKvHeads, headDim });
+    return new ActivationExtractor(
+      session,
+      tokenizer,
+      layers,
+      tapped.outputNames,
+      ep.provider,
+      ep.notice,
+      hiddenSize,
+      maxLength,
+      opts.padding ?? 'left',
+      { heads: numKvHeads, headDim },
+    );
   }
 
   get padId(): number {
@@ -84,7 +101,10 @@ export class ActivationExtractor {
       opts.onTruncate?.(i, spans.length);
       return { spans: spans.slice(0, this.maxLength), truncated: true };
     });
-    const states = await this.extractIds(tokens.map((t) => t.spans.map((s) => s.id)), opts);
+    const states = await this.extractIds(
+      tokens.map((t) => t.spans.map((s) => s.id)),
+      opts,
+    );
     return tokens.map((t, i) => ({ tokens: t.spans, truncated: t.truncated, states: states[i] }));
   }
 
@@ -92,11 +112,19 @@ export class ActivationExtractor {
   async extractIds(seqs: number[][], opts: ExtractOptions = {}): Promise<Map<LayerSpec, Float32Array>[]> {
     const batchSize = opts.batchSize ?? 16;
     const results: Map<LayerSpec, Float32Array>[] = new Array(seqs.length);
-    const batches = planBatches(seqs.map((s) => s.length), batchSize, Math.max(batchSize, 1) * Math.min(this.maxLength, 512));
+    const batches = planBatches(
+      seqs.map((s) => s.length),
+      batchSize,
+      Math.max(batchSize, 1) * Math.min(this.maxLength, 512),
+    );
     let done = 0;
     for (const idx of batches) {
       throwIfAborted(opts.signal);
-      const padded = padBatch(idx.map((i) => seqs[i]), this.tokenizer.padId, this.padding);
+      const padded = padBatch(
+        idx.map((i) => seqs[i]),
+        this.tokenizer.padId,
+        this.padding,
+      );
       const out = await this.run(padded);
       idx.forEach((exampleIndex, b) => {
         const states = new Map<LayerSpec, Float32Array>();
@@ -123,14 +151,19 @@ export class ActivationExtractor {
       else if (name === 'position_ids') feeds[name] = new ort.Tensor('int64', p.positionIds, dims);
       else if (/past/.test(name) && meta.isTensor) feeds[name] = emptyPast(meta.type, p.batch, this.kv);
       else if (name === 'use_cache_branch') feeds[name] = new ort.Tensor('bool', new Uint8Array(1), [1]);
-      else throw new ProbescopeError('UNSUPPORTED_GRAPH', `The model needs an input '${name}' that Probescope does not know how to fill.`);
+      else
+        throw new ProbescopeError(
+          'UNSUPPORTED_GRAPH',
+          `The model needs an input '${name}' that Probescope does not know how to fill.`,
+        );
     }
     this.runs++;
     const out = await this.session.run(feeds);
     const result = new Map<LayerSpec, Float32Array>();
     for (const l of this.layers) {
       const t = out[this.outputNames.get(l)!];
-      const ok = t && t.dims.length === 3 && t.dims[0] === p.batch && t.dims[1] === p.seqLen && t.dims[2] === this.hiddenSize;
+      const ok =
+        t && t.dims.length === 3 && t.dims[0] === p.batch && t.dims[1] === p.seqLen && t.dims[2] === this.hiddenSize;
       if (!ok || t.type !== 'float32') {
         throw new ProbescopeError(
           'UNSUPPORTED_GRAPH',

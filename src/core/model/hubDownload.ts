@@ -112,9 +112,10 @@ function pickFiles(listing: HubFile[], onnxFile: string | undefined, repoId: str
 async function downloadFile(ref: RepoRef, file: HubFile, target: string, progress: DownloadProgress): Promise<void> {
   const part = `${target}.part`;
   const url = `${ref.endpoint}/${ref.repoId}/resolve/${encodeURIComponent(ref.revision)}/${file.path.split('/').map(encodeURIComponent).join('/')}`;
+  let streamedSha256: string | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
-      await transfer(ref, url, file, part, progress);
+      streamedSha256 = await transfer(ref, url, file, part, progress);
       break;
     } catch (err) {
       if (ref.signal?.aborted) throw new ProbescopeError('CANCELLED', 'Download cancelled; run it again to resume.');
@@ -128,7 +129,7 @@ async function downloadFile(ref: RepoRef, file: HubFile, target: string, progres
       await sleep(RETRY_DELAY_MS * 2 ** (attempt - 1), ref.signal);
     }
   }
-  await verify(file, part);
+  await verify(file, part, streamedSha256);
   await rename(part, target);
 }
 
@@ -136,16 +137,22 @@ type RepoRef = { endpoint: string; repoId: string; revision: string; token?: str
 
 class RetryableError extends Error {}
 
-/** One HTTP attempt: resumes from the .part file's size; a 200 to a Range request starts over. */
+/**
+ * One HTTP attempt: resumes from the .part file's size; a 200 to a Range request starts over. Returns the sha256 of
+ * the whole .part when the listing has one to check (hashed while streaming, so multi-GB files are not read twice).
+ */
 async function transfer(
   ref: RepoRef,
   url: string,
   file: HubFile,
   part: string,
   progress: DownloadProgress,
-): Promise<void> {
+): Promise<string | undefined> {
   const have = (await stat(part).catch(() => undefined))?.size ?? 0;
-  if (file.size !== undefined && have === file.size) return progress.restart(file, have); // complete from an earlier run
+  if (file.size !== undefined && have === file.size) {
+    progress.restart(file, have); // complete from an earlier run; verify() hashes it
+    return undefined;
+  }
   const stale = file.size !== undefined && have > file.size;
   if (stale) await rm(part, { force: true });
   const offset = stale ? 0 : have;
@@ -161,7 +168,7 @@ async function transfer(
   if (res.status === 416 && offset > 0) {
     // Nothing left to send: the part is complete (verify() has the final word) or stale.
     await res.body?.cancel();
-    if (file.size === undefined) return;
+    if (file.size === undefined) return undefined;
     await rm(part, { force: true });
     throw new RetryableError('stale partial file');
   }
@@ -171,14 +178,18 @@ async function transfer(
     throw hubError(res.status, ref, `${ref.repoId}/${file.path}@${ref.revision}`);
   }
   const resumed = res.status === 206;
+  const hash = file.sha256 ? createHash('sha256') : undefined;
+  if (hash && resumed) await hashInto(hash, part);
   const handle = await open(part, resumed ? 'a' : 'w');
   progress.restart(file, resumed ? offset : 0);
   try {
     if (!res.body) throw new RetryableError('empty response');
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       await handle.write(chunk);
+      hash?.update(chunk);
       progress.add(chunk.byteLength);
     }
+    return hash?.digest('hex');
   } catch (err) {
     if (err instanceof RetryableError) throw err;
     throw new RetryableError(describeFetchError(err));
@@ -188,7 +199,7 @@ async function transfer(
 }
 
 /** Size and checksum of the finished .part; a mismatch deletes it so the next run starts clean. */
-async function verify(file: HubFile, part: string): Promise<void> {
+async function verify(file: HubFile, part: string, streamedSha256?: string): Promise<void> {
   const size = (await stat(part)).size;
   const fail = async (what: string): Promise<never> => {
     await rm(part, { force: true });
@@ -196,17 +207,17 @@ async function verify(file: HubFile, part: string): Promise<void> {
   };
   if (file.size !== undefined && size !== file.size) await fail(`got ${size} bytes, expected ${file.size}`);
   if (file.sha256) {
-    const got = await digest(part, createHash('sha256'));
+    const got = streamedSha256 ?? (await hashInto(createHash('sha256'), part)).digest('hex');
     if (got !== file.sha256) await fail(`sha256 checksum mismatch (expected ${file.sha256}, got ${got})`);
   } else if (file.gitOid && /^[0-9a-f]{40}$/.test(file.gitOid)) {
-    const got = await digest(part, createHash('sha1').update(`blob ${size}\0`));
+    const got = (await hashInto(createHash('sha1').update(`blob ${size}\0`), part)).digest('hex');
     if (got !== file.gitOid) await fail(`checksum mismatch (git blob ${file.gitOid} expected, got ${got})`);
   }
 }
 
-async function digest(path: string, hash: Hash): Promise<string> {
+async function hashInto(hash: Hash, path: string): Promise<Hash> {
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  return hash;
 }
 
 /** Bytes done/total over all files, throttled; the rate counts only bytes moved in this run. */

@@ -11,3 +11,4 @@ export * from './prune';
 export * from './tappedModel';
 export * from './session';
 export * from './extractor';
+export * from './loadModel';

@@ -12,7 +12,10 @@ import { resolveExecutionProvider } from './session';
 /** Graphs above this are not decoded just to check taps (an external-data .onnx is small; this bounds memory). */
 const CHECK_LIMIT = 512 * 2 ** 20;
 
-export async function loadModel(dir: string, opts: { executionProvider?: ExecutionProviderSetting } = {}): Promise<ModelSummary> {
+export async function loadModel(
+  dir: string,
+  opts: { executionProvider?: ExecutionProviderSetting } = {},
+): Promise<ModelSummary> {
   const folder = await resolveModelFolder(dir);
   if ((await stat(folder.onnxPath)).size <= CHECK_LIMIT) {
     findResidualTaps(decodeModel(await readFile(folder.onnxPath)), folder.config.numLayers);

@@ -9,12 +9,15 @@
  */
 import type { ModelProto, NodeProto } from '../onnx/proto';
 import { ProbescopeError } from '../errors';
+import { DataType } from '../onnx/proto';
 import { GraphIndex } from './graphIndex';
 
 export interface ResidualTaps {
   /** hidden_states[0..N] tensor names. */
   layers: string[];
   final: string;
+  /** Element type of the embedding table: 'float16' / 'bfloat16' mark a half-precision export. */
+  weightType: 'float32' | 'float16' | 'bfloat16' | 'other';
 }
 
 const SKIP_NORMS = new Set(['SkipSimplifiedLayerNormalization', 'SkipLayerNormalization']);
@@ -28,7 +31,7 @@ export function findResidualTaps(model: ModelProto, numLayers: number): Residual
   const graph = model.graph;
   if (!graph) throw new ProbescopeError('MODEL_INVALID', 'The ONNX file has no graph.');
   const g = new GraphIndex(graph);
-  const h0 = findScaledEmbedding(g);
+  const { h0, weightType } = findScaledEmbedding(g);
   const chain: string[] = [];
   let lastNode: NodeProto | undefined;
   let r = h0;
@@ -52,10 +55,10 @@ export function findResidualTaps(model: ModelProto, numLayers: number): Residual
   const final = lastNode && SKIP_NORMS.has(lastNode.opType) ? lastNode.output[0] : findNormOutput(g, r);
   const layers = [h0];
   for (let i = 1; i <= numLayers; i++) layers.push(chain[2 * i - 1]);
-  return { layers, final };
+  return { layers, final, weightType };
 }
 
-function findScaledEmbedding(g: GraphIndex): string {
+function findScaledEmbedding(g: GraphIndex): { h0: string; weightType: ResidualTaps['weightType'] } {
   const gathers = g.graph.node.filter(
     (n) => (n.opType === 'Gather' || n.opType === 'GatherBlockQuantized') && g.graphInputs.has(n.input[1] ?? ''),
   );
@@ -71,7 +74,18 @@ function findScaledEmbedding(g: GraphIndex): string {
         if (scale === undefined) continue;
         found.push(`${c.output[0]} (x${scale})`);
         // Gemma scales by sqrt(hidden_size), rounded to the weights' dtype (bf16 keeps ~3 significant digits).
-        if (dim === undefined || Math.abs(scale - Math.sqrt(dim)) <= 0.01 * Math.sqrt(dim)) return c.output[0];
+        if (dim === undefined || Math.abs(scale - Math.sqrt(dim)) <= 0.01 * Math.sqrt(dim)) {
+          const dt = table?.dataType;
+          const weightType =
+            dt === DataType.FLOAT
+              ? 'float32'
+              : dt === DataType.FLOAT16
+                ? 'float16'
+                : dt === DataType.BFLOAT16
+                  ? 'bfloat16'
+                  : 'other';
+          return { h0: c.output[0], weightType };
+        }
       }
     }
   }
@@ -122,9 +136,9 @@ function findNormOutput(g: GraphIndex, r: string): string {
       const other = rs.has(c.input[0]) ? c.input[1] : c.input[0];
       if (rs.has(other) || g.isConstant(other) || !g.dependsOn(other, rs) || !reducesMean(g, other, rs)) continue;
       // x * rsqrt(mean(x^2)+eps), then usually * (1 + weight) — a constant.
-      const scaled = g.consumersOf(c.output[0]).find(
-        (m) => m.opType === 'Mul' && g.isConstant(m.input[0] === c.output[0] ? m.input[1] : m.input[0]),
-      );
+      const scaled = g
+        .consumersOf(c.output[0])
+        .find((m) => m.opType === 'Mul' && g.isConstant(m.input[0] === c.output[0] ? m.input[1] : m.input[0]));
       return scaled ? scaled.output[0] : c.output[0];
     }
   }
@@ -151,7 +165,10 @@ function reducesMean(g: GraphIndex, name: string, rs: Set<string>): boolean {
 }
 
 function nameGuesses(g: GraphIndex, n: number): string {
-  const patterns = [(i: number) => `/model/layers.${i}/Add_1_output_0`, (i: number) => `/model/layers.${i}/Add_2/output_0`];
+  const patterns = [
+    (i: number) => `/model/layers.${i}/Add_1_output_0`,
+    (i: number) => `/model/layers.${i}/Add_2/output_0`,
+  ];
   const hits = patterns.map((p) => Array.from({ length: n }, (_, i) => p(i)).filter((t) => g.producer.has(t)).length);
   return `${hits[0]}/${n} '/model/layers.L/Add_1_output_0', ${hits[1]}/${n} '/model/layers.L/Add_2/output_0'`;
 }

@@ -19,7 +19,7 @@ import { pruneToOutputs } from './prune';
 import { findResidualTaps } from './residualTaps';
 
 /** Bump when the patching changes, so stale cached graphs are not reused. */
-const GRAPH_FORMAT = 1;
+const GRAPH_FORMAT = 2;
 const MAX_PROTO_BYTES = 2 ** 31 - 1;
 
 export interface TappedModel {
@@ -28,6 +28,8 @@ export interface TappedModel {
   outputNames: Map<LayerSpec, string>;
   /** Set when the model has external data: pass to createSession (loads the graph as a buffer). */
   externalDataFolder?: string;
+  /** The export computes in float16/bfloat16 (sessions pick safer CPU optimisations). */
+  halfPrecision: boolean;
   nodesBefore?: number;
   nodesAfter?: number;
 }
@@ -55,12 +57,20 @@ export function tappedModelKey(modelHash: string, layers: LayerSpec[]): string {
     .slice(0, 32);
 }
 
-export async function buildTappedModel(folder: ModelFolder, layersIn: LayerSpec[], cacheDir: string): Promise<TappedModel> {
+export async function buildTappedModel(
+  folder: ModelFolder,
+  layersIn: LayerSpec[],
+  cacheDir: string,
+): Promise<TappedModel> {
   const layers = normalizeLayers(layersIn, folder.config.numLayers);
   const outputNames = new Map(layers.map((l) => [l, tapOutputName(l)] as const));
   const externalDataFolder = folder.externalData.length ? dirname(folder.onnxPath) : undefined;
   const path = join(cacheDir, 'graphs', `${tappedModelKey(folder.hash, layers)}.onnx`);
-  if (await stat(path).then((s) => s.isFile(), () => false)) return { path, outputNames, externalDataFolder };
+  const metaPath = path.replace(/\.onnx$/, '.json');
+  if (await isFile(path)) {
+    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { halfPrecision: boolean };
+    return { path, outputNames, externalDataFolder, halfPrecision: meta.halfPrecision };
+  }
 
   const size = (await stat(folder.onnxPath)).size;
   if (size > MAX_PROTO_BYTES) {
@@ -80,8 +90,14 @@ export async function buildTappedModel(folder: ModelFolder, layersIn: LayerSpec[
     g.node.push(node('Cast', [source], [tapOutputName(l)], { to: DataType.FLOAT }, `probescope/cast_hidden_${l}`));
   }
   const pruned = pruneToOutputs(model, layers.map(tapOutputName));
+  const halfPrecision = taps.weightType === 'float16' || taps.weightType === 'bfloat16';
+  // The sidecar first: a cached .onnx always has its .json.
+  await writeFileAtomic(
+    metaPath,
+    JSON.stringify({ halfPrecision, layers, nodesBefore, nodesAfter: pruned.nodesAfter }),
+  );
   await writeFileAtomic(path, encodeModel(pruned.model));
-  return { path, outputNames, externalDataFolder, nodesBefore, nodesAfter: pruned.nodesAfter };
+  return { path, outputNames, externalDataFolder, halfPrecision, nodesBefore, nodesAfter: pruned.nodesAfter };
 }
 
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
@@ -89,4 +105,11 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(tmp, data);
   await rename(tmp, path);
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }

@@ -45,7 +45,10 @@ export class ProbeComputer {
   async lossAndGrad(p: ProbeParams, batch: ProbeBatch): Promise<{ loss: number; grad: ProbeParams; logits: Float32Array }> {
     this.checkParams(p);
     this.checkBatch(batch, true);
-    this.gradSession ??= this.createSession(true);
+    this.gradSession ??= this.createSession(true).catch((e: unknown) => {
+      this.gradSession = undefined; // let a later call retry
+      throw e;
+    });
     const session = await this.gradSession;
     const r = await session.run({ ...this.dataFeeds(batch, true), ...this.paramFeeds(p) });
     const { H, C, D } = this.shape;
@@ -65,7 +68,10 @@ export class ProbeComputer {
   async forward(p: ProbeParams, batch: Omit<ProbeBatch, 'labels'> & { labels?: Float32Array }): Promise<{ logits: Float32Array; attention: Float32Array }> {
     this.checkParams(p);
     this.checkBatch(batch, false);
-    this.forwardSession ??= this.createSession(false);
+    this.forwardSession ??= this.createSession(false).catch((e: unknown) => {
+      this.forwardSession = undefined;
+      throw e;
+    });
     const session = await this.forwardSession;
     const r = await session.run({ ...this.dataFeeds(batch, false), ...this.paramFeeds(p) });
     return { logits: r.logits!.data as Float32Array, attention: r.attention!.data as Float32Array };

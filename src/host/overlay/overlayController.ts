@@ -111,7 +111,7 @@ export class OverlayController implements vscode.Disposable {
     const prob = r.probabilities[r.label] ?? 0;
     return {
       range: new vscode.Range(p.end, p.end),
-      renderOptions: { after: { contentText: `◂ ${r.label} ${prob.toFixed(2)} (${p.classification.probeName})` } },
+      renderOptions: { after: { contentText: `◂ ${r.label} ${prob.toFixed(2)}` } },
     };
   }
 

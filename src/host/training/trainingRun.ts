@@ -93,12 +93,13 @@ export class TrainingRun {
 
   private async finished(result: TrainResult, status: 'finished' | 'stopped'): Promise<void> {
     this.status = status;
+    // The saved probe is active before the run reads as finished, so nothing observes "finished" without it.
+    await this.adopt(result.outDir);
     this.post(status === 'finished' ? { type: 'finished', result } : { type: 'stopped', result });
     this.setState({ state: status, steps: result.steps, testAccuracy: result.test.accuracy });
     this.ctx.log.info(
       `Training ${status}: ${result.probe} L${result.layer}, test accuracy ${result.test.accuracy.toFixed(4)} → ${result.outDir}`,
     );
-    await this.adopt(result.outDir);
     const acc = `${(result.test.accuracy * 100).toFixed(1)}%`;
     void vscode.window
       .showInformationMessage(
@@ -113,10 +114,10 @@ export class TrainingRun {
     this.status = 'stopped';
     const outDir = this.request.params.outDir;
     const manifest = await readProbeManifest(outDir);
-    this.post({ type: 'stopped' });
-    this.setState({ state: 'stopped', steps: this.lastStep, testAccuracy: manifest?.metrics?.test?.accuracy });
     if (manifest && this.request.mode === 'train') await this.adopt(outDir);
     else this.ctx.probes.refresh();
+    this.post({ type: 'stopped' });
+    this.setState({ state: 'stopped', steps: this.lastStep, testAccuracy: manifest?.metrics?.test?.accuracy });
   }
 
   private failed(err: unknown): void {

@@ -152,7 +152,7 @@ export async function showOutputChannel(page: Page, name: string, match: RegExp,
   return poll(
     `output "${name}" text ${match}`,
     async () => {
-      const text = await view.innerText();
+      const text = (await view.innerText()).replace(/\u00a0/g, ' '); // monaco renders spaces as no-break spaces
       return match.test(text) ? text : undefined;
     },
     timeoutMs,

@@ -22,19 +22,6 @@ export async function buildBundle(name: keyof typeof entries): Promise<{ path: s
     target: 'node20',
     external: ['vscode', 'onnxruntime-node'],
     logLevel: 'error',
-    plugins: [
-      {
-        name: 'stub',
-        setup(b) {
-          b.onResolve({ filter: /^\.\.\/core$/ }, () => ({ path: 'core', namespace: 'stub' }));
-          b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-            contents:
-              'export const GemmaTokenizer={}, classifyText=0, datasetRows=0, downloadModel=0, evaluateProbe=0, inspectDataset=0, layerSweep=0, listProbes=0, loadModel=0, trainProbeRun=0;',
-            loader: 'js',
-          }));
-        },
-      },
-    ], // TEMP-STUB
   });
   return { path: outfile, remove: () => rmSync(outfile, { force: true }) };
 }

@@ -89,42 +89,50 @@ describe('engine requests through the real worker', () => {
     assert.deepEqual(await worker.request(Requests.listProbes, { dir: tmp }), []);
   });
 
-  test('trainProbe reports progress and training steps under its progressId, and cancelling it rejects with CANCELLED', async () => {
+  const trainParams = (progressId: string, cacheDir: string) => ({
+    modelDir: tinyModel,
+    dataPath: sentiment,
+    layer: 2,
+    probe: 'attention' as const,
+    heads: 2,
+    optimizer: 'adamw' as const,
+    steps: 5,
+    outDir: join(tmp, `probe-${progressId}`),
+    cacheDir: join(tmp, cacheDir),
+    executionProvider: 'cpu' as const,
+    progressId,
+  });
+
+  test('trainProbe routes its progress and training steps to its progressId and returns the result', async () => {
     const progress: ProgressEvent[] = [];
     const steps: TrainingStepEvent[] = [];
-    const controller = new AbortController();
     const subs = [
-      worker.onNotification(Notifications.progress, (e) => void (e.progressId === 'train-1' && progress.push(e))),
-      worker.onNotification(Notifications.trainingStep, (e) => {
-        if (e.progressId !== 'train-1') return;
-        steps.push(e);
-        if (steps.length === 3) controller.abort();
-      }),
+      worker.onNotification(Notifications.progress, (e) => void (e.progressId === 'train-ok' && progress.push(e))),
+      worker.onNotification(Notifications.trainingStep, (e) => void (e.progressId === 'train-ok' && steps.push(e))),
     ];
-    const err = await worker
-      .request(
-        Requests.trainProbe,
-        {
-          modelDir: tinyModel,
-          dataPath: sentiment,
-          layer: 2,
-          probe: 'attention',
-          heads: 2,
-          optimizer: 'adamw',
-          steps: 100_000,
-          outDir: join(tmp, 'probe'),
-          cacheDir: join(tmp, 'cache'),
-          executionProvider: 'cpu',
-          progressId: 'train-1',
-        },
-        controller.signal,
-      )
-      .catch((e: unknown) => e);
+    const result = await worker.request(Requests.trainProbe, trainParams('train-ok', 'cache-a'));
     subs.forEach((s) => s.dispose());
-    assert.equal((err as ProbescopeError).code, 'CANCELLED', String(err));
-    assert.ok(progress.length > 0, 'no progress notification arrived');
-    assert.ok(steps.length >= 3);
+    assert.equal(result.probe, 'attention');
+    assert.equal(result.test.n + result.train.n, 400);
+    assert.ok(
+      progress.some((e) => e.phase === 'extract'),
+      'no extraction progress arrived',
+    );
+    assert.ok(steps.length > 0 && steps.length <= 5, `${steps.length} training steps`);
     assert.ok(steps.every((s) => Number.isFinite(s.trainLoss)));
+  });
+
+  test('cancelling trainProbe while it extracts rejects with CANCELLED and the worker keeps serving', async () => {
+    const controller = new AbortController();
+    const sub = worker.onNotification(Notifications.progress, (e) => {
+      if (e.progressId === 'train-cancel') controller.abort();
+    });
+    const err = await worker
+      .request(Requests.trainProbe, { ...trainParams('train-cancel', 'cache-b'), steps: 2000 }, controller.signal)
+      .catch((e: unknown) => e);
+    sub.dispose();
+    assert.ok(err instanceof ProbescopeError, `trainProbe was not cancelled: ${JSON.stringify(err)}`);
+    assert.equal(err.code, 'CANCELLED');
     assert.equal((await worker.request(Requests.ping, { payload: 'alive' })).payload, 'alive');
   });
 });

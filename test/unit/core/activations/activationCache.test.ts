@@ -30,7 +30,16 @@ describe('ActivationCache', () => {
   after(() => rm(root, { recursive: true, force: true }));
 
   const build = (cacheDir: string, extra: Partial<Parameters<typeof ActivationCache.build>[0]> = {}) =>
-    ActivationCache.build({ folder, layers: LAYERS, texts: TEXTS, cacheDir, executionProvider: 'cpu', batchSize: 4, shardBytes: SMALL_SHARDS, ...extra });
+    ActivationCache.build({
+      folder,
+      layers: LAYERS,
+      texts: TEXTS,
+      cacheDir,
+      executionProvider: 'cpu',
+      batchSize: 4,
+      shardBytes: SMALL_SHARDS,
+      ...extra,
+    });
 
   it('stores reference states that read back within 5e-5, per example and layer', async () => {
     const cache = await build(join(root, 'a'));
@@ -90,11 +99,20 @@ describe('ActivationCache', () => {
     const keyDir = (await readdir(join(dir, 'activations')))[0];
     const files = await readdir(join(dir, 'activations', keyDir));
     assert.ok(!files.includes('index.json'), 'an interrupted build leaves no index');
-    assert.ok(files.some((f) => f.endsWith('.bin')), 'completed shards are kept');
-    assert.ok(logs.some((m) => /about .*MiB on disk/.test(m)), 'size estimate logged before extraction');
+    assert.ok(
+      files.some((f) => f.endsWith('.bin')),
+      'completed shards are kept',
+    );
+    assert.ok(
+      logs.some((m) => /about .*MiB on disk/.test(m)),
+      'size estimate logged before extraction',
+    );
 
     const resumed = await build(dir, { onLog: (m) => logs.push(m) });
-    assert.ok(resumed.extractedExamples > 0 && resumed.extractedExamples < TEXTS.length, `re-extracted ${resumed.extractedExamples}`);
+    assert.ok(
+      resumed.extractedExamples > 0 && resumed.extractedExamples < TEXTS.length,
+      `re-extracted ${resumed.extractedExamples}`,
+    );
     assert.ok(logs.some((m) => /^Resuming/.test(m)));
     for (let i = 0; i < TEXTS.length; i++) {
       assert.equal(resumed.length(i), whole.length(i));

@@ -57,3 +57,14 @@ test('datasetRows pages and searches a 100k-row file, parsing it only once', asy
   await datasetRows({ path: p, textField: 'text', labelField: 'label', offset: 500, limit: 50 });
   assert.equal(await loadTable(p), table);
 });
+
+test('with a model folder the histogram counts tokens and texts over maxLength are flagged', async () => {
+  const p = join(dir, 'tok.jsonl');
+  writeFileSync(p, ['{"text":"Voters reported the turnout.","label":0}', `{"text":"${'the ballots '.repeat(40)}","label":1}`].join('\n'));
+  const s = await inspectDataset({ path: p, modelDir: join(__dirname, '../../../../models/tiny-gemma2'), maxLength: 20 });
+  assert.equal(s.lengthUnit, 'tokens');
+  const lengths = s.lengthHistogram;
+  assert.equal(lengths.counts.reduce((a, b) => a + b, 0), 2);
+  assert.ok(lengths.edges.at(-1)! > 40 && lengths.edges.at(-1)! < 200);
+  assert.ok(s.warnings.some((w) => w.kind === 'long-text' && /1 text/.test(w.message)));
+});

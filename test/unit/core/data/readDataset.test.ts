@@ -60,3 +60,22 @@ test('a changed file is re-read (memo keyed by mtime and size)', async () => {
   writeFileSync(p, '{"text":"a","label":0}\n{"text":"b","label":1}\n');
   assert.equal((await readDataset(p)).texts.length, 2);
 });
+
+test('Parquet with string texts and integer labels reads like JSONL', async () => {
+  const { parquetWriteBuffer } = await import('hyparquet-writer');
+  const buf = parquetWriteBuffer({
+    columnData: [
+      { name: 'content', data: ['alpha', 'beta', 'gamma'], type: 'STRING' },
+      { name: 'class', data: [2, 10, 2], type: 'INT32' },
+    ],
+  });
+  const p = file('g.parquet', '');
+  writeFileSync(p, Buffer.from(buf));
+  const ds = await readDataset(p);
+  assert.equal(ds.format, 'parquet');
+  assert.equal(ds.textField, 'content');
+  assert.equal(ds.labelField, 'class');
+  assert.deepEqual(ds.texts, ['alpha', 'beta', 'gamma']);
+  assert.deepEqual(ds.labels, ['2', '10', '2']);
+  assert.deepEqual(sortedClasses(ds.labels), ['2', '10']);
+});

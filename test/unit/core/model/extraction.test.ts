@@ -31,7 +31,9 @@ for (const modelName of MODELS) {
     after(async () => {
       await extractor.dispose();
       await rm(cacheDir, { recursive: true, force: true });
-      console.log(`${modelName} max abs diff per layer: ${[...worst].map(([l, d]) => `${l}=${d.toExponential(2)}`).join(' ')}`);
+      console.log(
+        `${modelName} max abs diff per layer: ${[...worst].map(([l, d]) => `${l}=${d.toExponential(2)}`).join(' ')}`,
+      );
     });
 
     function check(states: Map<LayerSpec, Float32Array>, hidden: number[][][], final: number[][], label: string) {
@@ -45,16 +47,25 @@ for (const modelName of MODELS) {
     it('tokenizes every reference case to its input_ids and returns every layer within 5e-5 of the reference', async () => {
       for (const c of ref.cases) {
         const [ex] = await extractor.extract([c.text]);
-        assert.deepEqual(ex.tokens.map((t) => t.id), c.input_ids, c.name);
+        assert.deepEqual(
+          ex.tokens.map((t) => t.id),
+          c.input_ids,
+          c.name,
+        );
         assert.equal(ex.truncated, false);
         check(ex.states, c.hidden_states, c.final_norm_hidden_state, c.name);
       }
     });
 
     it('returns the same states when all cases run in one left-padded batch', async () => {
-      const out = await extractor.extract(ref.cases.map((c) => c.text), { batchSize: 8 });
+      const out = await extractor.extract(
+        ref.cases.map((c) => c.text),
+        { batchSize: 8 },
+      );
       assert.ok(extractor.runs > 0);
-      out.forEach((ex, i) => check(ex.states, ref.cases[i].hidden_states, ref.cases[i].final_norm_hidden_state, `batched ${i}`));
+      out.forEach((ex, i) =>
+        check(ex.states, ref.cases[i].hidden_states, ref.cases[i].final_norm_hidden_state, `batched ${i}`),
+      );
     });
 
     it("matches the reference's left-padded batch on unmasked positions", async () => {
@@ -71,7 +82,11 @@ for (const modelName of MODELS) {
 
     it('truncates sequences longer than maxLength and reports it through onTruncate', async () => {
       const folder = await resolveModelFolder(join(FIXTURES, modelName));
-      const short = await ActivationExtractor.create(folder, [2], { cacheDir, executionProvider: 'cpu', maxLength: 10 });
+      const short = await ActivationExtractor.create(folder, [2], {
+        cacheDir,
+        executionProvider: 'cpu',
+        maxLength: 10,
+      });
       const reported: [number, number][] = [];
       const c = ref.cases[0];
       const [a, b] = await short.extract(['Hi', c.text], { onTruncate: (i, n) => reported.push([i, n]) });
@@ -90,7 +105,11 @@ for (const modelName of MODELS) {
       for (const c of ref.cases) {
         const S = c.input_ids.length;
         const t = (v: number[]) => new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), [1, S]);
-        const out = await session.run({ input_ids: t(c.input_ids), attention_mask: t(c.attention_mask), position_ids: t(c.position_ids) });
+        const out = await session.run({
+          input_ids: t(c.input_ids),
+          attention_mask: t(c.attention_mask),
+          position_ids: t(c.position_ids),
+        });
         const logits = out.logits.data as Float32Array;
         const V = out.logits.dims[2];
         const last = logits.subarray((S - 1) * V, S * V);
@@ -106,20 +125,43 @@ describe('batching', () => {
   it('groups sequences of similar length and covers every index once', () => {
     const lengths = [50, 3, 48, 5, 4, 49, 51, 2];
     const batches = planBatches(lengths, 4);
-    assert.deepEqual(batches.flat().sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7]);
-    assert.deepEqual(batches.map((b) => b.map((i) => lengths[i])), [[2, 3, 4, 5], [48, 49, 50, 51]]);
+    assert.deepEqual(
+      batches.flat().sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7],
+    );
+    assert.deepEqual(
+      batches.map((b) => b.map((i) => lengths[i])),
+      [
+        [2, 3, 4, 5],
+        [48, 49, 50, 51],
+      ],
+    );
     // A token budget splits batches before the padded size exceeds it.
     assert.ok(planBatches(lengths, 8, 100).every((b) => b.length * Math.max(...b.map((i) => lengths[i])) <= 100));
   });
 
   it('left-pads with pad ids, mask 0 and position 1 on pads; positions count real tokens from 0', () => {
-    const p = padBatch([[2, 7, 8], [2, 9]], 0, 'left');
+    const p = padBatch(
+      [
+        [2, 7, 8],
+        [2, 9],
+      ],
+      0,
+      'left',
+    );
     assert.equal(p.seqLen, 3);
     assert.deepEqual(Array.from(p.inputIds, Number), [2, 7, 8, 0, 2, 9]);
     assert.deepEqual(Array.from(p.attentionMask, Number), [1, 1, 1, 0, 1, 1]);
     assert.deepEqual(Array.from(p.positionIds, Number), [0, 1, 2, 1, 0, 1]);
     assert.deepEqual(p.starts, [0, 1]);
-    const r = padBatch([[2, 7, 8], [2, 9]], 0, 'right');
+    const r = padBatch(
+      [
+        [2, 7, 8],
+        [2, 9],
+      ],
+      0,
+      'right',
+    );
     assert.deepEqual(Array.from(r.attentionMask, Number), [1, 1, 1, 1, 1, 0]);
     assert.deepEqual(r.starts, [0, 0]);
   });
@@ -129,7 +171,10 @@ describe('batching', () => {
     const folder = await resolveModelFolder(join(FIXTURES, 'tiny-gemma2'));
     const ref = reference('tiny-gemma2');
     const ex = await ActivationExtractor.create(folder, [3], { cacheDir, executionProvider: 'cpu', padding: 'right' });
-    const out = await ex.extract(ref.cases.map((c) => c.text), { batchSize: 4 });
+    const out = await ex.extract(
+      ref.cases.map((c) => c.text),
+      { batchSize: 4 },
+    );
     await ex.dispose();
     await rm(cacheDir, { recursive: true, force: true });
     out.forEach((e, i) => assert.ok(maxAbsDiff(e.states.get(3)!, ref.cases[i].hidden_states[3]) <= HIDDEN_TOL));

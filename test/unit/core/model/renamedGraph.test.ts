@@ -31,7 +31,8 @@ async function renamedCopy(modelName: string, dir: string): Promise<void> {
   assert.ok(!g.node.some((n) => n.output.some((o) => o.includes('layers'))), 'no original name survives');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'model.onnx'), encodeModel(m));
-  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) await copyFile(join(FIXTURES, modelName, f), join(dir, f));
+  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json'])
+    await copyFile(join(FIXTURES, modelName, f), join(dir, f));
 }
 
 describe('graph with every tensor renamed', () => {
@@ -45,7 +46,10 @@ describe('graph with every tensor renamed', () => {
       await renamedCopy(modelName, join(root, 'model'));
       const folder = await resolveModelFolder(join(root, 'model'));
       const layers: LayerSpec[] = [0, 1, 2, 3, 4, 'final'];
-      const ex = await ActivationExtractor.create(folder, layers, { cacheDir: join(root, 'cache'), executionProvider: 'cpu' });
+      const ex = await ActivationExtractor.create(folder, layers, {
+        cacheDir: join(root, 'cache'),
+        executionProvider: 'cpu',
+      });
       const ref = reference(modelName);
       const out = await ex.extract(ref.cases.map((c) => c.text));
       await ex.dispose();

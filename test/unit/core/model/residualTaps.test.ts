@@ -16,7 +16,10 @@ import { FIXTURES, MODELS, reference } from './fixtureRef';
 
 function withOutputs(m: ModelProto, names: string[]): ModelProto {
   const g = m.graph!;
-  return { ...m, graph: { ...g, output: [...g.output, ...names.map((name) => create(ValueInfoProtoSchema, { name }))] } };
+  return {
+    ...m,
+    graph: { ...g, output: [...g.output, ...names.map((name) => create(ValueInfoProtoSchema, { name }))] },
+  };
 }
 
 async function run(m: ModelProto, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
@@ -76,7 +79,10 @@ for (const name of MODELS) {
     it('gives a clear UNSUPPORTED_GRAPH error when the layer count does not match the graph', () => {
       assert.throws(
         () => findResidualTaps(decodeModel(bytes), 5),
-        (e) => e instanceof ProbescopeError && e.code === 'UNSUPPORTED_GRAPH' && /Expected 10 residual additions.*found 8/.test(e.message),
+        (e) =>
+          e instanceof ProbescopeError &&
+          e.code === 'UNSUPPORTED_GRAPH' &&
+          /Expected 10 residual additions.*found 8/.test(e.message),
       );
     });
   });
@@ -91,8 +97,16 @@ describe('residual taps on other graph layouts', () => {
   });
 
   it('rejects a graph without a token embedding, naming what it looked for', () => {
-    const g = graph({ name: 'g', nodes: [node('Relu', ['x'], ['y'])], inputs: [valueInfo('x', DataType.FLOAT, [1])], outputs: [valueInfo('y', DataType.FLOAT, [1])] });
-    assert.throws(() => findResidualTaps(model(g), 2), (e) => e instanceof ProbescopeError && e.code === 'UNSUPPORTED_GRAPH' && /scaled token embedding/.test(e.message));
+    const g = graph({
+      name: 'g',
+      nodes: [node('Relu', ['x'], ['y'])],
+      inputs: [valueInfo('x', DataType.FLOAT, [1])],
+      outputs: [valueInfo('y', DataType.FLOAT, [1])],
+    });
+    assert.throws(
+      () => findResidualTaps(model(g), 2),
+      (e) => e instanceof ProbescopeError && e.code === 'UNSUPPORTED_GRAPH' && /scaled token embedding/.test(e.message),
+    );
   });
 
   for (const dtype of ['float32', 'float16'] as const) {
@@ -105,7 +119,13 @@ describe('residual taps on other graph layouts', () => {
       const outs = [...taps.layers, ...parts];
       const g = m.graph!;
       outs.forEach((t, i) => g.node.push(node('Cast', [t], [`out${i}`], { to: DataType.FLOAT })));
-      const res = await run(pruneToOutputs(m, outs.map((_, i) => `out${i}`)).model, { input_ids: new ort.Tensor('int64', BigInt64Array.from([1n, 3n, 2n]), [1, 3]) });
+      const res = await run(
+        pruneToOutputs(
+          m,
+          outs.map((_, i) => `out${i}`),
+        ).model,
+        { input_ids: new ort.Tensor('int64', BigInt64Array.from([1n, 3n, 2n]), [1, 3]) },
+      );
       const v = outs.map((_, i) => res[`out${i}`]);
       assert.ok(v.every((t) => t.type === 'float32'));
       const [r0, r1, r2, a0, m0, a1, m1] = v.map((t) => t.data as Float32Array);
@@ -126,33 +146,63 @@ function fusedModel(dtype: 'float32' | 'float16') {
   const D = 4;
   const et = dtype === 'float16' ? DataType.FLOAT16 : DataType.FLOAT;
   let seed = 7;
-  const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  const rnd = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
   const inits = [] as ReturnType<typeof create<typeof TensorProtoSchema>>[];
   const w = (name: string, dims: number[], fill?: number) => {
     const vals = Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => fill ?? rnd());
-    const raw = dtype === 'float16' ? new Uint8Array(Uint16Array.from(vals.map(floatToHalf)).buffer) : new Uint8Array(Float32Array.from(vals).buffer);
+    const raw =
+      dtype === 'float16'
+        ? new Uint8Array(Uint16Array.from(vals.map(floatToHalf)).buffer)
+        : new Uint8Array(Float32Array.from(vals).buffer);
     inits.push(create(TensorProtoSchema, { name, dims: dims.map(BigInt), dataType: et, rawData: raw }));
     return name;
   };
   const ms = 'com.microsoft';
-  const nodes = [node('Gather', [w('emb', [5, D]), 'input_ids'], ['emb_out']), node('Mul', ['emb_out', w('scale', [], Math.sqrt(D))], ['h0'])];
+  const nodes = [
+    node('Gather', [w('emb', [5, D]), 'input_ids'], ['emb_out']),
+    node('Mul', ['emb_out', w('scale', [], Math.sqrt(D))], ['h0']),
+  ];
   nodes.push(node('SimplifiedLayerNormalization', ['h0', w('g_in0', [D], 1)], ['x0'], { axis: -1 }));
   let resid = 'h0';
   let x = 'x0';
   for (let l = 0; l < 2; l++) {
     nodes.push(node('MatMul', [x, w(`wa${l}`, [D, D])], [`attn${l}`]));
     nodes.push(node('SimplifiedLayerNormalization', [`attn${l}`, w(`g_pa${l}`, [D], 1)], [`a${l}`], { axis: -1 }));
-    nodes.push(node('SkipSimplifiedLayerNormalization', [`a${l}`, resid, w(`g_pf${l}`, [D], 1)], [`y${l}`, '', '', `mid${l}`], {}, `skip_attn${l}`, ms));
+    nodes.push(
+      node(
+        'SkipSimplifiedLayerNormalization',
+        [`a${l}`, resid, w(`g_pf${l}`, [D], 1)],
+        [`y${l}`, '', '', `mid${l}`],
+        {},
+        `skip_attn${l}`,
+        ms,
+      ),
+    );
     nodes.push(node('MatMul', [`y${l}`, w(`wm${l}`, [D, D])], [`mlp${l}`]));
     nodes.push(node('SimplifiedLayerNormalization', [`mlp${l}`, w(`g_pm${l}`, [D], 1)], [`m${l}`], { axis: -1 }));
     const last = l === 1;
     const outs = last ? ['final_normed'] : [`x${l + 1}`, '', '', `resid${l + 1}`];
-    nodes.push(node('SkipSimplifiedLayerNormalization', [`m${l}`, `mid${l}`, w(`g_next${l}`, [D], 1)], outs, {}, `skip_mlp${l}`, ms));
+    nodes.push(
+      node(
+        'SkipSimplifiedLayerNormalization',
+        [`m${l}`, `mid${l}`, w(`g_next${l}`, [D], 1)],
+        outs,
+        {},
+        `skip_mlp${l}`,
+        ms,
+      ),
+    );
     resid = `resid${l + 1}`;
     x = `x${l + 1}`;
   }
   nodes.push(node('MatMul', ['final_normed', w('lm', [D, 5])], ['logits']));
-  const g = graph({ name: 'fused', nodes, inputs: [valueInfo('input_ids', DataType.INT64, ['b', 's'])], outputs: [valueInfo('logits', et, ['b', 's', 5])], initializers: inits });
+  const g = graph({
+    name: 'fused',
+    nodes,
+    inputs: [valueInfo('input_ids', DataType.INT64, ['b', 's'])],
+    outputs: [valueInfo('logits', et, ['b', 's', 5])],
+    initializers: inits,
+  });
   const m = model(g, 17);
   m.opsetImport.push(create(OperatorSetIdProtoSchema, { domain: ms, version: 1n }));
   return { m, parts: ['a0', 'm0', 'a1', 'm1'] };

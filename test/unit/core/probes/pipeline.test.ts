@@ -111,3 +111,18 @@ test('bad inputs fail with actionable errors before any extraction', async () =>
   await assert.rejects(trainProbeRun({ ...base, layer: 9, probe: 'mean', outDir: join(work, 'x') }), (e: unknown) => e instanceof ProbescopeError && e.code === 'BAD_ARGUMENT' && /layers 0\.\.4/.test(e.message));
   await assert.rejects(trainProbeRun({ ...base, probe: 'mean', lr: -1, outDir: join(work, 'x') }), /--lr must be positive/);
 });
+
+test('layerSweep trains every (layer, kind) pair from one extraction and reports test accuracy for each', async () => {
+  const { layerSweep } = await import('../../../../src/core/probes');
+  const r = await layerSweep({
+    ...base,
+    layers: [0, 3],
+    kinds: [{ probe: 'mean' }, { probe: 'attention', heads: 2 }],
+    steps: 40,
+    outDir: join(work, 'sweep'),
+  });
+  assert.deepEqual(r.points.map((p) => [p.layer, p.probe, p.heads]), [[0, 'mean', 1], [0, 'attention', 2], [3, 'mean', 1], [3, 'attention', 2]]);
+  for (const p of r.points) assert.ok(p.accuracy >= 0 && p.accuracy <= 1 && p.rocAuc !== undefined);
+  // Layer 0 holds the raw token embeddings: the attention probe separates the key words there.
+  assert.ok(r.points[1].accuracy > 0.9, `layer 0 attention accuracy ${r.points[1].accuracy}`);
+});

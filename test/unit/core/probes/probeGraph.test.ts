@@ -137,6 +137,17 @@ describe('ProbeComputer', () => {
     }
   });
 
+  it('reads x from a subarray view (chunks of a larger buffer) exactly as from a copy', async () => {
+    const { p, batch } = randomCase(2, 1, 3, 4, 8, 12);
+    const big = new Float32Array(100 + batch.x.length).fill(7);
+    big.set(batch.x, 100);
+    const pc = await computer(2, 1, 8);
+    const fromView = await pc.lossAndGrad(p, { ...batch, x: big.subarray(100) });
+    const fromCopy = await pc.lossAndGrad(p, batch);
+    assert.equal(fromView.loss, fromCopy.loss);
+    assert.deepEqual(fromView.grad, fromCopy.grad);
+  });
+
   it('rejects parameters or batches of the wrong shape with a message that names the mismatch', async () => {
     const pc = await computer(2, 1, 8);
     const { p, batch } = randomCase(2, 1, 3, 4, 8, 1);

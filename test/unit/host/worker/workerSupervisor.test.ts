@@ -256,8 +256,11 @@ describe('WorkerSupervisor with the real worker', () => {
   test('dispose() falls back to SIGTERM when a busy worker does not exit after its channel closes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'probescope-worker-'));
     const preload = join(dir, 'busy.cjs');
-    // Blocks the worker's event loop for 20 s, so it cannot notice the closed IPC channel.
-    writeFileSync(preload, `setTimeout(() => { const end = Date.now() + 20000; while (Date.now() < end); }, 200);`);
+    // 100 ms after its first request the worker's event loop blocks for 20 s, so it cannot notice the closed channel.
+    writeFileSync(
+      preload,
+      `process.once('message', () => setTimeout(() => { const end = Date.now() + 20000; while (Date.now() < end); }, 100));`,
+    );
     try {
       const { worker, logger } = make({
         env: { ...process.env, NODE_OPTIONS: `--require ${preload}` },
@@ -275,7 +278,7 @@ describe('WorkerSupervisor with the real worker', () => {
   });
 
   test('an uncaught exception in the worker reaches the log via stderr and counts as a crash (exit code 70), then it restarts', async () => {
-    // A preload that throws once, 300 ms after the first worker starts; the marker file keeps the restart healthy.
+    // A preload that throws once, 100 ms after the first request arrives; the marker file keeps the restart healthy.
     const dir = mkdtempSync(join(tmpdir(), 'probescope-worker-'));
     const preload = join(dir, 'throw-once.cjs');
     const marker = join(dir, 'thrown');
@@ -284,16 +287,15 @@ describe('WorkerSupervisor with the real worker', () => {
       `const fs = require('node:fs');
 if (!fs.existsSync(${JSON.stringify(marker)})) {
   fs.writeFileSync(${JSON.stringify(marker)}, '');
-  setTimeout(() => { throw new Error('boom from the preload'); }, 300);
+  process.once('message', () => setTimeout(() => { throw new Error('boom from the preload'); }, 100));
 }`,
     );
     try {
       const { worker, logger } = make({ env: { ...process.env, NODE_OPTIONS: `--require ${preload}` } });
       const running = worker.request(Requests.longTask, { steps: 400, stepMs: 25, progressId: 'boom' });
-      await firstProgress(worker, 'boom');
       const firstPid = worker.pid;
       const restarted = nextStart(worker);
-      const { error } = await settledWithin(running, 5_000, 'request of a worker that threw');
+      const { error } = await settledWithin(running, 10_000, 'request of a worker that threw');
       assert.equal((error as ProbescopeError).code, 'WORKER_CRASHED');
       assert.match(
         (error as Error).message,

@@ -106,7 +106,8 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
     let body = bytes.subarray(start);
     if (opts.dropHalfwayOnce?.includes(path) && !dropped.has(path)) {
       dropped.add(path);
-      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+      // end() rather than destroy(): a FIN delivers every byte written, so the client holds exactly half.
+      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.end());
       return;
     }
     if (!opts.throttleBytes) {
