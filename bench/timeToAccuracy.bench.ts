@@ -52,7 +52,11 @@ export async function run(): Promise<void> {
   const { examples, labels } = syntheticTask(42);
   const split = stratifiedSplit(labels, 0.25, 0);
   const trainAll = split.train.map((i) => examples[i]);
-  const inner = stratifiedSplit(split.train.map((i) => labels[i]), 0.15, 1);
+  const inner = stratifiedSplit(
+    split.train.map((i) => labels[i]),
+    0.15,
+    1,
+  );
   const train = inner.train.map((j) => trainAll[j]);
   const val = inner.test.map((j) => trainAll[j]);
   const test = split.test.map((i) => examples[i]);
@@ -63,7 +67,13 @@ export async function run(): Promise<void> {
 
   // Reference: no validation passes (EleutherAI's loop has none), final parameters.
   let t0 = performance.now();
-  const ref = await trainAdamW(computer, init(), { train, val: [] }, { ...adamwSettings('reference', {}), weightDecay: 0 }, createRng(0));
+  const ref = await trainAdamW(
+    computer,
+    init(),
+    { train, val: [] },
+    { ...adamwSettings('reference', {}), weightDecay: 0 },
+    createRng(0),
+  );
   const refSeconds = (performance.now() - t0) / 1000;
   const target = await testAccuracy(ref.params);
   console.log(`reference: ${ref.steps} steps, ${refSeconds.toFixed(1)} s, test accuracy ${target.toFixed(4)}`);
@@ -73,32 +83,44 @@ export async function run(): Promise<void> {
   let reachedAt: number | undefined;
   let reachedStep: number | undefined;
   t0 = performance.now();
-  const fast = await trainAdamW(computer, init(), { train, val }, { ...adamwSettings('fast', {}), weightDecay: 0 }, createRng(0), {
-    onCheckpoint: async (step, p) => {
-      if (reachedAt !== undefined) return;
-      const p0 = performance.now();
-      const acc = await testAccuracy(p);
-      paused += performance.now() - p0;
-      if (acc >= target) {
-        reachedAt = (performance.now() - t0 - paused) / 1000;
-        reachedStep = step;
-      }
+  const fast = await trainAdamW(
+    computer,
+    init(),
+    { train, val },
+    { ...adamwSettings('fast', {}), weightDecay: 0 },
+    createRng(0),
+    {
+      onCheckpoint: async (step, p) => {
+        if (reachedAt !== undefined) return;
+        const p0 = performance.now();
+        const acc = await testAccuracy(p);
+        paused += performance.now() - p0;
+        if (acc >= target) {
+          reachedAt = (performance.now() - t0 - paused) / 1000;
+          reachedStep = step;
+        }
+      },
     },
-  });
+  );
   const fastSeconds = (performance.now() - t0 - paused) / 1000;
   const fastAcc = await testAccuracy(fast.params);
-  console.log(`fast: ${fast.steps} steps, ${fastSeconds.toFixed(1)} s in all, final test accuracy ${fastAcc.toFixed(4)}`);
+  console.log(
+    `fast: ${fast.steps} steps, ${fastSeconds.toFixed(1)} s in all, final test accuracy ${fastAcc.toFixed(4)}`,
+  );
   if (reachedAt === undefined) {
     console.log(`fast never reached the reference accuracy ${target.toFixed(4)} — ratio: n/a (FAIL)`);
   } else {
     const ratio = reachedAt / refSeconds;
     console.log(`fast reached ${target.toFixed(4)} at step ${reachedStep} after ${reachedAt.toFixed(2)} s`);
-    console.log(`time-to-accuracy ratio fast/reference: ${ratio.toFixed(3)} (target ≤ 0.25: ${ratio <= 0.25 ? 'met' : 'NOT met'})`);
+    console.log(
+      `time-to-accuracy ratio fast/reference: ${ratio.toFixed(3)} (target ≤ 0.25: ${ratio <= 0.25 ? 'met' : 'NOT met'})`,
+    );
   }
   await computer.dispose();
 }
 
-if (require.main === module) run().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module)
+  run().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });

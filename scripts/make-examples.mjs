@@ -40,10 +40,54 @@ function shuffle(xs) {
 }
 
 // Filler: election-news sentences, identical distribution for every class.
-const subjects = ['Election officials', 'The county clerk', 'Poll workers', 'Observers', 'The secretary of state', 'Local reporters', 'Campaign volunteers', 'The electoral commission', 'Candidates', 'Voters'];
-const verbs = ['reported', 'confirmed', 'reviewed', 'announced', 'verified', 'questioned', 'explained', 'published', 'debated', 'certified'];
-const objects = ['the ballots', 'the final results', 'the turnout', 'the absentee ballots', 'the provisional ballots', 'the recount', 'the precinct totals', 'the registration deadline', 'the polling station hours', 'the voting machines'];
-const tails = ['after the polls closed', 'before the deadline', 'on Tuesday night', 'during the early voting', 'in every precinct', 'without irregularities', 'ahead of the runoff', 'in the swing district', 'as required by law', 'for the general election'];
+const subjects = [
+  'Election officials',
+  'The county clerk',
+  'Poll workers',
+  'Observers',
+  'The secretary of state',
+  'Local reporters',
+  'Campaign volunteers',
+  'The electoral commission',
+  'Candidates',
+  'Voters',
+];
+const verbs = [
+  'reported',
+  'confirmed',
+  'reviewed',
+  'announced',
+  'verified',
+  'questioned',
+  'explained',
+  'published',
+  'debated',
+  'certified',
+];
+const objects = [
+  'the ballots',
+  'the final results',
+  'the turnout',
+  'the absentee ballots',
+  'the provisional ballots',
+  'the recount',
+  'the precinct totals',
+  'the registration deadline',
+  'the polling station hours',
+  'the voting machines',
+];
+const tails = [
+  'after the polls closed',
+  'before the deadline',
+  'on Tuesday night',
+  'during the early voting',
+  'in every precinct',
+  'without irregularities',
+  'ahead of the runoff',
+  'in the swing district',
+  'as required by law',
+  'for the general election',
+];
 const filler = () => `${pick(subjects)} ${pick(verbs)} ${pick(objects)} ${pick(tails)}.`;
 
 function embed(keySentence, nFiller) {
@@ -63,7 +107,10 @@ const spanRows = [];
 for (let i = 0; i < 400; i++) {
   const label = i % 2;
   const span = keySpan(label === 1 ? positiveWords : negativeWords);
-  spanRows.push({ text: embed(`${pick(['Meanwhile', 'Elsewhere', 'Separately', 'Also'])}, ${span}.`, int(3, 8)), label });
+  spanRows.push({
+    text: embed(`${pick(['Meanwhile', 'Elsewhere', 'Separately', 'Also'])}, ${span}.`, int(3, 8)),
+    label,
+  });
 }
 
 // (b) topic-3class: the topic is named by one key span of its own rare words; the rest is the same filler.
@@ -76,11 +123,19 @@ const topicRows = [];
 const topicNames = Object.keys(topics);
 for (let i = 0; i < 240; i++) {
   const label = topicNames[i % 3];
-  topicRows.push({ text: embed(`${pick(['Meanwhile', 'Elsewhere', 'Separately'])}, ${keySpan(topics[label])}.`, int(2, 6)), label });
+  topicRows.push({
+    text: embed(`${pick(['Meanwhile', 'Elsewhere', 'Separately'])}, ${keySpan(topics[label])}.`, int(2, 6)),
+    label,
+  });
 }
 
 const write = (name, rows) => {
-  writeFileSync(join(root, 'examples', name), shuffle(rows).map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(
+    join(root, 'examples', name),
+    shuffle(rows)
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
   console.log(`examples/${name}: ${rows.length} rows`);
 };
 write('span-sentiment.jsonl', spanRows);

@@ -96,7 +96,9 @@ test('attention panel exports inline-styled HTML (clipboard and host) and a PNG 
   await p.waitForPosted('copied');
   const clip = await p.page.evaluate(async () => {
     // Unsanitized: reading sanitized HTML would parse it under the page's CSP and strip the inline styles.
-    const clipboard = navigator.clipboard as unknown as { read(o: { unsanitized: string[] }): Promise<ClipboardItem[]> };
+    const clipboard = navigator.clipboard as unknown as {
+      read(o: { unsanitized: string[] }): Promise<ClipboardItem[]>;
+    };
     const items = await clipboard.read({ unsanitized: ['text/html'] });
     return (await items[0].getType('text/html')).text();
   });
@@ -137,8 +139,21 @@ test('attention panel restores text and head selection from setState after a rel
 test('attention panel shows markup in the text as text, and escapes it in the HTML export', async () => {
   const p = await openPanel(h, 'attention');
   const text = '<img src=x onerror="alert(1)"> & <b>bold</b>';
-  const spans = [...text.matchAll(/\S+/g)].map((m, i) => ({ id: i, text: m[0], start: m.index!, end: m.index! + m[0].length, attention: [1 / 6, 1 / 6] }));
-  const result = { label: 'a', probabilities: { a: 0.6, b: 0.4 }, tokens: spans, heads: 2, probe: 'attention' as const, layer: 1 };
+  const spans = [...text.matchAll(/\S+/g)].map((m, i) => ({
+    id: i,
+    text: m[0],
+    start: m.index!,
+    end: m.index! + m[0].length,
+    attention: [1 / 6, 1 / 6],
+  }));
+  const result = {
+    label: 'a',
+    probabilities: { a: 0.6, b: 0.4 },
+    tokens: spans,
+    heads: 2,
+    probe: 'attention' as const,
+    layer: 1,
+  };
   await p.send({ type: 'show', text, result, classes: ['a', 'b'], probeName: '<probe>' });
   assert.equal(await p.page.locator('#text').textContent(), text);
   assert.equal(await p.page.locator('#text img, #text b').count(), 0);
@@ -155,14 +170,21 @@ test('attention panel redraws the grid in the new colours when the VS Code theme
   const p = await openPanel(h, 'attention');
   const { text, result } = reviewResult();
   await p.send({ type: 'show', text, result, classes: CLASSES, probeName: 'p' });
+  // Bottom-left pixel: the 1 px gap under the last row's cells, i.e. background.
   const corner = () =>
-    p.page.evaluate(() => [...document.querySelector<HTMLCanvasElement>('#grid')!.getContext('2d')!.getImageData(0, 0, 1, 1).data].slice(0, 3));
+    p.page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('#grid')!;
+      return [...c.getContext('2d')!.getImageData(0, c.height - 1, 1, 1).data].slice(0, 3);
+    });
   assert.deepEqual(await corner(), [0x1f, 0x1f, 0x1f]);
   await p.page.evaluate(() => {
     document.documentElement.style.setProperty('--vscode-editor-background', '#ffffff');
     document.body.classList.replace('vscode-dark', 'vscode-light');
   });
-  await p.page.waitForFunction(() => document.querySelector<HTMLCanvasElement>('#grid')!.getContext('2d')!.getImageData(0, 0, 1, 1).data[0] === 255);
+  await p.page.waitForFunction(() => {
+    const c = document.querySelector<HTMLCanvasElement>('#grid')!;
+    return c.getContext('2d')!.getImageData(0, c.height - 1, 1, 1).data[0] === 255;
+  });
   assert.deepEqual(await corner(), [255, 255, 255]);
   assert.deepEqual(p.problems, []);
   await p.page.close();

@@ -169,8 +169,8 @@ function panelHtml(panel: PanelName, theme: Theme, origin: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="/${panel}.css"><title>${panel}</title></head>
-<body class="vscode-${theme}"><script src="/stub.js?theme=${theme}"></script><script type="module" src="/${panel}.js"></script></body></html>`;
+<link rel="stylesheet" href="/media/panel.css"><link rel="stylesheet" href="/${panel}.css"><title>${panel}</title></head>
+<body class="vscode-${theme}"><main id="app"></main><script src="/stub.js?theme=${theme}"></script><script type="module" src="/${panel}.js"></script></body></html>`;
 }
 
 export interface Harness {
@@ -194,11 +194,18 @@ export async function startHarness(): Promise<Harness> {
       const theme: Theme = url.searchParams.get('theme') === 'light' ? 'light' : 'dark';
       const vars = Object.fromEntries(Object.entries(THEME_VARS[theme]).map(([k, v]) => [`--vscode-${k}`, v]));
       res.writeHead(200, { 'content-type': 'text/javascript' });
-      res.end(`${STUB}\nfor (const [k, v] of Object.entries(${JSON.stringify(vars)})) document.documentElement.style.setProperty(k, v);`);
+      res.end(
+        `${STUB}\nfor (const [k, v] of Object.entries(${JSON.stringify(vars)})) document.documentElement.style.setProperty(k, v);`,
+      );
     } else if (/^\/[a-z]+\.(js|css)$/.test(url.pathname) && existsSync(join(outdir, url.pathname))) {
       const type = url.pathname.endsWith('.js') ? 'text/javascript' : 'text/css';
       res.writeHead(200, { 'content-type': type });
       res.end(readFileSync(join(outdir, url.pathname)));
+    } else if (url.pathname === '/media/panel.css') {
+      // The host's shared stylesheet (src/host/panels/panelHtml.ts links it before the bundle's CSS).
+      const file = join(ROOT, 'media', 'panel.css');
+      res.writeHead(200, { 'content-type': 'text/css' });
+      res.end(existsSync(file) ? readFileSync(file) : '');
     } else if (url.pathname === '/favicon.ico') {
       res.writeHead(204).end();
     } else {

@@ -76,8 +76,11 @@ describe('Probescope experience in code-server', () => {
       );
       assert.ok(s.activeProbe, 'the trained probe became the active probe');
       assert.deepEqual(probes().length, 1);
-      const panel = await webviewText(host.page, /finished/i);
-      assert.match(panel.text, /accuracy/i);
+      // The panel's metrics table writes the test accuracy the host recorded, as a percentage.
+      const pct = `${(s.training!.testAccuracy! * 100).toFixed(1)}%`;
+      const panel = await webviewText(host.page, /Finished/);
+      assert.match(panel.text, /Accuracy/);
+      assert.ok(panel.text.includes(pct), `the training panel does not show test accuracy ${pct}:\n${panel.text}`);
       await screenshot(host.page, 'experience-training-finished');
     });
   });
@@ -86,8 +89,14 @@ describe('Probescope experience in code-server', () => {
     await step(t, async () => {
       await openFile(host.page, 'notes.txt');
       await selectLine(host.page, classifiedLine + 1);
+      const errorBefore = host.state()?.lastError ?? null;
       await runCommand(host.page, 'Probescope: Classify Selection');
-      const s = await host.waitForState((x) => x.overlay !== null, 'the overlay', 120_000);
+      const s = await host.waitForState(
+        (x) => x.overlay !== null || x.lastError !== errorBefore,
+        'the overlay',
+        60_000,
+      );
+      assert.ok(s.overlay, `no overlay: ${s.lastError}`);
 
       const text = notes.split('\n')[classifiedLine];
       const tokenizer = await GemmaTokenizer.load(join(repoRoot, 'models', 'tiny-gemma2'));
@@ -117,7 +126,8 @@ describe('Probescope experience in code-server', () => {
   test('hovering a decorated token shows its text and weights', async (t) => {
     await step(t, async () => {
       const s = host.state()!;
-      const ranges = s.overlay!.ranges;
+      assert.ok(s.overlay, 'needs the overlay painted by the previous test');
+      const ranges = s.overlay.ranges;
       // The heaviest token: its decoration is the one the eye goes to and it is long enough to hit.
       const target = ranges.reduce((a, b) => (b.weight > a.weight && b.text.trim().length >= 3 ? b : a), ranges[0]);
       const line = host.page.locator('.editor-group-container.active .monaco-editor .view-line').nth(classifiedLine);
@@ -139,7 +149,9 @@ describe('Probescope experience in code-server', () => {
 
   test('typing in the document clears the overlay', async (t) => {
     await step(t, async () => {
-      await host.page.keyboard.press('Escape');
+      assert.ok(host.state()?.overlay, 'needs the overlay painted by the previous tests');
+      assert.ok((await host.page.locator(decorations).count()) > 0);
+      // Not Escape: it clears the overlay by itself (probescope.clearOverlay).
       await host.page.locator('.editor-group-container.active .monaco-editor .view-lines').click();
       await host.page.keyboard.press('Control+End');
       await host.page.keyboard.type('x');
@@ -152,7 +164,7 @@ describe('Probescope experience in code-server', () => {
   test('a worker killed mid-training shows an error with Retry; the host keeps working and the saved probe stays', async (t) => {
     await step(t, async () => {
       const before = probes();
-      assert.equal(before.length, 1);
+      assert.equal(before.length, 1, 'needs the probe trained by the first test');
       await runCommand(host.page, 'Probescope: Train Probe');
       await acceptQuickPicks(host.page, (header) => (/dataset/i.test(header) ? 'span-sentiment.jsonl' : undefined));
       const running = await host.waitForState(

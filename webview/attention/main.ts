@@ -12,7 +12,7 @@ import type {
   HeadSelection,
 } from '../../src/protocol/webview';
 import { parseAttentionHostMessage, parseAttentionPanelState } from '../../src/protocol/webview';
-import { h } from '../shared/dom';
+import { appRoot, h } from '../shared/dom';
 import { fmtLayer, fmtPct } from '../shared/format';
 import { cssVar, onThemeChange, themeRgb } from '../shared/theme';
 import { onHostMessage, panelApi } from '../shared/vscodeApi';
@@ -41,7 +41,7 @@ const gridScroller = h('div', { class: 'grid-scroller' }, canvas);
 const cursorInfo = h('div', { class: 'muted', id: 'cursor', 'aria-live': 'polite' });
 const topList = h('ol', { id: 'top-tokens' });
 
-document.body.append(
+appRoot().append(
   h('header', {}, title, subtitle),
   probs,
   h(

@@ -10,7 +10,7 @@ import './main.css';
 import type { DatasetPanelState, DatasetToHost, SplitSettings } from '../../src/protocol/webview';
 import { parseDatasetHostMessage, parseDatasetPanelState } from '../../src/protocol/webview';
 import type { DatasetSummary } from '../../src/protocol/types';
-import { h } from '../shared/dom';
+import { appRoot, h } from '../shared/dom';
 import { fmtInt } from '../shared/format';
 import { debounce, onHostMessage, panelApi } from '../shared/vscodeApi';
 import { classBalance, lengthHistogram } from './charts';
@@ -23,7 +23,7 @@ const saveState = debounce(() => state && api.setState(state), 200);
 
 // ---- layout -------------------------------------------------------------------------------------------------
 const title = h('h1', {}, 'Dataset');
-const subtitle = h('div', { class: 'muted', id: 'subtitle' });
+const subtitle = h('div', { class: 'muted', id: 'subtitle' }, 'Reading the dataset…');
 const busyBar = h('vscode-progress-bar', { class: 'hidden', 'aria-label': 'Working' });
 const busyText = h('div', { class: 'muted hidden', 'aria-live': 'polite' });
 const errorBox = h('div', { class: 'error-banner hidden', role: 'alert' });
@@ -55,7 +55,7 @@ const rows = new RowsView(
   },
 );
 
-document.body.append(
+appRoot().append(
   h(
     'header',
     { class: 'row space-between' },
@@ -100,6 +100,7 @@ function showSummary(summary: DatasetSummary, split: SplitSettings): void {
   const sameColumns = samePath && state?.textField === summary.textField && state?.labelField === summary.labelField;
   const search = samePath ? (state?.search ?? '') : '';
   const scrollRow = sameColumns ? (state?.scrollRow ?? 0) : 0;
+  document.body.classList.add('has-data');
   state = {
     path: summary.path,
     textField: summary.textField,

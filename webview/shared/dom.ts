@@ -28,3 +28,8 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 export function clear(el: Element): void {
   el.replaceChildren();
 }
+
+/** Where a panel draws: the host's `<main id="app">` when its HTML shell has one, else <body>. */
+export function appRoot(): HTMLElement {
+  return document.getElementById('app') ?? document.body;
+}

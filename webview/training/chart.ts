@@ -27,6 +27,8 @@ export interface ChartOptions {
 }
 
 export const DASHES = [[], [6, 4], [2, 3], [10, 3, 2, 3], [4, 2, 4, 6]];
+// x is a step or a layer: ticks only at whole numbers.
+const INTEGER_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1e3, 2e3, 2.5e3, 5e3, 1e4, 2e4, 5e4, 1e5, 1e6];
 
 export class LiveChart {
   readonly element: HTMLElement;
@@ -97,7 +99,7 @@ export class LiveChart {
         width: this.element.clientWidth,
         height: o.height ?? 220,
         scales: { x: { time: false }, y: o.yRange ? { range: o.yRange } : {} },
-        axes: [axis(o.xLabel, o.xValues), axis(o.yLabel, o.yValues)],
+        axes: [{ ...axis(o.xLabel, o.xValues), incrs: INTEGER_INCRS }, axis(o.yLabel, o.yValues)],
         series: [
           { label: o.xLabel, value: (_u, v) => (v == null ? '–' : o.xValues ? o.xValues(v) : String(v)) },
           ...o.series.map((s, i): uPlot.Series => ({

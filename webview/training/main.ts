@@ -11,7 +11,7 @@ import type {
 } from '../../src/protocol/webview';
 import { parseTrainingHostMessage, parseTrainingPanelState } from '../../src/protocol/webview';
 import type { ProgressEvent, TrainingStepEvent, TrainResult } from '../../src/protocol/types';
-import { h } from '../shared/dom';
+import { appRoot, h } from '../shared/dom';
 import { fmtDuration, fmtInt, fmtLayer, fmtNum, fmtPct } from '../shared/format';
 import { onThemeChange } from '../shared/theme';
 import { onHostMessage, panelApi } from '../shared/vscodeApi';
@@ -74,7 +74,7 @@ const sweep = new SweepView();
 const sweepBox = h('section', { id: 'sweep', class: 'hidden', 'aria-label': 'Layer sweep' }, sweep.element);
 const metricsBox = h('section', { id: 'metrics', class: 'hidden', 'aria-labelledby': 'metrics-h' });
 
-document.body.append(
+appRoot().append(
   h('header', {}, title, subtitle),
   h('div', { class: 'row toolbar' }, statusText, stopButton, retryButton, revealButton),
   errorBox,

@@ -17,14 +17,27 @@ export function required(values: Values, name: string): string {
   return v;
 }
 
-export function num(values: Values, name: string, opts: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
+export function num(
+  values: Values,
+  name: string,
+  opts: { integer?: boolean; min?: number; max?: number } = {},
+): number | undefined {
   const v = str(values, name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  const ok = v.trim() !== '' && Number.isFinite(n) && (!opts.integer || Number.isInteger(n)) && (opts.min === undefined || n >= opts.min) && (opts.max === undefined || n <= opts.max);
+  const ok =
+    v.trim() !== '' &&
+    Number.isFinite(n) &&
+    (!opts.integer || Number.isInteger(n)) &&
+    (opts.min === undefined || n >= opts.min) &&
+    (opts.max === undefined || n <= opts.max);
   if (!ok) {
-    const range = opts.min !== undefined || opts.max !== undefined ? ` in [${opts.min ?? '-∞'}, ${opts.max ?? '∞'}]` : '';
-    throw new ProbescopeError('BAD_ARGUMENT', `--${name} must be ${opts.integer ? 'an integer' : 'a number'}${range}; got "${v}".`);
+    const range =
+      opts.min !== undefined || opts.max !== undefined ? ` in [${opts.min ?? '-∞'}, ${opts.max ?? '∞'}]` : '';
+    throw new ProbescopeError(
+      'BAD_ARGUMENT',
+      `--${name} must be ${opts.integer ? 'an integer' : 'a number'}${range}; got "${v}".`,
+    );
   }
   return n;
 }
@@ -33,14 +46,19 @@ export function layer(values: Values, name = 'layer'): LayerSpec {
   const v = required(values, name);
   if (v === 'final') return 'final';
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new ProbescopeError('BAD_ARGUMENT', `--${name} must be a layer number (0 = embeddings) or "final"; got "${v}".`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ProbescopeError(
+      'BAD_ARGUMENT',
+      `--${name} must be a layer number (0 = embeddings) or "final"; got "${v}".`,
+    );
   return n;
 }
 
 export function oneOf<T extends string>(values: Values, name: string, allowed: readonly T[]): T | undefined {
   const v = str(values, name);
   if (v === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(v)) throw new ProbescopeError('BAD_ARGUMENT', `--${name} must be one of ${allowed.join(', ')}; got "${v}".`);
+  if (!(allowed as readonly string[]).includes(v))
+    throw new ProbescopeError('BAD_ARGUMENT', `--${name} must be one of ${allowed.join(', ')}; got "${v}".`);
   return v as T;
 }
 
@@ -50,7 +68,8 @@ export function packageRoot(): string {
   for (;;) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'examples'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new ProbescopeError('INTERNAL', 'Cannot find the Probescope package folder (package.json with examples/).');
+    if (parent === dir)
+      throw new ProbescopeError('INTERNAL', 'Cannot find the Probescope package folder (package.json with examples/).');
     dir = parent;
   }
 }

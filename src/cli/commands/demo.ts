@@ -26,7 +26,10 @@ export const demoCommand: CliCommand = {
     };
     const hooks = { onProgress: ctx.progress, onStep: ctx.step, onLog: ctx.log, signal: ctx.signal };
     ctx.log('Training an 8-head attention probe…');
-    const attention = await trainProbeRun({ ...common, probe: 'attention', heads: 8, outDir: path.join(out, 'attention') }, hooks);
+    const attention = await trainProbeRun(
+      { ...common, probe: 'attention', heads: 8, outDir: path.join(out, 'attention') },
+      hooks,
+    );
     ctx.log('Training a mean probe…');
     const mean = await trainProbeRun({ ...common, probe: 'mean', outDir: path.join(out, 'mean') }, hooks);
     return { attention: trainSummary(attention), mean: trainSummary(mean) };

@@ -10,8 +10,16 @@ export const evalCommand: CliCommand = {
     probe: { type: 'string', description: 'Probe folder (probe.json + probe.safetensors)', valueName: 'DIR' },
     data: { type: 'string', description: 'Dataset (.jsonl, .csv, .parquet)', valueName: 'FILE' },
     model: { type: 'string', description: 'Model folder (default: the one recorded in probe.json)', valueName: 'DIR' },
-    'text-field': { type: 'string', description: 'Text column (default: as in training, else auto)', valueName: 'NAME' },
-    'label-field': { type: 'string', description: 'Label column (default: as in training, else auto)', valueName: 'NAME' },
+    'text-field': {
+      type: 'string',
+      description: 'Text column (default: as in training, else auto)',
+      valueName: 'NAME',
+    },
+    'label-field': {
+      type: 'string',
+      description: 'Label column (default: as in training, else auto)',
+      valueName: 'NAME',
+    },
     'cache-dir': { type: 'string', description: 'Activation cache folder (default: OS temp)', valueName: 'DIR' },
     'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
   },

@@ -33,12 +33,19 @@ function columnar(table: RawTable, textField: string, labelField: string): Colum
 /** Rows [offset, offset+limit) of the rows whose text or label contains `search` (case-insensitive). */
 export async function datasetRows(params: DatasetRowsParams): Promise<DatasetRowsResult> {
   if (!(params.offset >= 0) || !(params.limit >= 0)) {
-    throw new ProbescopeError('BAD_ARGUMENT', `offset and limit must be non-negative (got ${params.offset}, ${params.limit}).`);
+    throw new ProbescopeError(
+      'BAD_ARGUMENT',
+      `offset and limit must be non-negative (got ${params.offset}, ${params.limit}).`,
+    );
   }
   const table = await loadTable(params.path);
   const names = new Set(table.columns.map((c) => c.name));
   for (const f of [params.textField, params.labelField]) {
-    if (!names.has(f)) throw new ProbescopeError('DATASET_INVALID', `No column "${f}" in ${table.path}. Columns: ${[...names].join(', ')}.`);
+    if (!names.has(f))
+      throw new ProbescopeError(
+        'DATASET_INVALID',
+        `No column "${f}" in ${table.path}. Columns: ${[...names].join(', ')}.`,
+      );
   }
   const view = columnar(table, params.textField, params.labelField);
   const needle = (params.search ?? '').trim().toLowerCase();

@@ -1,4 +1,12 @@
-export { readDataset, detectFields, compareLabels, sortedClasses, labelToString, type Dataset, type ReadDatasetOptions } from './readDataset';
+export {
+  readDataset,
+  detectFields,
+  compareLabels,
+  sortedClasses,
+  labelToString,
+  type Dataset,
+  type ReadDatasetOptions,
+} from './readDataset';
 export { inspectDataset, lengthHistogram } from './inspectDataset';
 export { datasetRows } from './datasetRows';
 export { stratifiedSplit, kFold } from './splits';

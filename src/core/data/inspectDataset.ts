@@ -33,13 +33,26 @@ export async function inspectDataset(params: InspectDatasetParams): Promise<Data
     else counts.set(label, (counts.get(label) ?? 0) + 1);
   }
   const rows = table.rows.length;
-  const classes = [...counts].map(([label, count]) => ({ label, count })).sort((a, b) => compareLabels(a.label, b.label));
+  const classes = [...counts]
+    .map(([label, count]) => ({ label, count }))
+    .sort((a, b) => compareLabels(a.label, b.label));
 
-  if (missingLabels > 0) warnings.push({ kind: 'missing-label', message: `${missingLabels} row(s) have no "${labelField}"; training will refuse them.` });
-  if (classes.length === 1) warnings.push({ kind: 'one-class', message: `Only one class ("${classes[0].label}"): a probe needs at least two.` });
+  if (missingLabels > 0)
+    warnings.push({
+      kind: 'missing-label',
+      message: `${missingLabels} row(s) have no "${labelField}"; training will refuse them.`,
+    });
+  if (classes.length === 1)
+    warnings.push({
+      kind: 'one-class',
+      message: `Only one class ("${classes[0].label}"): a probe needs at least two.`,
+    });
   for (const c of classes) {
     if (classes.length > 1 && (c.count < 5 || c.count < 0.02 * rows)) {
-      warnings.push({ kind: 'tiny-class', message: `Class "${c.label}" has only ${c.count} row(s) of ${rows}; its test metrics will be noisy.` });
+      warnings.push({
+        kind: 'tiny-class',
+        message: `Class "${c.label}" has only ${c.count} row(s) of ${rows}; its test metrics will be noisy.`,
+      });
     }
   }
   const seen = new Set<string>();
@@ -48,7 +61,11 @@ export async function inspectDataset(params: InspectDatasetParams): Promise<Data
     if (seen.has(t)) dup++;
     else seen.add(t);
   }
-  if (dup > 0) warnings.push({ kind: 'duplicates', message: `${dup} duplicate text(s); duplicates can leak between train and test.` });
+  if (dup > 0)
+    warnings.push({
+      kind: 'duplicates',
+      message: `${dup} duplicate text(s); duplicates can leak between train and test.`,
+    });
   if (empty > 0) warnings.push({ kind: 'empty-text', message: `${empty} row(s) have empty text.` });
 
   let lengths: number[];
@@ -61,7 +78,11 @@ export async function inspectDataset(params: InspectDatasetParams): Promise<Data
     lengthUnit = 'tokens';
     const maxLength = params.maxLength ?? DEFAULT_TRAIN_MAX_LENGTH;
     const over = lengths.filter((n) => n > maxLength).length;
-    if (over > 0) warnings.push({ kind: 'long-text', message: `${over} text(s) exceed ${maxLength} tokens and will be truncated.` });
+    if (over > 0)
+      warnings.push({
+        kind: 'long-text',
+        message: `${over} text(s) exceed ${maxLength} tokens and will be truncated.`,
+      });
   } else {
     lengths = texts.map((t) => t.length);
   }

@@ -22,14 +22,27 @@ export interface ReadDatasetOptions {
   labelField?: string;
 }
 
-const TEXT_NAMES = ['text', 'sentence', 'content', 'prompt', 'input', 'document', 'question', 'review', 'body', 'message', 'statement'];
+const TEXT_NAMES = [
+  'text',
+  'sentence',
+  'content',
+  'prompt',
+  'input',
+  'document',
+  'question',
+  'review',
+  'body',
+  'message',
+  'statement',
+];
 const LABEL_NAMES = ['label', 'labels', 'class', 'target', 'category', 'y', 'answer', 'output', 'sentiment'];
 
 /** Natural order: numeric labels by value ("2" < "10"), otherwise locale-aware with numeric collation. */
 export function compareLabels(a: string, b: string): number {
   const na = Number(a);
   const nb = Number(b);
-  if (a.trim() !== '' && b.trim() !== '' && Number.isFinite(na) && Number.isFinite(nb)) return na - nb || (a < b ? -1 : a > b ? 1 : 0);
+  if (a.trim() !== '' && b.trim() !== '' && Number.isFinite(na) && Number.isFinite(nb))
+    return na - nb || (a < b ? -1 : a > b ? 1 : 0);
   return a.localeCompare(b, 'en', { numeric: true });
 }
 
@@ -38,13 +51,19 @@ export function sortedClasses(labels: Iterable<string>): string[] {
 }
 
 /** Picks the text and label fields: explicit names must exist; otherwise the first common name (case-insensitive). */
-export function detectFields(table: RawTable, opts: ReadDatasetOptions = {}): { textField: string; labelField: string } {
+export function detectFields(
+  table: RawTable,
+  opts: ReadDatasetOptions = {},
+): { textField: string; labelField: string } {
   const names = table.columns.map((c) => c.name);
   const file = path.basename(table.path);
   const pick = (given: string | undefined, candidates: string[], what: string, exclude?: string): string => {
     if (given !== undefined) {
       if (!names.includes(given)) {
-        throw new ProbescopeError('DATASET_INVALID', `${file}: no ${what} field "${given}". Columns: ${names.join(', ')}.`);
+        throw new ProbescopeError(
+          'DATASET_INVALID',
+          `${file}: no ${what} field "${given}". Columns: ${names.join(', ')}.`,
+        );
       }
       return given;
     }
@@ -94,11 +113,17 @@ export async function readDataset(file: string, opts: ReadDatasetOptions = {}): 
   table.rows.forEach((row, i) => {
     const text = textOf(row, textField);
     if (text === undefined) {
-      throw new ProbescopeError('DATASET_INVALID', `${name} ${rowWhere(table.format, i)}: "${textField}" is missing or not text.`);
+      throw new ProbescopeError(
+        'DATASET_INVALID',
+        `${name} ${rowWhere(table.format, i)}: "${textField}" is missing or not text.`,
+      );
     }
     const label = labelToString(row[labelField]);
     if (label === undefined) {
-      throw new ProbescopeError('DATASET_INVALID', `${name} ${rowWhere(table.format, i)}: "${labelField}" is missing or empty; every row needs a label.`);
+      throw new ProbescopeError(
+        'DATASET_INVALID',
+        `${name} ${rowWhere(table.format, i)}: "${labelField}" is missing or empty; every row needs a label.`,
+      );
     }
     texts.push(text);
     labels.push(label);

@@ -27,7 +27,10 @@ export function formatOf(file: string): DatasetFormat {
   if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
   if (ext === '.csv' || ext === '.tsv') return 'csv';
   if (ext === '.parquet') return 'parquet';
-  throw new ProbescopeError('DATASET_INVALID', `Unsupported dataset type "${ext}" (${file}): use .jsonl, .csv or .parquet.`);
+  throw new ProbescopeError(
+    'DATASET_INVALID',
+    `Unsupported dataset type "${ext}" (${file}): use .jsonl, .csv or .parquet.`,
+  );
 }
 
 /** Loads (or returns the memoised) table for a file; re-parses only when the file changed. */
@@ -52,9 +55,11 @@ export async function loadTable(file: string): Promise<RawTable> {
 async function parseTable(abs: string): Promise<RawTable> {
   const format = formatOf(abs);
   const rows =
-    format === 'jsonl' ? parseJsonl(await fs.readFile(abs, 'utf8'), abs)
-    : format === 'csv' ? parseCsvText(await fs.readFile(abs, 'utf8'), abs)
-    : await parseParquet(abs);
+    format === 'jsonl'
+      ? parseJsonl(await fs.readFile(abs, 'utf8'), abs)
+      : format === 'csv'
+        ? parseCsvText(await fs.readFile(abs, 'utf8'), abs)
+        : await parseParquet(abs);
   if (rows.length === 0) throw new ProbescopeError('DATASET_INVALID', `Dataset ${abs} has no rows.`);
   return { path: abs, format, rows, columns: columnsOf(rows) };
 }
@@ -75,7 +80,10 @@ function parseJsonl(text: string, file: string): RawRow[] {
       );
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new ProbescopeError('DATASET_INVALID', `${path.basename(file)} line ${i + 1}: expected a JSON object like {"text": "...", "label": 1}.`);
+      throw new ProbescopeError(
+        'DATASET_INVALID',
+        `${path.basename(file)} line ${i + 1}: expected a JSON object like {"text": "...", "label": 1}.`,
+      );
     }
     rows.push(value as RawRow);
   }
@@ -104,7 +112,10 @@ async function parseParquet(abs: string): Promise<RawRow[]> {
   try {
     return (await parquetReadObjects({ file })) as RawRow[];
   } catch (err) {
-    throw new ProbescopeError('DATASET_INVALID', `${path.basename(abs)}: cannot read Parquet (${(err as Error).message}).`);
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${path.basename(abs)}: cannot read Parquet (${(err as Error).message}).`,
+    );
   }
 }
 

@@ -36,7 +36,11 @@ function groupsByLabel(labels: string[]): Map<string, number[]> {
  * Splits indices into train/test with round(n_c · testFraction) test rows per class (at least one when the class has
  * two or more rows). Both index lists come back sorted.
  */
-export function stratifiedSplit(labels: string[], testFraction: number, seed: number): { train: number[]; test: number[] } {
+export function stratifiedSplit(
+  labels: string[],
+  testFraction: number,
+  seed: number,
+): { train: number[]; test: number[] } {
   if (!(testFraction > 0 && testFraction < 1)) {
     throw new ProbescopeError('BAD_ARGUMENT', `Test split must be between 0 and 1 (exclusive); got ${testFraction}.`);
   }

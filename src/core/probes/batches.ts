@@ -30,13 +30,23 @@ export const MAX_CHUNK_FLOATS = 1 << 25;
  * Splits examples into padded chunks of at most `maxFloats` values, grouping similar lengths to waste little padding.
  * A full-batch gradient is the size-weighted sum over chunks, so chunking changes memory, not the math.
  */
-export function makeChunks(examples: Example[], D: number, maxFloats = MAX_CHUNK_FLOATS): { batch: ProbeBatch; indices: number[] }[] {
+export function makeChunks(
+  examples: Example[],
+  D: number,
+  maxFloats = MAX_CHUNK_FLOATS,
+): { batch: ProbeBatch; indices: number[] }[] {
   const order = examples.map((_, i) => i).sort((a, b) => examples[a].length - examples[b].length);
   const chunks: { batch: ProbeBatch; indices: number[] }[] = [];
   let cur: number[] = [];
   const flush = () => {
     if (cur.length === 0) return;
-    chunks.push({ batch: makeBatch(cur.map((i) => examples[i]), D), indices: cur });
+    chunks.push({
+      batch: makeBatch(
+        cur.map((i) => examples[i]),
+        D,
+      ),
+      indices: cur,
+    });
     cur = [];
   };
   for (const i of order) {

@@ -10,7 +10,11 @@ import { cachedExtractor, cachedProbe, modelFolderFor } from './runtime';
 export async function classifyText(params: ClassifyParams): Promise<ClassifyResult> {
   const { params: probe, manifest } = await cachedProbe(params.probeDir);
   const folder = await modelFolderFor(manifest, params.modelDir);
-  checkProbeMatchesModel(manifest, { hash: folder.hash, hiddenSize: folder.config.hiddenSize, numLayers: folder.config.numLayers });
+  checkProbeMatchesModel(manifest, {
+    hash: folder.hash,
+    hiddenSize: folder.config.hiddenSize,
+    numLayers: folder.config.numLayers,
+  });
   const maxLength = typeof manifest.training.maxLength === 'number' ? manifest.training.maxLength : undefined;
   const extractor = await cachedExtractor(folder, manifest.layer, params.executionProvider, maxLength);
   const [ex] = await extractor.extract([params.text]);

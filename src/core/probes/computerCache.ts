@@ -5,7 +5,10 @@ import { ProbeComputer } from './probeComputer';
 const computers = new Map<string, Promise<ProbeComputer>>();
 
 /** One ProbeComputer per (H, C, D, provider), created on first use. */
-export function probeComputer(shape: { H: number; C: number; D: number }, executionProvider?: ExecutionProviderSetting): Promise<ProbeComputer> {
+export function probeComputer(
+  shape: { H: number; C: number; D: number },
+  executionProvider?: ExecutionProviderSetting,
+): Promise<ProbeComputer> {
   const key = `${shape.H}x${shape.C}x${shape.D}:${executionProvider ?? 'cpu'}`;
   let c = computers.get(key);
   if (!c) {

@@ -37,10 +37,19 @@ export function defaultOptimizer(kind: ProbeKind): OptimizerName {
   return kind === 'attention' ? 'adamw' : 'lbfgs';
 }
 
-export function adamwSettings(preset: Preset, overrides: { lr?: number; steps?: number; batchSize?: number }): AdamWSettings {
+export function adamwSettings(
+  preset: Preset,
+  overrides: { lr?: number; steps?: number; batchSize?: number },
+): AdamWSettings {
   const base: AdamWSettings =
     preset === 'reference'
-      ? { lr: 1e-4, steps: 2000, schedule: 'constant', earlyStop: { kind: 'train-plateau', window: 100 }, batchSize: 2048 }
+      ? {
+          lr: 1e-4,
+          steps: 2000,
+          schedule: 'constant',
+          earlyStop: { kind: 'train-plateau', window: 100 },
+          batchSize: 2048,
+        }
       : { lr: 5e-3, steps: 400, schedule: 'cosine', earlyStop: { kind: 'validation', patience: 6 }, batchSize: 2048 };
   return {
     ...base,

@@ -13,7 +13,11 @@ import { evaluateExamples } from './trainProbe';
 export async function evaluateProbe(params: EvalParams, hooks: CacheHooks = {}): Promise<SplitMetrics> {
   const { params: probe, manifest } = await cachedProbe(params.probeDir);
   const folder = await modelFolderFor(manifest, params.modelDir);
-  checkProbeMatchesModel(manifest, { hash: folder.hash, hiddenSize: folder.config.hiddenSize, numLayers: folder.config.numLayers });
+  checkProbeMatchesModel(manifest, {
+    hash: folder.hash,
+    hiddenSize: folder.config.hiddenSize,
+    numLayers: folder.config.numLayers,
+  });
   const ds = await readDataset(params.dataPath, {
     textField: params.textField ?? (manifest.training.textField as string | undefined),
     labelField: params.labelField ?? (manifest.training.labelField as string | undefined),
@@ -21,7 +25,10 @@ export async function evaluateProbe(params: EvalParams, hooks: CacheHooks = {}):
   const classIndex = new Map(manifest.classes.map((c, i) => [c, i]));
   const unknown = [...new Set(ds.labels.filter((l) => !classIndex.has(l)))];
   if (unknown.length > 0) {
-    throw new ProbescopeError('DATASET_INVALID', `${ds.path} has labels the probe was not trained on: ${unknown.slice(0, 5).join(', ')} (probe classes: ${manifest.classes.join(', ')}).`);
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${ds.path} has labels the probe was not trained on: ${unknown.slice(0, 5).join(', ')} (probe classes: ${manifest.classes.join(', ')}).`,
+    );
   }
   const cache = await buildActivations(
     folder,
@@ -35,7 +42,13 @@ export async function evaluateProbe(params: EvalParams, hooks: CacheHooks = {}):
     hooks,
   );
   const labels = ds.labels.map((l) => classIndex.get(l)!);
-  const examples = examplesFrom(cache, manifest.layer, manifest.probe, ds.texts.map((_, i) => i), labels);
+  const examples = examplesFrom(
+    cache,
+    manifest.layer,
+    manifest.probe,
+    ds.texts.map((_, i) => i),
+    labels,
+  );
   cache.close();
   hooks.onProgress?.({ phase: 'evaluate', done: 0, total: examples.length });
   const computer = await probeComputer({ H: probe.H, C: probe.C, D: probe.D }, params.executionProvider);

@@ -7,7 +7,10 @@ import { buildActivations, defaultCacheDir } from './probeData';
 import { cachedModelFolder } from './runtime';
 import { trainProbeRun, type TrainHooks } from './trainProbe';
 
-export async function layerSweep(params: LayerSweepParams, hooks: TrainHooks = {}): Promise<{ points: LayerSweepPoint[] }> {
+export async function layerSweep(
+  params: LayerSweepParams,
+  hooks: TrainHooks = {},
+): Promise<{ points: LayerSweepPoint[] }> {
   const folder = await cachedModelFolder(params.modelDir);
   const ds = await readDataset(params.dataPath, { textField: params.textField, labelField: params.labelField });
   const outDir = path.resolve(params.outDir);
@@ -15,7 +18,12 @@ export async function layerSweep(params: LayerSweepParams, hooks: TrainHooks = {
     folder,
     params.layers,
     ds.texts,
-    { cacheDir: params.cacheDir ?? defaultCacheDir(path.join(outDir, 'x')), maxLength: params.maxLength, executionProvider: params.executionProvider, batchSize: params.batchSize },
+    {
+      cacheDir: params.cacheDir ?? defaultCacheDir(path.join(outDir, 'x')),
+      maxLength: params.maxLength,
+      executionProvider: params.executionProvider,
+      batchSize: params.batchSize,
+    },
     hooks,
   );
   const points: LayerSweepPoint[] = [];
@@ -27,7 +35,13 @@ export async function layerSweep(params: LayerSweepParams, hooks: TrainHooks = {
         hooks.onProgress?.({ phase: 'sweep', done: points.length, total, message: `layer ${layer}, ${kind.probe}` });
         const heads = kind.probe === 'attention' ? (kind.heads ?? 8) : 1;
         const r = await trainProbeRun(
-          { ...params, layer, probe: kind.probe, heads, outDir: path.join(outDir, `layer-${layer}-${kind.probe}${kind.probe === 'attention' ? `-${heads}h` : ''}`) },
+          {
+            ...params,
+            layer,
+            probe: kind.probe,
+            heads,
+            outDir: path.join(outDir, `layer-${layer}-${kind.probe}${kind.probe === 'attention' ? `-${heads}h` : ''}`),
+          },
           { signal: hooks.signal, onLog: hooks.onLog },
           { cache },
         );

@@ -35,7 +35,7 @@ export function rocAuc(scores: ArrayLike<number>, positive: ArrayLike<boolean>):
   const n = scores.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   const ranks = new Float64Array(n);
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
     const avg = (i + j) / 2 + 1;
@@ -59,7 +59,13 @@ export function rocAuc(scores: ArrayLike<number>, positive: ArrayLike<boolean>):
  * Mean over examples (with ≥ 2 valid tokens) and heads of the attention entropy divided by its maximum log(#valid):
  * 1 = uniform (mean-like), near 0 = focused on one token. attention is [B*S*H], mask [B*S].
  */
-export function entropyRatio(attention: Float32Array, mask: Float32Array, B: number, S: number, H: number): number | undefined {
+export function entropyRatio(
+  attention: Float32Array,
+  mask: Float32Array,
+  B: number,
+  S: number,
+  H: number,
+): number | undefined {
   let sum = 0;
   let count = 0;
   for (let i = 0; i < B; i++) {
@@ -131,7 +137,10 @@ export function splitMetrics(input: MetricsInput): SplitMetrics {
     const fp = confusion[0][1];
     const fn = confusion[1][0];
     m.f1 = tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
-    const auc = rocAuc(probs.map((p) => p[1]), Array.from({ length: n }, (_, i) => input.labels[i] === 1));
+    const auc = rocAuc(
+      probs.map((p) => p[1]),
+      Array.from({ length: n }, (_, i) => input.labels[i] === 1),
+    );
     if (auc !== undefined) m.roc_auc = auc;
   } else {
     m.per_class_accuracy = {};

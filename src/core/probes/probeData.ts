@@ -29,7 +29,10 @@ export interface CacheHooks {
 export function checkLayer(layer: LayerSpec, folder: ModelFolder): void {
   const n = folder.config.numLayers;
   if (layer !== 'final' && !(Number.isInteger(layer) && layer >= 0 && layer <= n)) {
-    throw new ProbescopeError('BAD_ARGUMENT', `Layer ${layer} does not exist: ${folder.id} has layers 0..${n} and "final".`);
+    throw new ProbescopeError(
+      'BAD_ARGUMENT',
+      `Layer ${layer} does not exist: ${folder.id} has layers 0..${n} and "final".`,
+    );
   }
 }
 
@@ -56,10 +59,20 @@ export async function buildActivations(
 }
 
 /** Examples for the given dataset rows, pooled for the probe kind (mean/last → one row each). */
-export function examplesFrom(cache: ActivationCache, layer: LayerSpec, kind: ProbeKind, rows: number[], labels: number[]): Example[] {
+export function examplesFrom(
+  cache: ActivationCache,
+  layer: LayerSpec,
+  kind: ProbeKind,
+  rows: number[],
+  labels: number[],
+): Example[] {
   const D = cache.hiddenSize;
   return rows.map((i) => {
     const length = cache.length(i);
-    return { x: poolStates(cache.get(i, layer), length, D, kind), length: pooledLength(length, kind), label: labels[i] };
+    return {
+      x: poolStates(cache.get(i, layer), length, D, kind),
+      length: pooledLength(length, kind),
+      label: labels[i],
+    };
   });
 }

@@ -55,9 +55,11 @@ function validateManifest(m: unknown, file: string): ProbeManifest {
   };
   if (!o || typeof o !== 'object') bad('not a JSON object');
   if (o.format !== PROBE_FORMAT) bad(`format is ${JSON.stringify(o.format)}, expected "${PROBE_FORMAT}"`);
-  if (!o.model || typeof o.model.hash !== 'string' || typeof o.model.hiddenSize !== 'number') bad('missing model hash or hidden size');
+  if (!o.model || typeof o.model.hash !== 'string' || typeof o.model.hiddenSize !== 'number')
+    bad('missing model hash or hidden size');
   if (o.layer === undefined) bad('missing layer');
-  if (o.probe !== 'attention' && o.probe !== 'mean' && o.probe !== 'last') bad(`unknown probe kind ${JSON.stringify(o.probe)}`);
+  if (o.probe !== 'attention' && o.probe !== 'mean' && o.probe !== 'last')
+    bad(`unknown probe kind ${JSON.stringify(o.probe)}`);
   if (!Array.isArray(o.classes) || o.classes.length < 2) bad('needs at least two classes');
   return o as ProbeManifest;
 }
@@ -89,19 +91,31 @@ export interface ModelIdentity {
 export function checkProbeMatchesModel(manifest: ProbeManifest, model: ModelIdentity): void {
   const name = manifest.name || 'this probe';
   if (manifest.model.hash !== model.hash) {
-    throw new ProbescopeError('PROBE_MISMATCH', `${name} was trained on model ${manifest.model.id} (hash ${manifest.model.hash.slice(0, 12)}), not the loaded model (hash ${model.hash.slice(0, 12)}). Load that model or retrain.`);
+    throw new ProbescopeError(
+      'PROBE_MISMATCH',
+      `${name} was trained on model ${manifest.model.id} (hash ${manifest.model.hash.slice(0, 12)}), not the loaded model (hash ${model.hash.slice(0, 12)}). Load that model or retrain.`,
+    );
   }
   if (manifest.model.hiddenSize !== model.hiddenSize) {
-    throw new ProbescopeError('PROBE_MISMATCH', `${name} expects hidden size ${manifest.model.hiddenSize}; the loaded model has ${model.hiddenSize}.`);
+    throw new ProbescopeError(
+      'PROBE_MISMATCH',
+      `${name} expects hidden size ${manifest.model.hiddenSize}; the loaded model has ${model.hiddenSize}.`,
+    );
   }
   const layer = manifest.layer;
   if (layer !== 'final' && (!Number.isInteger(layer) || layer < 0 || layer > model.numLayers)) {
-    throw new ProbescopeError('PROBE_MISMATCH', `${name} reads layer ${layer}; the loaded model has layers 0..${model.numLayers}.`);
+    throw new ProbescopeError(
+      'PROBE_MISMATCH',
+      `${name} reads layer ${layer}; the loaded model has layers 0..${model.numLayers}.`,
+    );
   }
 }
 
 /** Loads a probe folder; with `model`, also refuses probes trained on another model (PROBE_MISMATCH). */
-export async function loadProbe(dir: string, model?: ModelIdentity): Promise<{ params: ProbeParams; manifest: ProbeManifest }> {
+export async function loadProbe(
+  dir: string,
+  model?: ModelIdentity,
+): Promise<{ params: ProbeParams; manifest: ProbeManifest }> {
   const manifest = await readProbeManifest(dir);
   if (model) checkProbeMatchesModel(manifest, model);
   const file = path.join(dir, PROBE_WEIGHTS);
@@ -114,7 +128,8 @@ export async function loadProbe(dir: string, model?: ModelIdentity): Promise<{ p
   const { tensors } = decodeSafetensors(bytes, file);
   const need = (name: string, rank: number) => {
     const t = tensors[name];
-    if (!t || t.shape.length !== rank) throw new ProbescopeError('PROBE_INVALID', `${file}: missing tensor ${name} (rank ${rank}).`);
+    if (!t || t.shape.length !== rank)
+      throw new ProbescopeError('PROBE_INVALID', `${file}: missing tensor ${name} (rank ${rank}).`);
     return t;
   };
   const q = need('q.weight', 2);
@@ -124,14 +139,23 @@ export async function loadProbe(dir: string, model?: ModelIdentity): Promise<{ p
   const [H, D] = q.shape;
   const C = V.shape[0] / H;
   if (w.shape[0] !== H || !Number.isInteger(C) || V.shape[1] !== D || b.shape[0] !== H * C) {
-    throw new ProbescopeError('PROBE_INVALID', `${file}: inconsistent tensor shapes (q [${q.shape}], v.weight [${V.shape}], v.bias [${b.shape}]).`);
+    throw new ProbescopeError(
+      'PROBE_INVALID',
+      `${file}: inconsistent tensor shapes (q [${q.shape}], v.weight [${V.shape}], v.bias [${b.shape}]).`,
+    );
   }
   if (D !== manifest.model.hiddenSize) {
-    throw new ProbescopeError('PROBE_INVALID', `${file}: tensors have D=${D} but probe.json says hidden size ${manifest.model.hiddenSize}.`);
+    throw new ProbescopeError(
+      'PROBE_INVALID',
+      `${file}: tensors have D=${D} but probe.json says hidden size ${manifest.model.hiddenSize}.`,
+    );
   }
   const expectedC = manifest.classes.length === 2 ? 1 : manifest.classes.length;
   if (C !== expectedC || H !== manifest.heads) {
-    throw new ProbescopeError('PROBE_INVALID', `${file}: ${H} heads × ${C} outputs does not match probe.json (${manifest.heads} heads, ${manifest.classes.length} classes).`);
+    throw new ProbescopeError(
+      'PROBE_INVALID',
+      `${file}: ${H} heads × ${C} outputs does not match probe.json (${manifest.heads} heads, ${manifest.classes.length} classes).`,
+    );
   }
   return { params: { H, C, D, q: q.data, w: w.data, V: V.data, b: b.data }, manifest };
 }

@@ -15,10 +15,12 @@ import { loadProbe, PROBE_MANIFEST, PROBE_WEIGHTS } from './probeFile';
 import type { ProbeParams } from './probeParams';
 
 async function stamp(files: string[]): Promise<string> {
-  const parts = await Promise.all(files.map(async (f) => {
-    const s = await fs.stat(f).catch(() => undefined);
-    return s ? `${s.mtimeMs}:${s.size}` : 'missing';
-  }));
+  const parts = await Promise.all(
+    files.map(async (f) => {
+      const s = await fs.stat(f).catch(() => undefined);
+      return s ? `${s.mtimeMs}:${s.size}` : 'missing';
+    }),
+  );
   return parts.join('|');
 }
 
@@ -55,14 +57,22 @@ export async function cachedProbe(dir: string): Promise<{ params: ProbeParams; m
 export async function modelFolderFor(manifest: ProbeManifest, modelDir?: string): Promise<ModelFolder> {
   const dir = modelDir ?? manifest.model.dir;
   if (!dir) {
-    throw new ProbescopeError('BAD_ARGUMENT', `Probe "${manifest.name}" does not record its model folder; pass the model (--model DIR).`);
+    throw new ProbescopeError(
+      'BAD_ARGUMENT',
+      `Probe "${manifest.name}" does not record its model folder; pass the model (--model DIR).`,
+    );
   }
   return cachedModelFolder(dir);
 }
 
 const extractors = new Map<string, Promise<ActivationExtractor>>();
 
-export function cachedExtractor(folder: ModelFolder, layer: LayerSpec, executionProvider?: ExecutionProviderSetting, maxLength = DEFAULT_TRAIN_MAX_LENGTH): Promise<ActivationExtractor> {
+export function cachedExtractor(
+  folder: ModelFolder,
+  layer: LayerSpec,
+  executionProvider?: ExecutionProviderSetting,
+  maxLength = DEFAULT_TRAIN_MAX_LENGTH,
+): Promise<ActivationExtractor> {
   const key = `${folder.hash}:${folder.dir}:${layer}:${executionProvider ?? 'auto'}:${maxLength}`;
   let e = extractors.get(key);
   if (!e) {

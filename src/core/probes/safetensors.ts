@@ -28,7 +28,10 @@ export function encodeSafetensors(tensors: Record<string, F32Tensor>, metadata?:
   for (const [name, t] of Object.entries(tensors)) {
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) {
-      throw new ProbescopeError('INTERNAL', `Tensor ${name}: shape [${t.shape}] holds ${count} values, data has ${t.data.length}.`);
+      throw new ProbescopeError(
+        'INTERNAL',
+        `Tensor ${name}: shape [${t.shape}] holds ${count} values, data has ${t.data.length}.`,
+      );
     }
     header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
@@ -81,9 +84,11 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'safetensors file'):
     if (info.dtype !== 'F32') bad(`tensor ${name} has dtype ${info.dtype}; probes are float32 (F32).`);
     const [begin, end] = info.data_offsets;
     if (begin !== expected) bad(`tensor ${name} starts at ${begin}, expected ${expected} (gap or overlap).`);
-    if (end > dataLen || end < begin) bad(`tensor ${name} offsets [${begin}, ${end}] out of bounds (${dataLen} data bytes).`);
+    if (end > dataLen || end < begin)
+      bad(`tensor ${name} offsets [${begin}, ${end}] out of bounds (${dataLen} data bytes).`);
     const count = info.shape.reduce((a, b) => a * b, 1);
-    if (count * 4 !== end - begin) bad(`tensor ${name} shape [${info.shape}] needs ${count * 4} bytes, has ${end - begin}.`);
+    if (count * 4 !== end - begin)
+      bad(`tensor ${name} shape [${info.shape}] needs ${count * 4} bytes, has ${end - begin}.`);
     const data = new Float32Array(count);
     const dv = new DataView(bytes.buffer, bytes.byteOffset + dataStart + begin, end - begin);
     for (let i = 0; i < count; i++) data[i] = dv.getFloat32(i * 4, true);

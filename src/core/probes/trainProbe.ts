@@ -29,13 +29,19 @@ function validateParams(p: TrainProbeParams): void {
   const bad = (msg: string): never => {
     throw new ProbescopeError('BAD_ARGUMENT', msg);
   };
-  if (!['attention', 'mean', 'last'].includes(p.probe)) bad(`Unknown probe kind "${p.probe}": use attention, mean or last.`);
-  if (p.heads !== undefined && !(Number.isInteger(p.heads) && p.heads >= 1)) bad(`--heads must be a positive integer (got ${p.heads}).`);
-  if (p.optimizer !== undefined && p.optimizer !== 'adamw' && p.optimizer !== 'lbfgs') bad(`Unknown optimizer "${p.optimizer}": use adamw or lbfgs.`);
+  if (!['attention', 'mean', 'last'].includes(p.probe))
+    bad(`Unknown probe kind "${p.probe}": use attention, mean or last.`);
+  if (p.heads !== undefined && !(Number.isInteger(p.heads) && p.heads >= 1))
+    bad(`--heads must be a positive integer (got ${p.heads}).`);
+  if (p.optimizer !== undefined && p.optimizer !== 'adamw' && p.optimizer !== 'lbfgs')
+    bad(`Unknown optimizer "${p.optimizer}": use adamw or lbfgs.`);
   if (p.lr !== undefined && !(p.lr > 0)) bad(`--lr must be positive (got ${p.lr}).`);
-  if (p.steps !== undefined && !(Number.isInteger(p.steps) && p.steps >= 1)) bad(`--steps must be a positive integer (got ${p.steps}).`);
-  if (p.weightDecay !== undefined && p.weightDecay !== 'cv' && !(p.weightDecay >= 0)) bad(`--weight-decay must be ≥ 0 or "cv" (got ${p.weightDecay}).`);
-  if (p.preset !== undefined && p.preset !== 'fast' && p.preset !== 'reference') bad(`Unknown preset "${p.preset}": use fast or reference.`);
+  if (p.steps !== undefined && !(Number.isInteger(p.steps) && p.steps >= 1))
+    bad(`--steps must be a positive integer (got ${p.steps}).`);
+  if (p.weightDecay !== undefined && p.weightDecay !== 'cv' && !(p.weightDecay >= 0))
+    bad(`--weight-decay must be ≥ 0 or "cv" (got ${p.weightDecay}).`);
+  if (p.preset !== undefined && p.preset !== 'fast' && p.preset !== 'reference')
+    bad(`Unknown preset "${p.preset}": use fast or reference.`);
   if (!p.outDir) bad('An output folder (--out) is required.');
 }
 
@@ -50,7 +56,13 @@ interface FitSpec {
   seed: number;
 }
 
-async function fit(spec: FitSpec, train: Example[], val: Example[], weightDecay: number, hooks: LoopHooks): Promise<LoopResult> {
+async function fit(
+  spec: FitSpec,
+  train: Example[],
+  val: Example[],
+  weightDecay: number,
+  hooks: LoopHooks,
+): Promise<LoopResult> {
   const rng = createRng(spec.seed);
   const init = initProbeParams(spec.H, spec.C, spec.D, rng);
   const data = { train, val };
@@ -58,18 +70,33 @@ async function fit(spec: FitSpec, train: Example[], val: Example[], weightDecay:
     const s = defaults.adamwSettings(spec.preset, spec.params);
     return trainAdamW(spec.computer, init, data, { ...s, weightDecay }, rng, hooks);
   }
-  return trainLbfgs(spec.computer, init, data, { ...defaults.lbfgsSettings(spec.preset, spec.params), weightDecay }, hooks);
+  return trainLbfgs(
+    spec.computer,
+    init,
+    data,
+    { ...defaults.lbfgsSettings(spec.preset, spec.params), weightDecay },
+    hooks,
+  );
 }
 
 async function chooseWeightDecay(spec: FitSpec, train: Example[], hooks: TrainHooks): Promise<number> {
-  const folds = kFold(train.map((e) => String(e.label)), defaults.CV_FOLDS, spec.seed);
+  const folds = kFold(
+    train.map((e) => String(e.label)),
+    defaults.CV_FOLDS,
+    spec.seed,
+  );
   let best = { wd: 0, acc: -1, loss: Infinity };
   for (const [g, wd] of defaults.WEIGHT_DECAY_GRID.entries()) {
     let acc = 0;
     let loss = 0;
     for (const [k, fold] of folds.entries()) {
       throwIfAborted(hooks.signal);
-      hooks.onProgress?.({ phase: 'train', done: g * folds.length + k, total: defaults.WEIGHT_DECAY_GRID.length * folds.length, message: `CV weight decay ${wd}, fold ${k + 1}` });
+      hooks.onProgress?.({
+        phase: 'train',
+        done: g * folds.length + k,
+        total: defaults.WEIGHT_DECAY_GRID.length * folds.length,
+        message: `CV weight decay ${wd}, fold ${k + 1}`,
+      });
       const held = new Set(fold);
       const tr = train.filter((_, i) => !held.has(i));
       const va = fold.map((i) => train[i]);
@@ -88,7 +115,13 @@ async function chooseWeightDecay(spec: FitSpec, train: Example[], hooks: TrainHo
 const indexClasses = (C: number) => Array.from({ length: C === 1 ? 2 : C }, (_, i) => String(i));
 
 /** Metrics on examples; classes only name the columns (labels are indices). */
-export async function evaluateExamples(computer: ProbeComputer, p: ProbeParams, examples: Example[], classes: string[], withEntropy: boolean): Promise<SplitMetrics> {
+export async function evaluateExamples(
+  computer: ProbeComputer,
+  p: ProbeParams,
+  examples: Example[],
+  classes: string[],
+  withEntropy: boolean,
+): Promise<SplitMetrics> {
   if (examples.length === 0) return { n: 0, accuracy: 0 };
   const chunks = makeChunks(examples, p.D);
   const { logits, attention } = await predictOver(computer, p, chunks, examples.length, withEntropy);
@@ -103,7 +136,11 @@ export async function evaluateExamples(computer: ProbeComputer, p: ProbeParams, 
 }
 
 /** `shared.cache`: an already built cache holding this layer (layer sweeps extract all layers once); not closed here. */
-export async function trainProbeRun(params: TrainProbeParams, hooks: TrainHooks = {}, shared?: { cache: ActivationCache }): Promise<TrainResult> {
+export async function trainProbeRun(
+  params: TrainProbeParams,
+  hooks: TrainHooks = {},
+  shared?: { cache: ActivationCache },
+): Promise<TrainResult> {
   validateParams(params);
   const preset = params.preset ?? 'fast';
   const seed = params.seed ?? defaults.DEFAULT_SEED;
@@ -113,7 +150,11 @@ export async function trainProbeRun(params: TrainProbeParams, hooks: TrainHooks 
 
   const ds = await readDataset(params.dataPath, { textField: params.textField, labelField: params.labelField });
   const classes = sortedClasses(ds.labels);
-  if (classes.length < 2) throw new ProbescopeError('DATASET_INVALID', `${ds.path} has only one class ("${classes[0]}"); a probe needs at least two.`);
+  if (classes.length < 2)
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${ds.path} has only one class ("${classes[0]}"); a probe needs at least two.`,
+    );
   const classIndex = new Map(classes.map((c, i) => [c, i]));
   const labels = ds.labels.map((l) => classIndex.get(l)!);
   const split = stratifiedSplit(ds.labels, testSplit, seed);
@@ -131,7 +172,12 @@ export async function trainProbeRun(params: TrainProbeParams, hooks: TrainHooks 
       folder,
       [params.layer],
       ds.texts,
-      { cacheDir: params.cacheDir ?? defaultCacheDir(outDir), maxLength: params.maxLength, executionProvider: params.executionProvider, batchSize: params.batchSize },
+      {
+        cacheDir: params.cacheDir ?? defaultCacheDir(outDir),
+        maxLength: params.maxLength,
+        executionProvider: params.executionProvider,
+        batchSize: params.batchSize,
+      },
       hooks,
     ));
   const extractSeconds = (performance.now() - t0) / 1000;
@@ -146,9 +192,18 @@ export async function trainProbeRun(params: TrainProbeParams, hooks: TrainHooks 
   const t1 = performance.now();
   const computer = await probeComputer({ H: heads, C, D }, params.executionProvider);
   const spec: FitSpec = { computer, H: heads, C, D, optimizer, preset, params, seed };
-  const weightDecay = params.weightDecay === 'cv' ? await chooseWeightDecay(spec, train, hooks) : (params.weightDecay ?? 0);
-  const steps = optimizer === 'adamw' ? defaults.adamwSettings(preset, params).steps : defaults.lbfgsSettings(preset, params).maxIter;
-  hooks.onProgress?.({ phase: 'train', done: 0, total: steps, message: `${params.probe} probe, ${optimizer}, ${preset} preset` });
+  const weightDecay =
+    params.weightDecay === 'cv' ? await chooseWeightDecay(spec, train, hooks) : (params.weightDecay ?? 0);
+  const steps =
+    optimizer === 'adamw'
+      ? defaults.adamwSettings(preset, params).steps
+      : defaults.lbfgsSettings(preset, params).maxIter;
+  hooks.onProgress?.({
+    phase: 'train',
+    done: 0,
+    total: steps,
+    message: `${params.probe} probe, ${optimizer}, ${preset} preset`,
+  });
   const result = await fit(spec, train, val, weightDecay, {
     signal: hooks.signal,
     onLog: hooks.onLog,
@@ -174,11 +229,25 @@ export async function trainProbeRun(params: TrainProbeParams, hooks: TrainHooks 
     classes,
     metrics: { train: trainMetrics, test: testMetrics },
     training: {
-      preset, optimizer, lr: optimizer === 'adamw' ? defaults.adamwSettings(preset, params).lr : undefined, maxSteps: steps,
-      stepsRun: result.steps, stoppedEarly: result.stoppedEarly, stoppedByUser: result.cancelled, weightDecay,
-      weightDecaySetting: params.weightDecay ?? 0, seed, testSplit, validationFraction: defaults.VALIDATION_FRACTION,
-      dataPath: ds.path, textField: ds.textField, labelField: ds.labelField, maxLength: params.maxLength ?? defaults.DEFAULT_TRAIN_MAX_LENGTH,
-      nTrain: train.length, nVal: val.length, nTest: test.length,
+      preset,
+      optimizer,
+      lr: optimizer === 'adamw' ? defaults.adamwSettings(preset, params).lr : undefined,
+      maxSteps: steps,
+      stepsRun: result.steps,
+      stoppedEarly: result.stoppedEarly,
+      stoppedByUser: result.cancelled,
+      weightDecay,
+      weightDecaySetting: params.weightDecay ?? 0,
+      seed,
+      testSplit,
+      validationFraction: defaults.VALIDATION_FRACTION,
+      dataPath: ds.path,
+      textField: ds.textField,
+      labelField: ds.labelField,
+      maxLength: params.maxLength ?? defaults.DEFAULT_TRAIN_MAX_LENGTH,
+      nTrain: train.length,
+      nVal: val.length,
+      nTest: test.length,
     },
     createdAt: new Date().toISOString(),
   };

@@ -40,7 +40,11 @@ export interface LoopResult {
 type Chunks = { batch: ProbeBatch; indices: number[] }[];
 
 /** Full-data loss and gradient: per-chunk means weighted by chunk size (= one big batch, less memory). */
-export async function lossAndGradOver(computer: ProbeComputer, p: ProbeParams, chunks: Chunks): Promise<{ loss: number; grad: Float64Array }> {
+export async function lossAndGradOver(
+  computer: ProbeComputer,
+  p: ProbeParams,
+  chunks: Chunks,
+): Promise<{ loss: number; grad: Float64Array }> {
   const total = chunks.reduce((n, c) => n + c.batch.B, 0);
   let loss = 0;
   let grad: Float64Array | undefined;
@@ -154,11 +158,18 @@ export async function trainAdamW(
     if (fullBatch) r = await lossAndGradOver(computer, p, trainChunks);
     else {
       const pick = rng.shuffle(data.train.map((_, i) => i)).slice(0, settings.batchSize);
-      const batch = makeBatch(pick.map((i) => data.train[i]), D);
+      const batch = makeBatch(
+        pick.map((i) => data.train[i]),
+        D,
+      );
       const g = await computer.lossAndGrad(p, batch);
       r = { loss: g.loss, grad: flattenParams(g.grad) };
     }
-    if (!Number.isFinite(r.loss)) throw new ProbescopeError('INTERNAL', `Training diverged at step ${step} (loss ${r.loss}); lower the learning rate.`);
+    if (!Number.isFinite(r.loss))
+      throw new ProbescopeError(
+        'INTERNAL',
+        `Training diverged at step ${step} (loss ${r.loss}); lower the learning rate.`,
+      );
     losses.push(r.loss);
     const event: StepEvent = { step, trainLoss: r.loss };
     const validating = hasVal && (step % VALIDATION_EVERY === 0 || step === settings.steps - 1);
@@ -167,11 +178,15 @@ export async function trainAdamW(
       Object.assign(event, v);
       if (v.valLoss < best.valLoss) best = { theta: theta.slice(), valLoss: v.valLoss, trainLoss: r.loss };
       if (v.valAccuracy > progress.valAccuracy || v.valLoss < progress.valLoss * (1 - MIN_REL_IMPROVEMENT)) {
-        progress = { valLoss: Math.min(v.valLoss, progress.valLoss), valAccuracy: Math.max(v.valAccuracy, progress.valAccuracy) };
+        progress = {
+          valLoss: Math.min(v.valLoss, progress.valLoss),
+          valAccuracy: Math.max(v.valAccuracy, progress.valAccuracy),
+        };
         sinceBest = 0;
       } else sinceBest++;
       await hooks.onCheckpoint?.(step, p);
-    } else if (!hasVal && r.loss < best.trainLoss) best = { theta: theta.slice(), valLoss: Infinity, trainLoss: r.loss };
+    } else if (!hasVal && r.loss < best.trainLoss)
+      best = { theta: theta.slice(), valLoss: Infinity, trainLoss: r.loss };
     hooks.onStep?.(event);
     if (settings.earlyStop.kind === 'validation' && hasVal && sinceBest >= settings.earlyStop.patience) {
       stoppedEarly = true;
@@ -225,14 +240,20 @@ export async function trainLbfgs(
     if (wd > 0) for (let i = 0; i < x.length; i++) r.grad[i] += wd * x[i];
     if (objective < best.objective) best = { theta: Float64Array.from(x), objective };
     const event: StepEvent = { step: evals, trainLoss: r.loss };
-    if (data.val.length > 0 && evals % VALIDATION_EVERY === 0) Object.assign(event, await validate(computer, p, data.val, valChunks));
+    if (data.val.length > 0 && evals % VALIDATION_EVERY === 0)
+      Object.assign(event, await validate(computer, p, data.val, valChunks));
     hooks.onStep?.(event);
     evals++;
     return { loss: objective, grad: r.grad };
   };
   try {
     const r = await lbfgsMinimize(f, flattenParams(init), { maxIter: settings.maxIter });
-    return { params: unflattenParams(r.x, H, C, D), steps: r.iterations, stoppedEarly: r.iterations < settings.maxIter, cancelled: false };
+    return {
+      params: unflattenParams(r.x, H, C, D),
+      steps: r.iterations,
+      stoppedEarly: r.iterations < settings.maxIter,
+      cancelled: false,
+    };
   } catch (err) {
     if (!(err instanceof Stop) && !isCancelled(err)) throw err;
     return { params: unflattenParams(best.theta, H, C, D), steps: evals, stoppedEarly: true, cancelled: true };

@@ -16,9 +16,10 @@ export function tokenHover(t: WeightedToken, c: Classification, head: HeadSelect
   );
   if (t.attention.length > 0) {
     const sum = t.attention.reduce((a, b) => a + b, 0);
-    md.appendMarkdown('| head | weight |\n|---:|---:|\n');
-    t.attention.forEach((w, h) => md.appendMarkdown(`| ${h}${head === h ? ' ◂' : ''} | ${w.toFixed(4)} |\n`));
-    md.appendMarkdown(`| **sum** | **${sum.toFixed(4)}** |\n`);
+    // Heads as columns: one compact two-row table however many heads the probe has.
+    const heads = t.attention.map((_, h) => (head === h ? `**${h}**` : String(h)));
+    md.appendMarkdown(`| head | ${heads.join(' | ')} | sum |\n|---|${heads.map(() => '---:').join('|')}|---:|\n`);
+    md.appendMarkdown(`| weight | ${t.attention.map((w) => w.toFixed(4)).join(' | ')} | **${sum.toFixed(4)}** |\n`);
   } else {
     md.appendMarkdown(`_${c.result.probe} probe: no attention heads_\n`);
   }

@@ -3,13 +3,7 @@
  * every one of them can be rejected at once (jsonrpc alone would leave them pending forever on a SIGKILL).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import {
-  CancellationTokenSource,
-  ResponseError,
-  type MessageConnection,
-  type NotificationType,
-  type RequestType,
-} from 'vscode-jsonrpc';
+import { CancellationTokenSource, ResponseError, type MessageConnection, type RequestType } from 'vscode-jsonrpc';
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 import { fromWorkerError } from './workerErrors';
 
@@ -89,21 +83,23 @@ export class WorkerProcess {
       stream?.on('data', (chunk: string) => this.logger.append(chunk));
     }
     this.exited = new Promise((resolve) => {
+      // Let the last stderr lines (often the reason it died) reach the log before anyone reports the exit. The
+      // child's own 'close' is not emitted after we disconnect() it, so wait for the two pipes instead.
+      const pipesClosed = Promise.all(
+        [this.child.stdout, this.child.stderr].map(
+          (stream) => new Promise((done) => (stream && !stream.closed ? stream.once('close', done) : done(undefined))),
+        ),
+      );
       this.child.once('exit', (code, signal) => {
         this.hasExited = true;
-        // Let the last stderr lines (often the reason it died) reach the log before anyone reports the exit.
-        const reported = (): void => {
+        void Promise.race([pipesClosed, delay(500)]).then(() => {
           this.connection.dispose();
           resolve({ code, signal });
-        };
-        const timer = setTimeout(reported, 500);
-        this.child.once('close', () => {
-          clearTimeout(timer);
-          reported();
         });
       });
-      // A failed spawn may not emit 'exit'; report it as an exit so nothing waits forever.
-      this.child.once('error', (err) => {
+      // A failed spawn may not emit 'exit'; report it as an exit so nothing waits forever. Listening on every
+      // 'error' also keeps a failed kill or send from becoming an uncaught exception in the host.
+      this.child.on('error', (err) => {
         this.logger.error(`Probescope worker process error: ${err.message}`);
         if (this.child.pid === undefined && !this.hasExited) {
           this.hasExited = true;
@@ -160,10 +156,6 @@ export class WorkerProcess {
         },
       );
     });
-  }
-
-  sendNotification<P>(type: NotificationType<P>, params: P): void {
-    if (!this.hasExited) void this.connection.sendNotification(type, params).catch(() => undefined);
   }
 
   /** Rejects every request in flight; `errorFor` builds each one's error from its method name. */

@@ -19,7 +19,7 @@
 import { existsSync } from 'node:fs';
 import type { NotificationType, RequestType } from 'vscode-jsonrpc';
 import { ProbescopeError } from '../../core/errors';
-import type { LogEvent } from '../../protocol/types';
+import { Notifications, type LogEvent } from '../../protocol/worker';
 import {
   cancelledBeforeStart,
   crashedAndGaveUp,
@@ -207,7 +207,7 @@ export class WorkerSupervisor {
   }
 
   private dispatch(method: string, params: unknown): void {
-    if (method === 'probescope/log') this.writeLog(params as LogEvent);
+    if (method === Notifications.log.method) this.writeLog(params as LogEvent);
     for (const h of [...(this.notificationHandlers.get(method) ?? [])]) this.safely(() => h(params));
   }
 

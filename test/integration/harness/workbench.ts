@@ -34,6 +34,14 @@ async function quickInputVisible(page: Page): Promise<boolean> {
   return page.locator(quickInput).isVisible();
 }
 
+/** Escape only when a quick input is open: elsewhere Escape has meanings of its own (it clears our overlay). */
+async function closeQuickInput(page: Page): Promise<void> {
+  if (await quickInputVisible(page)) {
+    await page.keyboard.press('Escape');
+    await page.locator(quickInput).waitFor({ state: 'hidden' });
+  }
+}
+
 async function firstRowText(page: Page): Promise<string> {
   const row = page.locator(quickRows).first();
   return (await row.isVisible()) ? await row.innerText() : '';
@@ -47,7 +55,7 @@ async function firstRowText(page: Page): Promise<string> {
 export async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    await page.keyboard.press('Escape');
+    await closeQuickInput(page);
     await page.keyboard.press('F1');
     await page.locator(quickInput).waitFor({ state: 'visible' });
     await page.keyboard.type(title);
@@ -62,7 +70,7 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
 
 /** Quick Open: F1 then drop the '>' so the picker searches files; waits until the file's row is first. */
 export async function openFile(page: Page, relPath: string): Promise<void> {
-  await page.keyboard.press('Escape');
+  await closeQuickInput(page);
   await page.keyboard.press('F1');
   await page.locator(quickInput).waitFor({ state: 'visible' });
   await page.keyboard.press('Backspace');
@@ -76,7 +84,7 @@ export async function openFile(page: Page, relPath: string): Promise<void> {
 
 /** Moves the cursor to a 1-based line with "Go to Line" and selects the whole line (no trailing newline). */
 export async function selectLine(page: Page, line: number): Promise<void> {
-  await page.keyboard.press('Escape');
+  await closeQuickInput(page);
   await page.keyboard.press('F1');
   await page.locator(quickInput).waitFor({ state: 'visible' });
   await page.keyboard.press('Backspace');

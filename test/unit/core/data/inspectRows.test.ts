@@ -24,7 +24,10 @@ test('inspectDataset reports class balance, a character histogram and every warn
     { label: '2', count: 1 },
   ]);
   assert.equal(s.lengthUnit, 'characters');
-  assert.equal(s.lengthHistogram.counts.reduce((a, b) => a + b, 0), 100);
+  assert.equal(
+    s.lengthHistogram.counts.reduce((a, b) => a + b, 0),
+    100,
+  );
   assert.equal(s.lengthHistogram.edges.length, s.lengthHistogram.counts.length + 1);
   const kinds = s.warnings.map((w) => w.kind).sort();
   assert.deepEqual(kinds, ['duplicates', 'empty-text', 'tiny-class']);
@@ -41,7 +44,8 @@ test('a one-class dataset is flagged', async () => {
 test('datasetRows pages and searches a 100k-row file, parsing it only once', async () => {
   const p = join(dir, 'big.jsonl');
   const lines: string[] = [];
-  for (let i = 0; i < 100_000; i++) lines.push(JSON.stringify({ text: `row ${i} ${i % 1000 === 0 ? 'Needle' : 'hay'}`, label: i % 2 }));
+  for (let i = 0; i < 100_000; i++)
+    lines.push(JSON.stringify({ text: `row ${i} ${i % 1000 === 0 ? 'Needle' : 'hay'}`, label: i % 2 }));
   writeFileSync(p, lines.join('\n'));
   const first = await datasetRows({ path: p, textField: 'text', labelField: 'label', offset: 99_998, limit: 10 });
   assert.equal(first.total, 100_000);
@@ -49,9 +53,19 @@ test('datasetRows pages and searches a 100k-row file, parsing it only once', asy
     { index: 99_998, text: 'row 99998 hay', label: '0' },
     { index: 99_999, text: 'row 99999 hay', label: '1' },
   ]);
-  const found = await datasetRows({ path: p, textField: 'text', labelField: 'label', offset: 2, limit: 3, search: 'needle' });
+  const found = await datasetRows({
+    path: p,
+    textField: 'text',
+    labelField: 'label',
+    offset: 2,
+    limit: 3,
+    search: 'needle',
+  });
   assert.equal(found.total, 100);
-  assert.deepEqual(found.rows.map((r) => r.index), [2000, 3000, 4000]);
+  assert.deepEqual(
+    found.rows.map((r) => r.index),
+    [2000, 3000, 4000],
+  );
   // Memoised per path + mtime: later pages reuse the very same parsed table instead of re-parsing 100k rows.
   const table = await loadTable(p);
   await datasetRows({ path: p, textField: 'text', labelField: 'label', offset: 500, limit: 50 });
@@ -60,11 +74,23 @@ test('datasetRows pages and searches a 100k-row file, parsing it only once', asy
 
 test('with a model folder the histogram counts tokens and texts over maxLength are flagged', async () => {
   const p = join(dir, 'tok.jsonl');
-  writeFileSync(p, ['{"text":"Voters reported the turnout.","label":0}', `{"text":"${'the ballots '.repeat(40)}","label":1}`].join('\n'));
-  const s = await inspectDataset({ path: p, modelDir: join(__dirname, '../../../../models/tiny-gemma2'), maxLength: 20 });
+  writeFileSync(
+    p,
+    ['{"text":"Voters reported the turnout.","label":0}', `{"text":"${'the ballots '.repeat(40)}","label":1}`].join(
+      '\n',
+    ),
+  );
+  const s = await inspectDataset({
+    path: p,
+    modelDir: join(__dirname, '../../../../models/tiny-gemma2'),
+    maxLength: 20,
+  });
   assert.equal(s.lengthUnit, 'tokens');
   const lengths = s.lengthHistogram;
-  assert.equal(lengths.counts.reduce((a, b) => a + b, 0), 2);
+  assert.equal(
+    lengths.counts.reduce((a, b) => a + b, 0),
+    2,
+  );
   assert.ok(lengths.edges.at(-1)! > 40 && lengths.edges.at(-1)! < 200);
   assert.ok(s.warnings.some((w) => w.kind === 'long-text' && /1 text/.test(w.message)));
 });

@@ -14,7 +14,10 @@ function file(name: string, content: string): string {
 }
 
 test('JSONL with numeric labels reads texts and labels as strings, fields auto-detected', async () => {
-  const p = file('a.jsonl', '{"sentence":"good","target":1}\n\n{"sentence":"bad","target":0}\n{"sentence":"ok","target":1.0}\n');
+  const p = file(
+    'a.jsonl',
+    '{"sentence":"good","target":1}\n\n{"sentence":"bad","target":0}\n{"sentence":"ok","target":1.0}\n',
+  );
   const ds = await readDataset(p);
   assert.equal(ds.format, 'jsonl');
   assert.equal(ds.textField, 'sentence');
@@ -29,17 +32,26 @@ test('CSV with quoted commas and explicit fields reads every row', async () => {
   assert.equal(ds.format, 'csv');
   assert.deepEqual(ds.texts, ['hello, world', 'say "hi"']);
   assert.deepEqual(ds.labels, ['pos', 'neg']);
-  assert.deepEqual(ds.columns.map((c) => c.name), ['id', 'body', 'cls']);
+  assert.deepEqual(
+    ds.columns.map((c) => c.name),
+    ['id', 'body', 'cls'],
+  );
 });
 
 test('invalid JSON names the line number in a DATASET_INVALID error', async () => {
   const p = file('c.jsonl', '{"text":"a","label":0}\n{"text":"b","label":1}\n{"text": oops}\n');
-  await assert.rejects(readDataset(p), (e: unknown) => e instanceof ProbescopeError && e.code === 'DATASET_INVALID' && /line 3/.test(e.message));
+  await assert.rejects(
+    readDataset(p),
+    (e: unknown) => e instanceof ProbescopeError && e.code === 'DATASET_INVALID' && /line 3/.test(e.message),
+  );
 });
 
 test('a row without a label is refused with its row number', async () => {
   const p = file('d.jsonl', '{"text":"a","label":0}\n{"text":"b"}\n');
-  await assert.rejects(readDataset(p), (e: unknown) => e instanceof ProbescopeError && e.code === 'DATASET_INVALID' && /row 2/.test(e.message));
+  await assert.rejects(
+    readDataset(p),
+    (e: unknown) => e instanceof ProbescopeError && e.code === 'DATASET_INVALID' && /row 2/.test(e.message),
+  );
 });
 
 test('unknown columns give an error listing the available columns', async () => {

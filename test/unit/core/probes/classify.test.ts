@@ -10,11 +10,26 @@ const root = resolve(__dirname, '../../../..');
 const work = mkdtempSync(join(tmpdir(), 'ps-classify-'));
 const probesDir = join(work, 'probes');
 const data = join(root, 'examples/span-sentiment.jsonl');
-const common = { modelDir: join(root, 'models/tiny-gemma2'), dataPath: data, layer: 3 as const, seed: 1, cacheDir: join(work, 'cache') };
-const texts = readFileSync(data, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { text: string; label: number });
+const common = {
+  modelDir: join(root, 'models/tiny-gemma2'),
+  dataPath: data,
+  layer: 3 as const,
+  seed: 1,
+  cacheDir: join(work, 'cache'),
+};
+const texts = readFileSync(data, 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as { text: string; label: number });
 
 const trained = (async () => {
-  const attention = await trainProbeRun({ ...common, probe: 'attention', heads: 4, steps: 80, outDir: join(probesDir, 'att') });
+  const attention = await trainProbeRun({
+    ...common,
+    probe: 'attention',
+    heads: 4,
+    steps: 80,
+    outDir: join(probesDir, 'att'),
+  });
   const mean = await trainProbeRun({ ...common, probe: 'mean', outDir: join(probesDir, 'mean') });
   return { attention, mean };
 })();
@@ -58,7 +73,10 @@ test('evaluating on a dataset with unknown labels is refused', async () => {
   const { mean } = await trained;
   const p = join(work, 'other.jsonl');
   writeFileSync(p, '{"text":"a","label":"maybe"}\n');
-  await assert.rejects(evaluateProbe({ probeDir: mean.outDir, dataPath: p }), (e: unknown) => e instanceof ProbescopeError && e.code === 'DATASET_INVALID' && /maybe/.test(e.message));
+  await assert.rejects(
+    evaluateProbe({ probeDir: mean.outDir, dataPath: p }),
+    (e: unknown) => e instanceof ProbescopeError && e.code === 'DATASET_INVALID' && /maybe/.test(e.message),
+  );
 });
 
 test('a probe refuses to run on another model with PROBE_MISMATCH', async () => {

@@ -12,17 +12,19 @@ test('ROC-AUC counts tied scores as half a correct ordering', () => {
 
 test('ROC-AUC matches brute-force pair counting on random scores with ties', () => {
   let seed = 5;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const scores = Array.from({ length: 200 }, () => Math.round(rand() * 20) / 20);
   const pos = scores.map((s) => rand() < 0.3 + 0.4 * s);
   let num = 0;
   let den = 0;
-  scores.forEach((a, i) => scores.forEach((b, j) => {
-    if (pos[i] && !pos[j]) {
-      den++;
-      num += a > b ? 1 : a === b ? 0.5 : 0;
-    }
-  }));
+  scores.forEach((a, i) =>
+    scores.forEach((b, j) => {
+      if (pos[i] && !pos[j]) {
+        den++;
+        num += a > b ? 1 : a === b ? 0.5 : 0;
+      }
+    }),
+  );
   assert.ok(Math.abs(rocAuc(scores, pos)! - num / den) < 1e-12);
 });
 
@@ -32,7 +34,10 @@ test('binary metrics: accuracy, F1 of the second class, confusion rows = true cl
   assert.equal(m.n, 5);
   assert.equal(m.accuracy, 3 / 5);
   assert.equal(m.f1, 4 / 6);
-  assert.deepEqual(m.confusion, [[1, 1], [1, 2]]);
+  assert.deepEqual(m.confusion, [
+    [1, 1],
+    [1, 2],
+  ]);
   assert.equal(m.roc_auc, 4 / 6); // positives 2, -3, 4 vs negatives 0.5, -1: wins 2,2,0 → 4/6
   assert.equal(m.per_class_accuracy, undefined);
 });
@@ -42,7 +47,11 @@ test('multiclass metrics: softmax argmax, per-class accuracy and confusion matri
   const m = splitMetrics({ classes: ['a', 'b', 'c'], labels: [0, 1, 2, 2], logits });
   assert.equal(m.accuracy, 3 / 4);
   assert.deepEqual(m.per_class_accuracy, { a: 1, b: 1, c: 0.5 });
-  assert.deepEqual(m.confusion, [[1, 0, 0], [0, 1, 0], [1, 0, 1]]);
+  assert.deepEqual(m.confusion, [
+    [1, 0, 0],
+    [0, 1, 0],
+    [1, 0, 1],
+  ]);
   assert.equal(m.roc_auc, undefined);
   const p = probabilities([0, 0, 0], 3)[0];
   p.forEach((x) => assert.ok(Math.abs(x - 1 / 3) < 1e-12));
