@@ -10,6 +10,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import { GemmaTokenizer } from '../../src/core/model';
 import {
   acceptQuickPicks,
+  hostSkipReason,
   openFile,
   openHost,
   poll,
@@ -33,7 +34,7 @@ const classifiedLine = 1; // 0-based: the second line
 
 const decorations = '.editor-group-container.active .monaco-editor .view-overlays [class*="ced-"]';
 
-describe('Probescope experience in code-server', () => {
+describe('Probescope experience in code-server', { skip: hostSkipReason() }, () => {
   let host: Host;
   before(async () => {
     host = await openHost({ files: { 'notes.txt': notes } });

@@ -15,7 +15,7 @@ import {
   type Host,
 } from './harness';
 
-describe('Probescope installed from its VSIX in code-server', () => {
+describe('Probescope installed from its VSIX in code-server', { skip: hostSkipReason() }, () => {
   let host: Host;
   let workerPid = 0;
   before(async () => {

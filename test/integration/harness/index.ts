@@ -2,8 +2,9 @@
  * Real-host harness: the extension installed from its VSIX into code-server, driven in headless Chromium.
  * One host per test file (before/after hooks); `close()` ends the browser and the whole code-server process group.
  */
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startCodeServer, type CodeServer, type StartOptions } from './codeServer';
+import { codeServerInstalled, startCodeServer, type CodeServer, type StartOptions } from './codeServer';
 import { readState, waitForState, type TestState } from './state';
 import { screenshot } from './workbench';
 import { ensureVsix } from './vsix';
@@ -23,6 +24,18 @@ const chromiumArgs = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/**
+ * Why the real-host suites cannot run here (code-server or Chromium missing), or false. On CI (CI or
+ * PROBESCOPE_REQUIRE_HOST set) they never skip: a missing host fails loudly instead of passing quietly.
+ */
+export function hostSkipReason(): string | false {
+  if (process.env.CI || process.env.PROBESCOPE_REQUIRE_HOST) return false;
+  if (!codeServerInstalled()) return 'code-server is not installed: run `npm run setup:host`';
+  if (!existsSync(chromiumPath))
+    return `no Chromium at ${chromiumPath} (apt-get install chromium, or set PROBESCOPE_CHROMIUM)`;
+  return false;
+}
 
 export interface Host extends CodeServer {
   /** The VSIX that was installed. */

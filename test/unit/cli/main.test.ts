@@ -76,4 +76,25 @@ describe('probescope CLI', () => {
     assert.equal(err.length, 1, r.stderr);
     assert.match(err[0]!, /^probescope: error: .*'extra'/);
   });
+
+  test('a ProbescopeError from a command exits 1 with one stderr line and no result', () => {
+    const r = cli(
+      'train',
+      '--model',
+      '/nonexistent/model',
+      '--data',
+      'x.jsonl',
+      '--layer',
+      '1',
+      '--probe',
+      'mean',
+      '--out',
+      '/nonexistent/out',
+    );
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    const err = lines(r.stderr);
+    assert.equal(err.length, 1, r.stderr);
+    assert.match(err[0]!, /^probescope: error: .*\/nonexistent\/model/);
+  });
 });
