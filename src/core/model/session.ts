@@ -3,7 +3,7 @@
  * bundled WebGPU EP, then falls back to CPU with a one-line notice saying why (see DESIGN.md: GPU without downloads).
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderSetting } from '../../protocol/types';
@@ -51,9 +51,10 @@ async function resolveUncached(setting: ExecutionProviderSetting): Promise<Resol
       for (const p of ['cuda', 'webgpu'] as const) {
         const why = await probeProvider(p);
         if (!why) return { provider: p };
-        reasons.push(`${p}: ${why}`);
+        // A CUDA provider library that is simply not installed is the normal case, not news to the user.
+        if (why !== CUDA_NOT_INSTALLED) reasons.push(`${p}: ${why}`);
       }
-      return { provider: 'cpu', notice: `Using CPU (no GPU execution provider: ${reasons.join('; ')}).` };
+      return { provider: 'cpu', notice: `note: using CPU (no GPU adapter; ${reasons.join('; ')}).` };
     }
     default:
       throw new ProbescopeError(
@@ -79,7 +80,11 @@ function ortLibDir(): string {
 async function probeProvider(provider: 'cuda' | 'webgpu'): Promise<string | undefined> {
   if (provider === 'cuda') {
     const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
-    if (!existsSync(join(ortLibDir(), lib))) return 'CUDA provider library not installed';
+    if (!existsSync(join(ortLibDir(), lib))) return CUDA_NOT_INSTALLED;
+  }
+  if (provider === 'webgpu') {
+    const missing = missingVulkanLoader();
+    if (missing) return `Failed to get a WebGPU adapter: ${missing}`;
   }
   try {
     const s = await ort.InferenceSession.create(probeModel(), { executionProviders: [provider] });
@@ -88,6 +93,24 @@ async function probeProvider(provider: 'cuda' | 'webgpu'): Promise<string | unde
   } catch (e) {
     return shortReason(String((e as Error).message ?? e));
   }
+}
+
+const CUDA_NOT_INSTALLED = 'CUDA provider library not installed';
+
+/**
+ * On Linux, WebGPU (Dawn) needs the Vulkan loader. Without it Dawn writes a multi-line warning straight to the
+ * process's stderr from native code (neither ort.env.logLevel nor logSeverityLevel reach it), so check for the
+ * loader the way Dawn does, with dlopen, and skip the noisy probe. A library that loads but is no Node addon
+ * fails with "did not self-register", which means the loader is present.
+ */
+function missingVulkanLoader(): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    process.dlopen({ exports: {} } as NodeJS.Module, 'libvulkan.so.1', osConstants.dlopen.RTLD_LAZY);
+  } catch (e) {
+    if (/cannot open shared object file/.test(String((e as Error).message))) return 'libvulkan.so.1 not found';
+  }
+  return undefined;
 }
 
 function shortReason(message: string): string {

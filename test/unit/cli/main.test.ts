@@ -4,12 +4,12 @@ import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { version as packageVersion } from '../../../package.json';
 import { commands } from '../../../src/cli/commands';
-import { buildBundle } from '../worker/buildBundle';
+import { buildBundle, repoRoot } from '../worker/buildBundle';
 
 describe('probescope CLI', () => {
   let bundle: Awaited<ReturnType<typeof buildBundle>>;
   const cli = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [bundle.path, ...args], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [bundle.path, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const lines = (s: string) => s.split('\n').filter((l) => l.length > 0);
@@ -83,7 +83,7 @@ describe('probescope CLI', () => {
       '--model',
       '/nonexistent/model',
       '--data',
-      'x.jsonl',
+      'examples/topic-3class.jsonl',
       '--layer',
       '1',
       '--probe',
