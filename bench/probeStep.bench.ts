@@ -42,7 +42,11 @@ function randomBatch(B: number, S: number, D: number, seed: number): ProbeBatch 
  * Median and best wall ms per lossAndGrad, and the best CPU ms (all threads): on a shared machine the best and the CPU
  * time are the steadier numbers.
  */
-async function stepMs(batch: ProbeBatch, H: number, steps: number): Promise<{ median: number; best: number; cpu: number }> {
+async function stepMs(
+  batch: ProbeBatch,
+  H: number,
+  steps: number,
+): Promise<{ median: number; best: number; cpu: number }> {
   const pc = await ProbeComputer.create({ H, C: 1, D: batch.D });
   const params = initProbeParams(H, 1, batch.D, createRng(1));
   params.q.fill(0.01);
@@ -73,7 +77,9 @@ export async function run(): Promise<void> {
   for (const { B, S, D, steps, heads } of cases) {
     const xBytes = B * S * D * 4;
     if (xBytes * 2.5 > os.freemem()) {
-      console.log(`probeStep ${B}x${S}x${D}: skipped, x is ${(xBytes / 1e9).toFixed(2)} GB and only ${(os.freemem() / 1e9).toFixed(1)} GB is free`);
+      console.log(
+        `probeStep ${B}x${S}x${D}: skipped, x is ${(xBytes / 1e9).toFixed(2)} GB and only ${(os.freemem() / 1e9).toFixed(1)} GB is free`,
+      );
       continue;
     }
     const batch = randomBatch(B, S, D, 7);

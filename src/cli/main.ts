@@ -134,7 +134,15 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write('probescope: cancelling (press Ctrl-C again to quit now)\n');
     controller.abort();
   });
-  const result = await cmd.run(values, cliContext(controller.signal));
+  let result: object;
+  try {
+    result = await cmd.run(values, cliContext(controller.signal));
+  } catch (err) {
+    // A bad flag value: point at the command's help, as parse errors do.
+    if (err instanceof ProbescopeError && err.code === 'BAD_ARGUMENT')
+      throw new UsageError(`${oneLine(err.message).replace(/\.$/, '')} (see \`probescope ${cmd.name} --help\`)`);
+    throw err;
+  }
   await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(result)}\n`, () => resolve()));
   return 0;
 }

@@ -58,7 +58,9 @@ export const Requests = {
     ModelSummary,
     WorkerErrorData
   >('probescope/loadModel'),
-  downloadModel: new RequestType<DownloadModelParams, { modelDir: string }, WorkerErrorData>('probescope/downloadModel'),
+  downloadModel: new RequestType<DownloadModelParams, { modelDir: string }, WorkerErrorData>(
+    'probescope/downloadModel',
+  ),
   tokenize: new RequestType<{ modelDir: string; text: string }, { tokens: TokenSpan[] }, WorkerErrorData>(
     'probescope/tokenize',
   ),

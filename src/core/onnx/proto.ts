@@ -81,7 +81,12 @@ export function node(
   });
 }
 
-export function tensor(name: string, dims: number[], data: Float32Array | number[] | BigInt64Array, dataType = TensorProto_DataType.FLOAT): TensorProto {
+export function tensor(
+  name: string,
+  dims: number[],
+  data: Float32Array | number[] | BigInt64Array,
+  dataType = TensorProto_DataType.FLOAT,
+): TensorProto {
   const t = create(TensorProtoSchema, { name, dims: dims.map((d) => BigInt(d)), dataType });
   if (dataType === TensorProto_DataType.FLOAT) {
     const f = data instanceof Float32Array ? data : Float32Array.from(data as number[]);

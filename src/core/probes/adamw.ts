@@ -32,7 +32,8 @@ export class AdamW {
 
   /** Updates params in place from grad (same length every call). */
   step(params: Float64Array, grad: Float64Array): void {
-    if (grad.length !== params.length) throw new Error(`AdamW.step: ${grad.length} gradients for ${params.length} parameters`);
+    if (grad.length !== params.length)
+      throw new Error(`AdamW.step: ${grad.length} gradients for ${params.length} parameters`);
     if (!this.m || this.m.length !== params.length) {
       this.m = new Float64Array(params.length);
       this.v = new Float64Array(params.length);

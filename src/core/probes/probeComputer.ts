@@ -35,14 +35,18 @@ export class ProbeComputer {
   static async create(shape: ProbeShape, opts: ProbeComputerOptions = {}): Promise<ProbeComputer> {
     const { H, C, D } = shape;
     for (const [k, v] of Object.entries({ H, C, D })) {
-      if (!Number.isInteger(v) || v < 1) throw new ProbescopeError('BAD_ARGUMENT', `Probe ${k} must be a positive integer, got ${v}.`);
+      if (!Number.isInteger(v) || v < 1)
+        throw new ProbescopeError('BAD_ARGUMENT', `Probe ${k} must be a positive integer, got ${v}.`);
     }
     const { provider, notice } = await resolveExecutionProvider(opts.executionProvider ?? 'cpu');
     return new ProbeComputer({ H, C, D }, provider, notice);
   }
 
   /** Mean loss over the batch and its gradient with respect to every parameter (plus the logits [B*C], free). */
-  async lossAndGrad(p: ProbeParams, batch: ProbeBatch): Promise<{ loss: number; grad: ProbeParams; logits: Float32Array }> {
+  async lossAndGrad(
+    p: ProbeParams,
+    batch: ProbeBatch,
+  ): Promise<{ loss: number; grad: ProbeParams; logits: Float32Array }> {
     this.checkParams(p);
     this.checkBatch(batch, true);
     this.gradSession ??= this.createSession(true).catch((e: unknown) => {
@@ -65,7 +69,10 @@ export class ProbeComputer {
   }
 
   /** Logits [B*C] and attention [B*S*H] (softmax over each example's valid tokens). */
-  async forward(p: ProbeParams, batch: Omit<ProbeBatch, 'labels'> & { labels?: Float32Array }): Promise<{ logits: Float32Array; attention: Float32Array }> {
+  async forward(
+    p: ProbeParams,
+    batch: Omit<ProbeBatch, 'labels'> & { labels?: Float32Array },
+  ): Promise<{ logits: Float32Array; attention: Float32Array }> {
     this.checkParams(p);
     this.checkBatch(batch, false);
     this.forwardSession ??= this.createSession(false).catch((e: unknown) => {
@@ -95,7 +102,10 @@ export class ProbeComputer {
     }
   }
 
-  private dataFeeds(batch: Omit<ProbeBatch, 'labels'> & { labels?: Float32Array }, withLabels: boolean): Record<string, ort.Tensor> {
+  private dataFeeds(
+    batch: Omit<ProbeBatch, 'labels'> & { labels?: Float32Array },
+    withLabels: boolean,
+  ): Record<string, ort.Tensor> {
     const { B, S, D } = batch;
     const feeds: Record<string, ort.Tensor> = {
       x: new ort.Tensor('float32', batch.x, [B, S, D]),
@@ -118,23 +128,37 @@ export class ProbeComputer {
   private checkParams(p: ProbeParams): void {
     const { H, C, D } = this.shape;
     if (p.H !== H || p.C !== C || p.D !== D) {
-      throw new ProbescopeError('PROBE_MISMATCH', `Probe parameters are H=${p.H}, C=${p.C}, D=${p.D} but this computer was built for H=${H}, C=${C}, D=${D}.`);
+      throw new ProbescopeError(
+        'PROBE_MISMATCH',
+        `Probe parameters are H=${p.H}, C=${p.C}, D=${p.D} but this computer was built for H=${H}, C=${C}, D=${D}.`,
+      );
     }
     const want = { q: H * D, w: H, V: H * C * D, b: H * C };
     for (const [k, n] of Object.entries(want)) {
       const len = (p as unknown as Record<string, Float32Array>)[k]!.length;
-      if (len !== n) throw new ProbescopeError('PROBE_INVALID', `Probe parameter ${k} has ${len} values, expected ${n}.`);
+      if (len !== n)
+        throw new ProbescopeError('PROBE_INVALID', `Probe parameter ${k} has ${len} values, expected ${n}.`);
     }
   }
 
   private checkBatch(batch: Omit<ProbeBatch, 'labels'> & { labels?: Float32Array }, withLabels: boolean): void {
     const { B, S, D } = batch;
     if (D !== this.shape.D) {
-      throw new ProbescopeError('PROBE_MISMATCH', `Activations have d_model ${D} but the probe expects ${this.shape.D}: use activations from the model and layer the probe was trained on.`);
+      throw new ProbescopeError(
+        'PROBE_MISMATCH',
+        `Activations have d_model ${D} but the probe expects ${this.shape.D}: use activations from the model and layer the probe was trained on.`,
+      );
     }
-    if (!(B >= 1 && S >= 1)) throw new ProbescopeError('BAD_ARGUMENT', `Probe batch needs at least one example and one token (B=${B}, S=${S}).`);
+    if (!(B >= 1 && S >= 1))
+      throw new ProbescopeError(
+        'BAD_ARGUMENT',
+        `Probe batch needs at least one example and one token (B=${B}, S=${S}).`,
+      );
     const bad = (what: string, got: number, want: number) =>
-      new ProbescopeError('BAD_ARGUMENT', `Probe batch ${what} has ${got} values, expected ${want} (B=${B}, S=${S}, D=${D}).`);
+      new ProbescopeError(
+        'BAD_ARGUMENT',
+        `Probe batch ${what} has ${got} values, expected ${want} (B=${B}, S=${S}, D=${D}).`,
+      );
     if (batch.x.length !== B * S * D) throw bad('x', batch.x.length, B * S * D);
     if (batch.mask.length !== B * S) throw bad('mask', batch.mask.length, B * S);
     if (withLabels && batch.labels?.length !== B) throw bad('labels', batch.labels?.length ?? 0, B);

@@ -65,8 +65,7 @@ export function buildProbeGraph(spec: ProbeGraphSpec): ModelProto {
   // axis, and both GEMMs take x [B·S, D] as it lies in memory (no transposed copy of x, no transA).
   const shapeX = g.op('Shape', ['x']);
   const shapeBS = g.op('Slice', [shapeX, g.ints([0]), g.ints([2])]);
-  const sizeOf = (axis: number): string =>
-    g.op('Cast', [g.op('Gather', [shapeX, g.ints([axis], true)])], { to: elem });
+  const sizeOf = (axis: number): string => g.op('Cast', [g.op('Gather', [shapeX, g.ints([axis], true)])], { to: elem });
   const rowsShape = (head: number[]): string => g.op('Concat', [g.ints(head), shapeBS], { axis: 0 }); // [...head, B, S]
 
   // Forward: one MatMul over x [B·S, D] gives the attention logits (rows 0..H) and the values (rows H..H+HC); MLAS
@@ -110,12 +109,18 @@ export function buildProbeGraph(spec: ProbeGraphSpec): ModelProto {
   if (C === 1) {
     const zl = g.op('Reshape', [outCB, g.ints([-1])]);
     // softplus(z) − y·z, with softplus(z) = relu(z) + log(1 + exp(−|z|)) (no overflow for large |z|).
-    const softplus = g.op('Add', [g.op('Relu', [zl]), g.op('Log', [g.op('Add', [g.num([1]), g.op('Exp', [g.op('Neg', [g.op('Abs', [zl])])])])])]);
+    const softplus = g.op('Add', [
+      g.op('Relu', [zl]),
+      g.op('Log', [g.op('Add', [g.num([1]), g.op('Exp', [g.op('Neg', [g.op('Abs', [zl])])])])]),
+    ]);
     loss = g.op('ReduceMean', [g.op('Sub', [softplus, g.op('Mul', [zl, 'labels'])])], { keepdims: 0 }, 'loss');
     gCB = g.op('Reshape', [g.op('Mul', [g.op('Sub', [g.op('Sigmoid', [zl]), 'labels']), invB]), g.ints([1, -1])]);
   } else {
     const logp = g.op('LogSoftmax', [outCB], { axis: 0 }); // [C,B]
-    const classes = g.num(Array.from({ length: C }, (_, i) => i), [C, 1]);
+    const classes = g.num(
+      Array.from({ length: C }, (_, i) => i),
+      [C, 1],
+    );
     const onehot = g.op('Cast', [g.op('Equal', ['labels', classes])], { to: elem }); // [C,B]
     const nll = g.op('Neg', [g.op('ReduceSum', [g.op('Mul', [onehot, logp]), g.ints([0])], { keepdims: 0 })]);
     loss = g.op('ReduceMean', [nll], { keepdims: 0 }, 'loss');
@@ -134,7 +139,9 @@ export function buildProbeGraph(spec: ProbeGraphSpec): ModelProto {
     const sumPdP = g.op('ReduceSum', [g.op('Mul', [headOut, gCB]), g.ints([1])], { keepdims: 0 }); // [H,B]
     dA = g.op('Mul', [p, g.op('Sub', [dP, g.op('Unsqueeze', [sumPdP, g.ints([2])])])]);
   }
-  const gCat = g.op('Concat', [g.op('Reshape', [dA, g.ints([H, -1])]), g.op('Reshape', [r4, g.ints([HC, -1])])], { axis: 0 });
+  const gCat = g.op('Concat', [g.op('Reshape', [dA, g.ints([H, -1])]), g.op('Reshape', [r4, g.ints([HC, -1])])], {
+    axis: 0,
+  });
   const dW = g.op('Gemm', [gCat, x2]); // [H+HC, D]
   g.ops('Split', [dW, g.ints([H, HC])], ['dq', 'dV'], { axis: 0 });
   const dAHS = g.op('ReduceSum', [g.op('Reshape', [dA, rowsShape([H])]), g.ints([1])], { keepdims: 0 }); // [H,S]

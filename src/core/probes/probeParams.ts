@@ -54,7 +54,10 @@ export function flattenParams(p: ProbeParams): Float64Array {
 export function unflattenParams(flat: Float64Array | Float32Array, H: number, C: number, D: number): ProbeParams {
   const n = paramCount(H, C, D);
   if (flat.length !== n) {
-    throw new ProbescopeError('INTERNAL', `unflattenParams: expected ${n} values for H=${H}, C=${C}, D=${D}, got ${flat.length}.`);
+    throw new ProbescopeError(
+      'INTERNAL',
+      `unflattenParams: expected ${n} values for H=${H}, C=${C}, D=${D}, got ${flat.length}.`,
+    );
   }
   let o = 0;
   const take = (len: number): Float32Array => {

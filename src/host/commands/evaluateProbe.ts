@@ -28,14 +28,14 @@ export const evaluateProbeCommand: HostCommand = {
           description: `${p.manifest.probe} · L${p.manifest.layer}`,
           dir: p.dir,
         })),
-        { title: 'Probescope: Evaluate Probe (1/2)' },
+        { title: 'Probescope: Evaluate Probe: Probe (1/2)' },
       );
       probeDir = picked?.dir;
     }
     if (!probeDir) return;
     const dataPath =
       (typeof dataArg === 'string' ? dataArg : undefined) ??
-      (await pickDatasetFile({ title: 'Probescope: Evaluate Probe', step: 2, totalSteps: 2 }));
+      (await pickDatasetFile({ title: 'Probescope: Evaluate Probe: Dataset', step: 2, totalSteps: 2 }));
     if (!dataPath) return;
     const model = await ctx.model.forUse();
     if (!model) return;

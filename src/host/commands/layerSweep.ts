@@ -23,7 +23,7 @@ export const layerSweepCommand: HostCommand = {
     const dataPath =
       args.dataPath ??
       ctx.datasetPanel.current?.path ??
-      (await pickDatasetFile({ title: TITLE, step: 1, totalSteps: 3 }));
+      (await pickDatasetFile({ title: `${TITLE}: Dataset`, step: 1, totalSteps: 3 }));
     if (!dataPath) return;
     const n = (await ModelSelection.numLayers(model.dir)) ?? (typeof s.layer === 'number' ? s.layer : 1);
     const layerItems = Array.from({ length: n + 1 }, (_, l) => ({
@@ -32,7 +32,7 @@ export const layerSweepCommand: HostCommand = {
       picked: true,
     }));
     const layers = await vscode.window.showQuickPick(layerItems, {
-      title: `${TITLE} (2/3)`,
+      title: `${TITLE}: Layers (2/3)`,
       canPickMany: true,
       placeHolder: 'Layers to sweep (all by default; Enter accepts)',
     });
@@ -43,7 +43,7 @@ export const layerSweepCommand: HostCommand = {
       { label: 'last', value: { probe: 'last' }, picked: true },
     ];
     const kinds = await vscode.window.showQuickPick(kindItems, {
-      title: `${TITLE} (3/3)`,
+      title: `${TITLE}: Probe Kinds (3/3)`,
       canPickMany: true,
       placeHolder: 'Probe kinds (one accuracy line each)',
     });

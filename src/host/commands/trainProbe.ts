@@ -47,19 +47,27 @@ async function collectTrainParams(ctx: HostContext, args: TrainArgs): Promise<Tr
   const panelDataset = ctx.datasetPanel.current;
   const totalSteps = 4;
   const dataPath =
-    args.dataPath ?? panelDataset?.path ?? (await pickDatasetFile({ title: TITLE, step: 1, totalSteps }));
+    args.dataPath ?? panelDataset?.path ?? (await pickDatasetFile({ title: `${TITLE}: Dataset`, step: 1, totalSteps }));
   if (!dataPath) return undefined;
   const fromPanel = panelDataset && panelDataset.path === dataPath ? panelDataset : undefined;
   const layer =
     args.layer ??
-    (await pickLayer(await ModelSelection.numLayers(model.dir), s.layer, { title: TITLE, step: 2, totalSteps }));
+    (await pickLayer(await ModelSelection.numLayers(model.dir), s.layer, {
+      title: `${TITLE}: Layer`,
+      step: 2,
+      totalSteps,
+    }));
   if (layer === undefined) return undefined;
   const shape =
     args.probe !== undefined
       ? { probe: args.probe, heads: args.heads ?? s.heads }
-      : await pickProbeKind({ probe: s.probeKind, heads: s.heads }, { title: TITLE, step: 3, totalSteps });
+      : await pickProbeKind(
+          { probe: s.probeKind, heads: s.heads },
+          { title: `${TITLE}: Probe Kind`, step: 3, totalSteps },
+        );
   if (!shape) return undefined;
-  const optimizer = args.optimizer ?? (await pickOptimizer(s.optimizer, { title: TITLE, step: 4, totalSteps }));
+  const optimizer =
+    args.optimizer ?? (await pickOptimizer(s.optimizer, { title: `${TITLE}: Optimizer`, step: 4, totalSteps }));
   if (!optimizer) return undefined;
   return {
     modelDir: model.dir,

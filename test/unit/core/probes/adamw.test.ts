@@ -3,7 +3,15 @@ import { describe, it } from 'node:test';
 import { AdamW } from '../../../../src/core/probes/adamw';
 
 /** torch.optim.AdamW written out as in its documentation (textbook form, not the implementation under test). */
-function torchAdamW(p0: number[], grads: number[][], lr: number, wd: number, b1 = 0.9, b2 = 0.999, eps = 1e-8): number[][] {
+function torchAdamW(
+  p0: number[],
+  grads: number[][],
+  lr: number,
+  wd: number,
+  b1 = 0.9,
+  b2 = 0.999,
+  eps = 1e-8,
+): number[][] {
   const p = [...p0];
   const m = p0.map(() => 0);
   const v = p0.map(() => 0);
@@ -37,7 +45,11 @@ describe('AdamW', () => {
       const params = Float64Array.from(p0);
       grads.forEach((g, k) => {
         opt.step(params, Float64Array.from(g));
-        for (let i = 0; i < p0.length; i++) assert.ok(Math.abs(params[i]! - want[k]![i]!) < 1e-14, `wd ${wd} step ${k + 1} param ${i}: ${params[i]} vs ${want[k]![i]}`);
+        for (let i = 0; i < p0.length; i++)
+          assert.ok(
+            Math.abs(params[i]! - want[k]![i]!) < 1e-14,
+            `wd ${wd} step ${k + 1} param ${i}: ${params[i]} vs ${want[k]![i]}`,
+          );
       });
       assert.equal(opt.steps, 3);
     }
@@ -61,7 +73,7 @@ describe('AdamW', () => {
     opt.step(params, Float64Array.from([1]));
     // step 1: m = 1, v = 0.4, m̂ = 2, v̂ = 4; step 2: m = 0.5·1 + 0.5·1 = 1, v = 0.9·0.4 + 0.1·1 = 0.46
     const s1 = -0.1 * (2 / (2 + 1e-3));
-    const s2 = -0.05 * (1 / 0.75) / (Math.sqrt(0.46 / 0.19) + 1e-3);
+    const s2 = (-0.05 * (1 / 0.75)) / (Math.sqrt(0.46 / 0.19) + 1e-3);
     assert.ok(Math.abs(params[0]! - (s1 + s2)) < 1e-14, `${params[0]} vs ${s1 + s2}`);
   });
 

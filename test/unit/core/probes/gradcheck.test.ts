@@ -15,7 +15,9 @@ const TOL = 1e-4; // relative error
 
 type Params = Record<'q' | 'w' | 'V' | 'b', Float64Array>;
 const sessions: ort.InferenceSession[] = [];
-after(async () => { for (const s of sessions) await s.release(); });
+after(async () => {
+  for (const s of sessions) await s.release();
+});
 
 function problem(H: number, C: number, seed: number) {
   const rng = createRng(seed);
@@ -31,9 +33,14 @@ function problem(H: number, C: number, seed: number) {
 }
 
 describe('probe graph gradients agree with central finite differences (float64, padded batch)', () => {
-  for (const [name, H, C] of [['binary BCE', 3, 1], ['3-class cross-entropy', 2, 3]] as const) {
+  for (const [name, H, C] of [
+    ['binary BCE', 3, 1],
+    ['3-class cross-entropy', 2, 3],
+  ] as const) {
     it(`${name}, H=${H}: every entry of q, w, V and b within relative error 1e-4`, async () => {
-      const session = await ort.InferenceSession.create(encodeModel(buildProbeGraph({ H, C, D, dtype: 'float64', withGrad: true })));
+      const session = await ort.InferenceSession.create(
+        encodeModel(buildProbeGraph({ H, C, D, dtype: 'float64', withGrad: true })),
+      );
       sessions.push(session);
       const pb = problem(H, C, 17 + H);
       const run = async (params: Params) => {
@@ -49,7 +56,12 @@ describe('probe graph gradients agree with central finite differences (float64, 
       assert.equal(base.loss!.type, 'float64');
       let worst = 0;
       let checked = 0;
-      for (const [k, gradName] of [['q', 'dq'], ['w', 'dw'], ['V', 'dV'], ['b', 'db']] as const) {
+      for (const [k, gradName] of [
+        ['q', 'dq'],
+        ['w', 'dw'],
+        ['V', 'dV'],
+        ['b', 'db'],
+      ] as const) {
         const analytic = base[gradName]!.data as Float64Array;
         assert.equal(analytic.length, pb.params[k].length);
         for (let i = 0; i < analytic.length; i++) {
@@ -63,7 +75,10 @@ describe('probe graph gradients agree with central finite differences (float64, 
           const rel = Math.abs(numeric - analytic[i]!) / Math.max(Math.abs(numeric), Math.abs(analytic[i]!), 1e-8);
           worst = Math.max(worst, rel);
           checked++;
-          assert.ok(rel <= TOL, `${name} d${k}[${i}]: analytic ${analytic[i]} vs numeric ${numeric} (relative error ${rel})`);
+          assert.ok(
+            rel <= TOL,
+            `${name} d${k}[${i}]: analytic ${analytic[i]} vs numeric ${numeric} (relative error ${rel})`,
+          );
         }
       }
       assert.equal(checked, H * D + H + H * C * D + H * C);

@@ -88,7 +88,10 @@ describe('lbfgsMinimize (strong-Wolfe line search)', () => {
     const M = Array.from({ length: n }, () => Array.from({ length: n }, () => rng.normal()));
     // A = MᵀM + diag(0.01 … 10): SPD with condition number ~1e3.
     const A = Array.from({ length: n }, (_, i) =>
-      Array.from({ length: n }, (_, j) => M.reduce((s, row) => s + row[i]! * row[j]!, 0) + (i === j ? 0.01 * 1000 ** (i / (n - 1)) : 0)),
+      Array.from(
+        { length: n },
+        (_, j) => M.reduce((s, row) => s + row[i]! * row[j]!, 0) + (i === j ? 0.01 * 1000 ** (i / (n - 1)) : 0),
+      ),
     );
     const b = Array.from({ length: n }, () => rng.normal());
     const f = async (x: Float64Array) => {
@@ -97,8 +100,13 @@ describe('lbfgsMinimize (strong-Wolfe line search)', () => {
       return { loss, grad: Float64Array.from(Ax.map((v, i) => v - b[i]!)) };
     };
     const want = solve(A, b);
-    const r = await lbfgsMinimize(f, new Float64Array(n), { maxIter: 200, toleranceChange: 1e-15, toleranceGrad: 1e-10 });
-    for (let i = 0; i < n; i++) assert.ok(Math.abs(r.x[i]! - want[i]!) < 1e-6 * Math.max(1, Math.abs(want[i]!)), `x${i} ${r.x[i]} vs ${want[i]}`);
+    const r = await lbfgsMinimize(f, new Float64Array(n), {
+      maxIter: 200,
+      toleranceChange: 1e-15,
+      toleranceGrad: 1e-10,
+    });
+    for (let i = 0; i < n; i++)
+      assert.ok(Math.abs(r.x[i]! - want[i]!) < 1e-6 * Math.max(1, Math.abs(want[i]!)), `x${i} ${r.x[i]} vs ${want[i]}`);
     assert.ok(r.iterations < 200);
   });
 
@@ -111,7 +119,11 @@ describe('lbfgsMinimize (strong-Wolfe line search)', () => {
       const r = await lbfgsMinimize(async (w) => prob.value(w), new Float64Array(6), { maxIter: 500 });
       const wantLoss = prob.value(want).loss;
       assert.ok(Math.abs(r.loss - wantLoss) < 1e-10, `loss ${r.loss} vs ${wantLoss}`);
-      for (let j = 0; j < 6; j++) assert.ok(Math.abs(r.x[j]! - want[j]!) < 1e-4 * Math.max(1, Math.abs(want[j]!)), `w${j} ${r.x[j]} vs ${want[j]}`);
+      for (let j = 0; j < 6; j++)
+        assert.ok(
+          Math.abs(r.x[j]! - want[j]!) < 1e-4 * Math.max(1, Math.abs(want[j]!)),
+          `w${j} ${r.x[j]} vs ${want[j]}`,
+        );
       if (separable) assert.ok(Math.max(...want.map(Math.abs)) > 5, 'separable data should give large weights');
     });
   }
@@ -119,9 +131,16 @@ describe('lbfgsMinimize (strong-Wolfe line search)', () => {
   it('reaches the Rosenbrock minimum (1, 1) from (−1.2, 1)', async () => {
     const f = async (x: Float64Array) => {
       const [a, b] = [x[0]!, x[1]!];
-      return { loss: (1 - a) ** 2 + 100 * (b - a * a) ** 2, grad: Float64Array.from([-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)]) };
+      return {
+        loss: (1 - a) ** 2 + 100 * (b - a * a) ** 2,
+        grad: Float64Array.from([-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)]),
+      };
     };
-    const r = await lbfgsMinimize(f, Float64Array.from([-1.2, 1]), { maxIter: 200, toleranceChange: 1e-15, toleranceGrad: 1e-10 });
+    const r = await lbfgsMinimize(f, Float64Array.from([-1.2, 1]), {
+      maxIter: 200,
+      toleranceChange: 1e-15,
+      toleranceGrad: 1e-10,
+    });
     assert.ok(Math.abs(r.x[0]! - 1) < 1e-6 && Math.abs(r.x[1]! - 1) < 1e-6, `${r.x[0]}, ${r.x[1]}`);
     assert.ok(r.loss < 1e-12);
   });

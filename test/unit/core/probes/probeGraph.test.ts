@@ -9,14 +9,23 @@ import type { ProbeBatch, ProbeParams } from '../../../../src/core/probes/probeP
 import { createRng } from '../../../../src/core/probes/rng';
 
 const computers: ProbeComputer[] = [];
-after(async () => { for (const c of computers) await c.dispose(); });
+after(async () => {
+  for (const c of computers) await c.dispose();
+});
 async function computer(H: number, C: number, D: number): Promise<ProbeComputer> {
   const c = await ProbeComputer.create({ H, C, D });
   computers.push(c);
   return c;
 }
 
-function randomCase(H: number, C: number, B: number, S: number, D: number, seed: number): { p: ProbeParams; batch: ProbeBatch } {
+function randomCase(
+  H: number,
+  C: number,
+  B: number,
+  S: number,
+  D: number,
+  seed: number,
+): { p: ProbeParams; batch: ProbeBatch } {
   const rng = createRng(seed);
   const p = initProbeParams(H, C, D, rng);
   p.q.forEach((_, i) => (p.q[i] = rng.normal() * 0.5));
@@ -30,7 +39,10 @@ function randomCase(H: number, C: number, B: number, S: number, D: number, seed:
 
 describe('buildProbeGraph', () => {
   it('declares parameters as graph inputs (never initializers) at opset 17, in the requested float type', () => {
-    for (const [dtype, elem] of [['float32', DataType.FLOAT], ['float64', DataType.DOUBLE]] as const) {
+    for (const [dtype, elem] of [
+      ['float32', DataType.FLOAT],
+      ['float64', DataType.DOUBLE],
+    ] as const) {
       const m = buildProbeGraph({ H: 4, C: 3, D: 8, dtype, withGrad: true });
       assert.ok(Number(m.opsetImport[0]!.version) >= 17);
       const inputs = m.graph!.input.map((i) => i.name);
@@ -41,30 +53,50 @@ describe('buildProbeGraph', () => {
         assert.equal(i.type!.value.case, 'tensorType');
         assert.equal((i.type!.value.value as { elemType: number }).elemType, elem);
       }
-      assert.deepEqual(m.graph!.output.map((o) => o.name), ['loss', 'logits', 'dq', 'dw', 'dV', 'db']);
+      assert.deepEqual(
+        m.graph!.output.map((o) => o.name),
+        ['loss', 'logits', 'dq', 'dw', 'dV', 'db'],
+      );
     }
     const fwd = buildProbeGraph({ H: 4, C: 3, D: 8, dtype: 'float32', withGrad: false });
-    assert.deepEqual(fwd.graph!.input.map((i) => i.name), ['x', 'mask', 'q', 'w', 'V', 'b']);
-    assert.deepEqual(fwd.graph!.output.map((o) => o.name), ['logits', 'attention']);
+    assert.deepEqual(
+      fwd.graph!.input.map((i) => i.name),
+      ['x', 'mask', 'q', 'w', 'V', 'b'],
+    );
+    assert.deepEqual(
+      fwd.graph!.output.map((o) => o.name),
+      ['logits', 'attention'],
+    );
   });
 
   it('runs in ORT CPU in float64 as well as float32, with the same results to float32 precision', async () => {
     const { p, batch } = randomCase(3, 2, 5, 6, 8, 4);
     const results: Record<string, Float64Array>[] = [];
     for (const dtype of ['float32', 'float64'] as const) {
-      const session = await ort.InferenceSession.create(encodeModel(buildProbeGraph({ H: 3, C: 2, D: 8, dtype, withGrad: true })));
+      const session = await ort.InferenceSession.create(
+        encodeModel(buildProbeGraph({ H: 3, C: 2, D: 8, dtype, withGrad: true })),
+      );
       const A = dtype === 'float32' ? Float32Array : Float64Array;
       const t = (a: Float32Array, dims: number[]) => new ort.Tensor(dtype, A.from(a), dims);
       const r = await session.run({
-        x: t(batch.x, [5, 6, 8]), mask: t(batch.mask, [5, 6]), labels: t(batch.labels, [5]),
-        q: t(p.q, [3, 8]), w: t(p.w, [3]), V: t(p.V, [6, 8]), b: t(p.b, [6]),
+        x: t(batch.x, [5, 6, 8]),
+        mask: t(batch.mask, [5, 6]),
+        labels: t(batch.labels, [5]),
+        q: t(p.q, [3, 8]),
+        w: t(p.w, [3]),
+        V: t(p.V, [6, 8]),
+        b: t(p.b, [6]),
       });
       await session.release();
-      results.push(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Float64Array.from(v.data as Float32Array)])));
+      results.push(
+        Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Float64Array.from(v.data as Float32Array)])),
+      );
     }
     for (const k of ['loss', 'logits', 'dq', 'dw', 'dV', 'db']) {
       const [a, b] = [results[0]![k]!, results[1]![k]!];
-      a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) <= 1e-5 * Math.max(1, Math.abs(b[i]!)), `${k}[${i}] ${v} vs ${b[i]}`));
+      a.forEach((v, i) =>
+        assert.ok(Math.abs(v - b[i]!) <= 1e-5 * Math.max(1, Math.abs(b[i]!)), `${k}[${i}] ${v} vs ${b[i]}`),
+      );
     }
   });
 });

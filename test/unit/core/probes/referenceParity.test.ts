@@ -6,13 +6,24 @@ import { ProbeComputer } from '../../../../src/core/probes/probeComputer';
 import type { ProbeBatch, ProbeParams } from '../../../../src/core/probes/probeParams';
 
 interface RefCase {
-  name: string; B: number; S: number; D: number; H: number; C: number;
-  x: number[][][]; mask: number[][]; y: number[];
+  name: string;
+  B: number;
+  S: number;
+  D: number;
+  H: number;
+  C: number;
+  x: number[][][];
+  mask: number[][];
+  y: number[];
   params: Record<'q.weight' | 'position_weight' | 'v.weight' | 'v.bias', number[] | number[][]>;
-  output: number[][]; attention: number[][][]; loss: number;
+  output: number[][];
+  attention: number[][][];
+  loss: number;
   grads: Record<'q.weight' | 'position_weight' | 'v.weight' | 'v.bias', number[] | number[][]>;
 }
-const ref = JSON.parse(readFileSync(path.join(__dirname, '../../../fixtures/attention-probe-reference.json'), 'utf8')) as { cases: RefCase[] };
+const ref = JSON.parse(
+  readFileSync(path.join(__dirname, '../../../fixtures/attention-probe-reference.json'), 'utf8'),
+) as { cases: RefCase[] };
 
 const TOL = 1e-5; // relative or absolute, whichever is larger: never loosen
 const f32 = (a: unknown): Float32Array => Float32Array.from((a as number[]).flat(3) as number[]);
@@ -25,11 +36,21 @@ function maxErr(got: ArrayLike<number>, want: number[]): number {
 }
 
 function toParams(c: RefCase, t: RefCase['params']): ProbeParams {
-  return { H: c.H, C: c.C, D: c.D, q: f32(t['q.weight']), w: f32(t.position_weight), V: f32(t['v.weight']), b: f32(t['v.bias']) };
+  return {
+    H: c.H,
+    C: c.C,
+    D: c.D,
+    q: f32(t['q.weight']),
+    w: f32(t.position_weight),
+    V: f32(t['v.weight']),
+    b: f32(t['v.bias']),
+  };
 }
 
 const computers: ProbeComputer[] = [];
-after(async () => { for (const c of computers) await c.dispose(); });
+after(async () => {
+  for (const c of computers) await c.dispose();
+});
 
 describe('attention probe matches EleutherAI AttentionProbe reference vectors (padded batches)', () => {
   assert.equal(ref.cases.length, 3);
@@ -50,8 +71,16 @@ describe('attention probe matches EleutherAI AttentionProbe reference vectors (p
         db: maxErr(grad.b, [...want.b]),
       };
       const fwd = await pc.forward(params, batch);
-      Object.assign(errs, { logits: maxErr(fwd.logits, c.output.flat()), attention: maxErr(fwd.attention, c.attention.flat(2)) });
-      console.log(`  ${c.name} max error`, Object.entries(errs).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', '));
+      Object.assign(errs, {
+        logits: maxErr(fwd.logits, c.output.flat()),
+        attention: maxErr(fwd.attention, c.attention.flat(2)),
+      });
+      console.log(
+        `  ${c.name} max error`,
+        Object.entries(errs)
+          .map(([k, v]) => `${k} ${v.toExponential(1)}`)
+          .join(', '),
+      );
       for (const [k, v] of Object.entries(errs)) assert.ok(v <= TOL, `${c.name} ${k} error ${v} > ${TOL}`);
     });
 

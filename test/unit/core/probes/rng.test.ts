@@ -9,8 +9,14 @@ describe('createRng', () => {
     const b = createRng(42);
     const c = createRng(43);
     const sa = Array.from({ length: 20 }, () => a.next());
-    assert.deepEqual(sa, Array.from({ length: 20 }, () => b.next()));
-    assert.notDeepEqual(sa, Array.from({ length: 20 }, () => c.next()));
+    assert.deepEqual(
+      sa,
+      Array.from({ length: 20 }, () => b.next()),
+    );
+    assert.notDeepEqual(
+      sa,
+      Array.from({ length: 20 }, () => c.next()),
+    );
   });
 
   it('next() is uniform on [0, 1): range, mean 1/2 and variance 1/12 over 100k draws', () => {
@@ -57,7 +63,10 @@ describe('createRng', () => {
     assert.deepEqual([...seen].sort(), [0, 1, 2, 3, 4, 5, 6]);
     const items = Array.from({ length: 50 }, (_, i) => i);
     const shuffled = r.shuffle([...items]);
-    assert.deepEqual([...shuffled].sort((x, y) => x - y), items);
+    assert.deepEqual(
+      [...shuffled].sort((x, y) => x - y),
+      items,
+    );
     assert.notDeepEqual(shuffled, items);
   });
 });
