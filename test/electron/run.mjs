@@ -1,16 +1,18 @@
-// Runs the mocha suite in test/electron/suite inside a real VS Code (Electron) extension host with @vscode/test-electron.
-// It never downloads VS Code: set VSCODE_PATH to a VS Code executable (`code` binary of a desktop install), otherwise
-// the suite is skipped. The code-server suite (test/integration) covers the real host where no desktop VS Code exists.
+// Runs the mocha suite in test/electron/suite inside a real VS Code extension host.
+//   VSCODE_PATH=/path/to/code npm run test:electron   → desktop VS Code (Electron) through @vscode/test-electron
+//   npm run test:electron -- --code-server            → code-server's extension host (what CI has: `npm run setup:host`)
+// It never downloads VS Code; with neither, the suite is skipped.
 import { runTests } from '@vscode/test-electron';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const vscodeExecutablePath = process.env.VSCODE_PATH || process.env.vscodeExecutablePath;
-if (!vscodeExecutablePath) {
+const viaCodeServer = !vscodeExecutablePath && process.argv.includes('--code-server');
+if (!vscodeExecutablePath && !viaCodeServer) {
   console.log('skipped: no VS Code executable (set VSCODE_PATH)');
   process.exit(0);
 }
@@ -29,6 +31,16 @@ await esbuild.build({
   external: ['vscode', 'mocha'],
   logLevel: 'warning',
 });
+
+if (viaCodeServer) {
+  if (!existsSync(join(root, '.code-server', 'node_modules', 'code-server'))) {
+    console.error('test:electron --code-server: code-server is not installed; run `npm run setup:host`');
+    process.exit(1);
+  }
+  // TypeScript harness: `npm run test:electron` runs this file with `node --import tsx`.
+  const { runInCodeServer } = await import('./codeServerHost.ts');
+  process.exit(await runInCodeServer({ extensionDevelopmentPath: root, extensionTestsPath: suiteOut }));
+}
 
 const tmp = mkdtempSync(join(tmpdir(), 'probescope-electron-'));
 const workspace = join(tmp, 'workspace');

@@ -67,6 +67,7 @@ export async function classifyInEditor(
       probeDir,
       probeName: manifest?.name || path.basename(probeDir),
       classes: manifest?.classes ?? Object.keys(result.probabilities),
+      version: doc.version,
     };
     ctx.overlay.show(doc, classification);
     ctx.state.update({ lastError: null });

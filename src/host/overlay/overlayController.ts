@@ -20,6 +20,8 @@ export interface Classification {
   probeDir: string;
   probeName: string;
   classes: string[];
+  /** document.version when classified: the offsets hold only for that version. */
+  version: number;
 }
 
 interface Painted {
@@ -81,9 +83,15 @@ export class OverlayController implements vscode.Disposable {
     this.head = head;
     this.headChanged.fire(head);
     const p = this.painted;
-    if (!p) return;
-    p.tokens = weighTokens(p.classification.result.tokens, head, p.classification.result.probe);
-    this.paint();
+    if (p) {
+      p.tokens = weighTokens(p.classification.result.tokens, head, p.classification.result.probe);
+      this.paint();
+      return;
+    }
+    // Cleared (Escape) but the text is unchanged: choosing heads brings the last overlay back with them.
+    const last = this.last;
+    const doc = last && vscode.workspace.textDocuments.find((d) => d.uri.toString() === last.uri.toString());
+    if (last && doc && doc.version === last.version) this.show(doc, last);
   }
 
   clear(): void {

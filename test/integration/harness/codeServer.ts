@@ -26,7 +26,8 @@ export interface CodeServer {
 }
 
 export interface StartOptions {
-  vsix: string;
+  /** VSIX to install with --install-extension; none for extension-development runs. */
+  vsix?: string;
   /** Files to write into the workspace, relative path → content (examples/ is always copied in). */
   files?: Record<string, string>;
   settings?: Record<string, unknown>;
@@ -96,10 +97,12 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   for (const [rel, content] of Object.entries(opts.files ?? {})) writeFileSync(join(workspace, rel), content);
 
   const dirs = ['--user-data-dir', userData, '--extensions-dir', extensions];
-  execFileSync(process.execPath, [codeServerEntry, ...dirs, '--install-extension', opts.vsix], {
-    stdio: 'pipe',
-    timeout: 120_000,
-  });
+  if (opts.vsix) {
+    execFileSync(process.execPath, [codeServerEntry, ...dirs, '--install-extension', opts.vsix], {
+      stdio: 'pipe',
+      timeout: 120_000,
+    });
+  }
 
   const port = await freePort();
   // The extension host inherits code-server's environment: that is how PROBESCOPE_TEST_STATE reaches the host.
