@@ -15,7 +15,7 @@ export const chooseHeadsCommand: HostCommand = {
       const items: (vscode.QuickPickItem & { value: HeadSelection })[] = [
         { label: 'sum', description: 'summed over heads', value: 'sum' },
         { label: 'max', description: 'max over heads', value: 'max' },
-        ...Array.from({ length: heads }, (_, h) => ({ label: `head ${h}`, value: h as HeadSelection })),
+        ...Array.from({ length: heads }, (_, h) => ({ label: `head ${h + 1}`, value: h as HeadSelection })),
       ];
       const current = ctx.overlay.heads;
       for (const i of items) if (i.value === current) i.description = `${i.description ?? ''} (current)`.trim();

@@ -17,7 +17,7 @@ export function tokenHover(t: WeightedToken, c: Classification, head: HeadSelect
   if (t.attention.length > 0) {
     const sum = t.attention.reduce((a, b) => a + b, 0);
     // Heads as columns: one compact two-row table however many heads the probe has.
-    const heads = t.attention.map((_, h) => (head === h ? `**${h}**` : String(h)));
+    const heads = t.attention.map((_, h) => (head === h ? `**${h + 1}**` : String(h + 1)));
     md.appendMarkdown(`| head | ${heads.join(' | ')} | sum |\n|---|${heads.map(() => '---:').join('|')}|---:|\n`);
     md.appendMarkdown(`| weight | ${t.attention.map((w) => w.toFixed(4)).join(' | ')} | **${sum.toFixed(4)}** |\n`);
   } else {

@@ -32,7 +32,7 @@ export function parseHeadSelection(setting: string | number | undefined): HeadSe
 }
 
 export function headSelectionLabel(head: HeadSelection): string {
-  return head === 'sum' ? 'sum' : head === 'max' ? 'max' : `head ${head}`;
+  return head === 'sum' ? 'sum' : head === 'max' ? 'max' : `head ${head + 1}`; // shown 1-based, as in the attention panel
 }
 
 export function combineHeads(attention: readonly number[], head: HeadSelection): number {
