@@ -86,7 +86,11 @@ export async function run(): Promise<BenchRow[]> {
     const tok = await GemmaTokenizer.load(dir);
     const raw = new Tokenizer(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')), {});
     const loadS = (performance.now() - t0) / 1000;
-    for (const r of rows.slice(0, 200)) tok.encode(r); // warm-up (JIT)
+    // Warm-up (JIT) of both encoders.
+    for (const r of rows.slice(0, 200)) {
+      tok.encode(r);
+      raw.encode(r);
+    }
     const { ours, bare } = timeBoth(
       rows,
       (r) => tok.encode(r, { addBos: false }).length,

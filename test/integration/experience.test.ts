@@ -166,16 +166,16 @@ describe('Probescope experience in code-server', { skip: hostSkipReason() }, () 
     await step(t, async () => {
       const before = probes();
       assert.equal(before.length, 1, 'needs the probe trained by the first test');
+      // With cached activations a run lasts ~3 s: watch for it (and kill) while the quick picks are still settling.
+      const killed = host
+        .waitForState((x) => x.training?.state === 'running' && !!x.workerPid, 'training to run', 60_000, 5)
+        .then((s) => {
+          process.kill(s.workerPid!, 'SIGKILL');
+          return s.workerPid!;
+        });
       await runCommand(host.page, 'Probescope: Train Probe');
       await acceptQuickPicks(host.page, (header) => (/dataset/i.test(header) ? 'span-sentiment.jsonl' : undefined));
-      const running = await host.waitForState(
-        (x) => x.training?.state === 'running' && !!x.workerPid,
-        'training to run',
-        60_000,
-        10,
-      );
-      const pid = running.workerPid!;
-      process.kill(pid, 'SIGKILL');
+      const pid = await killed;
 
       const toast = await waitForNotification(host.page, /Training failed/i, 60_000);
       assert.match(toast, /Retry/);

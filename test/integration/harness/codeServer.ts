@@ -66,10 +66,17 @@ async function freePort(): Promise<number> {
 }
 
 // Process groups still alive: killed synchronously if the test process exits without running its after hook.
-const live = new Set<number>();
+const live = new Map<number, string>();
 process.once('exit', () => {
-  for (const pid of live) killGroup(pid, 'SIGKILL');
+  for (const [pid, tmp] of live) {
+    killGroup(pid, 'SIGKILL');
+    if (!process.env.PROBESCOPE_KEEP_HOST) rmSync(tmp, { recursive: true, force: true });
+  }
 });
+// Interrupted runs (Ctrl+C, CI cancelling) do not emit 'exit' by themselves.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => process.exit(signal === 'SIGINT' ? 130 : 143));
+}
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -120,7 +127,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  live.add(child.pid!);
+  live.set(child.pid!, tmp);
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));

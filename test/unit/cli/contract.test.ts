@@ -199,11 +199,20 @@ describe('CLI contract (DESIGN.md), run on the built bundle', () => {
 
   const demoDir = () => join(tmp, 'demo');
 
-  test('demo trains an attention and a mean probe; the attention probe wins on the test split', async () => {
+  test('demo (default execution provider) trains an attention and a mean probe; attention wins on the test split', async () => {
+    const demo = await cli('demo', '--out', demoDir());
+    // The GPU probe of 'auto' leaves at most one clear note on stderr, no native (Dawn/Vulkan) warning with a trace.
+    const err = lines(demo.stderr);
+    assert.ok(err.filter((l) => /^note: using CPU/.test(l)).length <= 1, demo.stderr);
+    assert.deepEqual(
+      err.filter((l) => /^\s+at |\.cpp:\d+|^Warning: Couldn't load/.test(l)),
+      [],
+      'no native warnings',
+    );
     const out = result<{
       attention: { probe: string; heads: number; test: { accuracy: number; entropy_ratio: number } };
       mean: { probe: string; test: { accuracy: number } };
-    }>(await cli('demo', '--out', demoDir()));
+    }>(demo);
     assert.equal(out.attention.probe, 'attention');
     assert.equal(out.attention.heads, 8);
     assert.equal(out.mean.probe, 'mean');
