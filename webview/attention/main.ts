@@ -242,28 +242,22 @@ headSelect.addEventListener('change', () => {
 });
 copyButton.addEventListener('click', copyHtml);
 pngButton.addEventListener('click', savePng);
+/** The grid cell under the pointer, if any. */
+const cellAt = (e: MouseEvent) =>
+  state.show &&
+  hitTest(
+    e.offsetX,
+    e.offsetY,
+    layout,
+    state.show.result.tokens.length,
+    state.show.result.tokens[0]?.attention.length ?? 0,
+  );
 canvas.addEventListener('mousemove', (e) => {
-  const hit =
-    state.show &&
-    hitTest(
-      e.offsetX,
-      e.offsetY,
-      layout,
-      state.show.result.tokens.length,
-      state.show.result.tokens[0]?.attention.length ?? 0,
-    );
+  const hit = cellAt(e);
   if (hit) showCursor(hit.token, hit.row);
 });
 canvas.addEventListener('click', (e) => {
-  const hit =
-    state.show &&
-    hitTest(
-      e.offsetX,
-      e.offsetY,
-      layout,
-      state.show.result.tokens.length,
-      state.show.result.tokens[0]?.attention.length ?? 0,
-    );
+  const hit = cellAt(e);
   if (hit && hit.row !== state.head) selectHead(hit.row, true);
 });
 canvas.addEventListener('keydown', (e) => {

@@ -1,26 +1,6 @@
 /** Seeded, stratified splits: every class keeps its share in each part, and the same seed gives the same split. */
 import { ProbescopeError } from '../errors';
-
-/** mulberry32: small, fast, good enough to shuffle indices reproducibly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffled(xs: number[], rand: () => number): number[] {
-  const out = xs.slice();
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
+import { createRng } from '../probes/rng';
 
 function groupsByLabel(labels: string[]): Map<string, number[]> {
   const groups = new Map<string, number[]>();
@@ -44,12 +24,12 @@ export function stratifiedSplit(
   if (!(testFraction > 0 && testFraction < 1)) {
     throw new ProbescopeError('BAD_ARGUMENT', `Test split must be between 0 and 1 (exclusive); got ${testFraction}.`);
   }
-  const rand = mulberry32(seed);
+  const rng = createRng(seed);
   const train: number[] = [];
   const test: number[] = [];
   const groups = groupsByLabel(labels);
   for (const key of [...groups.keys()].sort()) {
-    const idx = shuffled(groups.get(key)!, rand);
+    const idx = rng.shuffle(groups.get(key)!.slice());
     let nTest = Math.round(idx.length * testFraction);
     if (nTest === 0 && idx.length >= 2) nTest = 1;
     if (nTest === idx.length && idx.length >= 2) nTest = idx.length - 1;
@@ -62,12 +42,12 @@ export function stratifiedSplit(
 /** Stratified k folds: returns k disjoint index lists covering all indices; each class is dealt round-robin. */
 export function kFold(labels: string[], k: number, seed: number): number[][] {
   if (!Number.isInteger(k) || k < 2) throw new ProbescopeError('BAD_ARGUMENT', `k-fold needs k ≥ 2; got ${k}.`);
-  const rand = mulberry32(seed);
+  const rng = createRng(seed);
   const folds: number[][] = Array.from({ length: k }, () => []);
   const groups = groupsByLabel(labels);
   let offset = 0;
   for (const key of [...groups.keys()].sort()) {
-    const idx = shuffled(groups.get(key)!, rand);
+    const idx = rng.shuffle(groups.get(key)!.slice());
     // Continue dealing where the previous class stopped so fold sizes stay balanced.
     idx.forEach((v, j) => folds[(offset + j) % k].push(v));
     offset = (offset + idx.length) % k;

@@ -101,7 +101,7 @@ export async function selectLine(page: Page, line: number): Promise<void> {
  */
 export async function acceptQuickPicks(
   page: Page,
-  choose: (placeholderAndTitle: string) => string | undefined = () => undefined,
+  choose: (header: string) => string | undefined = () => undefined,
   settleMs = 3000,
   max = 8,
 ): Promise<string[]> {
@@ -111,7 +111,7 @@ export async function acceptQuickPicks(
       () => false,
     );
     if (!shown) break;
-    const header = await page.locator(quickInput).innerText();
+    const header = await quickInputHeader(page);
     seen.push(header);
     const filter = choose(header);
     if (filter) {
@@ -127,6 +127,13 @@ export async function acceptQuickPicks(
     });
   }
   return seen;
+}
+
+/** A quick input's title (with its step counter) and placeholder, e.g. "Probescope: Train Probe (1/4) | Dataset …". */
+export async function quickInputHeader(page: Page): Promise<string> {
+  const title = await page.locator(`${quickInput} .quick-input-title`).innerText();
+  const placeholder = (await page.locator(`${quickInput} input`).first().getAttribute('placeholder')) ?? '';
+  return `${title.trim()} | ${placeholder}`;
 }
 
 export async function notificationTexts(page: Page): Promise<string[]> {
