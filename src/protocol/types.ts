@@ -84,6 +84,7 @@ export interface TrainProbeParams {
   executionProvider?: ExecutionProviderSetting;
   cacheDir?: string;
   maxLength?: number;
+  /** Extraction batch size, and the training mini-batch size (default 2048: full batch up to that). */
   batchSize?: number;
   progressId?: string;
 }
