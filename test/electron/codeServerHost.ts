@@ -4,8 +4,7 @@
  * payload (as VS Code's own browser integration tests do) and reports the outcome through window.codeAutomationExit.
  */
 import { format } from 'node:util';
-import { chromium } from 'playwright-core';
-import { chromiumPath } from '../integration/harness';
+import { launchChromium } from '../chromium';
 import { startCodeServer } from '../integration/harness/codeServer';
 
 export async function runInCodeServer(opts: {
@@ -14,7 +13,7 @@ export async function runInCodeServer(opts: {
   timeoutMs?: number;
 }): Promise<number> {
   const server = await startCodeServer({});
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu'] });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const exited = new Promise<number>(
