@@ -91,7 +91,8 @@ appRoot().append(
 
 // ---- rendering ----------------------------------------------------------------------------------------------
 function fillSelect(select: HTMLElement & { value: string }, names: string[], value: string): void {
-  select.replaceChildren(...names.map((n) => h('vscode-option', { value: n }, n)));
+  // `selected` on the option: vscode-single-select resets to the first option when its children are replaced.
+  select.replaceChildren(...names.map((n) => h('vscode-option', { value: n, selected: n === value }, n)));
   select.value = value;
 }
 

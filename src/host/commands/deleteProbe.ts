@@ -3,12 +3,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { reportError } from '../workerErrors';
 import type { HostCommand } from './hostCommand';
-import { probeDirFromArg } from './probeArg';
+import { probeDirForCommand } from './probeArg';
 
 export const deleteProbeCommand: HostCommand = {
   id: 'probescope.deleteProbe',
   async run(ctx, arg) {
-    const dir = probeDirFromArg(arg);
+    const dir = probeDirForCommand(ctx, arg);
     if (!dir) return;
     const choice = await vscode.window.showWarningMessage(
       `Delete the probe "${path.basename(dir)}"?`,

@@ -15,7 +15,7 @@ import { pickDatasetFile } from './quickPicks';
 export const evaluateProbeCommand: HostCommand = {
   id: 'probescope.evaluateProbe',
   async run(ctx, arg, dataArg) {
-    let probeDir = probeDirFromArg(arg) ?? ctx.activeProbe.get();
+    let probeDir = probeDirFromArg(arg) ?? ctx.probes.view?.selection[0]?.probe.dir ?? ctx.activeProbe.get();
     if (!probeDir) {
       const probes = await ctx.probes.list();
       if (!probes.length) {

@@ -9,14 +9,14 @@ import * as vscode from 'vscode';
 import { readProbeManifest } from '../tree/probeFolder';
 import { reportError } from '../workerErrors';
 import type { HostCommand } from './hostCommand';
-import { probeDirFromArg } from './probeArg';
+import { probeDirForCommand } from './probeArg';
 
 const SAFE_NAME = /^[\w.-][\w .-]*$/;
 
 export const renameProbeCommand: HostCommand = {
   id: 'probescope.renameProbe',
   async run(ctx, arg, nameArg) {
-    const dir = probeDirFromArg(arg);
+    const dir = probeDirForCommand(ctx, arg);
     const manifest = dir ? await readProbeManifest(dir) : undefined;
     if (!dir || !manifest) return;
     const parent = path.dirname(dir);

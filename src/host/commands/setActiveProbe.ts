@@ -1,13 +1,13 @@
 /** Set as Active Probe (Probes view): the probe Classify Selection uses in this workspace. */
 import { readProbeManifest } from '../tree/probeFolder';
 import type { HostCommand } from './hostCommand';
-import { probeDirFromArg } from './probeArg';
+import { probeDirForCommand } from './probeArg';
 import * as vscode from 'vscode';
 
 export const setActiveProbeCommand: HostCommand = {
   id: 'probescope.setActiveProbe',
   async run(ctx, arg) {
-    const dir = probeDirFromArg(arg);
+    const dir = probeDirForCommand(ctx, arg);
     if (!dir) return;
     if (!(await readProbeManifest(dir))) {
       void vscode.window.showErrorMessage(`Probescope: ${dir} holds no probe.json; pick a probe from the Probes view.`);

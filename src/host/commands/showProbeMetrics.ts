@@ -7,7 +7,7 @@ import { probeDirFromArg } from './probeArg';
 export const showProbeMetricsCommand: HostCommand = {
   id: 'probescope.showProbeMetrics',
   async run(ctx, arg) {
-    const dir = probeDirFromArg(arg) ?? ctx.activeProbe.get();
+    const dir = probeDirFromArg(arg) ?? ctx.probes.view?.selection[0]?.probe.dir ?? ctx.activeProbe.get();
     if (!dir) return;
     await vscode.commands.executeCommand('markdown.showPreview', probeMetricsUri(dir));
   },

@@ -17,7 +17,8 @@ export class ProbeItem extends vscode.TreeItem {
     super(m.name || path.basename(probe.dir), vscode.TreeItemCollapsibleState.None);
     const acc = m.metrics?.test?.accuracy;
     const kind = m.probe === 'attention' ? `attention ×${m.heads}` : m.probe;
-    this.id = probe.dir;
+    // No explicit `id`: overlapping refreshes (watcher create + change + active change) then re-register the same
+    // ids, which VS Code rejects, after which context-menu commands arrive without their item.
     this.description = `${kind} · L${m.layer}${typeof acc === 'number' ? ` · ${(acc * 100).toFixed(1)}%` : ''}`;
     this.contextValue = active ? 'probe-active' : 'probe';
     this.iconPath = new vscode.ThemeIcon(active ? 'pass-filled' : 'symbol-class');
@@ -41,6 +42,8 @@ export class ProbesTreeProvider implements vscode.TreeDataProvider<ProbeItem>, v
   readonly onDidChangeTreeData = this.changed.event;
   private watcher: vscode.FileSystemWatcher | undefined;
   private items: ProbeItem[] = [];
+  /** Set by extension.ts: commands fall back to its selection when VS Code passes no item. */
+  view: vscode.TreeView<ProbeItem> | undefined;
 
   constructor(
     private readonly probesFolder: () => string,
@@ -61,8 +64,12 @@ export class ProbesTreeProvider implements vscode.TreeDataProvider<ProbeItem>, v
     this.watcher.onDidDelete(refresh);
   }
 
+  private pending: NodeJS.Timeout | undefined;
+
+  /** Coalesces bursts (a probe save fires create + change + active change) into one tree refresh. */
   refresh(): void {
-    this.changed.fire();
+    clearTimeout(this.pending);
+    this.pending = setTimeout(() => this.changed.fire(), 50);
   }
 
   /** The probes shown last (after the latest getChildren). */
@@ -86,6 +93,7 @@ export class ProbesTreeProvider implements vscode.TreeDataProvider<ProbeItem>, v
   }
 
   dispose(): void {
+    clearTimeout(this.pending);
     this.watcher?.dispose();
     this.changed.dispose();
   }
