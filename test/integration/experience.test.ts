@@ -10,6 +10,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import { GemmaTokenizer } from '../../src/core/model';
 import {
   acceptQuickPicks,
+  capturingFailures,
   hostSkipReason,
   openFile,
   openHost,
@@ -43,15 +44,7 @@ describe('Probescope experience in code-server', { skip: hostSkipReason() }, () 
     await host?.close();
   });
 
-  /** Runs a step; on failure saves a screenshot and the server log tail before rethrowing. */
-  async function step(t: TestContext, body: () => Promise<void>): Promise<void> {
-    try {
-      await body();
-    } catch (e) {
-      await host.capture(t.name.replace(/[^\w.-]+/g, '-'));
-      throw e;
-    }
-  }
+  const step = (t: TestContext, body: () => Promise<void>) => capturingFailures(host, t, body);
 
   function probes(): string[] {
     const dir = join(host.workspace, '.probescope', 'probes');

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import {
+  capturingFailures,
   hostSkipReason,
   listVsix,
   openHost,
@@ -26,14 +27,7 @@ describe('Probescope installed from its VSIX in code-server', { skip: hostSkipRe
     await host?.close();
   });
 
-  async function step(t: TestContext, body: () => Promise<void>): Promise<void> {
-    try {
-      await body();
-    } catch (e) {
-      await host.capture(t.name.replace(/[^\w.-]+/g, '-'));
-      throw e;
-    }
-  }
+  const step = (t: TestContext, body: () => Promise<void>) => capturingFailures(host, t, body);
 
   test('the VSIX holds the bundles, the tiny model, the examples and only the linux-x64 onnxruntime binaries', () => {
     const entries = listVsix(host.vsix)

@@ -13,6 +13,7 @@ import type { Frame } from 'playwright-core';
 import { startFakeHub, type FakeHub } from '../unit/core/model/helpers/fakeHub';
 import {
   acceptQuickPicks,
+  capturingFailures,
   hostSkipReason,
   openFile,
   openHost,
@@ -87,14 +88,7 @@ describe('Probescope panels and views in code-server', { skip: hostSkipReason() 
       : [];
   }
 
-  async function step(t: TestContext, body: () => Promise<void>): Promise<void> {
-    try {
-      await body();
-    } catch (e) {
-      await host.capture(t.name.replace(/[^\w.-]+/g, '-'));
-      throw e;
-    }
-  }
+  const step = (t: TestContext, body: () => Promise<void>) => capturingFailures(host, t, body);
 
   /** The webview frame whose body holds `selector` (webviewText finds frames by text; this by structure). */
   async function attentionFrame(): Promise<Frame> {

@@ -3,7 +3,8 @@
  * One host per test file (before/after hooks); `close()` ends the browser and the whole code-server process group.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumPath, launchChromium } from '../../chromium';
 import { codeServerInstalled, startCodeServer, type CodeServer, type StartOptions } from './codeServer';
 import { readState, waitForState, type TestState } from './state';
 import { screenshot } from './workbench';
@@ -13,17 +14,7 @@ export * from './codeServer';
 export * from './state';
 export * from './vsix';
 export * from './workbench';
-
-export const chromiumPath = process.env.PROBESCOPE_CHROMIUM ?? '/usr/bin/chromium';
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { chromiumPath };
 
 /**
  * Why the real-host suites cannot run here (code-server or Chromium missing), or false. On CI (CI or
@@ -54,7 +45,7 @@ export async function openHost(opts: Omit<StartOptions, 'vsix'> = {}): Promise<H
   const server = await startCodeServer({ ...opts, vsix });
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(server.url);
     await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
@@ -81,6 +72,16 @@ export async function openHost(opts: Omit<StartOptions, 'vsix'> = {}): Promise<H
     await browser?.close().catch(() => undefined);
     console.error(server.log().slice(-4000));
     await server.stop();
+    throw e;
+  }
+}
+
+/** Runs a test's body; on failure saves a screenshot and the server log tail (host.capture) before rethrowing. */
+export async function capturingFailures(host: Host, t: { name: string }, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    await host.capture(t.name.replace(/[^\w.-]+/g, '-'));
     throw e;
   }
 }
