@@ -3,18 +3,11 @@ import type { ClassifiedToken, ClassifyParams, ClassifyResult } from '../../prot
 import { ProbescopeError } from '../errors';
 import { probeComputer } from './computerCache';
 import { argmax, probabilities } from './metrics';
-import { checkProbeMatchesModel } from './probeFile';
 import { poolStates } from './pooling';
-import { cachedExtractor, cachedProbe, modelFolderFor } from './runtime';
+import { cachedExtractor, probeWithModel } from './runtime';
 
 export async function classifyText(params: ClassifyParams): Promise<ClassifyResult> {
-  const { params: probe, manifest } = await cachedProbe(params.probeDir);
-  const folder = await modelFolderFor(manifest, params.modelDir);
-  checkProbeMatchesModel(manifest, {
-    hash: folder.hash,
-    hiddenSize: folder.config.hiddenSize,
-    numLayers: folder.config.numLayers,
-  });
+  const { probe, manifest, folder } = await probeWithModel(params.probeDir, params.modelDir);
   const maxLength = typeof manifest.training.maxLength === 'number' ? manifest.training.maxLength : undefined;
   const extractor = await cachedExtractor(folder, manifest.layer, params.executionProvider, maxLength);
   const [ex] = await extractor.extract([params.text]);

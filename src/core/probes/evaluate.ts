@@ -5,19 +5,12 @@ import type { EvalParams, SplitMetrics } from '../../protocol/types';
 import { readDataset } from '../data';
 import { ProbescopeError } from '../errors';
 import { probeComputer } from './computerCache';
-import { checkProbeMatchesModel } from './probeFile';
 import { buildActivations, examplesFrom, type CacheHooks } from './probeData';
-import { cachedProbe, modelFolderFor } from './runtime';
+import { probeWithModel } from './runtime';
 import { evaluateExamples } from './trainProbe';
 
 export async function evaluateProbe(params: EvalParams, hooks: CacheHooks = {}): Promise<SplitMetrics> {
-  const { params: probe, manifest } = await cachedProbe(params.probeDir);
-  const folder = await modelFolderFor(manifest, params.modelDir);
-  checkProbeMatchesModel(manifest, {
-    hash: folder.hash,
-    hiddenSize: folder.config.hiddenSize,
-    numLayers: folder.config.numLayers,
-  });
+  const { probe, manifest, folder } = await probeWithModel(params.probeDir, params.modelDir);
   const ds = await readDataset(params.dataPath, {
     textField: params.textField ?? (manifest.training.textField as string | undefined),
     labelField: params.labelField ?? (manifest.training.labelField as string | undefined),

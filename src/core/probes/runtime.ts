@@ -11,7 +11,7 @@ import { ProbescopeError } from '../errors';
 import { resolveModelFolder, type ModelFolder } from '../model';
 import { ActivationExtractor } from '../model/extractor';
 import { DEFAULT_TRAIN_MAX_LENGTH } from './defaults';
-import { loadProbe, PROBE_MANIFEST, PROBE_WEIGHTS } from './probeFile';
+import { checkProbeMatchesModel, loadProbe, PROBE_MANIFEST, PROBE_WEIGHTS } from './probeFile';
 import type { ProbeParams } from './probeParams';
 
 async function stamp(files: string[]): Promise<string> {
@@ -63,6 +63,21 @@ export async function modelFolderFor(manifest: ProbeManifest, modelDir?: string)
     );
   }
   return cachedModelFolder(dir);
+}
+
+/** A saved probe with the model folder it runs on; refuses (PROBE_MISMATCH) a folder of another model. */
+export async function probeWithModel(
+  probeDir: string,
+  modelDir?: string,
+): Promise<{ probe: ProbeParams; manifest: ProbeManifest; folder: ModelFolder }> {
+  const { params: probe, manifest } = await cachedProbe(probeDir);
+  const folder = await modelFolderFor(manifest, modelDir);
+  checkProbeMatchesModel(manifest, {
+    hash: folder.hash,
+    hiddenSize: folder.config.hiddenSize,
+    numLayers: folder.config.numLayers,
+  });
+  return { probe, manifest, folder };
 }
 
 const extractors = new Map<string, Promise<ActivationExtractor>>();

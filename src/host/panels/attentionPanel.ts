@@ -14,7 +14,7 @@ import {
   type HeadSelection,
 } from '../../protocol/webview';
 import type { HostContext } from '../hostContext';
-import { panelHtml, panelOptions } from './panelHtml';
+import { panelOptions, setUpPanel } from './panelHtml';
 
 export class AttentionPanelManager implements vscode.WebviewPanelSerializer, vscode.Disposable {
   static readonly viewType = 'probescope.attention';
@@ -52,9 +52,7 @@ export class AttentionPanelManager implements vscode.WebviewPanelSerializer, vsc
   private attach(panel: vscode.WebviewPanel): void {
     this.panel?.dispose();
     this.panel = panel;
-    panel.webview.options = panelOptions(this.ctx.extension.extensionUri);
-    panel.iconPath = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media', 'probescope.svg');
-    panel.webview.html = panelHtml(panel.webview, this.ctx.extension.extensionUri, 'attention', 'Probescope Attention');
+    setUpPanel(panel, this.ctx.extension.extensionUri, 'attention', 'Probescope Attention');
     panel.webview.onDidReceiveMessage((raw) => {
       const message = parseAttentionWebviewMessage(raw);
       if (!message) this.ctx.log.warn('Attention panel: ignored malformed message');

@@ -15,7 +15,7 @@ import {
 import type { HostContext } from '../hostContext';
 import { isInsideWorkspace } from '../model/workspaceTrust';
 import { errorMessage } from '../workerErrors';
-import { panelHtml, panelOptions } from './panelHtml';
+import { panelOptions, setUpPanel } from './panelHtml';
 
 export interface DatasetChoice {
   path: string;
@@ -67,9 +67,7 @@ export class DatasetPanelManager implements vscode.WebviewPanelSerializer, vscod
   private attach(panel: vscode.WebviewPanel): void {
     this.panel?.dispose();
     this.panel = panel;
-    panel.webview.options = panelOptions(this.ctx.extension.extensionUri);
-    panel.iconPath = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media', 'probescope.svg');
-    panel.webview.html = panelHtml(panel.webview, this.ctx.extension.extensionUri, 'dataset', panel.title);
+    setUpPanel(panel, this.ctx.extension.extensionUri, 'dataset', panel.title);
     panel.webview.onDidReceiveMessage((raw) => {
       const message = parseDatasetWebviewMessage(raw);
       if (!message) this.ctx.log.warn(`Dataset panel: ignored malformed message ${JSON.stringify(raw)?.slice(0, 200)}`);

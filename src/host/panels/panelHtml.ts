@@ -19,6 +19,13 @@ export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptio
   };
 }
 
+/** Points a (new or revived) panel at its bundle: resource roots, icon and the CSP'd HTML shell. */
+export function setUpPanel(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, name: PanelName, title: string): void {
+  panel.webview.options = panelOptions(extensionUri);
+  panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'probescope.svg');
+  panel.webview.html = panelHtml(panel.webview, extensionUri, name, title);
+}
+
 export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, panel: PanelName, title: string): string {
   const nonce = randomBytes(16).toString('base64');
   const uri = (...parts: string[]): vscode.Uri => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...parts));

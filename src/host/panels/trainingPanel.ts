@@ -13,7 +13,7 @@ import {
 import type { HostContext } from '../hostContext';
 import { TrainingRun, type RunRequest } from '../training/trainingRun';
 import { isInsideWorkspace } from '../model/workspaceTrust';
-import { panelHtml, panelOptions } from './panelHtml';
+import { panelOptions, setUpPanel } from './panelHtml';
 
 export class TrainingPanelManager implements vscode.WebviewPanelSerializer, vscode.Disposable {
   static readonly viewType = 'probescope.training';
@@ -83,9 +83,7 @@ export class TrainingPanelManager implements vscode.WebviewPanelSerializer, vsco
     this.panel?.dispose();
     this.panel = panel;
     this.ready = false;
-    panel.webview.options = panelOptions(this.ctx.extension.extensionUri);
-    panel.iconPath = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media', 'probescope.svg');
-    panel.webview.html = panelHtml(panel.webview, this.ctx.extension.extensionUri, 'training', 'Probescope Training');
+    setUpPanel(panel, this.ctx.extension.extensionUri, 'training', 'Probescope Training');
     panel.webview.onDidReceiveMessage((raw) => {
       const message = parseTrainingWebviewMessage(raw);
       if (!message)
