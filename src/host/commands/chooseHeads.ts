@@ -19,7 +19,10 @@ export const chooseHeadsCommand: HostCommand = {
       ];
       const current = ctx.overlay.heads;
       for (const i of items) if (i.value === current) i.description = `${i.description ?? ''} (current)`.trim();
-      const picked = await vscode.window.showQuickPick(items, { title: 'Probescope: Choose Attention Heads' });
+      const picked = await vscode.window.showQuickPick(items, {
+        title: 'Probescope: Choose Attention Heads',
+        ignoreFocusOut: true,
+      });
       head = picked?.value;
     }
     if (head !== undefined) ctx.overlay.setHead(head);

@@ -97,7 +97,7 @@ async function ensureActiveProbe(ctx: HostContext): Promise<string | undefined> 
       description: `${p.manifest.probe} · L${p.manifest.layer}`,
       dir: p.dir,
     })),
-    { title: 'Probescope: Active Probe' },
+    { title: 'Probescope: Active Probe', ignoreFocusOut: true },
   );
   if (!picked) return undefined;
   await ctx.activeProbe.set(picked.dir);

@@ -28,7 +28,7 @@ export const evaluateProbeCommand: HostCommand = {
           description: `${p.manifest.probe} · L${p.manifest.layer}`,
           dir: p.dir,
         })),
-        { title: 'Probescope: Evaluate Probe: Probe (1/2)' },
+        { title: 'Probescope: Evaluate Probe: Probe (1/2)', ignoreFocusOut: true },
       );
       probeDir = picked?.dir;
     }

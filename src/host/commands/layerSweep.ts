@@ -34,6 +34,7 @@ export const layerSweepCommand: HostCommand = {
     const layers = await vscode.window.showQuickPick(layerItems, {
       title: `${TITLE}: Layers (2/3)`,
       canPickMany: true,
+      ignoreFocusOut: true,
       placeHolder: 'Layers to sweep (all by default; Enter accepts)',
     });
     if (!layers?.length) return;
@@ -45,6 +46,7 @@ export const layerSweepCommand: HostCommand = {
     const kinds = await vscode.window.showQuickPick(kindItems, {
       title: `${TITLE}: Probe Kinds (3/3)`,
       canPickMany: true,
+      ignoreFocusOut: true,
       placeHolder: 'Probe kinds (one accuracy line each)',
     });
     if (!kinds?.length) return;

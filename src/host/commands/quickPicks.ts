@@ -28,6 +28,9 @@ export function pickOne<T>(
     qp.totalSteps = s.totalSteps;
     qp.placeholder = s.placeholder;
     qp.items = items;
+    // A command run from the palette while a webview has focus: the palette hands focus back to the webview a moment
+    // after our picker shows, and without this the picker would close on that blur and drop the command.
+    qp.ignoreFocusOut = true;
     if (items[activeIndex]) qp.activeItems = [items[activeIndex]];
     let done = false;
     qp.onDidAccept(() => {

@@ -25,6 +25,7 @@ export const renameProbeCommand: HostCommand = {
         ? nameArg
         : await vscode.window.showInputBox({
             title: 'Probescope: Rename Probe',
+            ignoreFocusOut: true,
             value: manifest.name || path.basename(dir),
             validateInput: (v) => {
               const t = v.trim();

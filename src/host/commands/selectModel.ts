@@ -30,6 +30,7 @@ export const selectModelCommand: HostCommand = {
     ];
     const picked = await vscode.window.showQuickPick(items, {
       title: 'Probescope: Select Model',
+      ignoreFocusOut: true,
       placeHolder: `Current: ${current.id} (${current.dir})`,
     });
     if (!picked) return;
@@ -62,6 +63,7 @@ async function pickFolder(ctx: HostContext): Promise<boolean> {
 async function downloadFromHub(ctx: HostContext): Promise<boolean> {
   const repoId = await vscode.window.showInputBox({
     title: 'Probescope: Hugging Face model',
+    ignoreFocusOut: true,
     prompt: 'Repo id of an ONNX Gemma export',
     placeHolder: 'onnx-community/gemma-3-270m-it-ONNX',
     value: ctx.settings().modelId,

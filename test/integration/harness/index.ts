@@ -2,7 +2,8 @@
  * Real-host harness: the extension installed from its VSIX into code-server, driven in headless Chromium.
  * One host per test file (before/after hooks); `close()` ends the browser and the whole code-server process group.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumPath, launchChromium } from '../../chromium';
 import { codeServerInstalled, startCodeServer, type CodeServer, type StartOptions } from './codeServer';
@@ -62,6 +63,7 @@ export async function openHost(opts: Omit<StartOptions, 'vsix'> = {}): Promise<H
       capture: async (name) => {
         await screenshot(page, `failure-${name}`).catch(() => undefined);
         console.error(`--- code-server log tail (${name}) ---\n${server.log().slice(-4000)}`);
+        for (const [file, tail] of extensionLogTails(server.tmp)) console.error(`--- ${file} (tail) ---\n${tail}`);
       },
       close: async () => {
         await b.close().catch(() => undefined);
@@ -74,6 +76,15 @@ export async function openHost(opts: Omit<StartOptions, 'vsix'> = {}): Promise<H
     await server.stop();
     throw e;
   }
+}
+
+/** The last lines of the extension host's and Probescope's own logs under the profile, for a failing test's report. */
+function extensionLogTails(tmp: string): [string, string][] {
+  const logs = join(tmp, 'user-data', 'logs');
+  if (!existsSync(logs)) return [];
+  return readdirSync(logs, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /(Probescope|exthost)\.log$/i.test(f))
+    .map((f) => [f, readFileSync(join(logs, f), 'utf8').slice(-3000)]);
 }
 
 /** Runs a test's body; on failure saves a screenshot and the server log tail (host.capture) before rethrowing. */

@@ -10,6 +10,7 @@ import { repoRoot } from './vsix';
 export const resultsDir = join(repoRoot, 'test-results');
 const quickInput = '.quick-input-widget';
 const quickRows = `${quickInput} .monaco-list-row`;
+const quickInputBox = `${quickInput} .quick-input-box input`;
 
 export async function poll<T>(
   what: string,
@@ -65,7 +66,7 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
     if (found) break;
     if (Date.now() > deadline) throw new Error(`command "${title}" is not in the palette after ${timeoutMs} ms`);
   }
-  await page.keyboard.press('Enter');
+  await page.locator(quickInputBox).first().press('Enter');
 }
 
 /** Quick Open: F1 then drop the '>' so the picker searches files; waits until the file's row is first. */
@@ -114,12 +115,15 @@ export async function acceptQuickPicks(
     const header = await quickInputHeader(page);
     seen.push(header);
     const filter = choose(header);
+    // Through the input itself, not page.keyboard: a webview that had focus can take it back just after a picker
+    // opens (the picker stays, ignoreFocusOut), and keys would then go to the webview.
+    const box = page.locator(quickInputBox).first();
     if (filter) {
-      await page.keyboard.type(filter);
+      await box.fill(filter);
       await poll(`quick pick row matching "${filter}"`, async () => (await firstRowText(page)).includes(filter));
     }
     const before = await page.locator(quickInput).innerText();
-    await page.keyboard.press('Enter');
+    await box.press('Enter');
     // Next step: the widget hides, or (multi-step pickers) shows different content.
     await poll('next quick pick step', async () => {
       if (!(await quickInputVisible(page))) return true;
