@@ -54,12 +54,24 @@ export function readSettings(context: vscode.ExtensionContext): ProbescopeSettin
   };
 }
 
+/** package.json capabilities.untrustedWorkspaces.restrictedConfigurations: Restricted Mode ignores their workspace values. */
+const RESTRICTED = new Set(['modelFolder', 'cacheFolder']);
+
 export async function updateSetting(key: string, value: unknown): Promise<void> {
-  // Workspace scope when a folder is open (a per-project choice), else user settings.
-  const target = vscode.workspace.workspaceFolders?.length
-    ? vscode.ConfigurationTarget.Workspace
-    : vscode.ConfigurationTarget.Global;
-  await vscode.workspace.getConfiguration(SECTION).update(key, value, target);
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const info = c.inspect(key);
+  const workspaceCounts = vscode.workspace.isTrusted || !RESTRICTED.has(key);
+  // Write where the value in effect comes from, so that the change takes effect: a workspace value wins over a user
+  // one, except in Restricted Mode for restricted settings. Otherwise per project when a folder is open.
+  const target =
+    workspaceCounts && (info?.workspaceValue !== undefined || (info?.globalValue === undefined && hasFolder()))
+      ? vscode.ConfigurationTarget.Workspace
+      : vscode.ConfigurationTarget.Global;
+  await c.update(key, value, target);
+}
+
+function hasFolder(): boolean {
+  return (vscode.workspace.workspaceFolders?.length ?? 0) > 0;
 }
 
 export function bundledModelDir(context: vscode.ExtensionContext): string {

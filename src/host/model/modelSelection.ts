@@ -45,7 +45,9 @@ export class ModelSelection {
     if (verdict === 'ok') return m;
     if (verdict === 'bundled') {
       await this.select({ folder: '', modelId: '' });
-      return this.current();
+      // Never fall through to the refused folder, even if the setting could not be changed where it is defined.
+      const now = this.current();
+      return now.bundled ? now : undefined;
     }
     return undefined;
   }

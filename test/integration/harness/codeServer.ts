@@ -30,8 +30,13 @@ export interface StartOptions {
   vsix?: string;
   /** Files to write into the workspace, relative path → content (examples/ is always copied in). */
   files?: Record<string, string>;
-  settings?: Record<string, unknown>;
+  /** Files or folders to copy into the workspace, relative path → source path. */
+  copies?: Record<string, string>;
+  /** User settings over the defaults; a function gets the workspace path (for settings that point into it). */
+  settings?: Record<string, unknown> | ((workspace: string) => Record<string, unknown>);
   env?: Record<string, string>;
+  /** Workspace Trust on and the folder never trusted: the window opens in Restricted Mode. */
+  restricted?: boolean;
 }
 
 const defaultSettings = {
@@ -96,12 +101,18 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   mkdirSync(join(userData, 'User'), { recursive: true });
   mkdirSync(extensions);
   mkdirSync(workspace);
+  const settings = typeof opts.settings === 'function' ? opts.settings(workspace) : opts.settings;
+  const trust = opts.restricted
+    ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' }
+    : {};
   writeFileSync(
     join(userData, 'User', 'settings.json'),
-    JSON.stringify({ ...defaultSettings, ...opts.settings }, null, 2),
+    JSON.stringify({ ...defaultSettings, ...trust, ...settings }, null, 2),
   );
   cpSync(join(repoRoot, 'examples'), join(workspace, 'examples'), { recursive: true });
   for (const [rel, content] of Object.entries(opts.files ?? {})) writeFileSync(join(workspace, rel), content);
+  for (const [rel, source] of Object.entries(opts.copies ?? {}))
+    cpSync(source, join(workspace, rel), { recursive: true });
 
   const dirs = ['--user-data-dir', userData, '--extensions-dir', extensions];
   if (opts.vsix) {
@@ -116,12 +127,8 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   const env: NodeJS.ProcessEnv = { ...process.env, PROBESCOPE_TEST_STATE: stateFile, ...opts.env };
   delete env.VSCODE_IPC_HOOK_CLI;
   const args = [codeServerEntry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, ...dirs];
-  args.push(
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--disable-getting-started-override',
-  );
+  args.push('--disable-telemetry', '--disable-update-check', '--disable-getting-started-override');
+  if (!opts.restricted) args.push('--disable-workspace-trust');
   const child = spawn(process.execPath, [...args, workspace], {
     env,
     detached: true,
