@@ -18,6 +18,7 @@ import {
   openFile,
   openHost,
   poll,
+  quickInputBoxOf,
   repoRoot,
   runCommand,
   screenshot,
@@ -231,7 +232,7 @@ describe('Probescope panels and views in code-server', { skip: hostSkipReason() 
       // The revived panel fills the selects from its saved state, then again from the host's fresh summary.
       await host.page.locator('.tabs-container .tab[aria-label^="Dataset: span-sentiment.jsonl"]').click();
       const { frame } = await webviewText(host.page, /JSONL · 400 rows · 2 classes/);
-      await new Promise((r) => setTimeout(r, 2000)); // the host's summary arrives within this
+      await frame.locator('body[data-host-summaries]').waitFor({ state: 'attached', timeout: 30_000 });
       const value = (id: string) =>
         frame.locator(`#${id}`).evaluate((el) => (el as HTMLElement & { value: string }).value);
       assert.deepEqual([await value('text-field'), await value('label-field')], ['text', 'label']);
@@ -320,7 +321,7 @@ describe('Probescope panels and views in code-server', { skip: hostSkipReason() 
         async () => (await input.isVisible()) && (await input.inputValue()) === 'beta-probe',
       );
       await input.fill('gamma-probe');
-      await host.page.keyboard.press('Enter');
+      await input.press('Enter');
       const gamma = join(probesDir, 'gamma-probe');
       await host.waitForState((x) => x.activeProbe === gamma, 'the active probe to follow the rename');
       assert.deepEqual(probes().sort(), ['alpha-probe', 'gamma-probe']);
@@ -345,16 +346,17 @@ describe('Probescope panels and views in code-server', { skip: hostSkipReason() 
       const errorBefore = host.state()?.lastError ?? null;
       await runCommand(host.page, 'Probescope: Select Model');
       await host.page.locator('.quick-input-widget').waitFor({ state: 'visible' });
-      await host.page.keyboard.type('Hugging Face');
+      const box = quickInputBoxOf(host.page);
+      await box.fill('Hugging Face');
       await poll('the Hugging Face row', async () =>
         (await host.page.locator('.quick-input-widget .monaco-list-row').first().innerText()).includes('Hugging Face'),
       );
-      await host.page.keyboard.press('Enter');
+      await box.press('Enter');
       await poll('the repo id input box', async () =>
         (await host.page.locator('.quick-input-widget .quick-input-title').innerText()).includes('Hugging Face model'),
       );
-      await host.page.keyboard.type(hubRepo);
-      await host.page.keyboard.press('Enter');
+      await box.fill(hubRepo);
+      await box.press('Enter');
 
       await waitForNotification(host.page, new RegExp(`Downloading ${hubRepo}`));
       await screenshot(host.page, 'panels-hub-download');

@@ -10,6 +10,7 @@ import {
   capturingFailures,
   hostSkipReason,
   openHost,
+  quickInputBoxOf,
   quickInputHeader,
   repoRoot,
   runCommand,
@@ -76,14 +77,14 @@ describe('Probescope in Restricted Mode (code-server)', { skip: hostSkipReason()
       await host.waitForState((x) => x.model?.id === 'tiny-gemma2', 'the bundled model selected');
       await quickInput().waitFor({ timeout: 30_000 });
       assert.match(await quickInputHeader(host.page), /Train Probe.*Dataset/);
-      await host.page.keyboard.press('Escape');
+      await quickInputBoxOf(host.page).press('Escape');
       // The choice is saved where it takes effect (not as a workspace value Restricted Mode ignores): the next run
       // asks nothing and goes straight to the flow.
       await runCommand(host.page, 'Probescope: Train Probe');
       await quickInput().waitFor({ timeout: 30_000 });
       assert.equal(await dialog().count(), 0);
       assert.match(await quickInputHeader(host.page), /Train Probe.*Dataset/);
-      await host.page.keyboard.press('Escape');
+      await quickInputBoxOf(host.page).press('Escape');
     });
   });
 });

@@ -183,11 +183,14 @@ trainButton.addEventListener('click', () => !trainButton.hasAttribute('disabled'
 openButton.addEventListener('click', () => api.post({ type: 'openFile' }));
 
 // ---- host messages ------------------------------------------------------------------------------------------
+let hostSummaries = 0;
 onHostMessage(parseDatasetHostMessage, (m) => {
   switch (m.type) {
     case 'summary':
       errorBox.classList.add('hidden');
       showSummary(m.summary, m.split);
+      // Tells a test that the host's summary (not just the saved state) has been drawn.
+      document.body.dataset.hostSummaries = String(++hostSummaries);
       break;
     case 'rows':
       rows.receive(m.requestId, m.offset, m.search, m.result);

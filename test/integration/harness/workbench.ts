@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 import { repoRoot } from './vsix';
 
 export const resultsDir = join(repoRoot, 'test-results');
@@ -29,6 +29,11 @@ export async function poll<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${String(lastError)})` : ''}`);
+}
+
+/** The quick input's text box. Type with fill/press on it, not page.keyboard: focus may sit in a webview. */
+export function quickInputBoxOf(page: Page): Locator {
+  return page.locator(quickInputBox).first();
 }
 
 async function quickInputVisible(page: Page): Promise<boolean> {
@@ -66,7 +71,7 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
     if (found) break;
     if (Date.now() > deadline) throw new Error(`command "${title}" is not in the palette after ${timeoutMs} ms`);
   }
-  await page.locator(quickInputBox).first().press('Enter');
+  await quickInputBoxOf(page).press('Enter');
 }
 
 /** Quick Open: F1 then drop the '>' so the picker searches files; waits until the file's row is first. */
@@ -117,7 +122,7 @@ export async function acceptQuickPicks(
     const filter = choose(header);
     // Through the input itself, not page.keyboard: a webview that had focus can take it back just after a picker
     // opens (the picker stays, ignoreFocusOut), and keys would then go to the webview.
-    const box = page.locator(quickInputBox).first();
+    const box = quickInputBoxOf(page);
     if (filter) {
       await box.fill(filter);
       await poll(`quick pick row matching "${filter}"`, async () => (await firstRowText(page)).includes(filter));
