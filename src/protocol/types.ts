@@ -246,4 +246,6 @@ export interface LayerSweepPoint {
   heads: number;
   accuracy: number;
   rocAuc?: number;
+  /** Where this point's probe was saved (under the sweep's outDir). */
+  outDir?: string;
 }

@@ -4,7 +4,7 @@
  * and survive a killed worker. Steps build on each other (one code-server for the file), in order.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { GemmaTokenizer } from '../../src/core/model';
@@ -189,6 +189,76 @@ describe('Probescope experience in code-server', { skip: hostSkipReason() }, () 
         [],
       );
       assert.ok(before.every((p) => existsSync(join(host.workspace, '.probescope', 'probes', p, 'probe.safetensors'))));
+    });
+  });
+
+  test('Layer Sweep plots accuracy by layer per kind; "Keep Best Probe" adds the best one to the Probes view, active', async (t) => {
+    await step(t, async () => {
+      const before = probes();
+      const started = host.waitForState((x) => x.training?.state === 'running', 'the sweep to start', 60_000, 20);
+      started.catch(() => undefined);
+      await runCommand(host.page, 'Probescope: Layer Sweep');
+      const steps = await acceptQuickPicks(host.page, (header) =>
+        /dataset/i.test(header) ? 'span-sentiment.jsonl' : undefined,
+      );
+      assert.deepEqual(
+        steps.map((h) => /Dataset|Layers|Probe Kinds/.exec(h)?.[0]),
+        ['Dataset', 'Layers', 'Probe Kinds'],
+      );
+      await started;
+      const s = await host.waitForState((x) => x.training?.state !== 'running', 'the sweep to end', 300_000);
+      assert.equal(s.training?.state, 'finished', `the sweep ended as ${s.training?.state}: ${s.lastError}`);
+
+      // The panel's table: one row per layer (0–4 of the tiny model), one column per kind, every cell a percentage.
+      const { frame } = await webviewText(host.page, /Test accuracy by layer/);
+      const table = await frame
+        .locator('#sweep-table tr')
+        .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('th, td')].map((c) => c.textContent ?? '')));
+      assert.deepEqual(table[0], ['Layer', 'attention-8', 'mean', 'last']);
+      assert.deepEqual(
+        table.slice(1).map((r) => r[0]),
+        ['0', '1', '2', '3', '4'],
+      );
+      const cells = table.slice(1).flatMap((r) => r.slice(1));
+      assert.ok(
+        cells.every((c) => /^\d+(\.\d)?%$/.test(c)),
+        `cells that are not percentages: ${JSON.stringify(table)}`,
+      );
+      await screenshot(host.page, 'experience-layer-sweep');
+
+      const toast = await waitForNotification(host.page, /layer sweep finished/i, 30_000);
+      const m = /Best: (attention ×(\d+)|mean|last) at layer (\d+), test accuracy ([\d.]+)%/.exec(toast);
+      assert.ok(m, `unexpected toast: ${toast}`);
+      const best = Math.max(...cells.map((c) => parseFloat(c)));
+      assert.equal(parseFloat(m[4]).toFixed(0), best.toFixed(0), 'the toast names the best accuracy in the table');
+      await host.page
+        .locator('.notification-toast', { hasText: /layer sweep finished/i })
+        .locator('.monaco-button', { hasText: 'Keep Best Probe' })
+        .click();
+      const kept = await host.waitForState(
+        (x) => !!x.activeProbe && !before.some((p) => x.activeProbe!.endsWith(p)),
+        'the kept probe to become active',
+      );
+      const added = probes().filter((p) => !before.includes(p));
+      assert.equal(added.length, 1, `probes now: ${JSON.stringify(probes())}`);
+      const dir = join(host.workspace, '.probescope', 'probes', added[0]);
+      assert.equal(kept.activeProbe, dir);
+      const manifest = JSON.parse(readFileSync(join(dir, 'probe.json'), 'utf8')) as {
+        name: string;
+        probe: string;
+        heads: number;
+        layer: number;
+        metrics: { test: { accuracy: number } };
+      };
+      assert.equal(manifest.name, added[0]);
+      assert.equal(manifest.layer, Number(m[3]));
+      assert.equal(manifest.probe, m[1].startsWith('attention') ? 'attention' : m[1]);
+      if (m[2]) assert.equal(manifest.heads, Number(m[2]));
+      assert.equal((manifest.metrics.test.accuracy * 100).toFixed(1), m[4]);
+      assert.ok(existsSync(join(dir, 'probe.safetensors')));
+      await host.page.locator('.part.activitybar [aria-label^="Probescope"]').first().click();
+      await host.page.locator('.part.sidebar .monaco-list-row', { hasText: added[0] }).waitFor({ timeout: 20_000 });
+      await screenshot(host.page, 'experience-sweep-kept');
     });
   });
 });

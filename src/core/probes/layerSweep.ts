@@ -45,7 +45,14 @@ export async function layerSweep(
           { signal: hooks.signal, onLog: hooks.onLog },
           { cache },
         );
-        points.push({ layer, probe: kind.probe, heads, accuracy: r.test.accuracy, rocAuc: r.test.roc_auc });
+        points.push({
+          layer,
+          probe: kind.probe,
+          heads,
+          accuracy: r.test.accuracy,
+          rocAuc: r.test.roc_auc,
+          outDir: r.outDir,
+        });
       }
     }
   } finally {

@@ -5,10 +5,16 @@
  */
 import * as vscode from 'vscode';
 import { Requests } from '../../protocol/worker';
-import type { LayerSweepParams, TrainingStepEvent, TrainProbeParams, TrainResult } from '../../protocol/types';
+import type {
+  LayerSweepParams,
+  LayerSweepPoint,
+  TrainingStepEvent,
+  TrainProbeParams,
+  TrainResult,
+} from '../../protocol/types';
 import type { TrainingPanelConfig, TrainingStatus, TrainingToWebview } from '../../protocol/webview';
 import type { HostContext } from '../hostContext';
-import { readProbeManifest } from '../tree/probeFolder';
+import { keepProbeCopy, newProbeFolderName, readProbeManifest } from '../tree/probeFolder';
 import { errorCode, errorMessage, isCancellation, reportError } from '../workerErrors';
 import { ExtractionProgress } from './extractionProgress';
 
@@ -79,6 +85,7 @@ export class TrainingRun {
         const best = points.length ? Math.max(...points.map((p) => p.accuracy)) : undefined;
         this.setState({ state: 'finished', steps: this.lastStep, testAccuracy: best });
         ctx.probes.refresh();
+        void this.offerBestSweepProbe(points, request.params.dataPath);
       }
     } catch (err) {
       this.flushSteps();
@@ -126,6 +133,38 @@ export class TrainingRun {
     this.post({ type: 'failed', message: errorMessage(err), code });
     this.setState({ state: 'failed', steps: this.lastStep });
     reportError(this.ctx, this.request.mode === 'train' ? 'Training failed' : 'Layer sweep failed', err, this.onRetry);
+  }
+
+  /**
+   * Sweep probes stay in the cache; the best one (by test accuracy, the number the plot shows) can be kept: copied
+   * into the probes folder, listed in the Probes view and made active.
+   */
+  private async offerBestSweepProbe(points: LayerSweepPoint[], dataPath: string): Promise<void> {
+    const best = points.reduce<LayerSweepPoint | undefined>(
+      (a, p) => (!a || p.accuracy > a.accuracy ? p : a),
+      undefined,
+    );
+    if (!best?.outDir) return;
+    const kind = best.probe === 'attention' ? `attention ×${best.heads}` : best.probe;
+    const choice = await vscode.window.showInformationMessage(
+      `Probescope: layer sweep finished. Best: ${kind} at layer ${best.layer}, test accuracy ` +
+        `${(best.accuracy * 100).toFixed(1)}% (chosen on the test split, so that number is optimistic).`,
+      'Keep Best Probe',
+    );
+    if (choice !== 'Keep Best Probe') return;
+    try {
+      const name = newProbeFolderName(
+        best.probe === 'attention' ? `attention${best.heads}` : best.probe,
+        best.layer,
+        dataPath,
+      );
+      const dir = await keepProbeCopy(best.outDir, this.ctx.settings().probesFolder, name);
+      await this.ctx.activeProbe.set(dir);
+      this.ctx.probes.refresh();
+      this.ctx.log.info(`Layer sweep: kept ${best.outDir} as ${dir}`);
+    } catch (err) {
+      reportError(this.ctx, 'Keeping the sweep probe failed', err);
+    }
   }
 
   private async adopt(outDir: string): Promise<void> {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ProbeManifest } from '../../../src/protocol/types';
-import { listProbeFolders, newProbeFolderName } from '../../../src/host/tree/probeFolder';
+import { keepProbeCopy, listProbeFolders, newProbeFolderName } from '../../../src/host/tree/probeFolder';
 import { renderProbeMetrics } from '../../../src/host/tree/probeMetricsMarkdown';
 import { parseTrainArgs } from '../../../src/host/commands/trainArgs';
 
@@ -50,6 +50,33 @@ test('the probes folder lists folders with a probe.json, newest first, and skips
   );
   assert.equal(probes[0].dir, join(root, 'new'));
   assert.deepEqual(await listProbeFolders(join(root, 'missing')), []);
+});
+
+test('keepProbeCopy copies a probe under a new name, renames it in probe.json, and never overwrites', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'probescope-keep-'));
+  const source = join(root, 'cache', 'sweep', 'layer-2-mean');
+  mkdirSync(source, { recursive: true });
+  writeFileSync(join(source, 'probe.json'), JSON.stringify(manifest('layer-2-mean', '2026-01-01T00:00:00Z')));
+  writeFileSync(join(source, 'probe.safetensors'), Buffer.from([1, 2, 3, 4]));
+  const probesDir = join(root, 'probes');
+
+  const kept = await keepProbeCopy(source, probesDir, 'mean-L2-best');
+  assert.equal(kept, join(probesDir, 'mean-L2-best'));
+  assert.equal(JSON.parse(readFileSync(join(kept, 'probe.json'), 'utf8')).name, 'mean-L2-best');
+  assert.deepEqual([...readFileSync(join(kept, 'probe.safetensors'))], [1, 2, 3, 4]);
+  assert.equal(JSON.parse(readFileSync(join(source, 'probe.json'), 'utf8')).name, 'layer-2-mean', 'source untouched');
+  assert.deepEqual(
+    (await listProbeFolders(probesDir)).map((p) => p.dir),
+    [kept],
+  );
+
+  // A second copy under the same name fails and leaves the first one and no temp folder behind.
+  writeFileSync(join(source, 'probe.safetensors'), Buffer.from([9]));
+  await assert.rejects(keepProbeCopy(source, probesDir, 'mean-L2-best'));
+  assert.deepEqual([...readFileSync(join(kept, 'probe.safetensors'))], [1, 2, 3, 4]);
+  assert.deepEqual(readdirSync(probesDir), ['mean-L2-best']);
+  await assert.rejects(keepProbeCopy(join(root, 'nothing'), probesDir, 'x'), /no readable probe\.json/);
+  assert.ok(!existsSync(join(probesDir, 'x')));
 });
 
 test('new probe folder names are filesystem-safe and say kind, layer, dataset and time', () => {

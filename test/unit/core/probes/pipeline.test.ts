@@ -173,5 +173,6 @@ test('layerSweep trains every (layer, kind) pair from one extraction and reports
   for (const p of r.points) {
     const m = saved.find((s) => s.manifest.layer === p.layer && s.manifest.probe === p.probe)!;
     assert.equal(m.manifest.metrics.test!.accuracy, p.accuracy);
+    assert.equal(p.outDir, m.dir, 'the point names the folder of its own probe');
   }
 });
