@@ -51,6 +51,43 @@ describe('Probescope experience in code-server', { skip: hostSkipReason() }, () 
     return existsSync(dir) ? readdirSync(dir).filter((n) => existsSync(join(dir, n, 'probe.json'))) : [];
   }
 
+  /** The workbench's theme kind, from the class monaco puts on it. */
+  async function themeKind(): Promise<string> {
+    const cls = (await host.page.locator('.monaco-workbench').getAttribute('class')) ?? '';
+    if (/\bhc-light\b/.test(cls)) return 'highContrastLight';
+    if (/\bhc-black\b/.test(cls)) return 'highContrast';
+    return /\bvs-dark\b/.test(cls) ? 'dark' : 'light';
+  }
+
+  /** Picks a colour theme through "Preferences: Color Theme"; returns the theme that was current. */
+  async function pickColorTheme(name: string): Promise<string> {
+    await runCommand(host.page, 'Preferences: Color Theme');
+    const current = await host.page
+      .locator('.quick-input-widget .monaco-list-row.focused .label-name')
+      .first()
+      .innerText();
+    await acceptQuickPicks(host.page, () => name);
+    return current.split('\n')[0].trim();
+  }
+
+  /** Every painted bucket background is one of the colours declared for `kind` (alpha to within rounding). */
+  async function expectBucketColours(kind: string): Promise<void> {
+    const declared = declaredBucketColours(kind);
+    const matches = (c: number[]) =>
+      declared.some((d) => d.slice(0, 3).every((v, i) => v === c[i]) && Math.abs(d[3] - c[3]) < 0.01);
+    const painted = await poll(`bucket colours of the ${kind} theme`, async () => {
+      const seen = await host.page
+        .locator(decorations)
+        .evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
+      const colours = [...new Set(seen)]
+        .map((c) => /rgba?\(([^)]+)\)/.exec(c)![1].split(',').map(Number))
+        .map((c) => (c.length === 3 ? [...c, 1] : c))
+        .filter((c) => c[3] > 0); // the label hint's transparent box
+      return colours.length > 0 && colours.every(matches) ? colours : undefined;
+    });
+    assert.ok(painted.length >= 2, `only ${painted.length} bucket colour(s) painted`);
+  }
+
   test('Train Probe with the default picks trains on span-sentiment.jsonl and the panel shows the finished run', async (t) => {
     await step(t, async () => {
       await runCommand(host.page, 'Probescope: Train Probe');
@@ -140,6 +177,21 @@ describe('Probescope experience in code-server', { skip: hostSkipReason() }, () 
       );
       await screenshot(host.page, 'experience-hover');
       await host.page.mouse.move(5, 5);
+    });
+  });
+
+  test('the overlay follows the colour theme, high-contrast ones included, with the colours package.json declares', async (t) => {
+    await step(t, async () => {
+      assert.ok(host.state()?.overlay, 'needs the overlay painted by the previous tests');
+      const original = await pickColorTheme('Dark High Contrast');
+      await expectBucketColours('highContrast');
+      await screenshot(host.page, 'experience-overlay-hc-dark');
+      await pickColorTheme('Light High Contrast');
+      await expectBucketColours('highContrastLight');
+      await pickColorTheme(original);
+      const kind = await themeKind();
+      assert.ok(kind === 'light' || kind === 'dark', `back on ${original}, a ${kind} theme`);
+      await expectBucketColours(kind);
     });
   });
 
@@ -262,6 +314,19 @@ describe('Probescope experience in code-server', { skip: hostSkipReason() }, () 
     });
   });
 });
+
+/** The bucket colours package.json declares for a theme kind, as [r, g, b, alpha 0–1]. */
+function declaredBucketColours(kind: string): number[][] {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    contributes: { colors: { id: string; defaults: Record<string, string> }[] };
+  };
+  return pkg.contributes.colors
+    .filter((c) => c.id.startsWith('probescope.attentionBucket'))
+    .map((c) => {
+      const hex = c.defaults[kind];
+      return [1, 3, 5, 7].map((i, k) => parseInt(hex.slice(i, i + 2), 16) / (k === 3 ? 255 : 1));
+    });
+}
 
 /** Screen box of a token's characters on a rendered editor line, from the DOM text nodes (monaco renders one span per run). */
 async function tokenBox(

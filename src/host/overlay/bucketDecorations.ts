@@ -1,20 +1,19 @@
 /**
  * The overlay's fixed decoration types: one per attention bucket plus the inline label hint, created once at
- * activation and disposed on deactivate (never per paint). Light and dark variants keep text readable: a warm
- * highlight whose alpha rises with the bucket, outlined at the top buckets so high-contrast themes show them too.
+ * activation and disposed on deactivate (never per paint). Bucket backgrounds are theme colours contributed in
+ * package.json (`probescope.attentionBucket1..6`, with dark, light and both high-contrast defaults), so they follow the
+ * theme and users can restyle them with workbench.colorCustomizations; the top buckets are outlined with the theme's
+ * find-match border, which high-contrast themes draw.
  */
 import * as vscode from 'vscode';
-import { BUCKET_COUNT } from './tokenWeights';
-
-const ALPHA = [0.05, 0.14, 0.26, 0.4, 0.56, 0.72];
+import { BUCKET_COUNT, bucketColorId } from './tokenWeights';
 
 export function createBucketDecorations(): vscode.TextEditorDecorationType[] {
   return Array.from({ length: BUCKET_COUNT }, (_, b) =>
     vscode.window.createTextEditorDecorationType({
       rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
       borderRadius: '2px',
-      light: { backgroundColor: `rgba(235, 110, 0, ${ALPHA[b] * 0.8})` },
-      dark: { backgroundColor: `rgba(255, 150, 40, ${ALPHA[b] * 0.75})` },
+      backgroundColor: new vscode.ThemeColor(bucketColorId(b)),
       outlineWidth: b >= BUCKET_COUNT - 2 ? '1px' : undefined,
       outlineStyle: b >= BUCKET_COUNT - 2 ? 'solid' : undefined,
       outlineColor: b >= BUCKET_COUNT - 2 ? new vscode.ThemeColor('editor.findMatchBorder') : undefined,

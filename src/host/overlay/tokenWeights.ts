@@ -8,6 +8,9 @@ import type { HeadSelection } from '../../protocol/webview';
 /** The overlay paints with a fixed set of decoration types, one per bucket (0 = faintest). */
 export const BUCKET_COUNT = 6;
 
+/** The theme colour (package.json contributes.colors) of a 0-based bucket. */
+export const bucketColorId = (bucket: number): string => `probescope.attentionBucket${bucket + 1}`;
+
 export interface WeightedToken {
   /** Index into ClassifyResult.tokens. */
   index: number;

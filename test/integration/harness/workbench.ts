@@ -54,7 +54,8 @@ async function firstRowText(page: Page): Promise<string> {
 }
 
 /**
- * Opens the palette (F1), types a command title and runs the row whose label starts with it. The palette lists the
+ * Opens the palette (F1), types a command title and runs its row: the row whose label is the title, else the first
+ * row whose label starts with it (titles such as "Output: Show Output Channels" end in "..."). The palette lists the
  * commands known when it opens (extension contributions arrive once the remote extension host has scanned), so it
  * reopens until the row shows up.
  */
@@ -65,13 +66,29 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
     await page.keyboard.press('F1');
     await page.locator(quickInput).waitFor({ state: 'visible' });
     await page.keyboard.type(title);
-    const found = await poll(`palette row "${title}"`, async () => (await firstRowText(page)).startsWith(title), 3000)
-      .then(() => true)
-      .catch(() => false);
-    if (found) break;
+    const row = await poll(
+      `palette row "${title}"`,
+      async () => {
+        const labels = (await page.locator(quickRows).allInnerTexts()).map((t) => t.split('\n')[0].trim());
+        const exact = labels.indexOf(title);
+        const index = exact >= 0 ? exact : labels.findIndex((l) => l.startsWith(title));
+        return index >= 0 ? index + 1 : undefined; // 1-based so that row 0 is truthy
+      },
+      3000,
+    ).catch(() => 0);
+    if (row === 1) {
+      await quickInputBoxOf(page).press('Enter');
+      return;
+    }
+    if (row > 1) {
+      await page
+        .locator(quickRows)
+        .nth(row - 1)
+        .click();
+      return;
+    }
     if (Date.now() > deadline) throw new Error(`command "${title}" is not in the palette after ${timeoutMs} ms`);
   }
-  await quickInputBoxOf(page).press('Enter');
 }
 
 /** Quick Open: F1 then drop the '>' so the picker searches files; waits until the file's row is first. */

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ClassifiedToken } from '../../../src/protocol/types';
 import {
   BUCKET_COUNT,
+  bucketColorId,
   bucketOf,
   combineHeads,
   parseHeadSelection,
@@ -75,4 +78,25 @@ test('the attentionHeads setting parses sum, max and head numbers and falls back
   assert.equal(parseHeadSelection(2), 2);
   assert.equal(parseHeadSelection('-1'), 'sum');
   assert.equal(parseHeadSelection('heads'), 'sum');
+});
+
+test('package.json contributes one theme colour per bucket, for every theme kind, rising in alpha', () => {
+  const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+    contributes: { colors: { id: string; defaults: Record<string, string> }[] };
+  };
+  const colors = pkg.contributes.colors.filter((c) => c.id.startsWith('probescope.attentionBucket'));
+  assert.deepEqual(
+    colors.map((c) => c.id),
+    Array.from({ length: BUCKET_COUNT }, (_, b) => bucketColorId(b)),
+  );
+  for (const kind of ['dark', 'light', 'highContrast', 'highContrastLight']) {
+    const alphas = colors.map((c) => {
+      const hex = c.defaults[kind];
+      assert.match(hex, /^#[0-9A-F]{8}$/i, `${c.id} ${kind}`);
+      return parseInt(hex.slice(7), 16) / 255;
+    });
+    for (let b = 1; b < alphas.length; b++) assert.ok(alphas[b] > alphas[b - 1], `${kind}: ${alphas.join(', ')}`);
+    // The strongest highlight still leaves the text readable (under ~70% cover).
+    assert.ok(alphas.at(-1)! < 0.7, `${kind}: ${alphas.at(-1)}`);
+  }
 });
