@@ -9,13 +9,13 @@ import type { SplitMetrics } from '../../protocol/types';
 import { describeProgress } from '../training/extractionProgress';
 import { isCancellation, reportError } from '../workerErrors';
 import type { HostCommand } from './hostCommand';
-import { probeDirFromArg } from './probeArg';
+import { probeDirFromArgOrSelection } from './probeArg';
 import { pickDatasetFile } from './quickPicks';
 
 export const evaluateProbeCommand: HostCommand = {
   id: 'probescope.evaluateProbe',
   async run(ctx, arg, dataArg) {
-    let probeDir = probeDirFromArg(arg) ?? ctx.probes.view?.selection[0]?.probe.dir ?? ctx.activeProbe.get();
+    let probeDir = probeDirFromArgOrSelection(ctx, arg) ?? ctx.activeProbe.get();
     if (!probeDir) {
       const probes = await ctx.probes.list();
       if (!probes.length) {

@@ -11,11 +11,16 @@ export function probeDirFromArg(arg: unknown): string | undefined {
 }
 
 /**
- * The probe a Probes-view command acts on. VS Code sometimes invokes a context-menu command without its item (seen
- * in code-server after the tree refreshed), so fall back to the view's selection, and say so instead of doing nothing.
+ * The argument's probe, else the one selected in the Probes view: VS Code sometimes invokes a context-menu command
+ * without its item (seen in code-server after the tree refreshed).
  */
+export function probeDirFromArgOrSelection(ctx: HostContext, arg: unknown): string | undefined {
+  return probeDirFromArg(arg) ?? ctx.probes.view?.selection[0]?.probe.dir;
+}
+
+/** The probe a Probes-view command acts on; says what to do instead of doing nothing when there is none. */
 export function probeDirForCommand(ctx: HostContext, arg: unknown): string | undefined {
-  const dir = probeDirFromArg(arg) ?? ctx.probes.view?.selection[0]?.probe.dir;
+  const dir = probeDirFromArgOrSelection(ctx, arg);
   if (!dir) void vscode.window.showInformationMessage('Probescope: select a probe in the Probes view first.');
   return dir;
 }

@@ -2,12 +2,12 @@
 import * as vscode from 'vscode';
 import { probeMetricsUri } from '../tree/probeMetricsDocument';
 import type { HostCommand } from './hostCommand';
-import { probeDirFromArg } from './probeArg';
+import { probeDirFromArgOrSelection } from './probeArg';
 
 export const showProbeMetricsCommand: HostCommand = {
   id: 'probescope.showProbeMetrics',
   async run(ctx, arg) {
-    const dir = probeDirFromArg(arg) ?? ctx.probes.view?.selection[0]?.probe.dir ?? ctx.activeProbe.get();
+    const dir = probeDirFromArgOrSelection(ctx, arg) ?? ctx.activeProbe.get();
     if (!dir) return;
     await vscode.commands.executeCommand('markdown.showPreview', probeMetricsUri(dir));
   },

@@ -14,7 +14,7 @@ import type {
 } from '../../protocol/types';
 import type { TrainingPanelConfig, TrainingStatus, TrainingToWebview } from '../../protocol/webview';
 import type { HostContext } from '../hostContext';
-import { keepProbeCopy, newProbeFolderName, readProbeManifest } from '../tree/probeFolder';
+import { keepProbeCopy, newProbeFolderName, probeKindLabel, readProbeManifest } from '../tree/probeFolder';
 import { errorCode, errorMessage, isCancellation, reportError } from '../workerErrors';
 import { ExtractionProgress } from './extractionProgress';
 
@@ -82,10 +82,13 @@ export class TrainingRun {
         for (const point of points) this.post({ type: 'sweepPoint', point });
         this.post({ type: 'sweepFinished', points });
         this.status = 'finished';
-        const best = points.length ? Math.max(...points.map((p) => p.accuracy)) : undefined;
-        this.setState({ state: 'finished', steps: this.lastStep, testAccuracy: best });
+        const best = points.reduce<LayerSweepPoint | undefined>(
+          (a, p) => (!a || p.accuracy > a.accuracy ? p : a),
+          undefined,
+        );
+        this.setState({ state: 'finished', steps: this.lastStep, testAccuracy: best?.accuracy });
         ctx.probes.refresh();
-        void this.offerBestSweepProbe(points, request.params.dataPath);
+        if (best) void this.offerBestSweepProbe(best, request.params.dataPath);
       }
     } catch (err) {
       this.flushSteps();
@@ -139,13 +142,9 @@ export class TrainingRun {
    * Sweep probes stay in the cache; the best one (by test accuracy, the number the plot shows) can be kept: copied
    * into the probes folder, listed in the Probes view and made active.
    */
-  private async offerBestSweepProbe(points: LayerSweepPoint[], dataPath: string): Promise<void> {
-    const best = points.reduce<LayerSweepPoint | undefined>(
-      (a, p) => (!a || p.accuracy > a.accuracy ? p : a),
-      undefined,
-    );
-    if (!best?.outDir) return;
-    const kind = best.probe === 'attention' ? `attention ×${best.heads}` : best.probe;
+  private async offerBestSweepProbe(best: LayerSweepPoint, dataPath: string): Promise<void> {
+    if (!best.outDir) return;
+    const kind = probeKindLabel(best.probe, best.heads);
     const choice = await vscode.window.showInformationMessage(
       `Probescope: layer sweep finished. Best: ${kind} at layer ${best.layer}, test accuracy ` +
         `${(best.accuracy * 100).toFixed(1)}% (chosen on the test split, so that number is optimistic).`,
@@ -153,11 +152,7 @@ export class TrainingRun {
     );
     if (choice !== 'Keep Best Probe') return;
     try {
-      const name = newProbeFolderName(
-        best.probe === 'attention' ? `attention${best.heads}` : best.probe,
-        best.layer,
-        dataPath,
-      );
+      const name = newProbeFolderName(best.probe, best.layer, dataPath);
       const dir = await keepProbeCopy(best.outDir, this.ctx.settings().probesFolder, name);
       await this.ctx.activeProbe.set(dir);
       this.ctx.probes.refresh();

@@ -4,17 +4,18 @@
  */
 import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { listProbes } from '../../core/probes/listProbes';
 import { readProbeManifest as readValidatedManifest } from '../../core/probes/probeFile';
-import type { ProbeManifest, ProbeSummary } from '../../protocol/types';
+import type { ProbeManifest } from '../../protocol/types';
 
 /** The folder's validated probe.json, or undefined when it is not a probe folder (the views skip those). */
 export async function readProbeManifest(dir: string): Promise<ProbeManifest | undefined> {
   return readValidatedManifest(dir).catch(() => undefined);
 }
 
-/** Probes directly under `root`, newest first; folders without a valid probe.json (or half-written) are skipped. */
-export const listProbeFolders: (root: string) => Promise<ProbeSummary[]> = listProbes;
+/** How the views name a probe's kind: "attention ×8", "mean", "last". */
+export function probeKindLabel(probe: string, heads: number): string {
+  return probe === 'attention' ? `attention ×${heads}` : probe;
+}
 
 /** A folder name for a new probe: `<kind>-L<layer>-<dataset>-<yyyymmdd-hhmmss>`, filesystem-safe. */
 export function newProbeFolderName(kind: string, layer: string | number, dataPath: string, now = new Date()): string {

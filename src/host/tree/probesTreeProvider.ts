@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ProbeSummary } from '../../protocol/types';
 import type { ActiveProbe } from './activeProbe';
-import { listProbeFolders } from './probeFolder';
+import { listProbes } from '../../core/probes/listProbes';
+import { probeKindLabel } from './probeFolder';
 
 export class ProbeItem extends vscode.TreeItem {
   constructor(
@@ -16,7 +17,7 @@ export class ProbeItem extends vscode.TreeItem {
     const m = probe.manifest;
     super(m.name || path.basename(probe.dir), vscode.TreeItemCollapsibleState.None);
     const acc = m.metrics?.test?.accuracy;
-    const kind = m.probe === 'attention' ? `attention ×${m.heads}` : m.probe;
+    const kind = probeKindLabel(m.probe, m.heads);
     // No explicit `id`: overlapping refreshes (watcher create + change + active change) then re-register the same
     // ids, which VS Code rejects, after which context-menu commands arrive without their item.
     this.description = `${kind} · L${m.layer}${typeof acc === 'number' ? ` · ${(acc * 100).toFixed(1)}%` : ''}`;
@@ -78,7 +79,7 @@ export class ProbesTreeProvider implements vscode.TreeDataProvider<ProbeItem>, v
   }
 
   async list(): Promise<ProbeSummary[]> {
-    return listProbeFolders(this.probesFolder());
+    return listProbes(this.probesFolder());
   }
 
   getTreeItem(item: ProbeItem): vscode.TreeItem {

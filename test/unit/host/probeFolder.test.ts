@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ProbeManifest } from '../../../src/protocol/types';
-import { keepProbeCopy, listProbeFolders, newProbeFolderName } from '../../../src/host/tree/probeFolder';
+import { listProbes } from '../../../src/core/probes/listProbes';
+import { keepProbeCopy, newProbeFolderName } from '../../../src/host/tree/probeFolder';
 import { renderProbeMetrics } from '../../../src/host/tree/probeMetricsMarkdown';
 import { parseTrainArgs } from '../../../src/host/commands/trainArgs';
 
@@ -43,13 +44,13 @@ test('the probes folder lists folders with a probe.json, newest first, and skips
   mkdirSync(join(root, 'not-a-probe'));
   mkdirSync(join(root, 'broken'));
   writeFileSync(join(root, 'broken', 'probe.json'), '{ nope');
-  const probes = await listProbeFolders(root);
+  const probes = await listProbes(root);
   assert.deepEqual(
     probes.map((p) => p.manifest.name),
     ['new', 'old'],
   );
   assert.equal(probes[0].dir, join(root, 'new'));
-  assert.deepEqual(await listProbeFolders(join(root, 'missing')), []);
+  assert.deepEqual(await listProbes(join(root, 'missing')), []);
 });
 
 test('keepProbeCopy copies a probe under a new name, renames it in probe.json, and never overwrites', async () => {
@@ -66,7 +67,7 @@ test('keepProbeCopy copies a probe under a new name, renames it in probe.json, a
   assert.deepEqual([...readFileSync(join(kept, 'probe.safetensors'))], [1, 2, 3, 4]);
   assert.equal(JSON.parse(readFileSync(join(source, 'probe.json'), 'utf8')).name, 'layer-2-mean', 'source untouched');
   assert.deepEqual(
-    (await listProbeFolders(probesDir)).map((p) => p.dir),
+    (await listProbes(probesDir)).map((p) => p.dir),
     [kept],
   );
 
