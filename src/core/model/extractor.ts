@@ -9,6 +9,7 @@ import { verifyBatchConsistency } from './batchConsistency';
 import { padBatch, planBatches, type PaddedBatch, type PaddingSide } from './batching';
 import { type GraphKind, graphTraits } from './graphKind';
 import type { ModelFolder } from './modelFolder';
+import { assertPrecisionRunnable } from './precisionSupport';
 import { createSession, resolveExecutionProvider, type ResolvedProvider } from './session';
 import { buildTappedModel, normalizeLayers } from './tappedModel';
 import { GemmaTokenizer } from './tokenizer';
@@ -26,7 +27,10 @@ export interface ExtractorOptions {
   executionProvider?: ExecutionProviderSetting;
   maxLength?: number;
   cacheDir: string;
-  /** Padding side for batches; ignored where the graph kind requires one (GroupQueryAttention: right). */
+  /**
+   * Padding side for batches. Default: what the graph kind needs (right for GroupQueryAttention, graphKind.ts), else
+   * left. A side the graph cannot take fails the batch check (batchConsistency.ts) instead of returning wrong states.
+   */
   padding?: PaddingSide;
 }
 
@@ -81,6 +85,7 @@ export class ActivationExtractor {
       GemmaTokenizer.load(folder),
       buildTappedModel(folder, layers, opts.cacheDir),
     ]);
+    assertPrecisionRunnable(tapped.weightType, ep.provider, folder.onnxPath);
     const session = await createSession(tapped.path, ep.provider, {
       externalDataFolder: tapped.externalDataFolder,
       halfPrecision: tapped.halfPrecision,
@@ -95,7 +100,7 @@ export class ActivationExtractor {
       ep.notice,
       hiddenSize,
       maxLength,
-      graphTraits(tapped.graphKind).requiredPadding ?? opts.padding ?? 'left',
+      opts.padding ?? graphTraits(tapped.graphKind).requiredPadding ?? 'left',
       { heads: numKvHeads, headDim },
       tapped.graphKind,
       tapped.halfPrecision,

@@ -117,7 +117,9 @@ function embeddingTable(g: GraphIndex, gather: NodeProto): { dim?: number; dataT
   }
   if (gather.opType === 'GatherBlockQuantized') scale = gather.input[2];
   else {
-    const after = g.consumersOf(gather.output[0]).find((c) => DEQUANTIZE.has(c.opType) && c.input[0] === gather.output[0]);
+    const after = g
+      .consumersOf(gather.output[0])
+      .find((c) => DEQUANTIZE.has(c.opType) && c.input[0] === gather.output[0]);
     if (after) scale = after.input[1];
   }
   const packed =

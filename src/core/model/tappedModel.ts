@@ -19,7 +19,7 @@ import { relocateExternalData, resolveExternalDataLayout } from './externalDataL
 import { detectGraphKind, type GraphKind, isGraphKind } from './graphKind';
 import type { ModelFolder } from './modelFolder';
 import { pruneToOutputs } from './prune';
-import { findResidualTaps } from './residualTaps';
+import { findResidualTaps, type ResidualTaps } from './residualTaps';
 
 /** Bump when the patching changes, so stale cached graphs are not reused. */
 const GRAPH_FORMAT = 3;
@@ -35,6 +35,8 @@ export interface TappedModel {
   halfPrecision: boolean;
   /** How the export reads padding (graphKind.ts). */
   graphKind: GraphKind;
+  /** Element type of the embedding table (residualTaps.ts): tells bfloat16 exports apart. */
+  weightType: ResidualTaps['weightType'];
   nodesBefore?: number;
   nodesAfter?: number;
 }
@@ -77,9 +79,12 @@ export async function buildTappedModel(
   const path = join(cacheDir, 'graphs', `${key}.onnx`);
   const metaPath = path.replace(/\.onnx$/, '.json');
   if (await isFile(path)) {
-    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { halfPrecision: boolean; graphKind?: unknown };
+    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as Pick<TappedModel, 'halfPrecision' | 'weightType'> & {
+      graphKind?: unknown;
+    };
     if (isGraphKind(meta.graphKind)) {
-      return { path, outputNames, externalDataFolder, halfPrecision: meta.halfPrecision, graphKind: meta.graphKind };
+      const { halfPrecision, weightType } = meta;
+      return { path, outputNames, externalDataFolder, halfPrecision, weightType, graphKind: meta.graphKind };
     }
   }
 
@@ -107,7 +112,14 @@ export async function buildTappedModel(
   // The sidecar first: a cached .onnx always has its .json.
   await writeFileAtomic(
     metaPath,
-    JSON.stringify({ halfPrecision, graphKind, layers, nodesBefore, nodesAfter: pruned.nodesAfter }),
+    JSON.stringify({
+      halfPrecision,
+      weightType: taps.weightType,
+      graphKind,
+      layers,
+      nodesBefore,
+      nodesAfter: pruned.nodesAfter,
+    }),
   );
   await writeFileAtomic(path, encodeModel(pruned.model));
   return {
@@ -116,6 +128,7 @@ export async function buildTappedModel(
     externalDataFolder,
     halfPrecision,
     graphKind,
+    weightType: taps.weightType,
     nodesBefore,
     nodesAfter: pruned.nodesAfter,
   };
