@@ -3,7 +3,7 @@
  * reference.json (states as base64 float32 / float16), and the Hugging Face cache layout rebuilt with real symlinks.
  */
 import { readFileSync } from 'node:fs';
-import { cp, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { halfToFloat } from '../../../../../src/core/activations/float16';
 import type { LayerSpec } from '../../../../../src/protocol/types';
@@ -92,5 +92,28 @@ export async function materializeHfCache(stored: string, dest: string): Promise<
     }
   };
   await walk(dest);
+  return dest;
+}
+
+/** The model folder of a manifest variant; the cache layout is first rebuilt with real symlinks under `scratch`. */
+export async function variantDir(modelDir: string, scratch: string): Promise<string> {
+  const m = /^([^/]+-hf-cache)\/(.+)$/.exec(modelDir);
+  if (!m) return join(REAL_EXPORTS, modelDir);
+  await materializeHfCache(join(REAL_EXPORTS, m[1]), join(scratch, m[1]));
+  return join(scratch, m[1], m[2]);
+}
+
+/**
+ * A folder holding one .onnx file of the onnx-community fixture (`onnx/<file>` + its data) with config and
+ * tokenizer, the way a user who downloaded only that variant has it. Returns the folder.
+ */
+export async function singleVariantFolder(file: string, dest: string): Promise<string> {
+  const src = join(REAL_EXPORTS, 'gemma2-onnx-community');
+  await rm(dest, { recursive: true, force: true });
+  await mkdir(join(dest, 'onnx'), { recursive: true });
+  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) await cp(join(src, f), join(dest, f));
+  for (const f of await readdir(join(src, 'onnx'))) {
+    if (f === file || f.startsWith(`${file}_data`)) await cp(join(src, 'onnx', f), join(dest, 'onnx', f));
+  }
   return dest;
 }
