@@ -12,3 +12,5 @@ export * from './tappedModel';
 export * from './session';
 export * from './extractor';
 export * from './loadModel';
+export * from './layerSemantics';
+export * from './graphKind';
