@@ -17,7 +17,8 @@ import { findResidualTaps } from '../../../../src/core/model/residualTaps';
 import { createSession } from '../../../../src/core/model/session';
 import { decodeModel, encodeModel } from '../../../../src/core/onnx/proto';
 import type { LayerSpec } from '../../../../src/protocol/types';
-import { toBfloat16 } from './helpers/bf16Graph';
+import { inlineExternalData, toBfloat16 } from './helpers/bf16Graph';
+import { bnb4Twin, dequantizeWithOrt, toBnb4 } from './helpers/bnb4Graph';
 import {
   ALL_LAYERS,
   decodeStates,
@@ -145,6 +146,52 @@ describe('bfloat16 exports', () => {
     );
     const folder = await resolveModelFolder(join(scratch, 'bf16-and-q4'));
     assert.equal(folder.onnxPath, join(scratch, 'bf16-and-q4', 'onnx', 'model_q4.onnx'));
+  });
+});
+
+describe('bnb4 exports (MatMulBnb4, 4-bit NormalFloat weights)', () => {
+  it('run on CPU: states equal the same graph with ORT-dequantized float weights, batched = single within 1e-5', async () => {
+    const source = decodeModel(readFileSync(join(COMMUNITY, 'onnx', 'model.onnx')));
+    inlineExternalData(source, join(COMMUNITY, 'onnx'));
+    const { replaced } = toBnb4(source);
+    assert.ok(replaced >= 4 * 7, `${replaced} MatMuls quantized`);
+    const bnb4Dir = await singleVariantFolder('none', join(scratch, 'bnb4'));
+    await writeFile(join(bnb4Dir, 'onnx', 'model_bnb4.onnx'), encodeModel(source));
+    const twin = decodeModel(encodeModel(source));
+    bnb4Twin(twin, await dequantizeWithOrt(source));
+    const twinDir = await singleVariantFolder('none', join(scratch, 'bnb4-twin'));
+    await writeFile(join(twinDir, 'onnx', 'model.onnx'), encodeModel(twin));
+
+    const texts = realReference(COMMUNITY).texts.map((t) => t.text);
+    const run = async (dir: string, batchSize: number) => {
+      const ex = await ActivationExtractor.create(await resolveModelFolder(dir), ALL_LAYERS, {
+        cacheDir: join(scratch, 'cache'),
+        executionProvider: 'cpu',
+      });
+      try {
+        return { kind: ex.graphKind, out: (await ex.extract(texts, { batchSize })).map((e) => e.states) };
+      } finally {
+        await ex.dispose();
+      }
+    };
+    const bnb4 = await run(bnb4Dir, 1);
+    const bnb4Batched = await run(bnb4Dir, 8);
+    const float = await run(twinDir, 1);
+    assert.equal(bnb4.kind, 'standard');
+    const ref = realReference(COMMUNITY);
+    const worst: string[] = [];
+    for (const l of ALL_LAYERS) {
+      const vsHf = Math.max(...ref.texts.map((t, i) => maxAbs(bnb4.out[i].get(l)!, decodeStates(t.hf[String(l)]))));
+      const twin = Math.max(...texts.map((_, i) => maxAbs(bnb4.out[i].get(l)!, float.out[i].get(l)!)));
+      worst.push(`${l}: vs twin ${twin.toExponential(1)}, vs transformers ${vsHf.toFixed(2)}`);
+      texts.forEach((_, i) => {
+        const vsTwin = maxAbs(bnb4.out[i].get(l)!, float.out[i].get(l)!);
+        assert.ok(vsTwin <= 1e-4, `layer ${l} text ${i}: bnb4 vs its float twin ${vsTwin}`);
+        const batched = maxAbs(bnb4Batched.out[i].get(l)!, bnb4.out[i].get(l)!);
+        assert.ok(batched <= 1e-5, `layer ${l} text ${i}: batched vs single ${batched}`);
+      });
+    }
+    console.log(`bnb4: ${worst.join('; ')}`);
   });
 });
 

@@ -31,13 +31,9 @@ function convertTensor(t: TensorProto): void {
   }
 }
 
-/**
- * `model`'s float16 tensors and types as bfloat16. External data is read from `dataDir` and stored inline, so the
- * result is one self-contained .onnx.
- */
-export function toBfloat16(model: ModelProto, dataDir: string): ModelProto {
-  const g = model.graph!;
-  for (const t of g.initializer) {
+/** Reads every externally stored initializer of `model` from `dataDir` into the graph itself. */
+export function inlineExternalData(model: ModelProto, dataDir: string): void {
+  for (const t of model.graph!.initializer) {
     if (t.externalData.length === 0) continue;
     const get = (k: string) => t.externalData.find((e) => e.key === k)?.value;
     const file = readFileSync(join(dataDir, get('location')!));
@@ -46,6 +42,15 @@ export function toBfloat16(model: ModelProto, dataDir: string): ModelProto {
     t.externalData = [];
     t.dataLocation = 0; // DEFAULT
   }
+}
+
+/**
+ * `model`'s float16 tensors and types as bfloat16. External data is read from `dataDir` and stored inline, so the
+ * result is one self-contained .onnx.
+ */
+export function toBfloat16(model: ModelProto, dataDir: string): ModelProto {
+  const g = model.graph!;
+  inlineExternalData(model, dataDir);
   g.initializer.forEach(convertTensor);
   for (const n of g.node) {
     for (const a of n.attribute) {
