@@ -19,6 +19,7 @@ import { decodeModel, encodeModel } from '../../../../src/core/onnx/proto';
 import type { LayerSpec } from '../../../../src/protocol/types';
 import { inlineExternalData, toBfloat16 } from './helpers/bf16Graph';
 import { bnb4Twin, dequantizeWithOrt, toBnb4 } from './helpers/bnb4Graph';
+import { floatEmbeddingTwin, quantizeEmbedding } from './helpers/gatherBlockQuantized';
 import {
   ALL_LAYERS,
   decodeStates,
@@ -106,6 +107,44 @@ describe('quantized token embedding', () => {
       assert.equal(taps.weightType, 'float32', 'the dequantized embedding is float32');
     });
   }
+});
+
+describe('4-bit embedding table (GatherBlockQuantized)', () => {
+  it('finds the scaled embedding behind GatherBlockQuantized; states equal the float-table twin', async () => {
+    const q = decodeModel(readFileSync(join(COMMUNITY, 'onnx', 'model.onnx')));
+    inlineExternalData(q, join(COMMUNITY, 'onnx'));
+    const { V, D } = quantizeEmbedding(q);
+    const taps = findResidualTaps(decodeModel(encodeModel(q)), 4);
+    assert.equal(taps.layers[0], '/model/embed_tokens/Mul_output_0');
+    assert.equal(taps.weightType, 'float32', "the table's values come out in its scales' type");
+    const twin = decodeModel(encodeModel(q));
+    await floatEmbeddingTwin(twin, V, D);
+    const texts = realReference(COMMUNITY).texts.map((t) => t.text);
+    const states: Map<LayerSpec, Float32Array>[][] = [];
+    for (const [name, m] of [
+      ['gbq', q],
+      ['gbq-twin', twin],
+    ] as const) {
+      const dir = await singleVariantFolder('none', join(scratch, name));
+      await writeFile(join(dir, 'onnx', 'model.onnx'), encodeModel(m));
+      const ex = await ActivationExtractor.create(await resolveModelFolder(dir), ALL_LAYERS, {
+        cacheDir: join(scratch, 'cache'),
+        executionProvider: 'cpu',
+      });
+      try {
+        states.push((await ex.extract(texts, { batchSize: 8 })).map((e) => e.states));
+      } finally {
+        await ex.dispose();
+      }
+    }
+    for (const l of ALL_LAYERS) {
+      texts.forEach((_, i) => assert.deepEqual(states[0][i].get(l), states[1][i].get(l), `layer ${l} text ${i}`));
+    }
+    // The quantized table is a coarse copy of the float one, not something else.
+    const hf0 = decodeStates(realReference(COMMUNITY).texts[0].hf['0']);
+    const e0 = maxAbs(states[0][0].get(0)!, hf0);
+    assert.ok(e0 > 0 && e0 < 0.1 * Math.max(...hf0.map(Math.abs)), `layer 0 vs float embedding ${e0}`);
+  });
 });
 
 describe('bfloat16 exports', () => {

@@ -4,10 +4,11 @@
  * and the same states.
  */
 import assert from 'node:assert/strict';
-import { cp, lstat, mkdtemp, rm } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ProbescopeError } from '../../../../src/core/errors';
 import { ActivationExtractor } from '../../../../src/core/model/extractor';
 import { downloadModel } from '../../../../src/core/model/hubDownload';
 import { type ModelFolder, resolveModelFolder } from '../../../../src/core/model/modelFolder';
@@ -61,6 +62,44 @@ describe('three routes to one model', () => {
     assert.equal(routes.get('cache snapshot')!.id, REPO);
     assert.equal(routes.get('download')!.id, REPO);
     assert.equal(routes.get('by hand')!.id, 'gemma-tiny');
+  });
+
+  it('one cache folder serves every route (the snapshot gets its own relocated graph)', async () => {
+    const cacheDir = join(scratch, 'shared-cache');
+    const results: Float32Array[] = [];
+    for (const name of ['by hand', 'cache snapshot', 'download', 'by hand']) {
+      const ex = await ActivationExtractor.create(routes.get(name)!, [2], { cacheDir, executionProvider: 'cpu' });
+      try {
+        results.push((await ex.extract(['Same cache, any route.']))[0].states.get(2)!);
+      } finally {
+        await ex.dispose();
+      }
+    }
+    for (const r of results.slice(1)) assert.deepEqual(r, results[0]);
+    assert.equal((await readdir(join(cacheDir, 'graphs'))).filter((f) => f.endsWith('.onnx')).length, 2);
+  });
+
+  it('refuses, with what to do, data files that link into different folders', async () => {
+    const hand = routes.get('by hand')!;
+    const odd = join(scratch, 'odd-links');
+    await cp(hand.dir, odd, { recursive: true });
+    const elsewhere = join(scratch, 'elsewhere');
+    await mkdir(elsewhere, { recursive: true });
+    await rename(join(odd, 'onnx', 'model.onnx_data'), join(elsewhere, 'model.onnx_data'));
+    await symlink(join(elsewhere, 'model.onnx_data'), join(odd, 'onnx', 'model.onnx_data'));
+    await writeFile(join(elsewhere, 'model.onnx_data_1'), 'x');
+    await cp(join(elsewhere, 'model.onnx_data_1'), join(odd, 'onnx', 'model.onnx_data_1'));
+    await assert.rejects(
+      ActivationExtractor.create(await resolveModelFolder(odd), [1], {
+        cacheDir: join(scratch, 'odd-cache'),
+        executionProvider: 'cpu',
+      }),
+      (e) =>
+        e instanceof ProbescopeError &&
+        e.code === 'MODEL_INVALID' &&
+        /links into different folders/.test(e.message) &&
+        /Copy the model files into one folder/.test(e.message),
+    );
   });
 
   it('gives the same states on every route, all within 5e-5 of transformers', async () => {
