@@ -31,6 +31,9 @@ describe('three routes to one model', () => {
     const hand = join(scratch, 'my-models', 'gemma-tiny');
     await cp(snapshot, hand, { recursive: true, dereference: true });
     const hub = await startFakeHub({ repoId: REPO, dir: hand });
+    // The Hub client honours HF_ENDPOINT as well as `endpoint`: point both at the local Hub.
+    const endpointBefore = process.env.HF_ENDPOINT;
+    process.env.HF_ENDPOINT = hub.endpoint;
     let downloaded: string;
     try {
       ({ modelDir: downloaded } = await downloadModel(
@@ -39,6 +42,8 @@ describe('three routes to one model', () => {
       ));
     } finally {
       await hub.close();
+      if (endpointBefore === undefined) delete process.env.HF_ENDPOINT;
+      else process.env.HF_ENDPOINT = endpointBefore;
     }
     routes.set('by hand', await resolveModelFolder(hand));
     routes.set('cache snapshot', await resolveModelFolder(snapshot));
