@@ -14,3 +14,4 @@ export * from './extractor';
 export * from './loadModel';
 export * from './layerSemantics';
 export * from './graphKind';
+export * from './extractionLayout';

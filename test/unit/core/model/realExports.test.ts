@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ProbescopeError } from '../../../../src/core/errors';
+import { extractionLayout } from '../../../../src/core/model/extractionLayout';
 import { ActivationExtractor } from '../../../../src/core/model/extractor';
 import type { GraphKind } from '../../../../src/core/model/graphKind';
 import { resolveModelFolder } from '../../../../src/core/model/modelFolder';
@@ -61,7 +62,15 @@ for (const variant of realVariants()) {
       await extractor?.dispose();
     });
 
-    it(`is a '${expectedKind(variant.name).kind}' graph padded ${expectedKind(variant.name).padding}`, () => {
+    it(`is a '${expectedKind(variant.name).kind}' graph padded ${expectedKind(variant.name).padding}`, async () => {
+      const layout = await extractionLayout(await resolveModelFolder(dir), ALL_LAYERS, {
+        cacheDir: join(scratch, 'cache'),
+      });
+      assert.deepEqual(layout, {
+        graphKind: extractor.graphKind,
+        padding: extractor.padding,
+        maxBatchSize: extractor.maxBatchSize,
+      });
       assert.equal(extractor.graphKind, expectedKind(variant.name).kind);
       assert.equal(extractor.padding, expectedKind(variant.name).padding);
       assert.equal(extractor.maxBatchSize, variant.name.includes('quantized') ? 1 : Number.POSITIVE_INFINITY);
