@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ProbescopeError } from '../core/errors';
+import { recoverInterruptedSaves } from '../core/probes/probeOutput';
 import { versionFacts } from '../worker/versionInfo';
 import type { CliCommand, CliContext, CliOption } from './command';
 import { commands as registered } from './commands';
@@ -127,6 +128,9 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const values = parseCommandArgs(cmd, rest);
+  // Finish or roll back probe saves a killed run left behind, and say so (data-safety contract, docs/CONTRACTS.md).
+  for (const line of await recoverInterruptedSaves().catch(() => [] as string[]))
+    process.stderr.write(`probescope: recovered: ${line}\n`);
 
   const controller = new AbortController();
   process.on('SIGINT', () => {

@@ -81,6 +81,8 @@ export interface TrainProbeParams {
   /** Training defaults: 'fast' (ours) or 'reference' (EleutherAI: AdamW lr 1e-4, 2000 steps). */
   preset?: 'fast' | 'reference';
   outDir: string;
+  /** Replace a probe already saved in outDir (kept until the new one is complete). Other contents are never replaced. */
+  force?: boolean;
   executionProvider?: ExecutionProviderSetting;
   cacheDir?: string;
   maxLength?: number;
