@@ -131,6 +131,8 @@ export async function loadProbe(
 
 /** Largest safetensors JSON header accepted (ours are a few hundred bytes). */
 const MAX_HEADER_BYTES = 1 << 20;
+/** No probe file is larger than this (H·C·D float32 values stay far below). */
+export const MAX_PROBE_WEIGHTS_BYTES = 2 ** 30;
 
 /**
  * probe.safetensors as bytes, read only after checks against the file size: a regular file (no FIFO, no device), a
@@ -142,7 +144,7 @@ async function readProbeWeights(file: string, manifest: ProbeManifest): Promise<
   const C = manifest.classes.length === 2 ? 1 : manifest.classes.length;
   const D = manifest.model.hiddenSize;
   const dataBytes = 4 * (H * D + H + H * C * D + H * C);
-  const maxBytes = Math.min(8 + MAX_HEADER_BYTES + dataBytes, 2 ** 30);
+  const maxBytes = Math.min(8 + MAX_HEADER_BYTES + dataBytes, MAX_PROBE_WEIGHTS_BYTES);
   let opened;
   try {
     opened = await openRegularFile(file, { maxBytes, code: 'PROBE_INVALID', what: PROBE_WEIGHTS });

@@ -2,10 +2,10 @@
  * Reads the probes folder directly (probe.json beside probe.safetensors), with the engine's own manifest reader but
  * in this process, so the Probes view works while the worker is busy training or restarting. No `vscode` import.
  */
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { readRegularFile } from '../../core/storage';
 import {
-  loadProbe,
+  MAX_PROBE_WEIGHTS_BYTES,
   PROBE_WEIGHTS,
   readProbeManifest as readValidatedManifest,
   writeProbeFiles,
@@ -33,13 +33,18 @@ export function newProbeFolderName(kind: string, layer: string | number, dataPat
 
 /**
  * Copies a probe folder (e.g. a layer-sweep probe kept in the cache) into `root` as `name`, with that name in its
- * probe.json. The source is read with the engine's bounded, validating loader; the copy is written by the engine's
+ * probe.json. The source is read with bounded reads (regular files only, size-checked first); the copy is written by the engine's
  * safe save (temp folder + rename, which listings skip), and an existing `name` is never overwritten (OUTPUT_REFUSED).
  */
 export async function keepProbeCopy(source: string, root: string, name: string): Promise<string> {
-  const { manifest } = await loadProbe(source);
+  const manifest = await readProbeManifest(source);
+  if (!manifest) throw new Error(`${source} holds no readable probe.json`);
   const target = path.join(root, validateProbeName(name));
-  const weights = await readFile(path.join(source, PROBE_WEIGHTS));
+  const weights = await readRegularFile(path.join(source, PROBE_WEIGHTS), {
+    maxBytes: MAX_PROBE_WEIGHTS_BYTES,
+    code: 'PROBE_INVALID',
+    what: PROBE_WEIGHTS,
+  });
   await writeProbeFiles(target, weights, JSON.stringify({ ...manifest, name }, null, 2) + '\n', { force: false });
   return target;
 }
