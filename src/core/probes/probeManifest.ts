@@ -15,7 +15,12 @@ function validateManifest(m: unknown, file: string): ProbeManifest {
   };
   if (!o || typeof o !== 'object' || Array.isArray(o)) bad('not a JSON object');
   if (o.format !== PROBE_FORMAT) bad(`format is ${JSON.stringify(o.format)}, expected "${PROBE_FORMAT}"`);
-  if (!o.model || typeof o.model !== 'object' || typeof o.model.hash !== 'string' || typeof o.model.hiddenSize !== 'number')
+  if (
+    !o.model ||
+    typeof o.model !== 'object' ||
+    typeof o.model.hash !== 'string' ||
+    typeof o.model.hiddenSize !== 'number'
+  )
     bad('missing model hash or hidden size');
   if (o.layer === undefined) bad('missing layer');
   if (o.probe !== 'attention' && o.probe !== 'mean' && o.probe !== 'last')

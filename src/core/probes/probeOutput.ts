@@ -49,7 +49,13 @@ export async function checkProbeOutput(dir: string, opts: { force?: boolean } = 
 
 /** A folder holding both probe files and a readable manifest (what a finished save leaves). */
 export async function isCompleteProbe(dir: string): Promise<boolean> {
-  const [m, w] = await Promise.all([readProbeManifest(dir).then(() => true, () => false), exists(`${dir}/${PROBE_WEIGHTS}`)]);
+  const [m, w] = await Promise.all([
+    readProbeManifest(dir).then(
+      () => true,
+      () => false,
+    ),
+    exists(`${dir}/${PROBE_WEIGHTS}`),
+  ]);
   return m && w;
 }
 

@@ -20,9 +20,11 @@ export function probeNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'Give the probe a name.';
   if (name === '.' || name === '..') return `"${name}" is not a folder name.`;
   if (name.length > MAX_PROBE_NAME) return `Use at most ${MAX_PROBE_NAME} characters (this name has ${name.length}).`;
-  if (!SAFE_NAME.test(name)) return 'Use letters, digits, spaces, dots, dashes and underscores (not starting with a space).';
+  if (!SAFE_NAME.test(name))
+    return 'Use letters, digits, spaces, dots, dashes and underscores (not starting with a space).';
   if (/[. ]$/.test(name)) return 'Do not end the name with a dot or a space.';
-  if (RESERVED.test(name)) return 'Names containing ".tmp-" or ".old-" are reserved for Probescope\'s temporary folders.';
+  if (RESERVED.test(name))
+    return 'Names containing ".tmp-" or ".old-" are reserved for Probescope\'s temporary folders.';
   return undefined;
 }
 

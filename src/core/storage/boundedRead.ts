@@ -3,6 +3,7 @@
  * (a FIFO, a socket or a symlink to /dev/zero is refused at once, never waited on or streamed), and the size is checked
  * against a limit before a byte is read. Symlinks to regular files are followed (Hugging Face cache folders are links).
  */
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { ProbescopeError, type ProbescopeErrorCode } from '../errors';
@@ -39,8 +40,17 @@ export async function openRegularFile(
   try {
     const st = await fh.stat();
     if (!st.isFile()) {
-      const kind = st.isFIFO() ? 'a pipe (FIFO)' : st.isCharacterDevice() ? 'a device' : st.isDirectory() ? 'a folder' : 'not a regular file';
-      throw new ProbescopeError(opts.code ?? 'BAD_ARGUMENT', `${path} is ${kind}, not a regular file; the ${what} must be a plain file.`);
+      const kind = st.isFIFO()
+        ? 'a pipe (FIFO)'
+        : st.isCharacterDevice()
+          ? 'a device'
+          : st.isDirectory()
+            ? 'a folder'
+            : 'not a regular file';
+      throw new ProbescopeError(
+        opts.code ?? 'BAD_ARGUMENT',
+        `${path} is ${kind}, not a regular file; the ${what} must be a plain file.`,
+      );
     }
     if (st.size > opts.maxBytes) {
       throw new ProbescopeError(
@@ -77,4 +87,22 @@ export async function readRegularFile(path: string, opts: BoundedReadOptions): P
 /** readRegularFile as UTF-8 text. */
 export async function readRegularText(path: string, opts: BoundedReadOptions): Promise<string> {
   return (await readRegularFile(path, opts)).toString('utf8');
+}
+
+/** sha256 hex of a regular file of at most maxBytes, streamed (files may exceed Node's 2 GiB buffer limit). */
+export async function hashRegularFile(path: string, opts: BoundedReadOptions): Promise<string> {
+  const { fh, size } = await openRegularFile(path, opts);
+  try {
+    const h = createHash('sha256');
+    const buf = Buffer.alloc(Math.min(size, 4 << 20) || 1);
+    for (let pos = 0; pos < size;) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - pos), pos);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+    return h.digest('hex');
+  } finally {
+    await fh.close();
+  }
 }

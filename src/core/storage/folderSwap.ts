@@ -124,7 +124,10 @@ export async function writeFolderSwap(
     await renameOntoEmpty(tmp, target, mode === 'empty');
     killPoint('swap:after-move-new');
     if (moved && !(await removeOwnFolder(old, own))) {
-      throw new ProbescopeError('IO_ERROR', `The previous version was kept at ${old}: it holds files Probescope did not write.`);
+      throw new ProbescopeError(
+        'IO_ERROR',
+        `The previous version was kept at ${old}: it holds files Probescope did not write.`,
+      );
     }
   } catch (err) {
     if (moved && !(await exists(target))) await rename(old, target).catch(() => undefined);

@@ -26,7 +26,10 @@ export function probeKindLabel(probe: string, heads: number): string {
 /** A folder name for a new probe: `<kind>-L<layer>-<dataset>-<yyyymmdd-hhmmss>`, filesystem-safe. */
 export function newProbeFolderName(kind: string, layer: string | number, dataPath: string, now = new Date()): string {
   // Clipped so the name stays within the probe-name length limit (MAX_PROBE_NAME).
-  const data = path.basename(dataPath).replace(/\.[^.]+$/, '').slice(0, 48);
+  const data = path
+    .basename(dataPath)
+    .replace(/\.[^.]+$/, '')
+    .slice(0, 48);
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${kind}-L${layer}-${data}-${stamp}`.replace(/[^A-Za-z0-9._-]+/g, '_');
 }

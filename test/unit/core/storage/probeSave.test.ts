@@ -142,7 +142,11 @@ test('the CLI lists what it recovered at start', async () => {
     cwd: repoRoot,
     env,
   });
-  assert.deepEqual(readdirSync(root).filter((n) => n === 'probe'), [], 'killed between the renames: no probe');
+  assert.deepEqual(
+    readdirSync(root).filter((n) => n === 'probe'),
+    [],
+    'killed between the renames: no probe',
+  );
   const cli = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'version'], {
     cwd: repoRoot,
     encoding: 'utf8',
