@@ -86,7 +86,10 @@ const memo = new Map<string, Promise<string>>();
 export async function hashModelContent(dir: string, onnxPath: string, externalData: string[] = []): Promise<string> {
   const files = [onnxPath, ...externalData];
   const stats = await Promise.all(files.map((p) => stat(p)));
-  const key = files.map((p, i) => `${p}\0${stats[i].ino}\0${stats[i].mtimeMs}\0${stats[i].size}`).join('\n');
+  const source = await stat(join(dir, SOURCE_FILE)).catch(() => undefined);
+  const key =
+    files.map((p, i) => `${p}\0${stats[i].ino}\0${stats[i].mtimeMs}\0${stats[i].size}`).join('\n') +
+    (externalData.length && source ? `\nsource\0${source.ino}\0${source.mtimeMs}\0${source.size}` : '');
   let pending = memo.get(key);
   if (!pending) {
     pending = (async () => {
