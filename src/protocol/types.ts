@@ -38,7 +38,7 @@ export interface ModelSummary {
 export interface ProgressEvent {
   /** Correlates with the `progressId` the caller put in the request. */
   progressId: string;
-  phase: 'download' | 'tokenize' | 'extract' | 'train' | 'evaluate' | 'sweep' | 'test';
+  phase: 'download' | 'tokenize' | 'extract' | 'train' | 'evaluate' | 'sweep' | 'test' | 'verify';
   done: number;
   total: number;
   message?: string;

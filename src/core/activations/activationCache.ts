@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { ExecutionProviderSetting, LayerSpec, ProgressEvent } from '../../protocol/types';
 import { ProbescopeError, throwIfAborted } from '../errors';
-import { ActivationExtractor, DEFAULT_MAX_LENGTH } from '../model/extractor';
+import { ActivationExtractor } from '../model/extractor';
 import type { ModelFolder } from '../model/modelFolder';
 import { normalizeLayers } from '../model/tappedModel';
 import { diskFullError, errnoOf, formatBytes, fsError } from '../storage';
@@ -22,6 +22,7 @@ import {
   type CacheDtype,
   type CacheIndex,
   decodeValues,
+  DEFAULT_CACHE_MAX_LENGTH,
   type ShardMeta,
   shardName,
 } from './shardFormat';
@@ -161,7 +162,7 @@ export class ActivationCache {
     const { folder, texts } = opts;
     const layers = normalizeLayers(opts.layers, folder.config.numLayers);
     const dtype = opts.dtype ?? 'float32';
-    const maxLength = opts.maxLength ?? DEFAULT_MAX_LENGTH;
+    const maxLength = opts.maxLength ?? DEFAULT_CACHE_MAX_LENGTH;
     const padding = opts.padding ?? 'left';
     const parts: CacheKeyParts = {
       modelHash: folder.hash,

@@ -11,6 +11,12 @@ import { floatToHalf, halfToFloat } from './float16';
 export const CACHE_FORMAT = 'probescope-activations/2';
 export type CacheDtype = 'float32' | 'float16';
 
+/**
+ * Truncation length of cached examples when the caller names none: one default for `probescope activations --data`,
+ * `train`, layer sweeps and the editor, so a cache built by one is found by the others (it is part of the key).
+ */
+export const DEFAULT_CACHE_MAX_LENGTH = 512;
+
 export interface ShardExample {
   /** Example index in the dataset. */
   index: number;
