@@ -204,7 +204,7 @@ export class ActivationCache {
     });
     try {
       if (extractor.notice) opts.onLog?.(extractor.notice);
-      const seqs = await tokenizeAll(extractor, texts, opts.signal);
+      const seqs = await tokenizeAll(extractor, texts, opts);
       const truncated = seqs.map((s) => s.length > maxLength);
       const nTrunc = truncated.filter(Boolean).length;
       if (nTrunc) {
@@ -305,17 +305,24 @@ export class ActivationCache {
  * Token ids of every text. Tokenizing is synchronous, so this yields to the event loop every ~50 ms: a Ctrl-C or a
  * Stop is seen between texts (CANCELLED), never only after the whole dataset.
  */
-async function tokenizeAll(extractor: ActivationExtractor, texts: string[], signal?: AbortSignal): Promise<number[][]> {
+async function tokenizeAll(
+  extractor: ActivationExtractor,
+  texts: string[],
+  opts: Pick<BuildCacheOptions, 'signal' | 'onProgress'>,
+): Promise<number[][]> {
   const seqs: number[][] = [];
   let last = performance.now();
+  opts.onProgress?.({ phase: 'tokenize', done: 0, total: texts.length });
   for (const t of texts) {
     seqs.push(extractor.tokenize(t).map((s) => s.id));
     if (performance.now() - last > 50) {
       await new Promise((resolve) => setImmediate(resolve));
-      throwIfAborted(signal);
+      throwIfAborted(opts.signal);
+      opts.onProgress?.({ phase: 'tokenize', done: seqs.length, total: texts.length });
       last = performance.now();
     }
   }
-  throwIfAborted(signal);
+  throwIfAborted(opts.signal);
+  opts.onProgress?.({ phase: 'tokenize', done: texts.length, total: texts.length });
   return seqs;
 }
