@@ -308,21 +308,19 @@ export class ActivationCache {
 async function tokenizeAll(
   extractor: ActivationExtractor,
   texts: string[],
-  opts: Pick<BuildCacheOptions, 'signal' | 'onProgress'>,
+  opts: Pick<BuildCacheOptions, 'signal' | 'onLog'>,
 ): Promise<number[][]> {
   const seqs: number[][] = [];
   let last = performance.now();
-  opts.onProgress?.({ phase: 'tokenize', done: 0, total: texts.length });
+  opts.onLog?.(`Tokenizing ${texts.length} text${texts.length === 1 ? '' : 's'}…`);
   for (const t of texts) {
     seqs.push(extractor.tokenize(t).map((s) => s.id));
     if (performance.now() - last > 50) {
       await new Promise((resolve) => setImmediate(resolve));
       throwIfAborted(opts.signal);
-      opts.onProgress?.({ phase: 'tokenize', done: seqs.length, total: texts.length });
       last = performance.now();
     }
   }
   throwIfAborted(opts.signal);
-  opts.onProgress?.({ phase: 'tokenize', done: texts.length, total: texts.length });
   return seqs;
 }
