@@ -87,3 +87,20 @@ test('probe.safetensors as /dev/zero, a FIFO, an oversized file or a lying heade
     });
   }
 });
+
+test('a dataset that is a FIFO or a link to /dev/zero is refused at once, not read', async () => {
+  const { readDataset } = await import('../../../../src/core/data');
+  const root = mkdtempSync(join(tmpdir(), 'ps-hostile-data-'));
+  execFileSync('mkfifo', [join(root, 'fifo.jsonl')]);
+  symlinkSync('/dev/zero', join(root, 'zero.csv'));
+  for (const [name, says] of [
+    ['fifo.jsonl', /a pipe \(FIFO\)/],
+    ['zero.csv', /not a regular file/],
+  ] as const) {
+    await assert.rejects(readDataset(join(root, name)), (e: unknown) => {
+      assert.ok(e instanceof ProbescopeError && e.code === 'DATASET_INVALID', String(e));
+      assert.match(e.message, says);
+      return true;
+    });
+  }
+});
