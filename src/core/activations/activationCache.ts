@@ -180,11 +180,11 @@ export class ActivationCache {
     const removed = await removeStaleTemps(join(opts.cacheDir, 'activations'));
     if (removed) opts.onLog?.(`Removed ${removed} temporary file(s) left by an interrupted cache write.`);
     const expect = { hiddenSize: folder.config.hiddenSize, layers, numExamples: texts.length };
-    const ready = await checkedIndex(dir, { ...expect, key }, opts.onLog);
+    const ready = await checkedIndex(dir, { ...expect, key }, opts.onLog, opts.signal);
     if (ready) return new ActivationCache(dir, ready, 0, 0);
     const wider = await findSupersetCache(opts.cacheDir, baseKey, layers);
     if (wider) {
-      const reused = await checkedIndex(wider, expect, opts.onLog);
+      const reused = await checkedIndex(wider, expect, opts.onLog, opts.signal);
       if (reused) {
         opts.onLog?.(`Reusing the activation cache ${wider} (it holds layers ${reused.layers.join(',')}).`);
         return new ActivationCache(wider, reused, 0, 0);

@@ -5,6 +5,8 @@
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LayerSpec } from '../../protocol/types';
+import { throwIfAborted } from '../errors';
+import { formatBytes } from '../storage';
 import { type IndexExpectation, indexProblems, readIndex, shardIntact } from './cacheIntegrity';
 import type { CacheIndex } from './shardFormat';
 import { removeShard } from './shardFiles';
@@ -25,6 +27,7 @@ export async function checkedIndex(
   dir: string,
   expect: IndexExpectation,
   onLog: ((m: string) => void) | undefined,
+  signal?: AbortSignal,
 ): Promise<CacheIndex | undefined> {
   const indexPath = join(dir, 'index.json');
   if (!(await exists(indexPath))) return undefined;
@@ -37,8 +40,12 @@ export async function checkedIndex(
     return undefined;
   }
   const damaged: number[] = [];
-  for (const [s, sum] of index.shardSums.entries())
+  const total = index.shardSums.reduce((a, x) => a + x.bytes, 0);
+  if (total > 256 * 2 ** 20) onLog?.(`Checking the activation cache ${dir} (${formatBytes(total)}, sha256 per shard)…`);
+  for (const [s, sum] of index.shardSums.entries()) {
+    throwIfAborted(signal);
     if (!(await shardIntact(join(dir, index.shards[s]), sum.bytes, sum.sha256))) damaged.push(s);
+  }
   if (damaged.length) {
     onLog?.(
       `Activation cache ${dir}: ${damaged.map((s) => index.shards[s]).join(', ')} ` +
