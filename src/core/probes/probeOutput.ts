@@ -63,3 +63,22 @@ export async function isCompleteProbe(dir: string): Promise<boolean> {
 export async function recoverInterruptedSaves(): Promise<string[]> {
   return recoverInterruptedSwaps(isCompleteProbe, PROBE_FILES);
 }
+
+/**
+ * OUTPUT_REFUSED unless `dir` is a probe folder holding nothing but probe files: what Delete Probe may remove (a path
+ * passed to the command could be any folder, the project root included).
+ */
+export async function checkDeletableProbe(dir: string): Promise<void> {
+  const st = await lstat(dir).catch(() => undefined);
+  if (!st?.isDirectory()) throw new ProbescopeError('OUTPUT_REFUSED', `Not deleting ${dir}: it is not a probe folder.`);
+  try {
+    await checkProbeOutput(dir, { force: true });
+  } catch (err) {
+    if (!(err instanceof ProbescopeError) || err.code !== 'OUTPUT_REFUSED') throw err;
+    throw new ProbescopeError(
+      'OUTPUT_REFUSED',
+      `Not deleting ${dir}: only a folder holding just a probe (probe.json, probe.safetensors) is deleted. ` +
+        err.message.replace(/^Not saving the probe to [^:]*: /, ''),
+    );
+  }
+}

@@ -186,3 +186,16 @@ test('Rename Probe renames the folder first and rolls it back when probe.json ca
   assert.deepEqual(readdirSync(root), ['p']);
   assert.equal((await loadProbe(dir)).manifest.name, 'p', 'old name kept in probe.json');
 });
+
+test('Delete Probe deletes only a folder holding just a probe (never the project root or a folder with user files)', async () => {
+  const { checkDeletableProbe } = await import('../../../../src/core/probes/probeOutput');
+  const project = fresh();
+  writeFileSync(join(project, 'notes.md'), 'mine');
+  const probe = join(project, 'p');
+  await saveProbe(probe, probeParams(2, 1), probeManifest('p', 2));
+  await checkDeletableProbe(probe);
+  for (const dir of [project, join(project, 'notes.md'), join(project, 'missing')])
+    await assert.rejects(checkDeletableProbe(dir), isCode('OUTPUT_REFUSED'), dir);
+  writeFileSync(join(probe, 'extra.txt'), 'mine too');
+  await assert.rejects(checkDeletableProbe(probe), isCode('OUTPUT_REFUSED'));
+});
