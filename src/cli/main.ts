@@ -5,6 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { ProbescopeError } from '../core/errors';
+import { recoverInterruptedSaves } from '../core/probes/probeOutput';
+import { fsError } from '../core/storage/fsErrors';
 import { versionFacts } from '../worker/versionInfo';
 import type { CliCommand, CliContext, CliOption } from './command';
 import { commands as registered } from './commands';
@@ -117,7 +119,11 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(mainHelp(cmds));
     return 0;
   }
-  const cmd = cmds.find((c) => c.name === (name === '--version' ? 'version' : name));
+  // Two-word commands ("cache verify"): the second word is part of the name.
+  const two =
+    rest[0] !== undefined && !rest[0].startsWith('-') ? cmds.find((c) => c.name === `${name} ${rest[0]}`) : undefined;
+  if (two) rest.shift();
+  const cmd = two ?? cmds.find((c) => c.name === (name === '--version' ? 'version' : name));
   if (!cmd) {
     const what = name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`;
     throw new UsageError(`${what}; commands: ${cmds.map((c) => c.name).join(', ')} (see \`probescope --help\`)`);
@@ -127,6 +133,9 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const values = parseCommandArgs(cmd, rest);
+  // Finish or roll back probe saves a killed run left behind, and say so (data-safety contract, docs/CONTRACTS.md).
+  for (const line of await recoverInterruptedSaves().catch(() => [] as string[]))
+    process.stderr.write(`probescope: recovered: ${line}\n`);
 
   const controller = new AbortController();
   process.on('SIGINT', () => {
@@ -151,8 +160,15 @@ function exitCodeFor(err: unknown): [number, string] {
   if (err instanceof UsageError) return [2, `probescope: error: ${oneLine(err.message)}`];
   if (err instanceof ProbescopeError) {
     if (err.code === 'CANCELLED') return [130, `probescope: cancelled: ${oneLine(err.message)}`];
-    return [err.code === 'BAD_ARGUMENT' ? 2 : 1, `probescope: error: ${oneLine(err.message)}`];
+    return [
+      err.code === 'BAD_ARGUMENT' || err.code === 'OUTPUT_REFUSED' ? 2 : 1,
+      `probescope: error: ${oneLine(err.message)}`,
+    ];
   }
+  // A file-system error no command turned into a ProbescopeError still names the file and what to do.
+  const errno = err as NodeJS.ErrnoException;
+  if (typeof errno?.code === 'string' && typeof errno.path === 'string')
+    return [1, `probescope: error: ${oneLine(fsError(err, errno.path, 'access').message)}`];
   const message = err instanceof Error ? err.message : String(err);
   if (process.env.PROBESCOPE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   return [1, `probescope: error: internal error: ${oneLine(message)} (set PROBESCOPE_DEBUG=1 for the stack)`];

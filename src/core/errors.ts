@@ -13,6 +13,10 @@ export type ProbescopeErrorCode =
   | 'DOWNLOAD_FAILED'
   | 'CANCELLED'
   | 'WORKER_CRASHED'
+  | 'OUTPUT_REFUSED'
+  | 'IO_ERROR'
+  | 'DISK_FULL'
+  | 'CACHE_DAMAGED'
   | 'INTERNAL';
 
 export class ProbescopeError extends Error {

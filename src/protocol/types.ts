@@ -42,7 +42,7 @@ export interface ModelSummary {
 export interface ProgressEvent {
   /** Correlates with the `progressId` the caller put in the request. */
   progressId: string;
-  phase: 'download' | 'tokenize' | 'extract' | 'train' | 'evaluate' | 'sweep' | 'test';
+  phase: 'download' | 'tokenize' | 'extract' | 'train' | 'evaluate' | 'sweep' | 'test' | 'verify';
   done: number;
   total: number;
   message?: string;
@@ -85,6 +85,8 @@ export interface TrainProbeParams {
   /** Training defaults: 'fast' (ours) or 'reference' (EleutherAI: AdamW lr 1e-4, 2000 steps). */
   preset?: 'fast' | 'reference';
   outDir: string;
+  /** Replace a probe already saved in outDir (kept until the new one is complete). Other contents are never replaced. */
+  force?: boolean;
   executionProvider?: ExecutionProviderSetting;
   cacheDir?: string;
   maxLength?: number;

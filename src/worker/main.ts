@@ -9,6 +9,7 @@ import {
   StreamMessageWriter,
   createMessageConnection,
 } from 'vscode-jsonrpc/node';
+import { recoverInterruptedSaves } from '../core/probes/probeOutput';
 import { Notifications } from '../protocol/worker';
 import { registerDiagnostics } from './diagnostics';
 import { registerEngine } from './engine';
@@ -42,6 +43,14 @@ process.on('uncaughtException', (err) => {
 
 registerDiagnostics(connection);
 registerEngine(connection);
+
+// Probe saves a killed worker or CLI left half-swapped are finished or rolled back now; the host's log lists them.
+void recoverInterruptedSaves()
+  .then((lines) => {
+    for (const line of lines)
+      void connection.sendNotification(Notifications.log, { level: 'warn', message: `Recovered: ${line}` });
+  })
+  .catch((err: unknown) => process.stderr.write(`[worker] recovering interrupted saves failed: ${describe(err)}\n`));
 
 connection.onClose(() => process.exit(0));
 if (overIpc) process.on('disconnect', () => process.exit(0));

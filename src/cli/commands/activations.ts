@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { CliCommand } from '../command';
 import type { LayerSpec } from '../../protocol/types';
 import { ActivationCache } from '../../core/activations/activationCache';
+import { DEFAULT_CACHE_MAX_LENGTH } from '../../core/activations/shardFormat';
 import { detectFields, loadTable } from '../../core/data';
 import { textOf } from '../../core/data/readDataset';
 import { ProbescopeError } from '../../core/errors';
@@ -38,7 +39,11 @@ export const activationsCommand: CliCommand = {
     },
     out: { type: 'string', description: 'Cache folder for --data (default: OS temp)', valueName: 'DIR' },
     'text-field': { type: 'string', description: 'Text column of --data (default: detected)', valueName: 'NAME' },
-    'max-length': { type: 'string', description: 'Truncate texts to this many tokens (default 1024)', valueName: 'N' },
+    'max-length': {
+      type: 'string',
+      description: `Truncate texts to this many tokens (default ${DEFAULT_CACHE_MAX_LENGTH}, as train: a cache built here is reused by train --cache-dir)`,
+      valueName: 'N',
+    },
     'batch-size': { type: 'string', description: 'Sequences per model run (default 16)', valueName: 'N' },
     dtype: { type: 'string', description: 'Cache dtype: float32 (default) or float16', valueName: 'T' },
     'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
@@ -51,7 +56,7 @@ export const activationsCommand: CliCommand = {
     if ((text === undefined) === (data === undefined))
       throw new ProbescopeError('BAD_ARGUMENT', 'Give exactly one of --text or --data.');
     const executionProvider = oneOf(values, 'execution-provider', EPS);
-    const maxLength = num(values, 'max-length', { integer: true, min: 1 });
+    const maxLength = num(values, 'max-length', { integer: true, min: 1 }) ?? DEFAULT_CACHE_MAX_LENGTH;
     const batchSize = num(values, 'batch-size', { integer: true, min: 1 });
     const cacheDir = resolve(str(values, 'out') ?? join(tmpdir(), 'probescope-cache'));
 

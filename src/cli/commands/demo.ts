@@ -23,6 +23,8 @@ export const demoCommand: CliCommand = {
       layer: DEMO_LAYER,
       seed: num(values, 'seed', { integer: true }),
       cacheDir: path.join(out, 'cache'),
+      // The demo's own probe folders: a second run replaces the probes of the first (never other contents).
+      force: true,
     };
     const hooks = { onProgress: ctx.progress, onStep: ctx.step, onLog: ctx.log, signal: ctx.signal };
     ctx.log('Training an 8-head attention probe…');

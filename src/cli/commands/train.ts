@@ -25,7 +25,7 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Train a probe on a dataset at one layer and save it (probe.safetensors + probe.json).',
   usage:
-    'probescope train --model DIR --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] --out DIR',
+    'probescope train --model DIR --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] --out DIR [--force]',
   options: {
     model: {
       type: 'string',
@@ -75,7 +75,15 @@ export const trainCommand: CliCommand = {
       valueName: 'DIR',
     },
     'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
-    out: { type: 'string', description: 'Output folder for the probe', valueName: 'DIR' },
+    out: {
+      type: 'string',
+      description: 'Output folder for the probe: new, empty, or a probe folder (with --force)',
+      valueName: 'DIR',
+    },
+    force: {
+      type: 'boolean',
+      description: 'Replace the probe already saved in --out (kept until the new one is complete)',
+    },
   },
   async run(values, ctx) {
     const wd = str(values, 'weight-decay');
@@ -99,6 +107,7 @@ export const trainCommand: CliCommand = {
         cacheDir: str(values, 'cache-dir'),
         executionProvider: oneOf(values, 'execution-provider', ['auto', 'cpu', 'webgpu', 'cuda'] as const),
         outDir: required(values, 'out'),
+        force: values.force === true,
       },
       { onProgress: ctx.progress, onStep: ctx.step, onLog: ctx.log, signal: ctx.signal },
     );

@@ -4,21 +4,25 @@
  * the next build with the same key extracts only the rest. States are read back slice by slice, on demand.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import type { ExecutionProviderSetting, LayerSpec, ProgressEvent } from '../../protocol/types';
 import { ProbescopeError, throwIfAborted } from '../errors';
-import { ActivationExtractor, DEFAULT_MAX_LENGTH } from '../model/extractor';
+import { ActivationExtractor } from '../model/extractor';
 import type { ModelFolder } from '../model/modelFolder';
-import { normalizeLayers, writeFileAtomic } from '../model/tappedModel';
-import { cacheKey, hashFile, hashTexts } from './cacheKey';
-import { planShards, readCompleteShard, writeShard } from './shardFiles';
+import { normalizeLayers } from '../model/tappedModel';
+import { diskFullError, errnoOf, formatBytes, fsError } from '../storage';
+import { type IndexExpectation, indexProblems, readIndex, removeStaleTemps } from './cacheIntegrity';
+import { checkedIndex, findSupersetCache } from './cacheReuse';
+import { cacheBaseKey, cacheKey, type CacheKeyParts, hashTexts, hashTokenizerFiles, TAP_SCHEME } from './cacheKey';
+import { planShards, readCompleteShard, writeFileAtomicClean, writeShard } from './shardFiles';
 import {
   bytesPerValue,
   CACHE_FORMAT,
   type CacheDtype,
   type CacheIndex,
   decodeValues,
+  DEFAULT_CACHE_MAX_LENGTH,
   type ShardMeta,
   shardName,
 } from './shardFormat';
@@ -37,6 +41,8 @@ export interface BuildCacheOptions {
   onProgress?(e: Omit<ProgressEvent, 'progressId'>): void;
   onLog?(message: string): void;
   signal?: AbortSignal;
+  /** Batching side (default left); part of the cache key. */
+  padding?: 'left' | 'right';
   /** Target shard size in bytes (tests use small shards). */
   shardBytes?: number;
 }
@@ -101,8 +107,9 @@ export class ActivationCache {
     const read = readSync(this.fd(shard), bytes, 0, bytes.byteLength, offset + k * n * bpv);
     if (read !== bytes.byteLength) {
       throw new ProbescopeError(
-        'INTERNAL',
-        `Activation cache shard ${shardName(shard)} in ${this.dir} is truncated; delete the folder to rebuild it.`,
+        'CACHE_DAMAGED',
+        `Activation cache shard ${join(this.dir, shardName(shard))}.bin is truncated. Run \`probescope cache verify ` +
+          `--cache-dir ${dirname(dirname(this.dir))}\`; the next run extracts damaged shards again.`,
       );
     }
     return out ?? decodeValues(bytes, this.index.dtype);
@@ -115,7 +122,7 @@ export class ActivationCache {
 
   private entry(i: number): [number, number, number, number] {
     const e = this.index.examples[i];
-    if (!e) throw new ProbescopeError('BAD_ARGUMENT', `Example ${i} is out of range (cache has ${this.numExamples}).`);
+    if (!e) throw new ProbescopeError('INTERNAL', `Example ${i} is out of range (cache has ${this.numExamples}).`);
     return e;
   }
 
@@ -128,13 +135,23 @@ export class ActivationCache {
     return fd;
   }
 
-  /** Opens a complete cache folder (one with index.json). */
-  static async open(dir: string, stats = { extractedExamples: 0, modelRuns: 0 }): Promise<ActivationCache> {
-    const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as CacheIndex;
-    if (index.format !== CACHE_FORMAT) {
+  /**
+   * Opens a complete cache folder (one with index.json) after checking the index's shape (and `expect`: hidden size,
+   * layers, examples). CACHE_DAMAGED naming index.json and `probescope cache verify` when it is unreadable or unsound.
+   * Shard checksums are checked by build() (openChecked) before use; open() alone trusts them.
+   */
+  static async open(
+    dir: string,
+    stats = { extractedExamples: 0, modelRuns: 0 },
+    expect: IndexExpectation = {},
+  ): Promise<ActivationCache> {
+    const { index, problem } = await readIndex(dir);
+    const problems = index ? indexProblems(index, expect) : [problem ?? 'unreadable'];
+    if (!index || problems.length) {
       throw new ProbescopeError(
-        'INTERNAL',
-        `${dir} holds an activation cache in an unknown format; delete it to rebuild.`,
+        'CACHE_DAMAGED',
+        `The activation cache index ${join(dir, 'index.json')} is damaged (${problems[0]}). Run \`probescope cache ` +
+          `verify --cache-dir ${dirname(dirname(dir))}\`, or delete ${dir}; the next run rebuilds it.`,
       );
     }
     return new ActivationCache(dir, index, stats.extractedExamples, stats.modelRuns);
@@ -145,28 +162,49 @@ export class ActivationCache {
     const { folder, texts } = opts;
     const layers = normalizeLayers(opts.layers, folder.config.numLayers);
     const dtype = opts.dtype ?? 'float32';
-    const maxLength = opts.maxLength ?? DEFAULT_MAX_LENGTH;
-    const parts = {
+    const maxLength = opts.maxLength ?? DEFAULT_CACHE_MAX_LENGTH;
+    const padding = opts.padding ?? 'left';
+    const parts: CacheKeyParts = {
       modelHash: folder.hash,
       layers,
-      tokenizerHash: await hashFile(folder.tokenizerJson),
+      tokenizerHash: await hashTokenizerFiles(folder.dir),
       maxLength,
       datasetHash: hashTexts(texts),
       dtype,
+      padding,
+      graph: { onnxFile: relative(folder.dir, folder.onnxPath).split(sep).join('/'), taps: TAP_SCHEME },
     };
     const key = cacheKey(parts);
+    const baseKey = cacheBaseKey(parts);
     const dir = join(opts.cacheDir, 'activations', key);
-    if (await exists(join(dir, 'index.json'))) return ActivationCache.open(dir);
-    await mkdir(dir, { recursive: true });
+    const removed = await removeStaleTemps(join(opts.cacheDir, 'activations'));
+    if (removed) opts.onLog?.(`Removed ${removed} temporary file(s) left by an interrupted cache write.`);
+    const expect = { hiddenSize: folder.config.hiddenSize, layers, numExamples: texts.length };
+    const ready = await checkedIndex(dir, { ...expect, key }, opts.onLog, opts.signal);
+    if (ready) return new ActivationCache(dir, ready, 0, 0);
+    const wider = await findSupersetCache(opts.cacheDir, baseKey, layers);
+    if (wider) {
+      const reused = await checkedIndex(wider, expect, opts.onLog, opts.signal);
+      if (reused) {
+        opts.onLog?.(`Reusing the activation cache ${wider} (it holds layers ${reused.layers.join(',')}).`);
+        return new ActivationCache(wider, reused, 0, 0);
+      }
+    }
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw fsError(err, dir, 'create the activation cache folder');
+    }
 
     const extractor = await ActivationExtractor.create(folder, layers, {
       executionProvider: opts.executionProvider,
       maxLength,
       cacheDir: opts.cacheDir,
+      padding,
     });
     try {
       if (extractor.notice) opts.onLog?.(extractor.notice);
-      const seqs = texts.map((t) => extractor.tokenize(t).map((s) => s.id));
+      const seqs = await tokenizeAll(extractor, texts, opts);
       const truncated = seqs.map((s) => s.length > maxLength);
       const nTrunc = truncated.filter(Boolean).length;
       if (nTrunc) {
@@ -185,7 +223,8 @@ export class ActivationCache {
           `${formatBytes(totalTokens * bytesPerToken)} on disk in ${plan.length} shard(s) at ${dir}`,
       );
 
-      const metas: (ShardMeta | undefined)[] = await Promise.all(plan.map((p, s) => readCompleteShard(dir, s, key, p)));
+      const metas: (ShardMeta | undefined)[] = [];
+      for (const [s, p] of plan.entries()) metas.push(await readCompleteShard(dir, s, key, p, bytesPerToken));
       let done = metas.reduce((a, m) => a + (m ? m.examples.length : 0), 0);
       const resumed = metas.filter(Boolean).length;
       if (resumed) opts.onLog?.(`Resuming: ${resumed} of ${plan.length} shards were already extracted.`);
@@ -213,7 +252,17 @@ export class ActivationCache {
             },
           },
         );
-        metas[s] = await writeShard(dir, s, key, ids, states, layers, D, dtype, truncated);
+        try {
+          metas[s] = await writeShard(dir, s, key, ids, states, layers, D, dtype, truncated);
+        } catch (err) {
+          if (errnoOf(err) !== 'ENOSPC') throw fsError(err, dir, 'write the activation cache in');
+          const left = plan.slice(s).reduce((a, p) => a + p.reduce((b, i) => b + lengths[i], 0), 0) * bytesPerToken;
+          throw await diskFullError(
+            dir,
+            left,
+            `the activation cache (${plan.length - s} of ${plan.length} shards left)`,
+          );
+        }
         done += ids.length;
         extracted += ids.length;
       }
@@ -221,6 +270,7 @@ export class ActivationCache {
       const index: CacheIndex = {
         format: CACHE_FORMAT,
         key,
+        baseKey,
         model: { id: folder.id, hash: folder.hash },
         tokenizerHash: parts.tokenizerHash,
         datasetHash: parts.datasetHash,
@@ -231,26 +281,46 @@ export class ActivationCache {
         numExamples: texts.length,
         totalTokens,
         shards: plan.map((_, s) => `${shardName(s)}.bin`),
+        shardSums: metas.map((m) => ({ bytes: m!.bytes, sha256: m!.sha256 })),
         examples: new Array(texts.length),
       };
       metas.forEach((m, s) =>
         m!.examples.forEach((e) => (index.examples[e.index] = [s, e.offset, e.length, e.truncated ? 1 : 0])),
       );
-      await writeFileAtomic(join(dir, 'index.json'), JSON.stringify(index));
-      return ActivationCache.open(dir, { extractedExamples: extracted, modelRuns: extractor.runs });
+      try {
+        await writeFileAtomicClean(join(dir, 'index.json'), JSON.stringify(index));
+      } catch (err) {
+        throw errnoOf(err) === 'ENOSPC'
+          ? await diskFullError(dir, Buffer.byteLength(JSON.stringify(index)), 'the cache index')
+          : fsError(err, join(dir, 'index.json'), 'write');
+      }
+      return ActivationCache.open(dir, { extractedExamples: extracted, modelRuns: extractor.runs }, { key });
     } finally {
       await extractor.dispose();
     }
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-function formatBytes(n: number): string {
-  return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
+/**
+ * Token ids of every text. Tokenizing is synchronous, so this yields to the event loop every ~50 ms: a Ctrl-C or a
+ * Stop is seen between texts (CANCELLED), never only after the whole dataset.
+ */
+async function tokenizeAll(
+  extractor: ActivationExtractor,
+  texts: string[],
+  opts: Pick<BuildCacheOptions, 'signal' | 'onLog'>,
+): Promise<number[][]> {
+  const seqs: number[][] = [];
+  let last = performance.now();
+  opts.onLog?.(`Tokenizing ${texts.length} text${texts.length === 1 ? '' : 's'}…`);
+  for (const t of texts) {
+    seqs.push(extractor.tokenize(t).map((s) => s.id));
+    if (performance.now() - last > 50) {
+      await new Promise((resolve) => setImmediate(resolve));
+      throwIfAborted(opts.signal);
+      last = performance.now();
+    }
+  }
+  throwIfAborted(opts.signal);
+  return seqs;
 }

@@ -1,8 +1,24 @@
-/** What identifies an activation cache: same model, layers, tokenizer, max length, dataset and dtype = same states. */
+/**
+ * What identifies an activation cache: every input that changes a stored state. Same key = same states.
+ *   modelHash      the weights by content (model/modelHash.ts: .onnx bytes + each data file's Hub sha256 or samples)
+ *   tokenizerHash  sha256 of every file that decides the token ids, present ones by content, absent ones by name:
+ *                  tokenizer.json, tokenizer_config.json (the BOS rule add_bos_token, bos/pad tokens, the chat
+ *                  template), special_tokens_map.json, chat_template.jinja / .json, and config.json (its bos/pad ids
+ *                  are the fallback of the BOS rule; it also fixes hidden size and layer count)
+ *   maxLength      truncation in tokens;  dtype  float32 | float16;  padding  left | right (batching side)
+ *   graph          the .onnx file used (relative path) and the residual-tap scheme (TAP_SCHEME)
+ *   layers, datasetHash (the texts, in order)
+ * `baseKey` is the same without the layers: a cache with more layers but the same base serves fewer layers.
+ */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { LayerSpec } from '../../protocol/types';
+import { hashRegularFile } from '../storage';
 import { CACHE_FORMAT, type CacheDtype } from './shardFormat';
+
+/** Version of how residual states are tapped (layer L = residual after block L); bump when that changes. */
+export const TAP_SCHEME = 'residual-post-block/1';
 
 export interface CacheKeyParts {
   modelHash: string;
@@ -11,13 +27,22 @@ export interface CacheKeyParts {
   maxLength: number;
   datasetHash: string;
   dtype: CacheDtype;
+  padding: 'left' | 'right';
+  graph: { onnxFile: string; taps: string };
 }
 
 export function cacheKey(parts: CacheKeyParts): string {
-  return createHash('sha256')
-    .update(JSON.stringify({ format: CACHE_FORMAT, ...parts }))
-    .digest('hex')
-    .slice(0, 32);
+  return digest({ format: CACHE_FORMAT, ...parts });
+}
+
+/** The key without the layers (caches of the same inputs with other layer sets share it). */
+export function cacheBaseKey(parts: CacheKeyParts): string {
+  const { layers: _layers, ...rest } = parts;
+  return digest({ format: CACHE_FORMAT, ...rest });
+}
+
+function digest(o: object): string {
+  return createHash('sha256').update(JSON.stringify(o)).digest('hex').slice(0, 32);
 }
 
 /** sha256 of the texts, each length-prefixed so ["ab","c"] and ["a","bc"] differ. */
@@ -27,8 +52,29 @@ export function hashTexts(texts: string[]): string {
   return h.digest('hex');
 }
 
-export async function hashFile(path: string): Promise<string> {
-  return createHash('sha256')
-    .update(await readFile(path))
-    .digest('hex');
+/** Files that change token ids or the BOS rule (see the header); absent ones count by name. */
+export const TOKENIZER_FILES = [
+  'config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'chat_template.jinja',
+  'chat_template.json',
+];
+
+/** sha256 over the tokenizer files present in the model folder (name + content hash of each). */
+export async function hashTokenizerFiles(modelDir: string): Promise<string> {
+  const h = createHash('sha256');
+  for (const name of TOKENIZER_FILES) {
+    const path = join(modelDir, name);
+    const present = await stat(path).then(
+      () => true,
+      () => false,
+    );
+    const fileHash = present
+      ? await hashRegularFile(path, { maxBytes: 2 ** 30, what: name, code: 'MODEL_INVALID' })
+      : 'absent';
+    h.update(`${name}:${fileHash}\n`);
+  }
+  return h.digest('hex');
 }

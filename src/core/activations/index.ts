@@ -4,3 +4,4 @@ export * from './cacheKey';
 export * from './float16';
 export * from './shardFiles';
 export * from './shardFormat';
+export * from './cacheIntegrity';

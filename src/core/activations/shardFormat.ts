@@ -7,8 +7,15 @@
 import type { LayerSpec } from '../../protocol/types';
 import { floatToHalf, halfToFloat } from './float16';
 
-export const CACHE_FORMAT = 'probescope-activations/1';
+/** /2: shards carry a sha256 (cacheIntegrity.ts), keys cover tokenizer files, BOS rule, padding and graph. */
+export const CACHE_FORMAT = 'probescope-activations/2';
 export type CacheDtype = 'float32' | 'float16';
+
+/**
+ * Truncation length of cached examples when the caller names none: one default for `probescope activations --data`,
+ * `train`, layer sweeps and the editor, so a cache built by one is found by the others (it is part of the key).
+ */
+export const DEFAULT_CACHE_MAX_LENGTH = 512;
 
 export interface ShardExample {
   /** Example index in the dataset. */
@@ -25,12 +32,16 @@ export interface ShardMeta {
   key: string;
   shard: number;
   bytes: number;
+  /** sha256 hex of the shard's .bin, computed while writing it. */
+  sha256: string;
   examples: ShardExample[];
 }
 
 export interface CacheIndex {
   format: typeof CACHE_FORMAT;
   key: string;
+  /** The key without the layers (cacheKey.ts cacheBaseKey). */
+  baseKey: string;
   model: { id: string; hash: string };
   tokenizerHash: string;
   datasetHash: string;
@@ -41,6 +52,8 @@ export interface CacheIndex {
   numExamples: number;
   totalTokens: number;
   shards: string[];
+  /** Per shard: its .bin size in bytes and sha256 hex (checked before use, cacheIntegrity.ts). */
+  shardSums: { bytes: number; sha256: string }[];
   /** Per example: [shard number, byte offset, length, truncated 0/1] (compact: datasets can be large). */
   examples: [number, number, number, number][];
 }

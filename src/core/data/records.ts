@@ -42,6 +42,12 @@ export async function loadTable(file: string): Promise<RawTable> {
   } catch {
     throw new ProbescopeError('DATASET_INVALID', `Dataset not found: ${abs}. Check the path.`);
   }
+  // Only regular files: a FIFO would block the read forever, /dev/zero would never end.
+  if (!stat.isFile())
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${abs} is ${stat.isDirectory() ? 'a folder' : stat.isFIFO() ? 'a pipe (FIFO)' : 'not a regular file'}; give a .jsonl, .csv or .parquet file.`,
+    );
   const stamp = `${stat.mtimeMs}:${stat.size}`;
   const hit = cache.get(abs);
   if (hit && hit.stamp === stamp) return hit.table;

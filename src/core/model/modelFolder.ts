@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ProbescopeError } from '../errors';
 import { type GemmaConfig, readGemmaConfig } from './config';
+import { hashModelContent } from './modelHash';
 
 /** A validated model folder as Hugging Face / onnx-community ship it. All paths are absolute. */
 export interface ModelFolder {
@@ -19,7 +18,7 @@ export interface ModelFolder {
   tokenizerJson: string;
   /** Path of tokenizer_config.json, when the folder has one. */
   tokenizerConfigJson?: string;
-  /** sha256 hex of the .onnx bytes, with each external data file's name and size folded in. */
+  /** Content hash of the weights (modelHash.ts): the .onnx bytes plus each external data file's Hub sha256 or sampled blocks. */
   hash: string;
 }
 
@@ -30,6 +29,8 @@ export interface ModelSource {
   revision: string;
   endpoint?: string;
   file?: string;
+  /** sha256 per downloaded file (path relative to the folder, '/' separators) when the Hub listed it; see modelHash.ts. */
+  sha256?: Record<string, string>;
 }
 
 /**
@@ -100,7 +101,7 @@ export async function resolveModelFolder(dirIn: string): Promise<ModelFolder> {
     config,
     tokenizerJson,
     tokenizerConfigJson: (await isFile(tokenizerConfigPath)) ? tokenizerConfigPath : undefined,
-    hash: await hashModel(onnxPath, externalData),
+    hash: await hashModelContent(dir, onnxPath, externalData),
   };
 }
 
@@ -145,28 +146,9 @@ export async function readModelSource(dir: string): Promise<ModelSource | undefi
   return undefined;
 }
 
-const hashMemo = new Map<string, Promise<string>>();
-
-/**
- * Streams the .onnx file through sha256 (never one buffer: exports can exceed Node's 2 GiB limit) and folds in each
- * external data file's name and size (hashing tens of GB of weights would take minutes). Memoised per process on
- * (path, mtime, size) of every file involved, so a rewritten file is hashed again.
- */
+/** The model's content hash (modelHash.ts): sha256 of the .onnx plus each external data file by content. */
 export async function hashModel(onnxPath: string, externalData: string[] = []): Promise<string> {
-  const stats = await Promise.all([onnxPath, ...externalData].map((p) => stat(p)));
-  const key = [onnxPath, ...externalData].map((p, i) => `${p}\0${stats[i].mtimeMs}\0${stats[i].size}`).join('\n');
-  let pending = hashMemo.get(key);
-  if (!pending) {
-    pending = (async () => {
-      const h = createHash('sha256');
-      for await (const chunk of createReadStream(onnxPath, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-      externalData.forEach((p, i) => h.update(`\0${basename(p)}:${stats[i + 1].size}`));
-      return h.digest('hex');
-    })();
-    hashMemo.set(key, pending);
-    pending.catch(() => hashMemo.delete(key));
-  }
-  return pending;
+  return hashModelContent(resolve(onnxPath, '..'), onnxPath, externalData);
 }
 
 async function isFile(path: string): Promise<boolean> {

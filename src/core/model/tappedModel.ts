@@ -10,7 +10,7 @@
  * snapshots) are read from their real folder under their real names (externalDataLayout.ts).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LayerSpec } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
@@ -137,8 +137,14 @@ export async function buildTappedModel(
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    // A failed write (disk full) must not leave a partial temp file behind.
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -5,6 +5,7 @@ import type { TokenSpan } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
 import { type GemmaConfig, readGemmaConfig } from './config';
 import type { ModelFolder } from './modelFolder';
+import { withTokenizeBudget } from './tokenizeBudget';
 import { alignTokens } from './tokenOffsets';
 
 /** How far config.vocab_size may exceed the tokenizer: embedding tables are padded (Gemma 3: 262,208 vs 262,145). */
@@ -40,7 +41,7 @@ export class GemmaTokenizer {
     json: TokenizerJson,
     tokenizerConfig: TokenizerConfigJson,
     config: GemmaConfig | undefined,
-    source: string,
+    private readonly source: string,
   ) {
     this.addedTokens = new Map((json.added_tokens ?? []).map((t) => [t.id, t.content]));
     let maxId = -1;
@@ -85,7 +86,12 @@ export class GemmaTokenizer {
   /** Token ids with UTF-16 [start, end) offsets; a prepended <bos> is [0, 0]. */
   encode(text: string, opts: { addBos?: boolean } = {}): TokenSpan[] {
     // Encode without the post-processor's specials so every token comes from the text, then add <bos> ourselves.
-    const enc = this.tokenizer.encode(text, { add_special_tokens: false });
+    // Within a time budget: tokenizer.json regexes can backtrack catastrophically (tokenizeBudget.ts).
+    const enc = withTokenizeBudget(
+      () => this.tokenizer.encode(text, { add_special_tokens: false }),
+      text.length,
+      this.source,
+    );
     const spans = alignTokens(text, enc.ids, enc.tokens, this.addedTokens, this.unkId);
     if (opts.addBos ?? this.addBosByDefault) {
       spans.unshift({ id: this.bosId, text: this.tokenizer.id_to_token(this.bosId) ?? '<bos>', start: 0, end: 0 });
@@ -95,7 +101,11 @@ export class GemmaTokenizer {
 
   /** Text of token ids (byte pieces joined into characters). */
   decode(ids: number[], opts: { skipSpecialTokens?: boolean } = {}): string {
-    return this.tokenizer.decode(ids, { skip_special_tokens: opts.skipSpecialTokens ?? false });
+    return withTokenizeBudget(
+      () => this.tokenizer.decode(ids, { skip_special_tokens: opts.skipSpecialTokens ?? false }),
+      ids.length * 16,
+      this.source,
+    );
   }
 
   private checkVocab(config: GemmaConfig, source: string): void {

@@ -5,6 +5,7 @@
  * a fraction of its time.
  */
 import type { OptimizerName, ProbeKind } from '../../protocol/types';
+import { DEFAULT_CACHE_MAX_LENGTH } from '../activations/shardFormat';
 
 export type Preset = 'fast' | 'reference';
 
@@ -31,7 +32,8 @@ export const VALIDATION_FRACTION = 0.15;
 export const VALIDATION_EVERY = 10;
 export const WEIGHT_DECAY_GRID = [0, 1e-3, 1e-2, 0.1];
 export const CV_FOLDS = 5;
-export const DEFAULT_TRAIN_MAX_LENGTH = 512;
+/** = the cache's default (activations/shardFormat.ts), so `activations --out C` and `train --cache-dir C` share. */
+export const DEFAULT_TRAIN_MAX_LENGTH = DEFAULT_CACHE_MAX_LENGTH;
 
 export function defaultOptimizer(kind: ProbeKind): OptimizerName {
   return kind === 'attention' ? 'adamw' : 'lbfgs';

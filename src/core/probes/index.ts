@@ -20,3 +20,5 @@ export { evaluateProbe } from './evaluate';
 export { classifyText } from './classify';
 export { layerSweep } from './layerSweep';
 export { listProbes } from './listProbes';
+export * from './probeOutput';
+export * from './probeRename';

@@ -40,6 +40,8 @@ export async function layerSweep(
             layer,
             probe: kind.probe,
             heads,
+            // The sweep's own sub-folders: a probe from an earlier sweep there is replaced, anything else refused.
+            force: true,
             outDir: path.join(outDir, `layer-${layer}-${kind.probe}${kind.probe === 'attention' ? `-${heads}h` : ''}`),
           },
           { signal: hooks.signal, onLog: hooks.onLog },

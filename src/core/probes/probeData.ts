@@ -10,13 +10,14 @@ import { DEFAULT_TRAIN_MAX_LENGTH } from './defaults';
 import { poolStates, pooledLength } from './pooling';
 
 /**
- * Where activations are cached when the caller names no folder: probes saved as `<root>/probes/<name>` (the
- * extension's `.probescope/probes/…` layout) share `<root>/cache`; any other output folder uses the OS temp folder,
- * so a CLI run never litters the directory around an arbitrary --out.
+ * Where activations are cached when the caller names no folder: probes saved as `<x>/.probescope/probes/<name>` (the
+ * extension's layout) share `<x>/.probescope/cache`; any other output folder uses the OS temp folder, so a CLI run
+ * never writes into a folder of the user's (a `cache/` beside some `probes/` folder may be theirs).
  */
 export function defaultCacheDir(outDir: string): string {
   const parent = path.dirname(path.resolve(outDir));
-  if (path.basename(parent) === 'probes') return path.join(path.dirname(parent), 'cache');
+  const root = path.dirname(parent);
+  if (path.basename(parent) === 'probes' && path.basename(root) === '.probescope') return path.join(root, 'cache');
   return path.join(os.tmpdir(), 'probescope-cache');
 }
 

@@ -6,12 +6,13 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ProbeManifest } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
+import { fsError, openRegularFile, writeFolderSwap } from '../storage';
+import { checkProbeOutput } from './probeOutput';
+import { PROBE_FORMAT, PROBE_MANIFEST, PROBE_WEIGHTS, readProbeManifest } from './probeManifest';
 import type { ProbeParams } from './probeParams';
 import { decodeSafetensors, encodeSafetensors } from './safetensors';
 
-export const PROBE_WEIGHTS = 'probe.safetensors';
-export const PROBE_MANIFEST = 'probe.json';
-export const PROBE_FORMAT = 'probescope-probe/1';
+export { PROBE_FORMAT, PROBE_MANIFEST, PROBE_WEIGHTS, readProbeManifest } from './probeManifest';
 
 export function probeTensors(p: ProbeParams) {
   return {
@@ -22,63 +23,36 @@ export function probeTensors(p: ProbeParams) {
   };
 }
 
-export async function saveProbe(dir: string, params: ProbeParams, manifest: ProbeManifest): Promise<void> {
+/**
+ * Saves a probe folder: `dir` must be new, empty, or (with `force`) a probe folder; anything else is refused with
+ * OUTPUT_REFUSED and left untouched (probeOutput.ts). The files are written to a temp folder and swapped in; a
+ * replaced probe stays until the new one is complete, and a killed save is finished or rolled back on the next start.
+ */
+export async function saveProbe(
+  dir: string,
+  params: ProbeParams,
+  manifest: ProbeManifest,
+  opts: { force?: boolean } = {},
+): Promise<void> {
+  const weights = encodeSafetensors(probeTensors(params), { format: 'pt', probescope: PROBE_FORMAT });
+  await writeProbeFiles(dir, weights, JSON.stringify(manifest, null, 2) + '\n', opts);
+}
+
+/** Writes a probe's two files as folder `dir` under the rules of saveProbe (used to copy a probe as well). */
+export async function writeProbeFiles(
+  dir: string,
+  weights: Uint8Array,
+  manifestJson: string,
+  opts: { force?: boolean } = {},
+): Promise<void> {
   const target = path.resolve(dir);
-  await fs.mkdir(path.dirname(target), { recursive: true });
-  const tmp = `${target}.tmp-${process.pid}-${Date.now().toString(36)}`;
-  await fs.mkdir(tmp, { recursive: true });
+  const mode = await checkProbeOutput(target, opts);
   try {
-    const weights = encodeSafetensors(probeTensors(params), { format: 'pt', probescope: PROBE_FORMAT });
-    await fs.writeFile(path.join(tmp, PROBE_WEIGHTS), weights);
-    await fs.writeFile(path.join(tmp, PROBE_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
-    // Replacing an existing probe: move it aside first (rename cannot replace a non-empty directory).
-    const old = `${target}.old-${process.pid}-${Date.now().toString(36)}`;
-    let hadOld = false;
-    try {
-      await fs.rename(target, old);
-      hadOld = true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    await fs.rename(tmp, target);
-    if (hadOld) await fs.rm(old, { recursive: true, force: true });
+    await fs.mkdir(path.dirname(target), { recursive: true });
   } catch (err) {
-    await fs.rm(tmp, { recursive: true, force: true });
-    throw err;
+    throw fsError(err, path.dirname(target), 'create the folder');
   }
-}
-
-function validateManifest(m: unknown, file: string): ProbeManifest {
-  const o = m as Partial<ProbeManifest>;
-  const bad = (what: string): never => {
-    throw new ProbescopeError('PROBE_INVALID', `${file}: ${what}. Retrain the probe or restore its probe.json.`);
-  };
-  if (!o || typeof o !== 'object') bad('not a JSON object');
-  if (o.format !== PROBE_FORMAT) bad(`format is ${JSON.stringify(o.format)}, expected "${PROBE_FORMAT}"`);
-  if (!o.model || typeof o.model.hash !== 'string' || typeof o.model.hiddenSize !== 'number')
-    bad('missing model hash or hidden size');
-  if (o.layer === undefined) bad('missing layer');
-  if (o.probe !== 'attention' && o.probe !== 'mean' && o.probe !== 'last')
-    bad(`unknown probe kind ${JSON.stringify(o.probe)}`);
-  if (!Array.isArray(o.classes) || o.classes.length < 2) bad('needs at least two classes');
-  return o as ProbeManifest;
-}
-
-export async function readProbeManifest(dir: string): Promise<ProbeManifest> {
-  const file = path.join(dir, PROBE_MANIFEST);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    throw new ProbescopeError('PROBE_INVALID', `No ${PROBE_MANIFEST} in ${dir}: not a probe folder.`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ProbescopeError('PROBE_INVALID', `${file} is not valid JSON.`);
-  }
-  return validateManifest(json, file);
+  await writeFolderSwap(target, { [PROBE_WEIGHTS]: weights, [PROBE_MANIFEST]: manifestJson }, mode);
 }
 
 export interface ModelIdentity {
@@ -119,12 +93,7 @@ export async function loadProbe(
   const manifest = await readProbeManifest(dir);
   if (model) checkProbeMatchesModel(manifest, model);
   const file = path.join(dir, PROBE_WEIGHTS);
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch {
-    throw new ProbescopeError('PROBE_INVALID', `No ${PROBE_WEIGHTS} in ${dir}.`);
-  }
+  const bytes = await readProbeWeights(file, manifest);
   const { tensors } = decodeSafetensors(bytes, file);
   const need = (name: string, rank: number) => {
     const t = tensors[name];
@@ -158,4 +127,51 @@ export async function loadProbe(
     );
   }
   return { params: { H, C, D, q: q.data, w: w.data, V: V.data, b: b.data }, manifest };
+}
+
+/** Largest safetensors JSON header accepted (ours are a few hundred bytes). */
+const MAX_HEADER_BYTES = 1 << 20;
+/** No probe file is larger than this (H·C·D float32 values stay far below). */
+export const MAX_PROBE_WEIGHTS_BYTES = 2 ** 30;
+
+/**
+ * probe.safetensors as bytes, read only after checks against the file size: a regular file (no FIFO, no device), a
+ * header length that fits in the file and under 1 MiB, and a total size no larger than the tensors probe.json
+ * describes (H·D + H + H·C·D + H·C float32 values) plus the header. PROBE_INVALID otherwise.
+ */
+async function readProbeWeights(file: string, manifest: ProbeManifest): Promise<Uint8Array> {
+  const H = Number.isInteger(manifest.heads) && manifest.heads > 0 ? manifest.heads : 1;
+  const C = manifest.classes.length === 2 ? 1 : manifest.classes.length;
+  const D = manifest.model.hiddenSize;
+  const dataBytes = 4 * (H * D + H + H * C * D + H * C);
+  const maxBytes = Math.min(8 + MAX_HEADER_BYTES + dataBytes, MAX_PROBE_WEIGHTS_BYTES);
+  let opened;
+  try {
+    opened = await openRegularFile(file, { maxBytes, code: 'PROBE_INVALID', what: PROBE_WEIGHTS });
+  } catch (err) {
+    if (err instanceof ProbescopeError && err.code === 'PROBE_INVALID') throw err;
+    throw new ProbescopeError('PROBE_INVALID', `No readable ${PROBE_WEIGHTS} in ${path.dirname(file)}.`);
+  }
+  const { fh, size } = opened;
+  try {
+    const head = Buffer.alloc(8);
+    if (size < 8 || (await fh.read(head, 0, 8, 0)).bytesRead < 8)
+      throw new ProbescopeError('PROBE_INVALID', `${file}: shorter than its 8-byte header length.`);
+    const n = head.readBigUInt64LE(0);
+    if (n > BigInt(MAX_HEADER_BYTES) || 8n + n > BigInt(size))
+      throw new ProbescopeError(
+        'PROBE_INVALID',
+        `${file}: header length ${n} does not fit (file ${size} bytes, header limit ${MAX_HEADER_BYTES}).`,
+      );
+    const bytes = Buffer.alloc(size);
+    let pos = 0;
+    while (pos < size) {
+      const { bytesRead } = await fh.read(bytes, pos, size - pos, pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+    }
+    return bytes.subarray(0, pos);
+  } finally {
+    await fh.close();
+  }
 }

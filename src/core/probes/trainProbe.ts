@@ -17,6 +17,7 @@ import { entropyRatioOf, splitMetrics } from './metrics';
 import type { ProbeComputer } from './probeComputer';
 import { buildActivations, defaultCacheDir, examplesFrom, type CacheHooks } from './probeData';
 import { saveProbe } from './probeFile';
+import { checkProbeOutput } from './probeOutput';
 import { initProbeParams, type ProbeParams } from './probeParams';
 import { createRng } from './rng';
 import { lossFromLogits, predictOver, trainAdamW, trainLbfgs, type LoopHooks, type LoopResult } from './trainingLoop';
@@ -163,8 +164,10 @@ export async function trainProbeRun(
   const trainRows = inner.train.map((j) => split.train[j]);
   const valRows = inner.test.map((j) => split.train[j]);
 
-  const folder = await resolveModelFolder(params.modelDir);
   const outDir = path.resolve(params.outDir);
+  // Refuse a folder that cannot take the probe before any extraction or training time is spent.
+  await checkProbeOutput(outDir, { force: params.force });
+  const folder = await resolveModelFolder(params.modelDir);
   const t0 = performance.now();
   const cache =
     shared?.cache ??
@@ -252,7 +255,7 @@ export async function trainProbeRun(
     },
     createdAt: new Date().toISOString(),
   };
-  await saveProbe(outDir, result.params, manifest);
+  await saveProbe(outDir, result.params, manifest, { force: params.force });
   return {
     probe: params.probe,
     heads,

@@ -1,17 +1,16 @@
 /**
- * Rename Probe (Probes view): renames the folder and the name in probe.json (rewritten atomically); the active
- * probe follows the rename.
+ * Rename Probe (Probes view): validates the name with the engine's one rule (probeNameProblem), renames the folder
+ * first and rewrites probe.json second (rolled back on failure, never replacing an existing folder, see
+ * core/probes/probeRename.ts); the active probe follows the rename.
  */
-import { rename, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { probeNameProblem, renameProbeFolder } from '../../core/probes/probeRename';
 import { readProbeManifest } from '../tree/probeFolder';
 import { reportError } from '../workerErrors';
 import type { HostCommand } from './hostCommand';
 import { probeDirForCommand } from './probeArg';
-
-const SAFE_NAME = /^[\w.-][\w .-]*$/;
 
 export const renameProbeCommand: HostCommand = {
   id: 'probescope.renameProbe',
@@ -29,19 +28,15 @@ export const renameProbeCommand: HostCommand = {
             value: manifest.name || path.basename(dir),
             validateInput: (v) => {
               const t = v.trim();
-              if (!SAFE_NAME.test(t)) return 'Use letters, digits, spaces, dots, dashes and underscores.';
+              const problem = probeNameProblem(t);
+              if (problem) return problem;
               if (t !== path.basename(dir) && existsSync(path.join(parent, t))) return `${t} already exists.`;
               return undefined;
             },
           });
-    const newName = name?.trim();
-    if (!newName || !SAFE_NAME.test(newName)) return;
-    const target = path.join(parent, newName);
+    if (name === undefined) return;
     try {
-      const tmp = path.join(dir, `probe.json.${process.pid}.tmp`);
-      await writeFile(tmp, JSON.stringify({ ...manifest, name: newName }, null, 2) + '\n');
-      await rename(tmp, path.join(dir, 'probe.json'));
-      if (target !== dir) await rename(dir, target);
+      const target = await renameProbeFolder(dir, name);
       if (ctx.activeProbe.get() === dir || ctx.state.current.activeProbe === dir) await ctx.activeProbe.set(target);
       ctx.probes.refresh();
     } catch (err) {

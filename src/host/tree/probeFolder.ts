@@ -2,9 +2,15 @@
  * Reads the probes folder directly (probe.json beside probe.safetensors), with the engine's own manifest reader but
  * in this process, so the Probes view works while the worker is busy training or restarting. No `vscode` import.
  */
-import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { readProbeManifest as readValidatedManifest } from '../../core/probes/probeFile';
+import { readRegularFile } from '../../core/storage';
+import {
+  MAX_PROBE_WEIGHTS_BYTES,
+  PROBE_WEIGHTS,
+  readProbeManifest as readValidatedManifest,
+  writeProbeFiles,
+} from '../../core/probes/probeFile';
+import { validateProbeName } from '../../core/probes/probeRename';
 import type { ProbeManifest } from '../../protocol/types';
 
 /** The folder's validated probe.json, or undefined when it is not a probe folder (the views skip those). */
@@ -19,29 +25,29 @@ export function probeKindLabel(probe: string, heads: number): string {
 
 /** A folder name for a new probe: `<kind>-L<layer>-<dataset>-<yyyymmdd-hhmmss>`, filesystem-safe. */
 export function newProbeFolderName(kind: string, layer: string | number, dataPath: string, now = new Date()): string {
-  const data = path.basename(dataPath).replace(/\.[^.]+$/, '');
+  // Clipped so the name stays within the probe-name length limit (MAX_PROBE_NAME).
+  const data = path
+    .basename(dataPath)
+    .replace(/\.[^.]+$/, '')
+    .slice(0, 48);
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${kind}-L${layer}-${data}-${stamp}`.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
 /**
  * Copies a probe folder (e.g. a layer-sweep probe kept in the cache) into `root` as `name`, with that name in its
- * probe.json. The copy is assembled in a `.tmp-` folder (which listings skip) and renamed into place, so the Probes
- * view never lists half a probe; an existing `name` is never overwritten.
+ * probe.json. The source is read with bounded reads (regular files only, size-checked first); the copy is written by the engine's
+ * safe save (temp folder + rename, which listings skip), and an existing `name` is never overwritten (OUTPUT_REFUSED).
  */
 export async function keepProbeCopy(source: string, root: string, name: string): Promise<string> {
   const manifest = await readProbeManifest(source);
   if (!manifest) throw new Error(`${source} holds no readable probe.json`);
-  const target = path.join(root, name);
-  const tmp = path.join(root, `${name}.tmp-${process.pid}`);
-  await mkdir(root, { recursive: true });
-  try {
-    await cp(source, tmp, { recursive: true, errorOnExist: true, force: false });
-    await writeFile(path.join(tmp, 'probe.json'), JSON.stringify({ ...manifest, name }, null, 2) + '\n');
-    await rename(tmp, target);
-  } catch (err) {
-    await rm(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  const target = path.join(root, validateProbeName(name));
+  const weights = await readRegularFile(path.join(source, PROBE_WEIGHTS), {
+    maxBytes: MAX_PROBE_WEIGHTS_BYTES,
+    code: 'PROBE_INVALID',
+    what: PROBE_WEIGHTS,
+  });
+  await writeProbeFiles(target, weights, JSON.stringify({ ...manifest, name }, null, 2) + '\n', { force: false });
   return target;
 }

@@ -16,6 +16,10 @@ const CODES: ReadonlySet<string> = new Set<ProbescopeErrorCode>([
   'DOWNLOAD_FAILED',
   'CANCELLED',
   'WORKER_CRASHED',
+  'OUTPUT_REFUSED',
+  'IO_ERROR',
+  'DISK_FULL',
+  'CACHE_DAMAGED',
   'INTERNAL',
 ]);
 

@@ -91,12 +91,12 @@ test('saveProbe then loadProbe returns bit-identical tensors and the manifest', 
   assert.deepEqual(header.tensors['v.weight'].shape, [12, 16]);
 });
 
-test('saving over an existing probe replaces it and leaves no temp folders behind', async () => {
+test('saving over an existing probe with force replaces it and leaves no temp folders behind', async () => {
   const root = mkdtempSync(join(tmpdir(), 'ps-probe-'));
   const dir = join(root, 'p');
   await saveProbe(dir, randomParams(2, 1, 16), manifest(2, ['0', '1']));
   const p2 = randomParams(1, 1, 16);
-  await saveProbe(dir, p2, { ...manifest(1, ['0', '1']), probe: 'mean' });
+  await saveProbe(dir, p2, { ...manifest(1, ['0', '1']), probe: 'mean' }, { force: true });
   const { params, manifest: m } = await loadProbe(dir);
   assert.equal(params.H, 1);
   assert.equal(m.probe, 'mean');

@@ -1,0 +1,81 @@
+/**
+ * Issue #8 item 8: a cache built by `probescope activations --data … --out C` is reused by `probescope train
+ * --cache-dir C` (one max-length default), also when it holds more layers; `probescope cache verify` reports damage.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { CliContext } from '../../../src/cli/command';
+import { activationsCommand } from '../../../src/cli/commands/activations';
+import { cacheVerifyCommand } from '../../../src/cli/commands/cacheVerify';
+import { trainCommand } from '../../../src/cli/commands/train';
+import { repoRoot } from '../worker/buildBundle';
+
+const MODEL = join(repoRoot, 'models/tiny-gemma2');
+
+function context(logs: string[]): CliContext {
+  return {
+    progress: () => undefined,
+    step: () => undefined,
+    log: (m) => logs.push(m),
+    signal: new AbortController().signal,
+  };
+}
+
+describe('activations --out C, then train --cache-dir C', () => {
+  let root: string;
+  let data: string;
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'ps-reuse-'));
+    data = join(root, 'data.jsonl');
+    const rows = Array.from({ length: 16 }, (_, i) =>
+      JSON.stringify({ text: `${i % 2 ? 'great lovely' : 'awful bad'} review number ${i}`, label: i % 2 }),
+    );
+    writeFileSync(data, rows.join('\n') + '\n');
+  });
+  after(() => rm(root, { recursive: true, force: true }));
+
+  for (const layers of ['2', 'all']) {
+    it(`reuses the cache of --layers ${layers} without extracting again`, async () => {
+      const cacheDir = join(root, `cache-${layers}`);
+      await activationsCommand.run({ model: MODEL, layers, data, out: cacheDir }, context([]));
+      const logs: string[] = [];
+      await trainCommand.run(
+        {
+          model: MODEL,
+          data,
+          layer: '2',
+          probe: 'mean',
+          'cache-dir': cacheDir,
+          out: join(root, `probe-${layers}`),
+          'execution-provider': 'cpu',
+          preset: 'fast',
+        },
+        context(logs),
+      );
+      assert.ok(!logs.some((m) => /^Extracting/.test(m)), `train extracted again:\n${logs.join('\n')}`);
+      assert.equal(readdirSync(join(cacheDir, 'activations')).length, 1, 'no second cache');
+      if (layers === 'all') assert.ok(logs.some((m) => /^Reusing the activation cache/.test(m)));
+    });
+  }
+
+  it('cache verify reports every cache and names a damaged shard', async () => {
+    const cacheDir = join(root, 'cache-2');
+    const ok = (await cacheVerifyCommand.run({ 'cache-dir': cacheDir }, context([]))) as {
+      ok: boolean;
+      caches: { dir: string; ok: boolean; problems: string[] }[];
+    };
+    assert.equal(ok.ok, true);
+    assert.equal(ok.caches.length, 1);
+    const shard = join(ok.caches[0]!.dir, 'shard-00000.bin');
+    writeFileSync(shard, Buffer.alloc(64), { flag: 'r+' });
+    const logs: string[] = [];
+    const bad = (await cacheVerifyCommand.run({ 'cache-dir': cacheDir }, context(logs))) as typeof ok;
+    assert.equal(bad.ok, false);
+    assert.match(bad.caches[0]!.problems.join(), /shard-00000\.bin is damaged/);
+    assert.match(logs.join('\n'), /shard-00000\.bin is damaged/);
+  });
+});
