@@ -24,7 +24,7 @@ function copySpeed(): number {
   return (n * 4) / (best / 1000);
 }
 
-function randomBatch(B: number, S: number, D: number, seed: number): ProbeBatch {
+export function randomBatch(B: number, S: number, D: number, seed: number): ProbeBatch {
   const rng = createRng(seed);
   const x = new Float32Array(B * S * D);
   for (let i = 0; i < x.length; i++) x[i] = rng.next() * 2 - 1;
