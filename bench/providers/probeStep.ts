@@ -6,7 +6,7 @@
 import { ProbeComputer } from '../../src/core/probes/probeComputer';
 import { initProbeParams, type ProbeBatch, type ProbeParams } from '../../src/core/probes/probeParams';
 import { createRng } from '../../src/core/probes/rng';
-import { randomBatch } from '../probeStep.bench';
+import { randomBatch } from '../probeBatch';
 import { compare, type BenchProvider, type ProbeStepResult } from './report';
 
 export interface ProbeStepSpec {
