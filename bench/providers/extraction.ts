@@ -93,11 +93,7 @@ export async function tinyTexts(fixturesDir: string, n: number): Promise<string[
  * Writes a model folder for the synthetic decoder (model.onnx, config.json, the tiny fixture's 1,000-token tokenizer)
  * and returns its path. Layers share one set of weights, so a Gemma-2-2B-shaped model of L layers is ~0.3 GB.
  */
-export async function prepareSyntheticFolder(
-  dir: string,
-  shape: SyntheticShape,
-  fixturesDir: string,
-): Promise<string> {
+export async function prepareSyntheticFolder(dir: string, shape: SyntheticShape, fixturesDir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   const { model } = buildSyntheticGemma(shape);
   await writeFile(join(dir, 'model.onnx'), encodeModel(model));

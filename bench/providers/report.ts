@@ -102,7 +102,11 @@ export function isFailure(r: unknown): r is Failure {
 }
 
 export function failure(e: unknown): Failure {
-  return { error: String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 400) };
+  return {
+    error: String((e as Error)?.message ?? e)
+      .split('\n')[0]!
+      .slice(0, 400),
+  };
 }
 
 /** Writes the report atomically (JSON.stringify turns NaN/Infinity into null: a missing comparison reads as null). */

@@ -40,7 +40,15 @@ export interface ProviderBenchOptions {
 
 interface Plan {
   tiny: { texts: number; batchSize: number; repeats: number; layers: (number | 'final')[] };
-  synthetic: { key: string; shape: SyntheticShape; tap: number; sequences: number; seqLen: number; batchSize: number; repeats: number };
+  synthetic: {
+    key: string;
+    shape: SyntheticShape;
+    tap: number;
+    sequences: number;
+    seqLen: number;
+    batchSize: number;
+    repeats: number;
+  };
   probe: ProbeStepSpec[];
 }
 
@@ -119,7 +127,9 @@ export async function runProviderBench(opts: ProviderBenchOptions): Promise<Benc
     try {
       await resolveExecutionProvider(p);
       rep.selfCheck = await numericalSelfCheck(p);
-      log(`${p}: available; self-check ${rep.selfCheck.ok ? 'passed' : 'FAILED'} (max abs diff ${rep.selfCheck.maxAbsDiff})`);
+      log(
+        `${p}: available; self-check ${rep.selfCheck.ok ? 'passed' : 'FAILED'} (max abs diff ${rep.selfCheck.maxAbsDiff})`,
+      );
     } catch (e) {
       rep.available = false;
       rep.reason = failure(e).error;

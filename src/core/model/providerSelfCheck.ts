@@ -85,7 +85,11 @@ async function runCheck(provider: 'cpu' | GpuProvider): Promise<Float32Array[]> 
     logSeverityLevel: 3,
   });
   try {
-    const x = new ort.Tensor('float32', values(B * S * D, 7).map((v) => v * 3), [B, S, D]);
+    const x = new ort.Tensor(
+      'float32',
+      values(B * S * D, 7).map((v) => v * 3),
+      [B, S, D],
+    );
     const out = await session.run({ x });
     return [out.p!.data as Float32Array, out.pooled!.data as Float32Array];
   } finally {
