@@ -11,7 +11,7 @@
 #
 # env: OUT (results folder; default ./device-results), DEVICE_CHECK_EPS (default webgpu, plus cuda when the bundle
 #      holds its binaries; "cpu" = the CPU EP measured twice, for a machine without a GPU), DEVICE_CHECK_MODE
-#      (full|quick, default full), DEVICE_CHECK_TIMEOUT (seconds for the bench, default 300), DEVICE_CHECK_BUNDLE
+#      (full|quick, default full), DEVICE_CHECK_TIMEOUT (seconds for the bench, default 270), DEVICE_CHECK_BUNDLE
 #      (default .device-bundle), DEVICE_CHECK_ICD (default /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json)
 # Exit status: the bench's (124 when it ran past DEVICE_CHECK_TIMEOUT; bench.json then holds what it measured).
 set -uo pipefail
@@ -22,7 +22,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 bundle=${DEVICE_CHECK_BUNDLE:-$root/.device-bundle}
 mode=${DEVICE_CHECK_MODE:-full}
-bench_timeout=${DEVICE_CHECK_TIMEOUT:-300}
+bench_timeout=${DEVICE_CHECK_TIMEOUT:-270}
 icd=${DEVICE_CHECK_ICD:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
 log=$out/device-check.log
 : >"$log"
