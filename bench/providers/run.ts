@@ -6,7 +6,7 @@
  * `quick` mode uses small shapes: it exercises every code path in seconds (tests, a CPU smoke run), nothing more.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, hostname, platform, release, tmpdir, totalmem } from 'node:os';
+import { cpus, hostname, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { numericalSelfCheck } from '../../src/core/model/providerSelfCheck';
@@ -105,6 +105,8 @@ export async function runProviderBench(opts: ProviderBenchOptions): Promise<Benc
       cpu: cpus()[0]?.model,
       cores: cpus().length,
       memoryGiB: Math.round(totalmem() / 2 ** 30),
+      /** 1-minute load average at the start (a shared machine's times are contention-bound when it exceeds the cores). */
+      loadAverageAtStart: Number(loadavg()[0]!.toFixed(1)),
       node: process.version,
       onnxruntime: ort.env.versions.node ?? ort.env.versions.common,
     },
