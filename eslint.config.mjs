@@ -14,6 +14,8 @@ export default tseslint.config(
       '.cache/**',
       '.probescope/**',
       'bench/results/**',
+      '.device-bundle/**',
+      'device-results/**',
     ],
   },
   js.configs.recommended,

@@ -2,10 +2,14 @@
  * `npm run bench [-- NAME…]`: runs every bench/*.bench.ts (each exports `run()`) in one process, one after another in
  * name order, each printing its own measurements; then a compact table of the key ratios. A bench may return its
  * summary rows from run(); for those that only print, the rows are read from the lines they printed.
+ *
+ * `npm run bench -- --ep webgpu[,cuda] [--quick] [--json FILE]` runs the execution-provider bench instead
+ * (bench/providers/: extraction and probe-step speed per provider against the CPU EP, and their agreement with it).
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
+import { providersMain } from './providers/main';
 
 export interface BenchRow {
   metric: string;
@@ -91,6 +95,7 @@ function table(rows: (BenchRow & { bench: string })[]): string {
 }
 
 async function main(): Promise<number> {
+  if (process.argv.slice(2).some((a) => a.startsWith('--'))) return providersMain(process.argv.slice(2));
   const all = readdirSync(__dirname)
     .filter((f) => f.endsWith('.bench.ts'))
     .map((f) => f.slice(0, -'.bench.ts'.length))

@@ -8,6 +8,7 @@ import { ProbeComputer } from '../src/core/probes/probeComputer';
 import { initProbeParams } from '../src/core/probes/probeParams';
 import type { ProbeBatch } from '../src/core/probes/probeParams';
 import { createRng } from '../src/core/probes/rng';
+import { randomBatch } from './probeBatch';
 
 /** Bytes per second of Float32Array.set over buffers far larger than cache (counting bytes read). */
 function copySpeed(): number {
@@ -22,20 +23,6 @@ function copySpeed(): number {
     best = Math.min(best, performance.now() - t0);
   }
   return (n * 4) / (best / 1000);
-}
-
-function randomBatch(B: number, S: number, D: number, seed: number): ProbeBatch {
-  const rng = createRng(seed);
-  const x = new Float32Array(B * S * D);
-  for (let i = 0; i < x.length; i++) x[i] = rng.next() * 2 - 1;
-  const mask = new Float32Array(B * S);
-  const labels = new Float32Array(B);
-  for (let b = 0; b < B; b++) {
-    const len = 1 + rng.int(S); // right padding, like the extractor
-    mask.fill(1, b * S, b * S + len);
-    labels[b] = rng.int(2);
-  }
-  return { B, S, D, x, mask, labels };
 }
 
 /**

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The project's test runner: `node test/run.mjs [unit|e2e|integration|all] [path-prefix…] [--node-test-flag…]`.
+// The project's test runner: `node test/run.mjs [unit|scripts|e2e|integration|all] [path-prefix…] [--node-test-flag…]`.
 // Runs node:test (TypeScript through tsx) over test/<group>/**/*.test.ts, the human-readable report on stdout, and
 // ends with one line `N passed, N failed, N skipped`. Exits non-zero when anything failed.
 // Node 20's --test takes no globs, so the files are collected here. Integration tests share one real VS Code host
@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const groups = ['unit', 'e2e', 'integration'];
+const groups = ['unit', 'scripts', 'e2e', 'integration'];
 
 const args = process.argv.slice(2);
 const which = args[0] && !args[0].startsWith('-') && !args[0].includes('/') ? args.shift() : 'all';
 if (which !== 'all' && !groups.includes(which)) {
-  console.error(`test/run.mjs: unknown group '${which}' (use unit, e2e, integration or all)`);
+  console.error(`test/run.mjs: unknown group '${which}' (use unit, scripts, e2e, integration or all)`);
   process.exit(2);
 }
 const nodeFlags = args.filter((a) => a.startsWith('--'));

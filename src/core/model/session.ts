@@ -1,6 +1,7 @@
 /**
  * ORT sessions and execution providers. `auto` tries CUDA (only when its provider library was installed), then the
- * bundled WebGPU EP, then falls back to CPU with a one-line notice saying why (see DESIGN.md: GPU without downloads).
+ * bundled WebGPU EP, each only if it passes a one-time numerical self-check against the CPU (providerSelfCheck.ts),
+ * then falls back to CPU with a one-line notice saying why (see DESIGN.md: GPU without downloads).
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism, constants as osConstants } from 'node:os';
@@ -9,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderSetting } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
 import { DataType, encodeModel, graph, model, node, valueInfo } from '../onnx/proto';
+import { numericalSelfCheck, selfCheckTestHooks } from './providerSelfCheck';
 
 export type ResolvedProvider = 'cpu' | 'webgpu' | 'cuda';
 
@@ -19,6 +21,11 @@ export interface ResolvedExecutionProvider {
 }
 
 const memo = new Map<ExecutionProviderSetting, Promise<ResolvedExecutionProvider>>();
+
+/** Forgets every resolved setting, so the next call probes (and self-checks) the providers again. */
+export function forgetResolvedProviders(): void {
+  memo.clear();
+}
 
 export function resolveExecutionProvider(
   setting: ExecutionProviderSetting = 'auto',
@@ -48,13 +55,22 @@ async function resolveUncached(setting: ExecutionProviderSetting): Promise<Resol
     }
     case 'auto': {
       const reasons: string[] = [];
+      let mismatch = false;
       for (const p of ['cuda', 'webgpu'] as const) {
-        const why = await probeProvider(p);
-        if (!why) return { provider: p };
+        const why = selfCheckTestHooks.fakeAvailable?.includes(p) ? undefined : await probeProvider(p);
         // A CUDA provider library that is simply not installed is the normal case, not news to the user.
-        if (why !== CUDA_NOT_INSTALLED) reasons.push(`${p}: ${why}`);
+        if (why) {
+          if (why !== CUDA_NOT_INSTALLED) reasons.push(`${p}: ${why}`);
+          continue;
+        }
+        // A GPU is trusted only after it reproduces the CPU's numbers on a small graph (providerSelfCheck.ts).
+        const check = await numericalSelfCheck(p);
+        if (check.ok) return { provider: p };
+        mismatch = true;
+        reasons.push(`${p}: ${check.reason}`);
       }
-      return { provider: 'cpu', notice: `note: using CPU (no GPU adapter; ${reasons.join('; ')}).` };
+      const head = mismatch ? 'a GPU failed its numerical self-check' : 'no GPU adapter';
+      return { provider: 'cpu', notice: `note: using CPU (${head}; ${reasons.join('; ')}).` };
     }
     default:
       throw new ProbescopeError(
