@@ -12,6 +12,7 @@ import type {
   HeadSelection,
 } from '../../src/protocol/webview';
 import { parseAttentionHostMessage, parseAttentionPanelState } from '../../src/protocol/webview';
+import { probeKindLabel } from '../../src/protocol/probeLabel';
 import { appRoot, h } from '../shared/dom';
 import { fmtLayer, fmtPct } from '../shared/format';
 import { cssVar, onThemeChange, themeRgb } from '../shared/theme';
@@ -77,7 +78,7 @@ const gridColors = (): GridColors => ({
 function renderShow(show: AttentionShowPayload): void {
   const r = show.result;
   title.textContent = show.probeName;
-  subtitle.textContent = `${r.probe} probe · ${fmtLayer(r.layer)} · ${r.heads} head${r.heads === 1 ? '' : 's'} · ${r.tokens.length} tokens`;
+  subtitle.textContent = `${probeKindLabel(r.probe, r.heads)} probe · ${fmtLayer(r.layer)} · ${r.tokens.length} tokens`;
   probs.replaceChildren(
     ...show.classes.map((c) => {
       const p = r.probabilities[c] ?? 0;

@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { probeKindLabel } from '../../protocol/probeLabel';
 import type { LayerSpec, OptimizerName, ProbeKind } from '../../protocol/types';
 
 export interface Step {
@@ -98,8 +99,8 @@ export function pickProbeKind(current: ProbeShape, s: Step): Promise<ProbeShape 
   const heads = [...new Set([current.probe === 'attention' ? current.heads : 8, 1, 4, 8, 16])];
   const items: ValueItem<ProbeShape>[] = [
     ...heads.map((h) => ({
-      label: `attention · ${h} head${h === 1 ? '' : 's'}`,
-      description: 'learned attention over tokens',
+      label: probeKindLabel('attention', h),
+      description: `learned attention over tokens, ${h} head${h === 1 ? '' : 's'}`,
       value: { probe: 'attention' as const, heads: h },
     })),
     { label: 'mean', description: 'linear probe on the mean token state', value: { probe: 'mean', heads: 1 } },

@@ -27,6 +27,8 @@ export const trainProbeCommand: HostCommand = {
         mode: 'train',
         modelId: ctx.model.current().id,
         dataPath: params.dataPath,
+        textField: params.textField,
+        labelField: params.labelField,
         layer: params.layer,
         probe: params.probe,
         heads: params.heads ?? 1,

@@ -25,6 +25,8 @@ export interface OverlayState {
 export type TrainingRunState = 'running' | 'finished' | 'failed' | 'stopped';
 
 export interface TrainingState {
+  /** The run's id (its progressId; the training panel's messages carry it too). */
+  runId?: string;
   state: TrainingRunState;
   steps: number;
   testAccuracy?: number;

@@ -172,7 +172,7 @@ describe('WorkerSupervisor with the real worker', () => {
     assert.equal(error.code, 'WORKER_CRASHED', error.message);
     assert.equal(
       error.message,
-      'The Probescope worker stopped unexpectedly (signal SIGKILL) while running probescope/longTask. It has been restarted; run the command again.',
+      'The Probescope worker stopped unexpectedly (signal SIGKILL) while running a diagnostic task. It has been restarted; run the command again.',
     );
     const newPid = await restarted;
     assert.notEqual(newPid, oldPid);
@@ -210,7 +210,7 @@ describe('WorkerSupervisor with the real worker', () => {
     process.kill(lastPid, 'SIGKILL');
     const { error } = await settledWithin(running, 2_000, 'request of the sixth crash');
     assert.equal((error as ProbescopeError).code, 'WORKER_CRASHED');
-    assert.match((error as Error).message, /while running probescope\/longTask\. It stopped 6 times within 3 minutes/);
+    assert.match((error as Error).message, /while running a diagnostic task\. It stopped 6 times within 3 minutes/);
     assert.match((error as Error).message, /"Probescope: Restart Worker"/);
     assert.equal(giveUps.length, 1);
     assert.equal(giveUps[0]!.crashes, 6);
@@ -237,7 +237,7 @@ describe('WorkerSupervisor with the real worker', () => {
     await worker.restart();
     const { error } = await outcome;
     assert.equal((error as ProbescopeError).code, 'CANCELLED');
-    assert.match((error as Error).message, /restarted while running probescope\/longTask/);
+    assert.match((error as Error).message, /restarted while running a diagnostic task/);
     assert.equal(alive(oldPid), false);
     assert.notEqual(worker.pid, oldPid);
     assert.equal((await worker.request(Requests.ping, { payload: 'p' })).pid, worker.pid);
@@ -299,7 +299,7 @@ if (!fs.existsSync(${JSON.stringify(marker)})) {
       assert.equal((error as ProbescopeError).code, 'WORKER_CRASHED');
       assert.match(
         (error as Error).message,
-        /stopped unexpectedly \(exit code 70\) while running probescope\/longTask/,
+        /stopped unexpectedly \(exit code 70\) while running a diagnostic task/,
       );
       const stderr = logger.output.join('');
       assert.match(stderr, /\[worker\] uncaught exception, exiting: Error: boom from the preload/);
