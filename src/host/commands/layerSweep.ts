@@ -8,6 +8,7 @@ import type { LayerSpec, LayerSweepParams, ProbeKind } from '../../protocol/type
 import { ModelSelection } from '../model/modelSelection';
 import { newProbeFolderName, probeKindLabel } from '../tree/probeFolder';
 import type { HostCommand } from './hostCommand';
+import { datasetChecker } from './datasetCheck';
 import { pickDatasetFile } from './quickPicks';
 import { parseTrainArgs } from './trainArgs';
 
@@ -23,7 +24,7 @@ export const layerSweepCommand: HostCommand = {
     const dataPath =
       args.dataPath ??
       ctx.datasetPanel.current?.path ??
-      (await pickDatasetFile({ title: `${TITLE}: Dataset`, step: 1, totalSteps: 3 }));
+      (await pickDatasetFile({ title: `${TITLE}: Dataset`, step: 1, totalSteps: 3 }, datasetChecker(ctx)));
     if (!dataPath) return;
     const n = (await ModelSelection.numLayers(model.dir)) ?? (typeof s.layer === 'number' ? s.layer : 1);
     const layerItems = Array.from({ length: n + 1 }, (_, l) => ({
