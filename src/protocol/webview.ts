@@ -181,8 +181,10 @@ export type AttentionToHost =
   | { type: 'selectHead'; head: HeadSelection }
   /** Self-contained inline-styled HTML (also copied to the clipboard by the webview). */
   | { type: 'exportHtml'; html: string }
-  /** `data:image/png;base64,…` of the heads × tokens grid, for the host to save. */
+  /** `data:image/png;base64,…` of the heads × tokens figure, for the host to save. */
   | { type: 'exportPng'; dataUrl: string }
+  /** The heads × tokens figure as a standalone SVG document (token and head labels, colour scale), to save. */
+  | { type: 'exportSvg'; svg: string }
   /** The webview copied something to the clipboard (host may show a notification). */
   | { type: 'copied'; format: 'html' };
 
@@ -260,6 +262,10 @@ export function parseAttentionWebviewMessage(x: unknown): AttentionToHost | unde
       if (!isStr(x.dataUrl, MAX_EXPORT_PNG_CHARS) || !x.dataUrl.startsWith(PNG_DATA_URL_PREFIX)) return undefined;
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(x.dataUrl.slice(PNG_DATA_URL_PREFIX.length))) return undefined;
       return { type: 'exportPng', dataUrl: x.dataUrl };
+    case 'exportSvg':
+      return isStr(x.svg, MAX_EXPORT_HTML_CHARS) && x.svg.startsWith('<svg ')
+        ? { type: 'exportSvg', svg: x.svg }
+        : undefined;
     case 'copied':
       return x.format === 'html' ? { type: 'copied', format: 'html' } : undefined;
     default:
