@@ -113,6 +113,8 @@ describe('Probescope training runs under real use in code-server', { skip: hostS
 
       const frame = await trainingFrame();
       assert.equal(await frame.locator('#status').textContent(), 'Running');
+      // One name for the probe kind: the panel says what the Probes view and notifications say.
+      assert.match((await frame.locator('#config').textContent()) ?? '', / · attention ×8 · /);
       assert.ok(await frame.locator('#stop').isVisible(), 'the new run has its Stop button');
       const lossSteps = await frame.evaluate(() =>
         (window as unknown as { __probescopeCharts: { lossSteps(): number[] } }).__probescopeCharts.lossSteps(),
@@ -169,6 +171,7 @@ describe('Probescope training runs under real use in code-server', { skip: hostS
       await host.page.locator('.part.activitybar [aria-label^="Probescope"]').first().click();
       const row = host.page.locator('.part.sidebar .monaco-list-row', { hasText: other.split('/').pop()! });
       await row.waitFor({ timeout: 20_000 });
+      assert.match(await row.innerText(), /attention ×8 · L3/);
       await row.hover();
       await row.locator('.action-label[aria-label="Set as Active Probe"]').click();
       const cleared = await host.waitForState((x) => x.activeProbe === other, 'the other probe to become active');

@@ -297,10 +297,7 @@ if (!fs.existsSync(${JSON.stringify(marker)})) {
       const restarted = nextStart(worker);
       const { error } = await settledWithin(running, 10_000, 'request of a worker that threw');
       assert.equal((error as ProbescopeError).code, 'WORKER_CRASHED');
-      assert.match(
-        (error as Error).message,
-        /stopped unexpectedly \(exit code 70\) while running a diagnostic task/,
-      );
+      assert.match((error as Error).message, /stopped unexpectedly \(exit code 70\) while running a diagnostic task/);
       const stderr = logger.output.join('');
       assert.match(stderr, /\[worker\] uncaught exception, exiting: Error: boom from the preload/);
       const newPid = await restarted;
