@@ -243,6 +243,35 @@ describe('WorkerSupervisor with the real worker', () => {
     assert.equal((await worker.request(Requests.ping, { payload: 'p' })).pid, worker.pid);
   });
 
+  test('cancelling a request after dispose() closed the channel neither throws nor touches the channel', async () => {
+    const { worker, logger } = make();
+    const listeners: (() => void)[] = [];
+    let subscribed = 0;
+    const token = {
+      isCancellationRequested: false,
+      onCancellationRequested(l: () => void) {
+        listeners.push(l);
+        subscribed++;
+        return { dispose: () => void subscribed-- };
+      },
+    };
+    const running = worker.request(Requests.longTask, { steps: 400, stepMs: 25, progressId: 'late' }, token);
+    await firstProgress(worker, 'late');
+    const outcome = settledWithin(running, 5_000, 'request of a disposed worker');
+    await worker.dispose();
+    const { error } = await outcome;
+    assert.equal((error as ProbescopeError).code, 'CANCELLED');
+    assert.doesNotMatch((error as Error).message, /probescope\//, 'no protocol method name in the message');
+    // A window reload: the training panel stops its run after the worker went away.
+    assert.equal(subscribed, 0, 'the ended request no longer listens to its token');
+    token.isCancellationRequested = true;
+    assert.doesNotThrow(() => listeners.forEach((l) => l()));
+    assert.deepEqual(
+      [...logger.warn, ...logger.error].filter((m) => /closed|disposed/i.test(m)),
+      [],
+    );
+  });
+
   test('dispose() ends the worker process and later requests reject', async () => {
     const { worker } = make();
     const { pid } = await worker.request(Requests.ping, { payload: 'p' });
