@@ -118,7 +118,12 @@ export type TrainingRunMessage =
   /** Stopped by the user; `result` is the best probe kept, if one was saved. */
   | { type: 'stopped'; result?: TrainResult }
   | { type: 'sweepPoint'; point: LayerSweepPoint }
-  | { type: 'sweepFinished'; points: LayerSweepPoint[] };
+  | { type: 'sweepFinished'; points: LayerSweepPoint[] }
+  /**
+   * A run that no longer owns the panel (replaced by a newer one) saved its best probe: the panel fills in that
+   * run's history row (matched by runId) — the one message of another run a panel takes.
+   */
+  | { type: 'runResult'; result: TrainResult };
 
 export type TrainingToHost =
   | { type: 'ready' }
@@ -421,7 +426,8 @@ export function parseTrainingHostMessage(x: unknown): TrainingToWebview | undefi
     (x.type === 'failed' && isStr(x.message)) ||
     (x.type === 'stopped' && (x.result === undefined || isObj(x.result))) ||
     (x.type === 'sweepPoint' && isObj(x.point)) ||
-    (x.type === 'sweepFinished' && Array.isArray(x.points));
+    (x.type === 'sweepFinished' && Array.isArray(x.points)) ||
+    (x.type === 'runResult' && isObj(x.result) && isStr(x.runId, 200));
   return ok ? (x as unknown as TrainingToWebview) : undefined;
 }
 

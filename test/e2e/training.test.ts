@@ -257,6 +257,19 @@ test('a new run owns the panel from step 0: messages of the replaced run are dro
     ['previous', 'tiny-gemma2 · layer 3 · attention ×8 · adamw · sst3.jsonl', 'Stopped', '159', '–', '–', '–'],
   ];
   assert.deepEqual(await rows(), expected);
+  // The replaced run's saved probe: its row gets the test metrics (the one message of another run the panel takes).
+  await p.send({ type: 'runResult', runId: 'run-a', result: { ...RESULT, steps: 159 } });
+  expected[1] = [
+    'previous',
+    'tiny-gemma2 · layer 3 · attention ×8 · adamw · sst3.jsonl',
+    'Stopped',
+    '159',
+    '88.5%',
+    '0.881',
+    '0.962',
+  ];
+  assert.deepEqual(await rows(), expected);
+  assert.equal(await p.page.locator('#status').textContent(), 'Finished', 'the current run is untouched');
 
   // The history survives a reload of the webview (saved state).
   await p.page.waitForTimeout(1200);

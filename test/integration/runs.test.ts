@@ -125,6 +125,12 @@ describe('Probescope training runs under real use in code-server', { skip: hostS
       assert.deepEqual(await savedToasts(), [], 'no "probe saved" toast for the replaced run');
       await screenshot(host.page, 'runs-second-run');
 
+      // Its history row gets the saved probe's test accuracy, to compare with the new run.
+      await poll("the replaced run's test accuracy in the history", async () =>
+        /^\d+\.\d%$/.test(
+          (await frame.locator('#history-table tr[data-run="previous"] td').nth(3).textContent()) ?? '',
+        ),
+      );
       const stopped = await stopFromPanel(secondId);
       assert.equal(stopped.training!.state, 'stopped');
       const both = probes();

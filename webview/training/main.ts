@@ -210,6 +210,16 @@ onThemeChange(() => {
 });
 
 onHostMessage(parseTrainingHostMessage, (m) => {
+  if (m.type === 'runResult') {
+    // An earlier run (replaced by this one) saved its best probe: fill in its history row.
+    const row = state.history?.find((r) => r.runId !== undefined && r.runId === m.runId);
+    if (row) {
+      row.result = m.result;
+      showHistory();
+      saveState();
+    }
+    return;
+  }
   // A message of another run (one that was stopped for this one and is still winding down) never reaches the view.
   if (m.type !== 'start' && m.runId !== undefined && state.runId !== undefined && m.runId !== state.runId) return;
   switch (m.type) {
@@ -246,7 +256,7 @@ onHostMessage(parseTrainingHostMessage, (m) => {
       break;
   }
   showStatus();
-  if (m.type !== 'steps' && m.type !== 'progress') showHistory();
+  if (m.type !== 'progress') showHistory();
   saveState();
 });
 

@@ -146,7 +146,7 @@ export class TrainingPanelManager implements vscode.WebviewPanelSerializer, vsco
 
   /** Messages of runs other than the current one are dropped (each also carries its runId for the webview). */
   private post(run: TrainingRun, message: TrainingToWebview): void {
-    if (run !== this.run) return;
+    if (run !== this.run && message.type !== 'runResult') return;
     this.history.push(message);
     if (this.ready) void this.panel?.webview.postMessage(message);
   }

@@ -156,6 +156,7 @@ export class TrainingRun {
     this.status = status;
     if (this.superseded) {
       this.ctx.probes.refresh();
+      this.postToPanel({ type: 'runResult', result, runId: this.id });
       this.ctx.log.info(
         `Training stopped for a new run: its best probe (${result.probe} L${result.layer}, test accuracy ` +
           `${result.test.accuracy.toFixed(4)}) was saved in ${result.outDir}.`,
