@@ -5,13 +5,14 @@
  * step ends its run with Stop. Steps build on each other (one code-server for the file), in order.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { Frame } from 'playwright-core';
 import {
   acceptQuickPicks,
   capturingFailures,
+  clearNotifications,
   hostSkipReason,
   notificationTexts,
   openFile,
@@ -85,21 +86,78 @@ describe('Probescope training runs under real use in code-server', { skip: hostS
 
   const savedToasts = async () => (await notificationTexts(host.page)).filter((t) => /probe saved/i.test(t));
 
+  /**
+   * Each test starts from a quiet window whatever the previous one left: no dialog or quick input open, no run
+   * training (stopped from the panel, else by restarting the worker).
+   */
+  async function settle(): Promise<void> {
+    for (const sel of ['.monaco-dialog-box', '.quick-input-widget']) {
+      if (await host.page.locator(sel).isVisible()) await host.page.keyboard.press('Escape');
+    }
+    if (host.state()?.training?.state !== 'running') return;
+    const frame = await trainingFrame().catch(() => undefined);
+    const stop = frame?.locator('#stop');
+    if (stop && (await stop.isVisible())) await stop.click();
+    else {
+      await runCommand(host.page, 'Probescope: Restart Worker');
+      const dialog = host.page.locator('.monaco-dialog-box');
+      if (await poll('a dialog', async () => dialog.isVisible(), 3000).catch(() => false))
+        await dialog.locator('.monaco-button').first().click();
+    }
+    await host.waitForState((x) => x.training?.state !== 'running', 'the previous run to end', 60_000);
+  }
+
+  /** At least two probes in the Probes view: a second one is a copy of the first (a real probe, renamed). */
+  function ensureTwoProbes(): string[] {
+    const names = probes();
+    assert.ok(names.length >= 1, 'needs a probe trained by an earlier test');
+    if (names.length === 1) {
+      const copy = `${names[0]}-copy`;
+      cpSync(join(probesDir(), names[0]), join(probesDir(), copy), { recursive: true });
+      const manifest = JSON.parse(readFileSync(join(probesDir(), copy, 'probe.json'), 'utf8')) as { name: string };
+      writeFileSync(join(probesDir(), copy, 'probe.json'), JSON.stringify({ ...manifest, name: copy }, null, 2));
+    }
+    return probes().map((p) => join(probesDir(), p));
+  }
+
+  /** Clicks a probe's row in the Probes view (its command is Set as Active Probe) and waits until it is active. */
+  async function activate(dir: string): Promise<TestState> {
+    await host.page.locator('.part.activitybar [aria-label^="Probescope"]').first().click();
+    const row = host.page.locator('.part.sidebar .monaco-list-row', { hasText: dir.split('/').pop()! });
+    await row.waitFor({ timeout: 20_000 });
+    assert.match(await row.innerText(), /attention ×8 · L3/, 'one name for the probe kind');
+    await row.hover();
+    await row.locator('.action-label[aria-label="Set as Active Probe"]').click();
+    return host.waitForState((x) => x.activeProbe === dir, `${dir} to become active`);
+  }
+
+  /** Classifies line 1 of notes.md (one long, wrapped Markdown line) with the active probe. */
+  async function classifyNotes(): Promise<TestState> {
+    await openFile(host.page, 'notes.md');
+    await selectLine(host.page, 1);
+    const before = host.state()!.lastError;
+    await runCommand(host.page, 'Probescope: Classify Selection');
+    const s = await host.waitForState((x) => x.overlay !== null || x.lastError !== before, 'the overlay', 60_000);
+    assert.ok(s.overlay, `no overlay: ${s.lastError}`);
+    return s;
+  }
+
   test('a second Train Probe while one runs: the new run owns the panel from step 0, the old one keeps its best probe quietly', async (t) => {
     await step(t, async () => {
+      await settle();
       await startTraining();
       const first = await waitForRun((x) => x.state === 'running' && x.steps >= 100, 'the first run to train');
-      const firstId = first.training!.runId!;
-      assert.ok(firstId, 'the host state names the run');
+      const firstId = first.training!.runId;
 
       await startTraining();
       const dialog = await answerModal('Stop and Start');
       assert.match(dialog, /training run is in progress/i);
+      const oldSteps = host.state()!.training!.steps;
+      // The new run counts from step 0 again: running, past step 20 and below where the old run was.
       const second = await waitForRun(
-        (x) => x.runId !== firstId && x.state === 'running' && x.steps >= 20,
+        (x) => x.state === 'running' && x.steps >= 20 && x.steps < oldSteps,
         'the second run to train',
       );
-      const secondId = second.training!.runId!;
 
       // The first run saved its best probe, listed but not made active, with no toast of its own.
       const kept = await poll(
@@ -109,7 +167,6 @@ describe('Probescope training runs under real use in code-server', { skip: hostS
       );
       const firstDir = join(probesDir(), kept[0]);
       assert.notEqual(host.state()!.activeProbe, firstDir, 'the replaced run did not take the active probe');
-      assert.equal(host.state()!.training!.runId, secondId, 'the host state still follows the new run');
 
       const frame = await trainingFrame();
       assert.equal(await frame.locator('#status').textContent(), 'Running');
@@ -124,6 +181,10 @@ describe('Probescope training runs under real use in code-server', { skip: hostS
       assert.equal(previous[1], 'Stopped', `history row of the replaced run: ${JSON.stringify(previous)}`);
       assert.deepEqual(await savedToasts(), [], 'no "probe saved" toast for the replaced run');
       await screenshot(host.page, 'runs-second-run');
+      // Every run has its id; the host state follows the new one.
+      const secondId = second.training!.runId!;
+      assert.ok(firstId && secondId && firstId !== secondId, `run ids ${firstId}, ${secondId}`);
+      assert.equal(host.state()!.training!.runId, secondId);
 
       // Its history row gets the saved probe's test accuracy, to compare with the new run.
       await poll("the replaced run's test accuracy in the history", async () =>
@@ -142,21 +203,18 @@ describe('Probescope training runs under real use in code-server', { skip: hostS
       assert.equal(host.state()!.activeProbe, secondDir, "the new run's probe is the active one");
       await poll('one "probe saved" toast', async () => (await savedToasts()).length === 1);
       assert.equal((await savedToasts()).length, 1);
+      // The README's training screenshot: this real run, stopped, with the replaced run in the history below.
+      await clearNotifications(host.page);
+      await (await trainingFrame()).locator('#metrics-table').waitFor();
+      await screenshot(host.page, 'readme-training-real');
     });
   });
 
-  test('changing the active probe clears the overlay, its CodeLens label and its status-bar label', async (t) => {
+  test('the label of a classification in a wrapped Markdown line is a readable CodeLens above it, and in the status bar', async (t) => {
     await step(t, async () => {
-      const [a, b] = probes().map((p) => join(probesDir(), p));
-      const active = host.state()!.activeProbe!;
-      const other = active === a ? b : a;
-      await openFile(host.page, 'notes.md');
-      await selectLine(host.page, 1);
-      await runCommand(host.page, 'Probescope: Classify Selection');
-      const s = await host.waitForState((x) => x.overlay !== null, 'the overlay', 60_000);
+      await settle();
+      const s = await classifyNotes();
       const label = `${s.overlay!.label} ${s.overlay!.probability.toFixed(2)}`;
-
-      // The label is readable in the wrapped Markdown editor: a CodeLens above the text, inside the editor.
       const lens = host.page.locator('.editor-group-container.active .codelens-decoration', { hasText: 'Probescope' });
       await lens.first().waitFor({ timeout: 20_000 });
       const lensText = await lens.first().innerText();
@@ -168,27 +226,38 @@ describe('Probescope training runs under real use in code-server', { skip: hostS
       const lensBox = (await lens.first().boundingBox())!;
       assert.ok(lensBox.width > 50, 'the CodeLens has its text');
       assert.ok(lensBox.x + lensBox.width <= editorBox.x + editorBox.width, 'the CodeLens fits in the editor');
-      const statusItem = host.page.locator('.statusbar-item', { hasText: label });
-      await statusItem.first().waitFor({ timeout: 10_000 });
+      await host.page.locator('.statusbar-item', { hasText: label }).first().waitFor({ timeout: 10_000 });
       await host.page.keyboard.press('End');
       await screenshot(host.page, 'runs-codelens-wrapped');
+    });
+  });
 
-      // Set as Active on the other probe, from the Probes view's context menu.
-      await host.page.locator('.part.activitybar [aria-label^="Probescope"]').first().click();
-      const row = host.page.locator('.part.sidebar .monaco-list-row', { hasText: other.split('/').pop()! });
-      await row.waitFor({ timeout: 20_000 });
-      assert.match(await row.innerText(), /attention ×8 · L3/);
-      await row.hover();
-      await row.locator('.action-label[aria-label="Set as Active Probe"]').click();
-      const cleared = await host.waitForState((x) => x.activeProbe === other, 'the other probe to become active');
+  test('changing the active probe clears the overlay, its CodeLens label and its status-bar label', async (t) => {
+    await step(t, async () => {
+      await settle();
+      const [a, b] = ensureTwoProbes();
+      if (host.state()!.activeProbe !== a) await activate(a);
+      const s = await classifyNotes();
+      const label = `${s.overlay!.label} ${s.overlay!.probability.toFixed(2)}`;
+      const statusItem = host.page.locator('.statusbar-item', { hasText: label });
+      await statusItem.first().waitFor({ timeout: 10_000 });
+      const decorations = host.page.locator(
+        '.editor-group-container.active .monaco-editor .view-overlays [class*="ced-"]',
+      );
+      await poll('decorations in the editor', async () => (await decorations.count()) > 0);
+
+      const cleared = await activate(b);
       assert.equal(cleared.overlay, null, 'the overlay of the previous probe is cleared');
-      await poll('the CodeLens to go', async () => (await lens.count()) === 0);
+      await poll('the decorations to go', async () => (await decorations.count()) === 0);
       await poll('the status-bar label to go', async () => (await statusItem.count()) === 0);
+      const lens = host.page.locator('.editor-group-container.active .codelens-decoration', { hasText: 'Probescope' });
+      await poll('the CodeLens to go', async () => (await lens.count()) === 0);
     });
   });
 
   test('Restart Worker during a run asks first, keeps the best probe like Stop, and names no protocol method', async (t) => {
     await step(t, async () => {
+      await settle();
       const before = probes();
       const pidBefore = host.state()!.workerPid;
       await startTraining();
@@ -196,7 +265,8 @@ describe('Probescope training runs under real use in code-server', { skip: hostS
       await runCommand(host.page, 'Probescope: Restart Worker');
       const dialog = await answerModal('Stop Run and Restart');
       assert.match(dialog, /best probe so far is kept/);
-      const s = await waitForRun((x) => x.runId === run.training!.runId && x.state !== 'running', 'the run to end');
+      const s = await waitForRun((x) => x.state !== 'running', 'the run to end');
+      assert.equal(s.training!.runId, run.training!.runId);
       assert.equal(s.training!.state, 'stopped', `the run ended as ${s.training!.state}: ${s.lastError}`);
       const added = await poll('the kept probe', async () => {
         const n = probes().filter((p) => !before.includes(p));
@@ -221,13 +291,18 @@ describe('Probescope training runs under real use in code-server', { skip: hostS
 
   test('Retry after a window reload re-runs the interrupted configuration; the reload logs no channel error', async (t) => {
     await step(t, async () => {
+      await settle();
       await startTraining();
       await waitForRun((x) => x.state === 'running' && x.steps >= 50, 'a run to train');
       await runCommand(host.page, 'Developer: Reload Window');
       await host.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
       const { frame } = await webviewText(host.page, /interrupted when the window reloaded/, 90_000);
       await frame.locator('#retry').click();
-      const s = await waitForRun((x) => x.state === 'running' && x.steps > 0, 'the retried run to train');
+      const s = await host.waitForState(
+        (x) => x.training?.state === 'running' && x.training.steps > 0,
+        'the retried run to train',
+        90_000,
+      );
       const panel = await webviewText(host.page, /Stop \(keep best probe\)/);
       assert.match(panel.text, /layer 3 · attention ×8/);
       assert.match(panel.text, /span-sentiment\.jsonl/);
