@@ -14,12 +14,13 @@ import { formatProgress, formatStep, Throttle } from './progressFormat';
 
 const versionCommand: CliCommand = {
   name: 'version',
-  summary: 'Print the Probescope, Node and ONNX Runtime versions and the available backends as JSON.',
+  summary:
+    'Print the Probescope, Node and ONNX Runtime versions, the backends and which execution providers can run here (with why not) as JSON.',
   usage: 'probescope version',
   options: {},
   run: async () => {
-    const { version, onnxruntime, node, backends } = await versionFacts();
-    return { version, onnxruntime, node, backends };
+    const { version, onnxruntime, node, backends, executionProviders } = await versionFacts();
+    return { version, onnxruntime, node, backends, executionProviders };
   },
 };
 

@@ -7,12 +7,14 @@ import { Notifications } from '../protocol/worker';
 import { allCommands } from './commands';
 import type { HostContext } from './hostContext';
 import { ModelSelection } from './model/modelSelection';
+import { LabelCodeLens } from './overlay/labelCodeLens';
 import { OverlayController } from './overlay/overlayController';
 import { AttentionPanelManager } from './panels/attentionPanel';
 import { DatasetPanelManager } from './panels/datasetPanel';
 import { TrainingPanelManager } from './panels/trainingPanel';
 import { ProgressRouter } from './progressRouter';
 import { readSettings } from './settings';
+import { shutdownSafeLog } from './hostLog';
 import { HostState } from './state/hostState';
 import { TestStateFile } from './state/testStateFile';
 import { StatusItems } from './statusBar/statusItems';
@@ -25,7 +27,7 @@ import { WorkerLog } from './workerLog';
 let supervisor: WorkerSupervisor | undefined;
 
 export function activate(context: vscode.ExtensionContext): HostContext {
-  const log = vscode.window.createOutputChannel('Probescope', { log: true });
+  const log = shutdownSafeLog(vscode.window.createOutputChannel('Probescope', { log: true }));
   const state = new HostState();
   const testState = process.env.PROBESCOPE_TEST_STATE;
   if (testState) {
@@ -86,6 +88,8 @@ export function activate(context: vscode.ExtensionContext): HostContext {
       });
     }),
     ctx.overlay.onDidChangeHead((head) => ctx.attentionPanel.setHead(head)),
+    activeProbe.onDidChange((dir) => ctx.overlay.forgetOtherProbes(dir)),
+    registerLabelCodeLens(state),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('probescope')) return;
       model.publish();
@@ -105,6 +109,11 @@ export function activate(context: vscode.ExtensionContext): HostContext {
     state.update({ lastError: message });
   }
   return ctx;
+}
+
+function registerLabelCodeLens(state: HostState): vscode.Disposable {
+  const lens = new LabelCodeLens(state);
+  return vscode.Disposable.from(lens, vscode.languages.registerCodeLensProvider('*', lens));
 }
 
 /** Ends the worker process cleanly (VS Code waits for the returned promise). */

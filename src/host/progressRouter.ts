@@ -12,9 +12,12 @@ export interface ProgressListener {
 export class ProgressRouter {
   private readonly listeners = new Map<string, ProgressListener>();
 
-  /** A fresh id and a disposable that stops routing it. */
-  listen(listener: ProgressListener): { progressId: string; dispose(): void } {
-    const progressId = randomUUID();
+  /**
+   * Routes events whose progressId is `id` (default: a fresh one) to `listener`; dispose() stops routing it. A
+   * training run passes its run id, so every event of the run carries it.
+   */
+  listen(listener: ProgressListener, id?: string): { progressId: string; dispose(): void } {
+    const progressId = id ?? randomUUID();
     this.listeners.set(progressId, listener);
     return { progressId, dispose: () => this.listeners.delete(progressId) };
   }

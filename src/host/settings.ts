@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { ExecutionProviderSetting, LayerSpec, OptimizerName, ProbeKind } from '../protocol/types';
 import type { HeadSelection } from '../protocol/webview';
 import { parseHeadSelection } from './overlay/tokenWeights';
+import { planSettingWrites } from './settingWrites';
 
 export interface ProbescopeSettings {
   /** '' when the bundled model is selected. */
@@ -57,17 +58,17 @@ export function readSettings(context: vscode.ExtensionContext): ProbescopeSettin
 /** package.json capabilities.untrustedWorkspaces.restrictedConfigurations: Restricted Mode ignores their workspace values. */
 const RESTRICTED = new Set(['modelFolder', 'cacheFolder']);
 
+/** Changes a setting so that `value` is in effect, without writing defaults into the workspace (settingWrites.ts). */
 export async function updateSetting(key: string, value: unknown): Promise<void> {
   const c = vscode.workspace.getConfiguration(SECTION);
-  const info = c.inspect(key);
-  const workspaceCounts = vscode.workspace.isTrusted || !RESTRICTED.has(key);
-  // Write where the value in effect comes from, so that the change takes effect: a workspace value wins over a user
-  // one, except in Restricted Mode for restricted settings. Otherwise per project when a folder is open.
-  const target =
-    workspaceCounts && (info?.workspaceValue !== undefined || (info?.globalValue === undefined && hasFolder()))
-      ? vscode.ConfigurationTarget.Workspace
-      : vscode.ConfigurationTarget.Global;
-  await c.update(key, value, target);
+  const writes = planSettingWrites(c.inspect(key), value, {
+    workspaceCounts: vscode.workspace.isTrusted || !RESTRICTED.has(key),
+    hasFolder: hasFolder(),
+  });
+  for (const w of writes) {
+    const target = w.target === 'workspace' ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await c.update(key, w.value, target);
+  }
 }
 
 function hasFolder(): boolean {

@@ -260,3 +260,11 @@ export interface LayerSweepPoint {
   /** Where this point's probe was saved (under the sweep's outDir). */
   outDir?: string;
 }
+
+/** An execution provider and whether it can run here (Show Worker Version, `probescope version`). */
+export interface ExecutionProviderInfo {
+  name: string;
+  available: boolean;
+  /** Why it cannot run here (absent when available). */
+  reason?: string;
+}

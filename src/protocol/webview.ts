@@ -75,6 +75,9 @@ export type TrainingPanelConfig =
       mode: 'train';
       modelId: string;
       dataPath: string;
+      /** Dataset columns the run used (absent: the reader's defaults); Retry after a reload re-runs with them. */
+      textField?: string;
+      labelField?: string;
       layer: LayerSpec;
       probe: ProbeKind;
       heads: number;
@@ -88,14 +91,23 @@ export type TrainingPanelConfig =
       mode: 'sweep';
       modelId: string;
       dataPath: string;
+      textField?: string;
+      labelField?: string;
       layers: LayerSpec[];
       kinds: { probe: ProbeKind; heads?: number }[];
       testSplit?: number;
       seed?: number;
     };
 
-export type TrainingToWebview =
-  /** A run begins: clears curves, progress, metrics. */
+/**
+ * Host → training panel. Every message carries the id of the run it belongs to (`runId`, the run's progressId): a
+ * panel follows the run of the last `start` and drops messages of any other run (a stopped run winding down while
+ * the next one trains). Messages without a runId (older hosts) are taken as the current run's.
+ */
+export type TrainingToWebview = TrainingRunMessage & { runId?: string };
+
+export type TrainingRunMessage =
+  /** A run begins: clears curves, progress, metrics (the previous run moves to the panel's run history). */
   | { type: 'start'; config: TrainingPanelConfig }
   /** Extraction (or other phase) progress. */
   | { type: 'progress'; event: ProgressEvent }
@@ -106,7 +118,12 @@ export type TrainingToWebview =
   /** Stopped by the user; `result` is the best probe kept, if one was saved. */
   | { type: 'stopped'; result?: TrainResult }
   | { type: 'sweepPoint'; point: LayerSweepPoint }
-  | { type: 'sweepFinished'; points: LayerSweepPoint[] };
+  | { type: 'sweepFinished'; points: LayerSweepPoint[] }
+  /**
+   * A run that no longer owns the panel (replaced by a newer one) saved its best probe: the panel fills in that
+   * run's history row (matched by runId) — the one message of another run a panel takes.
+   */
+  | { type: 'runResult'; result: TrainResult };
 
 export type TrainingToHost =
   | { type: 'ready' }
@@ -117,8 +134,25 @@ export type TrainingToHost =
 
 export type TrainingStatus = 'idle' | 'running' | 'finished' | 'failed' | 'stopped';
 
+/** A finished, stopped or failed run kept in the training panel's history, to compare with the current one. */
+export interface TrainingRunSummary {
+  runId?: string;
+  status: TrainingStatus;
+  config: TrainingPanelConfig;
+  result?: TrainResult;
+  error?: string;
+  /** Last step reached. */
+  steps: number;
+  sweepPoints: LayerSweepPoint[];
+}
+
+/** How many earlier runs the training panel keeps. */
+export const MAX_RUN_HISTORY = 5;
+
 export interface TrainingPanelState {
   status: TrainingStatus;
+  /** The run the panel follows (TrainingToWebview.runId of its last `start`). */
+  runId?: string;
   config?: TrainingPanelConfig;
   /** Curve points (the webview thins them to at most a few thousand before saving). */
   steps: TrainingStepEvent[];
@@ -126,6 +160,8 @@ export interface TrainingPanelState {
   result?: TrainResult;
   error?: string;
   sweepPoints: LayerSweepPoint[];
+  /** Earlier runs, newest first (at most MAX_RUN_HISTORY). */
+  history?: TrainingRunSummary[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -150,8 +186,10 @@ export type AttentionToHost =
   | { type: 'selectHead'; head: HeadSelection }
   /** Self-contained inline-styled HTML (also copied to the clipboard by the webview). */
   | { type: 'exportHtml'; html: string }
-  /** `data:image/png;base64,…` of the heads × tokens grid, for the host to save. */
+  /** `data:image/png;base64,…` of the heads × tokens figure, for the host to save. */
   | { type: 'exportPng'; dataUrl: string }
+  /** The heads × tokens figure as a standalone SVG document (token and head labels, colour scale), to save. */
+  | { type: 'exportSvg'; svg: string }
   /** The webview copied something to the clipboard (host may show a notification). */
   | { type: 'copied'; format: 'html' };
 
@@ -229,6 +267,10 @@ export function parseAttentionWebviewMessage(x: unknown): AttentionToHost | unde
       if (!isStr(x.dataUrl, MAX_EXPORT_PNG_CHARS) || !x.dataUrl.startsWith(PNG_DATA_URL_PREFIX)) return undefined;
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(x.dataUrl.slice(PNG_DATA_URL_PREFIX.length))) return undefined;
       return { type: 'exportPng', dataUrl: x.dataUrl };
+    case 'exportSvg':
+      return isStr(x.svg, MAX_EXPORT_HTML_CHARS) && x.svg.startsWith('<svg ')
+        ? { type: 'exportSvg', svg: x.svg }
+        : undefined;
     case 'copied':
       return x.format === 'html' ? { type: 'copied', format: 'html' } : undefined;
     default:
@@ -268,9 +310,8 @@ export function parseTrainingPanelState(x: unknown): TrainingPanelState | undefi
     (p): p is LayerSweepPoint => isObj(p) && isLayer(p.layer) && isProbeKind(p.probe) && isNum(p.accuracy),
   );
   const state: TrainingPanelState = { status: x.status as TrainingStatus, steps, sweepPoints };
-  if (isObj(x.config) && (x.config.mode === 'train' || x.config.mode === 'sweep') && isStr(x.config.dataPath, 4096)) {
-    state.config = x.config as unknown as TrainingPanelConfig;
-  }
+  // The host re-runs a restored config on Retry, so it is checked field by field like a message.
+  if (isTrainingConfig(x.config)) state.config = x.config;
   if (isObj(x.progress) && isStr(x.progress.phase) && isNum(x.progress.done) && isNum(x.progress.total)) {
     state.progress = x.progress as unknown as ProgressEvent;
   }
@@ -278,7 +319,48 @@ export function parseTrainingPanelState(x: unknown): TrainingPanelState | undefi
     state.result = x.result as unknown as TrainResult;
   }
   if (isStr(x.error)) state.error = x.error;
+  if (isStr(x.runId, 200)) state.runId = x.runId;
+  if (Array.isArray(x.history)) {
+    state.history = x.history
+      .filter(
+        (r): r is TrainingRunSummary =>
+          isObj(r) &&
+          TRAINING_STATUSES.includes(r.status as TrainingStatus) &&
+          isTrainingConfig(r.config) &&
+          isInt(r.steps) &&
+          Array.isArray(r.sweepPoints) &&
+          (r.result === undefined || (isObj(r.result) && isStr(r.result.outDir, 4096) && isObj(r.result.test))),
+      )
+      .slice(0, MAX_RUN_HISTORY);
+  }
   return state;
+}
+
+function isTrainingConfig(x: unknown): x is TrainingPanelConfig {
+  if (!isObj(x) || !isStr(x.dataPath, 4096) || !isStr(x.modelId, 4096)) return false;
+  if (x.textField !== undefined && !isStr(x.textField, 1000)) return false;
+  if (x.labelField !== undefined && !isStr(x.labelField, 1000)) return false;
+  const optNum = (v: unknown) => v === undefined || isNum(v);
+  if (!optNum(x.testSplit) || !(x.seed === undefined || isInt(x.seed, 0, 0xffffffff))) return false;
+  if (x.mode === 'train') {
+    return (
+      isLayer(x.layer) &&
+      isProbeKind(x.probe) &&
+      isInt(x.heads, 1, 1024) &&
+      (x.optimizer === undefined || x.optimizer === 'adamw' || x.optimizer === 'lbfgs') &&
+      optNum(x.steps) &&
+      optNum(x.lr)
+    );
+  }
+  return (
+    x.mode === 'sweep' &&
+    Array.isArray(x.layers) &&
+    x.layers.length > 0 &&
+    x.layers.every(isLayer) &&
+    Array.isArray(x.kinds) &&
+    x.kinds.length > 0 &&
+    x.kinds.every((k) => isObj(k) && isProbeKind(k.probe) && (k.heads === undefined || isInt(k.heads, 1, 1024)))
+  );
 }
 
 export function parseAttentionPanelState(x: unknown): AttentionPanelState | undefined {
@@ -335,6 +417,7 @@ export function parseDatasetHostMessage(x: unknown): DatasetToWebview | undefine
 
 export function parseTrainingHostMessage(x: unknown): TrainingToWebview | undefined {
   if (!isObj(x)) return undefined;
+  if (x.runId !== undefined && !isStr(x.runId, 200)) return undefined;
   const ok =
     (x.type === 'start' && isObj(x.config)) ||
     (x.type === 'progress' && isObj(x.event)) ||
@@ -343,7 +426,8 @@ export function parseTrainingHostMessage(x: unknown): TrainingToWebview | undefi
     (x.type === 'failed' && isStr(x.message)) ||
     (x.type === 'stopped' && (x.result === undefined || isObj(x.result))) ||
     (x.type === 'sweepPoint' && isObj(x.point)) ||
-    (x.type === 'sweepFinished' && Array.isArray(x.points));
+    (x.type === 'sweepFinished' && Array.isArray(x.points)) ||
+    (x.type === 'runResult' && isObj(x.result) && isStr(x.runId, 200));
   return ok ? (x as unknown as TrainingToWebview) : undefined;
 }
 

@@ -12,6 +12,7 @@ import type {
   DatasetSummary,
   DownloadModelParams,
   EvalParams,
+  ExecutionProviderInfo,
   ExecutionProviderSetting,
   InspectDatasetParams,
   LayerSweepParams,
@@ -40,6 +41,8 @@ export interface VersionResult {
   onnxruntime: string;
   pid: number;
   backends: { name: string; bundled: boolean }[];
+  /** What can run here and why the rest cannot (backends alone lists providers this build cannot load). */
+  executionProviders?: ExecutionProviderInfo[];
 }
 
 export interface LongTaskParams {

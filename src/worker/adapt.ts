@@ -4,6 +4,7 @@
  */
 import { ResponseError, type CancellationToken } from 'vscode-jsonrpc';
 import { ProbescopeError } from '../core/errors';
+import { taskName } from '../protocol/taskNames';
 import type { WorkerErrorData } from '../protocol/worker';
 
 /** jsonrpc error code for every Probescope failure; the meaning is in `data.code`. */
@@ -19,9 +20,13 @@ export function toResponseError(err: unknown, method: string, signal?: AbortSign
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   process.stderr.write(`[worker] ${method} failed unexpectedly: ${detail}\n`);
   const message = err instanceof Error ? err.message : String(err);
-  return new ResponseError(PROBESCOPE_ERROR, `Internal error in the Probescope worker (${method}): ${message}`, {
-    code: 'INTERNAL',
-  });
+  return new ResponseError(
+    PROBESCOPE_ERROR,
+    `Internal error in the Probescope worker while ${taskName(method)}: ${message}`,
+    {
+      code: 'INTERNAL',
+    },
+  );
 }
 
 export function signalFromToken(token: CancellationToken): AbortSignal {

@@ -104,14 +104,7 @@ test('attention panel exports inline-styled HTML (clipboard and host) and a PNG 
   });
   assert.equal(clip, html, 'the clipboard holds exactly the exported HTML');
 
-  await p.page.locator('#save-png').click();
-  const [{ dataUrl }] = await p.waitForPosted<{ dataUrl: string }>('exportPng');
-  const png = Buffer.from(dataUrl.slice('data:image/png;base64,'.length), 'base64');
-  assert.equal(png.subarray(1, 4).toString(), 'PNG');
-  const width = png.readUInt32BE(16);
-  const height = png.readUInt32BE(20);
-  assert.equal(width, 64 + result.tokens.length * 24); // row labels + one 24 px cell per token (short text)
-  assert.equal(height, 28 + 5 * 16); // title line + sum row + 4 head rows
+  // The figure (PNG and SVG) is the one for papers: checked in its own test below.
   for (const m of await p.posted()) assert.ok(parseAttentionWebviewMessage(m), JSON.stringify(m).slice(0, 200));
   assert.deepEqual(p.problems, []);
   await p.page.close();
@@ -186,6 +179,82 @@ test('attention panel redraws the grid in the new colours when the VS Code theme
     return c.getContext('2d')!.getImageData(0, c.height - 1, 1, 1).data[0] === 255;
   });
   assert.deepEqual(await corner(), [255, 255, 255]);
+  assert.deepEqual(p.problems, []);
+  await p.page.close();
+});
+
+test('the attention figure for papers: token labels under a readable grid, head labels, a colour scale, SVG and PNG alike', async () => {
+  const p = await openPanel(h, 'attention'); // dark theme: the figure still uses print colours
+  const { text, result } = longResult(160, 8);
+  await p.send({ type: 'show', text, result, classes: CLASSES, probeName: 'sst3-attention-l3', head: 2 });
+
+  await p.page.locator('#save-svg').click();
+  const [{ svg }] = await p.waitForPosted<{ svg: string }>('exportSvg');
+  const doc = await p.page.evaluate((src) => {
+    const d = new DOMParser().parseFromString(src, 'image/svg+xml');
+    const byClass = Object.fromEntries(
+      ['title', 'row-label', 'token-label', 'scale-tick', 'scale-label'].map((cls) => [
+        cls,
+        [...d.querySelectorAll(`text.${cls}`)].map((t) => t.textContent ?? ''),
+      ]),
+    );
+    const root = d.documentElement;
+    return {
+      error: d.querySelector('parsererror')?.textContent ?? null,
+      width: Number(root.getAttribute('width')),
+      height: Number(root.getAttribute('height')),
+      title: byClass['title'][0],
+      rows: byClass['row-label'],
+      tokens: byClass['token-label'],
+      ticks: byClass['scale-tick'],
+      scaleLabel: byClass['scale-label'][0],
+      gradient: d.querySelectorAll('linearGradient stop').length,
+      outlined: [...d.querySelectorAll('rect')].filter((r) => Number(r.getAttribute('stroke-width') ?? 1) > 1).length,
+      cellWidths: [...new Set([...d.querySelectorAll('rect[fill-opacity]')].map((r) => r.getAttribute('width')))],
+    };
+  }, svg);
+  assert.equal(doc.error, null, 'the SVG parses');
+  assert.equal(doc.title, 'sst3-attention-l3 · predicted positive (p = 0.790) · 160 tokens');
+  assert.deepEqual(doc.rows, ['sum', ...Array.from({ length: 8 }, (_, i) => `head ${i + 1}`)]);
+  // One label per token, in order: the token's text (the empty <bos> span reads "<bos>" as its text does).
+  assert.equal(doc.tokens.length, 160);
+  assert.deepEqual(
+    doc.tokens.slice(1, 6),
+    result.tokens.slice(1, 6).map((t) => t.text.trim()),
+  );
+  assert.deepEqual(doc.ticks, ['0', '0.5', '1']);
+  assert.equal(doc.scaleLabel, 'attention ÷ row max');
+  assert.ok(doc.gradient >= 2, 'the colour scale is a gradient');
+  assert.equal(doc.outlined, 0, 'no focus outline of the selected row in the figure');
+  assert.deepEqual(doc.cellWidths, ['13'], 'cells are 14 px apart (13 px + 1 px gap), not 2 px');
+  assert.ok(doc.width >= 160 * 14, `figure ${doc.width} px wide for 160 tokens`);
+
+  await p.page.locator('#save-png').click();
+  const [{ dataUrl }] = await p.waitForPosted<{ dataUrl: string }>('exportPng');
+  const png = Buffer.from(dataUrl.slice('data:image/png;base64,'.length), 'base64');
+  assert.equal(png.subarray(1, 4).toString(), 'PNG');
+  assert.equal(png.readUInt32BE(16), 2 * doc.width, 'the PNG is the SVG at 2x');
+  assert.equal(png.readUInt32BE(20), 2 * doc.height);
+  // The PNG shows the figure: white paper, and dark text pixels where the first row label is drawn.
+  const inked = await p.page.evaluate(async (url) => {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    const corner = [...ctx.getImageData(1, 1, 1, 1).data];
+    const band = ctx.getImageData(0, 0, c.width, 120).data;
+    let dark = 0;
+    for (let k = 0; k < band.length; k += 4) if (band[k] < 80 && band[k + 1] < 80 && band[k + 2] < 80) dark++;
+    return { corner, dark };
+  }, dataUrl);
+  assert.deepEqual(inked.corner, [255, 255, 255, 255]);
+  assert.ok(inked.dark > 200, `${inked.dark} dark text pixels in the title band`);
+  await p.page.setContent(svg);
+  await p.page.screenshot({ path: join(RESULTS, 'attention-figure.png'), fullPage: true });
   assert.deepEqual(p.problems, []);
   await p.page.close();
 });

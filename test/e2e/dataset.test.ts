@@ -189,3 +189,43 @@ test('dataset panel restores summary, search and scroll position from setState a
   assert.deepEqual(p.problems, []);
   await p.page.close();
 });
+
+test('the token-length histogram labels both axes: rows with round ticks from 0, length with ticks at bin edges', async () => {
+  const p = await openPanel(h, 'dataset');
+  await serveRows(p);
+  await p.send({ type: 'summary', summary: summary(), split: SPLIT });
+  // The fixture's 20 bins span 0–160 tokens; the tallest holds 9,000 rows.
+  assert.equal(await p.page.locator('.hist-y-label').textContent(), 'rows');
+  assert.deepEqual(await p.page.locator('.hist-y .hist-tick').allTextContents(), [
+    '0',
+    '2,000',
+    '4,000',
+    '6,000',
+    '8,000',
+  ]);
+  assert.equal(await p.page.locator('.hist-x-label').textContent(), 'length (tokens)');
+  assert.deepEqual(await p.page.locator('.hist-x .hist-tick').allTextContents(), ['0', '40', '80', '120', '160']);
+  // Ticks sit where their values are: 4,000 of 9,000 rows up the y axis, 80 tokens halfway along x.
+  const plot = (await p.page.locator('.hist-bars').boundingBox())!;
+  const y4000 = (await p.page.locator('.hist-y .hist-tick').nth(2).boundingBox())!;
+  const yMid = y4000.y + y4000.height / 2;
+  assert.ok(Math.abs(plot.y + plot.height - yMid - (plot.height * 4000) / 9000) < 3, `4,000 tick at y ${yMid}`);
+  const x80 = (await p.page.locator('.hist-x .hist-tick').nth(2).boundingBox())!;
+  assert.ok(Math.abs(x80.x + x80.width / 2 - (plot.x + plot.width / 2)) < 3, `80 tick at x ${x80.x}`);
+  await p.page.locator('#histogram').screenshot({ path: join(RESULTS, 'dataset-histogram.png') });
+  assert.deepEqual(p.problems, []);
+  await p.page.close();
+});
+
+test('a dataset that cannot be read shows the error, and the panel no longer says it is reading it', async () => {
+  const p = await openPanel(h, 'dataset');
+  assert.equal(await p.page.locator('#subtitle').textContent(), 'Reading the dataset…');
+  await p.send({ type: 'busy', busy: true, message: 'Reading notes.md…' });
+  await p.send({ type: 'error', message: 'notes.md: unsupported dataset format ".md"; use .jsonl, .csv or .parquet.' });
+  assert.ok(await p.page.locator('[role="alert"]').isVisible());
+  assert.match((await p.page.locator('[role="alert"]').textContent()) ?? '', /unsupported dataset format/);
+  assert.equal(await p.page.locator('#subtitle').textContent(), 'The dataset could not be read.');
+  assert.ok(await p.page.locator('vscode-progress-bar').isHidden());
+  assert.deepEqual(p.problems, []);
+  await p.page.close();
+});

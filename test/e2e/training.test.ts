@@ -206,11 +206,76 @@ test('layer sweep plots accuracy by layer with one line per probe kind', async (
   await p.send({ type: 'sweepFinished', points });
   assert.deepEqual(await chartLengths(p.page, 'sweep'), [7, 7, 7, 7, 7]);
   const header = await p.page.locator('#sweep-table tr:first-child th').allTextContents();
-  assert.deepEqual(header, ['Layer', 'mean', 'last', 'attention-1', 'attention-8']);
+  assert.deepEqual(header, ['Layer', 'mean', 'last', 'attention ×1', 'attention ×8']);
   assert.equal(await p.page.locator('#sweep-table tr').count(), 8);
   assert.equal(await p.page.locator('#sweep-table tr:last-child th').textContent(), 'final');
   assert.ok(await p.page.locator('#curves').isHidden());
   await p.page.screenshot({ path: join(RESULTS, 'readme-sweep.png'), fullPage: true });
+  assert.deepEqual(p.problems, []);
+  await p.page.close();
+});
+
+test('a new run owns the panel from step 0: messages of the replaced run are dropped, and it moves to the run history', async () => {
+  const p = await openPanel(h, 'training');
+  const lossSteps = () =>
+    p.page.evaluate(() =>
+      (window as unknown as { __probescopeCharts: { lossSteps(): number[] } }).__probescopeCharts.lossSteps(),
+    );
+  await p.send({ type: 'start', config: CONFIG, runId: 'run-a' });
+  for (let b = 0; b < 160; b += 20) {
+    await p.send({ type: 'steps', runId: 'run-a', points: Array.from({ length: 20 }, (_, k) => step(b + k)) });
+  }
+  const second: TrainingPanelConfig = { ...CONFIG, probe: 'mean', heads: 1, optimizer: 'lbfgs', steps: 50 };
+  await p.send({ type: 'start', config: second, runId: 'run-b' });
+  // The replaced run winds down: its late steps and its "stopped" must not reach the new run's view.
+  await p.send({ type: 'steps', runId: 'run-a', points: [step(160), step(161)] });
+  await p.send({ type: 'stopped', runId: 'run-a', result: RESULT });
+  assert.equal(await p.page.locator('#status').textContent(), 'Running');
+  assert.ok(await p.page.locator('#stop').isVisible(), 'the Stop button of the new run is shown');
+  assert.ok(await p.page.locator('#metrics').isHidden(), 'no metrics of the replaced run');
+  assert.deepEqual(await chartLengths(p.page, 'loss'), [0, 0, 0]);
+  await p.send({ type: 'steps', runId: 'run-b', points: Array.from({ length: 30 }, (_, k) => step(k)) });
+  assert.deepEqual(await lossSteps(), [0, 29]);
+  assert.deepEqual(await chartLengths(p.page, 'loss'), [30, 30, 30]);
+  assert.match((await p.page.locator('#config').textContent()) ?? '', /layer 3 · mean · lbfgs/);
+
+  const secondResult: TrainResult = {
+    ...RESULT,
+    probe: 'mean',
+    heads: 1,
+    steps: 30,
+    test: { ...RESULT.test, accuracy: 0.79, f1: 0.78, roc_auc: 0.9 },
+  };
+  await p.send({ type: 'finished', runId: 'run-b', result: secondResult });
+  assert.equal(await p.page.locator('#status').textContent(), 'Finished');
+  const rows = () =>
+    p.page
+      .locator('#history-table tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => c.textContent ?? '')));
+  const expected = [
+    ['current', 'tiny-gemma2 · layer 3 · mean · lbfgs · sst3.jsonl', 'Finished', '30', '79.0%', '0.780', '0.900'],
+    ['previous', 'tiny-gemma2 · layer 3 · attention ×8 · adamw · sst3.jsonl', 'Stopped', '159', '–', '–', '–'],
+  ];
+  assert.deepEqual(await rows(), expected);
+  // The replaced run's saved probe: its row gets the test metrics (the one message of another run the panel takes).
+  await p.send({ type: 'runResult', runId: 'run-a', result: { ...RESULT, steps: 159 } });
+  expected[1] = [
+    'previous',
+    'tiny-gemma2 · layer 3 · attention ×8 · adamw · sst3.jsonl',
+    'Stopped',
+    '159',
+    '88.5%',
+    '0.881',
+    '0.962',
+  ];
+  assert.deepEqual(await rows(), expected);
+  assert.equal(await p.page.locator('#status').textContent(), 'Finished', 'the current run is untouched');
+
+  // The history survives a reload of the webview (saved state).
+  await p.page.waitForTimeout(1200);
+  await p.page.reload();
+  await p.waitForPosted('ready');
+  assert.deepEqual(await rows(), expected);
   assert.deepEqual(p.problems, []);
   await p.page.close();
 });

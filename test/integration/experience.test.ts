@@ -266,7 +266,7 @@ describe('Probescope experience in code-server', { skip: hostSkipReason() }, () 
       const table = await frame
         .locator('#sweep-table tr')
         .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('th, td')].map((c) => c.textContent ?? '')));
-      assert.deepEqual(table[0], ['Layer', 'attention-8', 'mean', 'last']);
+      assert.deepEqual(table[0], ['Layer', 'attention ×8', 'mean', 'last']);
       assert.deepEqual(
         table.slice(1).map((r) => r[0]),
         ['0', '1', '2', '3', '4'],

@@ -12,10 +12,12 @@ import type {
   HeadSelection,
 } from '../../src/protocol/webview';
 import { parseAttentionHostMessage, parseAttentionPanelState } from '../../src/protocol/webview';
+import { probeKindLabel } from '../../src/protocol/probeLabel';
 import { appRoot, h } from '../shared/dom';
 import { fmtLayer, fmtPct } from '../shared/format';
 import { cssVar, onThemeChange, themeRgb } from '../shared/theme';
 import { onHostMessage, panelApi } from '../shared/vscodeApi';
+import { attentionFigure, figurePng } from './figure';
 import { drawGrid, gridRows, hitTest, rowName, layoutFor, type GridColors, type GridLayout } from './grid';
 import { exportHtml, headLabel, headWeights, heatColor, maxOf, textSegments } from './weights';
 
@@ -28,7 +30,8 @@ const subtitle = h('div', { class: 'muted', id: 'subtitle' });
 const probs = h('div', { id: 'probabilities', role: 'list', 'aria-label': 'Class probabilities' });
 const headSelect = h('vscode-single-select', { id: 'head', label: 'Heads' });
 const copyButton = h('vscode-button', { id: 'copy-html', secondary: true }, 'Copy as HTML');
-const pngButton = h('vscode-button', { id: 'save-png', secondary: true }, 'Save as PNG');
+const pngButton = h('vscode-button', { id: 'save-png', secondary: true }, 'Save figure as PNG');
+const svgButton = h('vscode-button', { id: 'save-svg', secondary: true }, 'Save figure as SVG');
 const notice = h('div', { class: 'muted hidden', id: 'notice' });
 const textBox = h('div', { id: 'text', class: 'text', 'aria-label': 'Text coloured by attention weight' });
 const rowLabels = h('div', { class: 'grid-labels', role: 'radiogroup', 'aria-label': 'Grid rows (click to select)' });
@@ -50,6 +53,7 @@ appRoot().append(
     h('div', { class: 'field' }, h('vscode-label', { for: 'head' }, 'Colour by'), headSelect),
     copyButton,
     pngButton,
+    svgButton,
   ),
   notice,
   textBox,
@@ -77,7 +81,7 @@ const gridColors = (): GridColors => ({
 function renderShow(show: AttentionShowPayload): void {
   const r = show.result;
   title.textContent = show.probeName;
-  subtitle.textContent = `${r.probe} probe · ${fmtLayer(r.layer)} · ${r.heads} head${r.heads === 1 ? '' : 's'} · ${r.tokens.length} tokens`;
+  subtitle.textContent = `${probeKindLabel(r.probe, r.heads)} probe · ${fmtLayer(r.layer)} · ${r.tokens.length} tokens`;
   probs.replaceChildren(
     ...show.classes.map((c) => {
       const p = r.probabilities[c] ?? 0;
@@ -213,25 +217,14 @@ function copyHtml(): void {
   if (copied) api.post({ type: 'copied', format: 'html' });
 }
 
-function savePng(): void {
-  const show = state.show;
-  if (!show) return;
-  const tokens = show.result.tokens;
-  const heads = tokens[0]?.attention.length ?? 0;
-  const off = document.createElement('canvas');
-  const pngLayout = layoutFor(tokens.length, 1600, 64, 28);
-  const colors = gridColors();
-  const ctx = drawGrid(off, tokens, heads, state.head, pngLayout, colors);
-  ctx.fillStyle = colors.foreground;
-  ctx.font = '12px sans-serif';
-  ctx.textBaseline = 'middle';
-  const p = show.result.probabilities[show.result.label];
-  ctx.fillText(
-    `${show.probeName} · ${show.result.label}${p !== undefined ? ` (p = ${p.toFixed(3)})` : ''} · ${headLabel(state.head)}`,
-    4,
-    14,
-  );
-  api.post({ type: 'exportPng', dataUrl: off.toDataURL('image/png') });
+/** The figure (figure.ts: token and head labels, colour scale, print colours) as PNG, rasterised from its SVG. */
+async function savePng(): Promise<void> {
+  if (!state.show) return;
+  api.post({ type: 'exportPng', dataUrl: await figurePng(attentionFigure(state.show)) });
+}
+
+function saveSvg(): void {
+  if (state.show) api.post({ type: 'exportSvg', svg: attentionFigure(state.show).svg });
 }
 
 // ---- input --------------------------------------------------------------------------------------------------
@@ -241,7 +234,8 @@ headSelect.addEventListener('change', () => {
   if (head !== state.head) selectHead(head, true);
 });
 copyButton.addEventListener('click', copyHtml);
-pngButton.addEventListener('click', savePng);
+pngButton.addEventListener('click', () => void savePng());
+svgButton.addEventListener('click', saveSvg);
 /** The grid cell under the pointer, if any. */
 const cellAt = (e: MouseEvent) =>
   state.show &&

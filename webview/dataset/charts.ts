@@ -29,6 +29,10 @@ export function classBalance(summary: DatasetSummary): HTMLElement {
   return list;
 }
 
+/**
+ * Text-length histogram with both axes labelled: y = rows per bin (ticks at round numbers from 0 to the tallest bar),
+ * x = length in the summary's unit (ticks at bin edges, about five). Every bar's range and count is in its title.
+ */
 export function lengthHistogram(summary: DatasetSummary): HTMLElement {
   const { edges, counts } = summary.lengthHistogram;
   const max = Math.max(1, ...counts);
@@ -40,12 +44,37 @@ export function lengthHistogram(summary: DatasetSummary): HTMLElement {
     bar.style.height = `${Math.max(count > 0 ? 2 : 0, (100 * count) / max)}%`;
     bars.append(bar);
   });
-  const axis = h(
+  const yAxis = h('div', { class: 'hist-y muted', 'aria-hidden': 'true' });
+  for (const v of niceTicks(max)) {
+    const tick = h('span', { class: 'hist-tick' }, fmtInt(v));
+    tick.style.bottom = `${(100 * v) / max}%`;
+    yAxis.append(tick);
+  }
+  const bins = counts.length;
+  const xAxis = h('div', { class: 'hist-x muted', 'aria-hidden': 'true' });
+  const xIdx = [...new Set(Array.from({ length: 5 }, (_, k) => Math.round((k * bins) / 4)))];
+  for (const i of bins > 0 ? xIdx : []) {
+    const tick = h('span', { class: 'hist-tick' }, fmtInt(edges[i] ?? 0));
+    tick.style.left = `${(100 * i) / bins}%`;
+    xAxis.append(tick);
+  }
+  return h(
     'div',
-    { class: 'hist-axis muted' },
-    h('span', {}, fmtInt(edges[0] ?? 0)),
-    h('span', {}, `length (${unit}) · tallest bar ${fmtInt(max)} rows`),
-    h('span', {}, fmtInt(edges[edges.length - 1] ?? 0)),
+    { class: 'hist' },
+    h('div', { class: 'hist-y-label muted' }, 'rows'),
+    h('div', { class: 'hist-plot' }, yAxis, bars),
+    h('div', { class: 'hist-x-row' }, h('div', { class: 'hist-y-gutter' }), xAxis),
+    h('div', { class: 'hist-x-label muted' }, `length (${unit})`),
   );
-  return h('div', { class: 'hist' }, bars, axis);
+}
+
+/** 0 and round steps (1, 2 or 5 × 10^k, whole numbers) up to `max`: three to six ticks. */
+export function niceTicks(max: number): number[] {
+  if (!(max > 0)) return [0];
+  const raw = max / 3;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [5, 2, 1].map((m) => m * mag).find((s) => s <= raw) ?? mag;
+  const ticks: number[] = [];
+  for (let v = 0; v <= max + 1e-9; v += Math.max(1, Math.round(step))) ticks.push(v);
+  return ticks;
 }

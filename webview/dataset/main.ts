@@ -199,6 +199,8 @@ onHostMessage(parseDatasetHostMessage, (m) => {
       errorBox.textContent = m.message;
       errorBox.classList.remove('hidden');
       setBusy(false);
+      // Nothing was read: the subtitle must not keep saying it is being read next to the error.
+      if (!document.body.classList.contains('has-data')) subtitle.textContent = 'The dataset could not be read.';
       break;
     case 'busy':
       setBusy(m.busy, m.message);

@@ -1,4 +1,7 @@
-/** Training panel: live loss/accuracy curves, extraction progress with Stop, final metrics, Retry, layer sweep. */
+/**
+ * Training panel: live loss/accuracy curves, extraction progress with Stop, final metrics, Retry, layer sweep, and a
+ * history of earlier runs. The panel follows the run of the last `start` message and drops messages of other runs.
+ */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import '../shared/base.css';
@@ -6,16 +9,19 @@ import './main.css';
 import type {
   TrainingPanelConfig,
   TrainingPanelState,
+  TrainingRunSummary,
   TrainingStatus,
   TrainingToHost,
 } from '../../src/protocol/webview';
-import { parseTrainingHostMessage, parseTrainingPanelState } from '../../src/protocol/webview';
+import { MAX_RUN_HISTORY, parseTrainingHostMessage, parseTrainingPanelState } from '../../src/protocol/webview';
 import type { ProgressEvent, TrainingStepEvent, TrainResult } from '../../src/protocol/types';
+import { probeKindLabel } from '../../src/protocol/probeLabel';
 import { appRoot, h } from '../shared/dom';
 import { fmtDuration, fmtInt, fmtLayer, fmtNum, fmtPct } from '../shared/format';
 import { onThemeChange } from '../shared/theme';
 import { onHostMessage, panelApi } from '../shared/vscodeApi';
 import { LiveChart } from './chart';
+import { historyView } from './history';
 import { metricsView } from './metrics';
 import { kindKey, SweepView } from './sweep';
 
@@ -73,6 +79,7 @@ const curves = h('section', { id: 'curves', class: 'curves' }, lossChart.element
 const sweep = new SweepView();
 const sweepBox = h('section', { id: 'sweep', class: 'hidden', 'aria-label': 'Layer sweep' }, sweep.element);
 const metricsBox = h('section', { id: 'metrics', class: 'hidden', 'aria-labelledby': 'metrics-h' });
+const historyBox = h('section', { id: 'history', 'aria-labelledby': 'history-h' });
 
 appRoot().append(
   h('header', {}, title, subtitle),
@@ -83,6 +90,7 @@ appRoot().append(
   curves,
   sweepBox,
   metricsBox,
+  historyBox,
 );
 
 // ---- rendering ----------------------------------------------------------------------------------------------
@@ -116,7 +124,7 @@ function showConfig(c: TrainingPanelConfig | undefined): void {
   const data = c.dataPath.split(/[\\/]/).pop();
   subtitle.textContent =
     c.mode === 'train'
-      ? `${c.modelId} · ${fmtLayer(c.layer)} · ${c.probe}${c.probe === 'attention' ? ` (${c.heads} heads)` : ''}` +
+      ? `${c.modelId} · ${fmtLayer(c.layer)} · ${probeKindLabel(c.probe, c.heads)}` +
         `${c.optimizer ? ` · ${c.optimizer}` : ''}${c.steps ? ` · ${c.steps} steps` : ''} · ${data}`
       : `${c.modelId} · layers ${c.layers.join(', ')} · ${c.kinds.map((k) => kindKey(k.probe, k.heads)).join(', ')} · ${data}`;
 }
@@ -151,8 +159,31 @@ function showResult(r: TrainResult | undefined): void {
   if (r) metricsBox.append(h('h2', { id: 'metrics-h' }, 'Final metrics'), metricsView(r));
 }
 
-function resetRun(config: TrainingPanelConfig): void {
-  state = { status: 'running', config, steps: [], sweepPoints: [] };
+/** The current run as a history row (undefined before any run). */
+function summary(): TrainingRunSummary | undefined {
+  if (!state.config) return undefined;
+  return {
+    runId: state.runId,
+    status: state.status,
+    config: state.config,
+    result: state.result,
+    error: state.error,
+    steps: state.steps.at(-1)?.step ?? 0,
+    sweepPoints: state.sweepPoints,
+  };
+}
+
+function showHistory(): void {
+  const view = historyView(summary(), state.history ?? []);
+  historyBox.replaceChildren(...(view ? [view] : []));
+}
+
+function resetRun(config: TrainingPanelConfig, runId: string | undefined): void {
+  const previous = summary();
+  // A run still running when the next one starts was stopped for it (the host keeps its best probe).
+  if (previous?.status === 'running') previous.status = 'stopped';
+  const history = previous ? [previous, ...(state.history ?? [])].slice(0, MAX_RUN_HISTORY) : state.history;
+  state = { status: 'running', runId, config, steps: [], sweepPoints: [], history };
   lossChart.clear();
   accChart.clear();
   latest.textContent = '';
@@ -179,9 +210,21 @@ onThemeChange(() => {
 });
 
 onHostMessage(parseTrainingHostMessage, (m) => {
+  if (m.type === 'runResult') {
+    // An earlier run (replaced by this one) saved its best probe: fill in its history row.
+    const row = state.history?.find((r) => r.runId !== undefined && r.runId === m.runId);
+    if (row) {
+      row.result = m.result;
+      showHistory();
+      saveState();
+    }
+    return;
+  }
+  // A message of another run (one that was stopped for this one and is still winding down) never reaches the view.
+  if (m.type !== 'start' && m.runId !== undefined && state.runId !== undefined && m.runId !== state.runId) return;
   switch (m.type) {
     case 'start':
-      resetRun(m.config);
+      resetRun(m.config, m.runId);
       stopButton.removeAttribute('disabled');
       break;
     case 'progress':
@@ -213,6 +256,7 @@ onHostMessage(parseTrainingHostMessage, (m) => {
       break;
   }
   showStatus();
+  if (m.type !== 'progress') showHistory();
   saveState();
 });
 
@@ -225,11 +269,14 @@ addSteps(state.steps);
 if (state.progress) showProgress(state.progress);
 showResult(state.result);
 showStatus();
+showHistory();
 api.post({ type: 'ready' });
 
 // Test hook: what uPlot holds, so e2e tests can check streamed points reached the charts.
 (window as unknown as { __probescopeCharts: unknown }).__probescopeCharts = {
   loss: () => lossChart.plottedLengths(),
+  /** The steps of the loss chart's first and last points (a run's curve starts at its own step 0). */
+  lossSteps: () => [state.steps[0]?.step, state.steps.at(-1)?.step],
   accuracy: () => accChart.plottedLengths(),
   sweep: () => sweep.lineChart?.plottedLengths() ?? [],
 };

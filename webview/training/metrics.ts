@@ -1,5 +1,6 @@
 /** Final metrics: train/test table, confusion matrix (multiclass) and per-class accuracy, numbers always written. */
 import type { SplitMetrics, TrainResult } from '../../src/protocol/types';
+import { probeKindLabel } from '../../src/protocol/probeLabel';
 import { h } from '../shared/dom';
 import { fmtDuration, fmtInt, fmtLayer, fmtNum, fmtPct } from '../shared/format';
 
@@ -45,7 +46,7 @@ export function metricsView(r: TrainResult): HTMLElement {
   const info = h(
     'p',
     { class: 'muted' },
-    `${r.probe} probe${r.probe === 'attention' ? ` · ${r.heads} heads` : ''} · ${fmtLayer(r.layer)} · ${fmtInt(r.steps)} steps · ` +
+    `${probeKindLabel(r.probe, r.heads)} probe · ${fmtLayer(r.layer)} · ${fmtInt(r.steps)} steps · ` +
       `weight decay ${r.weightDecay} · extraction ${fmtDuration(r.seconds.extract)} · training ${fmtDuration(r.seconds.train)}` +
       (r.stoppedEarly ? ' · stopped early (best probe kept)' : ''),
   );

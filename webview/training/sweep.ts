@@ -1,11 +1,12 @@
-/** Layer sweep: test accuracy by layer, one line per probe kind (mean, last, attention-H), plus the same as a table. */
+/** Layer sweep: test accuracy by layer, one line per probe kind (mean, last, attention ×H), plus the same as a table. */
 import type { LayerSpec, LayerSweepPoint, ProbeKind } from '../../src/protocol/types';
+import { probeKindLabel } from '../../src/protocol/probeLabel';
 import { h } from '../shared/dom';
 import { fmtPct } from '../shared/format';
 import { LiveChart } from './chart';
 
-export const kindKey = (probe: ProbeKind, heads?: number): string =>
-  probe === 'attention' ? `attention-${heads ?? 8}` : probe;
+/** A kind's column and line name: the one probe name of src/protocol/probeLabel ("attention ×8", "mean", "last"). */
+export const kindKey = (probe: ProbeKind, heads?: number): string => probeKindLabel(probe, heads);
 
 export class SweepView {
   readonly element = h('div', { class: 'sweep' });

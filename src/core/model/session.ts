@@ -93,7 +93,7 @@ function ortLibDir(): string {
 }
 
 /** Returns undefined when a session on `provider` can be created, else a short reason. */
-async function probeProvider(provider: 'cuda' | 'webgpu'): Promise<string | undefined> {
+export async function probeProvider(provider: 'cuda' | 'webgpu'): Promise<string | undefined> {
   if (provider === 'cuda') {
     const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
     if (!existsSync(join(ortLibDir(), lib))) return CUDA_NOT_INSTALLED;
@@ -111,7 +111,7 @@ async function probeProvider(provider: 'cuda' | 'webgpu'): Promise<string | unde
   }
 }
 
-const CUDA_NOT_INSTALLED = 'CUDA provider library not installed';
+export const CUDA_NOT_INSTALLED = 'CUDA provider library not installed';
 
 /**
  * On Linux, WebGPU (Dawn) needs the Vulkan loader. Without it Dawn writes a multi-line warning straight to the

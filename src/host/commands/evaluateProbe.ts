@@ -10,6 +10,7 @@ import { describeProgress } from '../training/extractionProgress';
 import { isCancellation, reportError } from '../workerErrors';
 import type { HostCommand } from './hostCommand';
 import { probeDirFromArgOrSelection } from './probeArg';
+import { datasetChecker } from './datasetCheck';
 import { pickDatasetFile } from './quickPicks';
 
 export const evaluateProbeCommand: HostCommand = {
@@ -35,7 +36,10 @@ export const evaluateProbeCommand: HostCommand = {
     if (!probeDir) return;
     const dataPath =
       (typeof dataArg === 'string' ? dataArg : undefined) ??
-      (await pickDatasetFile({ title: 'Probescope: Evaluate Probe: Dataset', step: 2, totalSteps: 2 }));
+      (await pickDatasetFile(
+        { title: 'Probescope: Evaluate Probe: Dataset', step: 2, totalSteps: 2 },
+        datasetChecker(ctx),
+      ));
     if (!dataPath) return;
     const model = await ctx.model.forUse();
     if (!model) return;

@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LayerSpec, LayerSweepParams, ProbeKind } from '../../protocol/types';
 import { ModelSelection } from '../model/modelSelection';
-import { newProbeFolderName } from '../tree/probeFolder';
+import { newProbeFolderName, probeKindLabel } from '../tree/probeFolder';
 import type { HostCommand } from './hostCommand';
+import { datasetChecker } from './datasetCheck';
 import { pickDatasetFile } from './quickPicks';
 import { parseTrainArgs } from './trainArgs';
 
@@ -23,7 +24,7 @@ export const layerSweepCommand: HostCommand = {
     const dataPath =
       args.dataPath ??
       ctx.datasetPanel.current?.path ??
-      (await pickDatasetFile({ title: `${TITLE}: Dataset`, step: 1, totalSteps: 3 }));
+      (await pickDatasetFile({ title: `${TITLE}: Dataset`, step: 1, totalSteps: 3 }, datasetChecker(ctx)));
     if (!dataPath) return;
     const n = (await ModelSelection.numLayers(model.dir)) ?? (typeof s.layer === 'number' ? s.layer : 1);
     const layerItems = Array.from({ length: n + 1 }, (_, l) => ({
@@ -31,24 +32,28 @@ export const layerSweepCommand: HostCommand = {
       value: l as LayerSpec,
       picked: true,
     }));
-    const layers = await vscode.window.showQuickPick(layerItems, {
-      title: `${TITLE}: Layers (2/3)`,
-      canPickMany: true,
-      ignoreFocusOut: true,
-      placeHolder: 'Layers to sweep (all by default; Enter accepts)',
-    });
+    const layers =
+      args.layers?.map((value) => ({ value })) ??
+      (await vscode.window.showQuickPick(layerItems, {
+        title: `${TITLE}: Layers (2/3)`,
+        canPickMany: true,
+        ignoreFocusOut: true,
+        placeHolder: 'Layers to sweep (all by default; Enter accepts)',
+      }));
     if (!layers?.length) return;
     const kindItems: { label: string; value: { probe: ProbeKind; heads?: number }; picked: boolean }[] = [
-      { label: `attention · ${s.heads} heads`, value: { probe: 'attention', heads: s.heads }, picked: true },
+      { label: probeKindLabel('attention', s.heads), value: { probe: 'attention', heads: s.heads }, picked: true },
       { label: 'mean', value: { probe: 'mean' }, picked: true },
       { label: 'last', value: { probe: 'last' }, picked: true },
     ];
-    const kinds = await vscode.window.showQuickPick(kindItems, {
-      title: `${TITLE}: Probe Kinds (3/3)`,
-      canPickMany: true,
-      ignoreFocusOut: true,
-      placeHolder: 'Probe kinds (one accuracy line each)',
-    });
+    const kinds =
+      args.kinds?.map((value) => ({ value })) ??
+      (await vscode.window.showQuickPick(kindItems, {
+        title: `${TITLE}: Probe Kinds (3/3)`,
+        canPickMany: true,
+        ignoreFocusOut: true,
+        placeHolder: 'Probe kinds (one accuracy line each)',
+      }));
     if (!kinds?.length) return;
     const fromPanel = ctx.datasetPanel.current?.path === dataPath ? ctx.datasetPanel.current : undefined;
     const params: LayerSweepParams = {
@@ -76,6 +81,8 @@ export const layerSweepCommand: HostCommand = {
         mode: 'sweep',
         modelId: model.id,
         dataPath,
+        textField: params.textField,
+        labelField: params.labelField,
         layers: params.layers,
         kinds: params.kinds,
         testSplit: params.testSplit,

@@ -4,8 +4,10 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { probeKindLabel } from '../../protocol/probeLabel';
 import type { LayerSpec, OptimizerName, ProbeKind } from '../../protocol/types';
 import { layerMeaning } from '../../core/model/layerSemantics';
+import { DATASET_EXTENSIONS, datasetExtensionProblem } from './datasetCheck';
 
 export interface Step {
   title: string;
@@ -47,10 +49,17 @@ export function pickOne<T>(
   });
 }
 
-const DATASET_GLOB = '**/*.{jsonl,csv,parquet}';
+const DATASET_GLOB = `**/*.{${DATASET_EXTENSIONS.join(',')}}`;
 
-/** Workspace datasets plus "Browse…". */
-export async function pickDatasetFile(s: Step): Promise<string | undefined> {
+/**
+ * Workspace datasets plus "Browse…" (the dialog lists only dataset types). `check` (datasetCheck.ts) runs on the
+ * chosen file before the flow goes on: a problem is shown and the list opens again, so a wrong file is caught at
+ * this step, not after the remaining pickers.
+ */
+export async function pickDatasetFile(
+  s: Step,
+  check: (file: string) => Promise<string | undefined> = async (f) => datasetExtensionProblem(f),
+): Promise<string | undefined> {
   const files = await vscode.workspace.findFiles(DATASET_GLOB, '**/{node_modules,.git,.probescope}/**', 500);
   files.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
   const items: ValueItem<string | 'browse'>[] = files.map((f) => ({
@@ -59,12 +68,24 @@ export async function pickDatasetFile(s: Step): Promise<string | undefined> {
     value: f.fsPath,
   }));
   items.push({ label: '$(folder-opened) Browse…', description: 'a JSONL, CSV or Parquet file', value: 'browse' });
-  const picked = await pickOne(items, 0, { ...s, placeholder: 'Dataset with a text field and a label field' });
-  if (picked !== 'browse') return picked;
+  for (;;) {
+    const picked = await pickOne(items, 0, { ...s, placeholder: 'Dataset with a text field and a label field' });
+    if (picked === undefined) return undefined;
+    const file = picked === 'browse' ? await browseDataset() : picked;
+    if (file === undefined) continue; // the dialog was dismissed: back to the list
+    const problem = await check(file);
+    if (!problem) return file;
+    void vscode.window.showErrorMessage(`Probescope: ${problem}`);
+  }
+}
+
+async function browseDataset(): Promise<string | undefined> {
   const uris = await vscode.window.showOpenDialog({
     canSelectMany: false,
+    canSelectFolders: false,
     openLabel: 'Use Dataset',
-    filters: { Datasets: ['jsonl', 'csv', 'parquet'] },
+    title: 'Choose a dataset (JSONL, CSV or Parquet)',
+    filters: { 'Datasets (JSONL, CSV, Parquet)': [...DATASET_EXTENSIONS] },
   });
   return uris?.[0]?.fsPath;
 }
@@ -105,8 +126,8 @@ export function pickProbeKind(current: ProbeShape, s: Step): Promise<ProbeShape 
   const heads = [...new Set([current.probe === 'attention' ? current.heads : 8, 1, 4, 8, 16])];
   const items: ValueItem<ProbeShape>[] = [
     ...heads.map((h) => ({
-      label: `attention · ${h} head${h === 1 ? '' : 's'}`,
-      description: 'learned attention over tokens',
+      label: probeKindLabel('attention', h),
+      description: `learned attention over tokens, ${h} head${h === 1 ? '' : 's'}`,
       value: { probe: 'attention' as const, heads: h },
     })),
     { label: 'mean', description: 'linear probe on the mean token state', value: { probe: 'mean', heads: 1 } },

@@ -14,6 +14,9 @@ export interface TrainArgs {
   probe?: ProbeKind;
   heads?: number;
   optimizer?: OptimizerName | 'auto';
+  /** Layer Sweep: the layers and probe kinds (skip its two picks). */
+  layers?: LayerSpec[];
+  kinds?: { probe: ProbeKind; heads?: number }[];
 }
 
 export function parseTrainArgs(arg: unknown): TrainArgs {
@@ -33,6 +36,20 @@ export function parseTrainArgs(arg: unknown): TrainArgs {
   if (a.probe === 'attention' || a.probe === 'mean' || a.probe === 'last') out.probe = a.probe;
   if (Number.isSafeInteger(a.heads) && (a.heads as number) >= 1) out.heads = a.heads as number;
   if (a.optimizer === 'auto' || a.optimizer === 'adamw' || a.optimizer === 'lbfgs') out.optimizer = a.optimizer;
+  const isLayer = (v: unknown): v is LayerSpec => v === 'final' || (Number.isSafeInteger(v) && (v as number) >= 0);
+  if (Array.isArray(a.layers) && a.layers.length > 0 && a.layers.every(isLayer)) out.layers = a.layers;
+  if (Array.isArray(a.kinds) && a.kinds.length > 0) {
+    const kinds = a.kinds.filter(
+      (k): k is { probe: ProbeKind; heads?: number } =>
+        typeof k === 'object' &&
+        k !== null &&
+        ['attention', 'mean', 'last'].includes((k as { probe?: unknown }).probe as string) &&
+        ((k as { heads?: unknown }).heads === undefined ||
+          (Number.isSafeInteger((k as { heads?: unknown }).heads) && (k as { heads: number }).heads >= 1)),
+    );
+    if (kinds.length === a.kinds.length)
+      out.kinds = kinds.map((k) => (k.heads ? { probe: k.probe, heads: k.heads } : { probe: k.probe }));
+  }
   for (const k of Object.keys(out) as (keyof TrainArgs)[]) if (out[k] === undefined) delete out[k];
   return out;
 }

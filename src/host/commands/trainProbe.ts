@@ -9,6 +9,7 @@ import type { HostContext } from '../hostContext';
 import { ModelSelection } from '../model/modelSelection';
 import { newProbeFolderName } from '../tree/probeFolder';
 import type { HostCommand } from './hostCommand';
+import { datasetChecker } from './datasetCheck';
 import { pickDatasetFile, pickLayer, pickOptimizer, pickProbeKind } from './quickPicks';
 import { parseTrainArgs, type TrainArgs } from './trainArgs';
 
@@ -27,6 +28,8 @@ export const trainProbeCommand: HostCommand = {
         mode: 'train',
         modelId: ctx.model.current().id,
         dataPath: params.dataPath,
+        textField: params.textField,
+        labelField: params.labelField,
         layer: params.layer,
         probe: params.probe,
         heads: params.heads ?? 1,
@@ -47,7 +50,9 @@ async function collectTrainParams(ctx: HostContext, args: TrainArgs): Promise<Tr
   const panelDataset = ctx.datasetPanel.current;
   const totalSteps = 4;
   const dataPath =
-    args.dataPath ?? panelDataset?.path ?? (await pickDatasetFile({ title: `${TITLE}: Dataset`, step: 1, totalSteps }));
+    args.dataPath ??
+    panelDataset?.path ??
+    (await pickDatasetFile({ title: `${TITLE}: Dataset`, step: 1, totalSteps }, datasetChecker(ctx)));
   if (!dataPath) return undefined;
   const fromPanel = panelDataset && panelDataset.path === dataPath ? panelDataset : undefined;
   const layer =

@@ -94,6 +94,15 @@ export class OverlayController implements vscode.Disposable {
     if (last && doc && doc.version === last.version) this.show(doc, last);
   }
 
+  /**
+   * The active probe changed (Set as Active, Keep Best Probe, a finished run): an overlay painted by another probe,
+   * and its status-bar label, would show that probe's verdict as if it were the active one's, so they go.
+   */
+  forgetOtherProbes(activeDir: string | undefined): void {
+    if (this.last && this.last.probeDir !== activeDir) this.last = undefined;
+    if (this.painted && this.painted.classification.probeDir !== activeDir) this.clear();
+  }
+
   clear(): void {
     if (!this.painted) return;
     this.painted = undefined;
@@ -108,7 +117,9 @@ export class OverlayController implements vscode.Disposable {
       const perBucket: vscode.Range[][] = Array.from({ length: BUCKET_COUNT }, () => []);
       if (mine) p.tokens.forEach((t, i) => perBucket[t.bucket].push(p.ranges[i]));
       this.bucketTypes.forEach((type, b) => editor.setDecorations(type, perBucket[b]));
-      editor.setDecorations(this.labelType, mine ? [this.labelHint(p)] : []);
+      // A wrapped line cuts the hint after the text down to "◂": there the label CodeLens above the text
+      // (labelCodeLens.ts) and the status bar carry it alone.
+      editor.setDecorations(this.labelType, mine && !wrapsLines(editor) ? [this.labelHint(p)] : []);
     }
     void vscode.commands.executeCommand('setContext', 'probescope.overlayVisible', p !== undefined);
     this.state.update({ overlay: p ? this.describe(p) : null });
@@ -136,6 +147,7 @@ export class OverlayController implements vscode.Disposable {
       uri: p.classification.uri.toString(),
       label: r.label,
       probability: r.probabilities[r.label] ?? 0,
+      probeName: p.classification.probeName,
       heads: String(this.head),
       ranges,
     };
@@ -156,4 +168,9 @@ export class OverlayController implements vscode.Disposable {
     this.headChanged.dispose();
     for (const s of this.subscriptions) s.dispose();
   }
+}
+
+/** Whether the editor wraps long lines (editor.wordWrap other than "off", per language). */
+function wrapsLines(editor: vscode.TextEditor): boolean {
+  return vscode.workspace.getConfiguration('editor', editor.document).get<string>('wordWrap', 'off') !== 'off';
 }

@@ -81,18 +81,21 @@ export class AttentionPanelManager implements vscode.WebviewPanelSerializer, vsc
       case 'exportPng':
         await this.save('png', Buffer.from(message.dataUrl.slice(PNG_DATA_URL_PREFIX.length), 'base64'));
         return;
+      case 'exportSvg':
+        await this.save('svg', Buffer.from(message.svg, 'utf8'));
+        return;
       case 'copied':
         void vscode.window.showInformationMessage('Probescope: attention HTML copied to the clipboard.');
         return;
     }
   }
 
-  private async save(ext: 'html' | 'png', bytes: Buffer): Promise<void> {
+  private async save(ext: 'html' | 'png' | 'svg', bytes: Buffer): Promise<void> {
     const base = vscode.workspace.workspaceFolders?.[0]?.uri;
     const name = `${(this.payload?.probeName ?? 'attention').replace(/[^\w.-]+/g, '_')}-attention.${ext}`;
     const target = await vscode.window.showSaveDialog({
       defaultUri: base ? vscode.Uri.joinPath(base, name) : undefined,
-      filters: ext === 'html' ? { HTML: ['html'] } : { 'PNG image': ['png'] },
+      filters: { html: { HTML: ['html'] }, png: { 'PNG image': ['png'] }, svg: { 'SVG image': ['svg'] } }[ext],
       saveLabel: 'Export',
     });
     if (!target) return;

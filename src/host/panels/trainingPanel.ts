@@ -1,17 +1,22 @@
 /**
- * The training panel (webview/training): live curves of the current run, final metrics, Stop and Retry. One panel;
- * messages of the current run are kept so a panel opened or reloaded mid-run replays them once its script is ready.
+ * The training panel (webview/training): live curves of the current run, final metrics, Stop and Retry, and a history
+ * of earlier runs. One panel; messages of the current run are kept so a panel opened or reloaded mid-run replays
+ * them once its script is ready. Only the current run reaches the panel: a run replaced by "Stop and Start" winds
+ * down quietly (TrainingRun.supersede). After a window reload the restored panel's configuration is what Retry
+ * re-runs.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   parseTrainingPanelState,
   parseTrainingWebviewMessage,
+  type TrainingPanelConfig,
   type TrainingToHost,
   type TrainingToWebview,
 } from '../../protocol/webview';
 import type { HostContext } from '../hostContext';
 import { TrainingRun, type RunRequest } from '../training/trainingRun';
+import { retryRestoredRun } from '../training/restoredRun';
 import { isInsideWorkspace } from '../model/workspaceTrust';
 import { panelOptions, setUpPanel } from './panelHtml';
 
@@ -21,6 +26,8 @@ export class TrainingPanelManager implements vscode.WebviewPanelSerializer, vsco
   private ready = false;
   private run: TrainingRun | undefined;
   private history: TrainingToWebview[] = [];
+  /** The configuration of the run a window reload interrupted (from the panel's saved state), for Retry. */
+  private restored: TrainingPanelConfig | undefined;
 
   constructor(private readonly ctx: HostContext) {}
 
@@ -28,27 +35,46 @@ export class TrainingPanelManager implements vscode.WebviewPanelSerializer, vsco
     return this.run?.status === 'running';
   }
 
-  /** Opens the panel and starts a run; a run already in progress is stopped first (after asking). */
+  /**
+   * Opens the panel and starts a run. A run already in progress is stopped first (after asking): it keeps its best
+   * probe quietly, and the new run owns the panel from step 0 (it asks the worker once the old run has ended).
+   */
   async start(request: RunRequest): Promise<void> {
-    if (this.running) {
+    const previous = this.run;
+    if (previous?.status === 'running') {
       const choice = await vscode.window.showWarningMessage(
-        'A Probescope training run is in progress. Stop it and start the new one?',
+        'A Probescope training run is in progress. Stop it (its best probe so far is kept) and start the new one?',
         { modal: true },
         'Stop and Start',
       );
       if (choice !== 'Stop and Start') return;
-      this.run?.stop();
+      if (this.run !== previous) return; // another start won the race while the dialog was open
+      previous.supersede();
     }
     this.reveal();
     this.history = [];
+    this.restored = undefined;
     const run = new TrainingRun(
       this.ctx,
       request,
-      (m) => this.post(m),
+      (m) => this.post(run, m),
       () => void this.start(request),
     );
     this.run = run;
-    await run.run();
+    await run.run(previous?.done);
+  }
+
+  /**
+   * Stops the current run (keeping its best probe, like the panel's Stop) and waits until it has ended, at most
+   * `timeoutMs` (a worker that no longer answers is restarted anyway; the run then keeps what the worker saved).
+   */
+  async stopAndWait(timeoutMs = 30_000): Promise<void> {
+    const run = this.run;
+    if (!run || run.status !== 'running') return;
+    run.stop();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([run.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
   }
 
   reveal(): void {
@@ -69,11 +95,14 @@ export class TrainingPanelManager implements vscode.WebviewPanelSerializer, vsco
     // The webview redraws from its own saved state; the host re-wires it, and ends a run the reload interrupted
     // (its request died with the previous extension host).
     this.attach(panel);
-    if (parseTrainingPanelState(raw)?.status === 'running' && !this.running) {
+    const state = parseTrainingPanelState(raw);
+    if (!this.running) this.restored = state?.config;
+    if (state?.status === 'running' && !this.running) {
       this.history = [
         {
           type: 'failed',
-          message: 'The run was interrupted when the window reloaded. Start it again with "Probescope: Train Probe".',
+          runId: state.runId,
+          message: 'The run was interrupted when the window reloaded. Retry runs the same configuration again.',
         },
       ];
     }
@@ -105,7 +134,9 @@ export class TrainingPanelManager implements vscode.WebviewPanelSerializer, vsco
         this.run?.stop();
         return;
       case 'retry':
-        if (this.run && !this.running) await this.start(this.run.request);
+        if (this.running) return;
+        if (this.run) await this.start(this.run.request);
+        else if (this.restored) await retryRestoredRun(this.ctx, this.restored);
         return;
       case 'revealProbe':
         await revealFolder(message.dir);
@@ -113,7 +144,9 @@ export class TrainingPanelManager implements vscode.WebviewPanelSerializer, vsco
     }
   }
 
-  private post(message: TrainingToWebview): void {
+  /** Messages of runs other than the current one are dropped (each also carries its runId for the webview). */
+  private post(run: TrainingRun, message: TrainingToWebview): void {
+    if (run !== this.run && message.type !== 'runResult') return;
     this.history.push(message);
     if (this.ready) void this.panel?.webview.postMessage(message);
   }

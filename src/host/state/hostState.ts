@@ -17,6 +17,8 @@ export interface OverlayState {
   uri: string;
   label: string;
   probability: number;
+  /** Name of the probe that classified (its probe.json name or folder name). */
+  probeName?: string;
   /** As the attentionHeads setting writes it: 'sum', 'max' or a head number ('0', '1', …). */
   heads: string;
   ranges: OverlayRangeState[];
@@ -25,6 +27,8 @@ export interface OverlayState {
 export type TrainingRunState = 'running' | 'finished' | 'failed' | 'stopped';
 
 export interface TrainingState {
+  /** The run's id (its progressId; the training panel's messages carry it too). */
+  runId?: string;
   state: TrainingRunState;
   steps: number;
   testAccuracy?: number;

@@ -2,7 +2,12 @@
  * One training or layer-sweep request: routes its progress and curve points to the training panel (steps batched
  * to ~10 messages/s), keeps HostState.training current, and ends as finished / stopped (Stop: the worker keeps the
  * best probe so far) / failed (with Retry). A saved probe becomes the active probe and the Probes view refreshes.
+ *
+ * Each run has an id (`id`, also the progressId of its worker events) that every panel message carries. A run that
+ * is superseded (the user started another one and chose "Stop and Start") stops reaching the panel and HostState at
+ * once; it still saves its best probe, quietly: listed in the Probes view and the log, not made active.
  */
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { Requests } from '../../protocol/worker';
 import type {
@@ -25,9 +30,15 @@ export type RunRequest =
 const STEP_FLUSH_MS = 100;
 
 export class TrainingRun {
+  readonly id = randomUUID();
   status: TrainingStatus = 'running';
   private readonly cancel = new vscode.CancellationTokenSource();
   private stopRequested = false;
+  private superseded = false;
+  private ended = false;
+  private resolveDone!: () => void;
+  /** Resolves once the run has ended (its request answered or failed, its probe adopted or not). */
+  readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
   private pendingSteps: TrainingStepEvent[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private lastStep = 0;
@@ -35,35 +46,75 @@ export class TrainingRun {
   constructor(
     private readonly ctx: HostContext,
     readonly request: RunRequest,
-    private readonly post: (m: TrainingToWebview) => void,
+    private readonly postToPanel: (m: TrainingToWebview) => void,
     private readonly onRetry: () => void,
   ) {}
 
+  /** Stop (keep the best probe so far). Safe at any time: after the run ended, or after the worker went away. */
   stop(): void {
-    if (this.status !== 'running') return;
+    if (this.status !== 'running' || this.ended || this.stopRequested) return;
     this.stopRequested = true;
     this.ctx.log.info('Training: stop requested; the worker keeps the best probe so far.');
-    this.cancel.cancel();
+    try {
+      this.cancel.cancel();
+    } catch (err) {
+      // The worker's channel is gone (window reload, worker restart): its request is rejected anyway.
+      this.ctx.log.warn(`Training: the stop request did not reach the worker (${errorMessage(err)}).`);
+    }
   }
 
-  async run(): Promise<void> {
+  /** Stops the run and detaches it from the panel and HostState: another run owns them from now on. */
+  supersede(): void {
+    this.superseded = true;
+    this.stop();
+  }
+
+  /**
+   * Runs the request. `after`: the superseded run to wait for before the worker is asked (the panel already shows
+   * this run from step 0 meanwhile).
+   */
+  async run(after?: Promise<void>): Promise<void> {
+    try {
+      await this.runInner(after);
+    } finally {
+      this.ended = true;
+      this.resolveDone();
+    }
+  }
+
+  private post(m: TrainingToWebview): void {
+    if (!this.superseded) this.postToPanel({ ...m, runId: this.id });
+  }
+
+  private async runInner(after: Promise<void> | undefined): Promise<void> {
     const { ctx, request } = this;
     this.post({ type: 'start', config: request.config });
     this.setState({ state: 'running', steps: 0 });
+    if (after) await after;
+    if (this.stopRequested) {
+      this.status = 'stopped';
+      this.post({ type: 'stopped' });
+      this.setState({ state: 'stopped', steps: 0 });
+      this.cancel.dispose();
+      return;
+    }
     const title = request.mode === 'train' ? 'Probescope: preparing activations' : 'Probescope: layer sweep';
     const notification = new ExtractionProgress(title, () => this.stop());
-    const route = ctx.progress.listen({
-      onProgress: (e) => {
-        notification.update(e);
-        this.post({ type: 'progress', event: e });
+    const route = ctx.progress.listen(
+      {
+        onProgress: (e) => {
+          if (!this.superseded) notification.update(e);
+          this.post({ type: 'progress', event: e });
+        },
+        onStep: (e) => {
+          notification.done();
+          this.lastStep = Math.max(this.lastStep, e.step);
+          this.pendingSteps.push(e);
+          this.flushTimer ??= setTimeout(() => this.flushSteps(), STEP_FLUSH_MS);
+        },
       },
-      onStep: (e) => {
-        notification.done();
-        this.lastStep = Math.max(this.lastStep, e.step);
-        this.pendingSteps.push(e);
-        this.flushTimer ??= setTimeout(() => this.flushSteps(), STEP_FLUSH_MS);
-      },
-    });
+      this.id,
+    );
     try {
       if (request.mode === 'train') {
         const result = await ctx.worker.request(
@@ -88,7 +139,7 @@ export class TrainingRun {
         );
         this.setState({ state: 'finished', steps: this.lastStep, testAccuracy: best?.accuracy });
         ctx.probes.refresh();
-        if (best) void this.offerBestSweepProbe(best, request.params.dataPath);
+        if (best && !this.superseded) void this.offerBestSweepProbe(best, request.params.dataPath);
       }
     } catch (err) {
       this.flushSteps();
@@ -103,6 +154,15 @@ export class TrainingRun {
 
   private async finished(result: TrainResult, status: 'finished' | 'stopped'): Promise<void> {
     this.status = status;
+    if (this.superseded) {
+      this.ctx.probes.refresh();
+      this.postToPanel({ type: 'runResult', result, runId: this.id });
+      this.ctx.log.info(
+        `Training stopped for a new run: its best probe (${result.probe} L${result.layer}, test accuracy ` +
+          `${result.test.accuracy.toFixed(4)}) was saved in ${result.outDir}.`,
+      );
+      return;
+    }
     // The saved probe is active before the run reads as finished, so nothing observes "finished" without it.
     await this.adopt(result.outDir);
     this.post(status === 'finished' ? { type: 'finished', result } : { type: 'stopped', result });
@@ -124,7 +184,7 @@ export class TrainingRun {
     this.status = 'stopped';
     const outDir = this.request.params.outDir;
     const manifest = await readProbeManifest(outDir);
-    if (manifest && this.request.mode === 'train') await this.adopt(outDir);
+    if (manifest && this.request.mode === 'train' && !this.superseded) await this.adopt(outDir);
     else this.ctx.probes.refresh();
     this.post({ type: 'stopped' });
     this.setState({ state: 'stopped', steps: this.lastStep, testAccuracy: manifest?.metrics?.test?.accuracy });
@@ -132,6 +192,10 @@ export class TrainingRun {
 
   private failed(err: unknown): void {
     this.status = 'failed';
+    if (this.superseded) {
+      this.ctx.log.warn(`Training stopped for a new run ended with an error: ${errorMessage(err)}`);
+      return;
+    }
     const code = errorCode(err);
     this.post({ type: 'failed', message: errorMessage(err), code });
     this.setState({ state: 'failed', steps: this.lastStep });
@@ -178,7 +242,7 @@ export class TrainingRun {
     this.setState({ state: 'running', steps: this.lastStep });
   }
 
-  private setState(training: NonNullable<HostContext['state']['current']['training']>): void {
-    this.ctx.state.update({ training });
+  private setState(training: Omit<NonNullable<HostContext['state']['current']['training']>, 'runId'>): void {
+    if (!this.superseded) this.ctx.state.update({ training: { ...training, runId: this.id } });
   }
 }

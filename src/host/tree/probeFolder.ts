@@ -18,10 +18,8 @@ export async function readProbeManifest(dir: string): Promise<ProbeManifest | un
   return readValidatedManifest(dir).catch(() => undefined);
 }
 
-/** How the views name a probe's kind: "attention ×8", "mean", "last". */
-export function probeKindLabel(probe: string, heads: number): string {
-  return probe === 'attention' ? `attention ×${heads}` : probe;
-}
+/** How the views name a probe's kind: "attention ×8", "mean", "last" (one name everywhere: src/protocol/probeLabel). */
+export { probeKindLabel } from '../../protocol/probeLabel';
 
 /** A folder name for a new probe: `<kind>-L<layer>-<dataset>-<yyyymmdd-hhmmss>`, filesystem-safe. */
 export function newProbeFolderName(kind: string, layer: string | number, dataPath: string, now = new Date()): string {

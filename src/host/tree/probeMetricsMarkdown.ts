@@ -1,4 +1,5 @@
 /** A probe's probe.json as Markdown: summary, metrics per split, confusion matrix, training config. No `vscode`. */
+import { probeKindLabel } from '../../protocol/probeLabel';
 import type { ProbeManifest, SplitMetrics } from '../../protocol/types';
 
 const fmt = (x: number | undefined, digits = 4): string =>
@@ -14,7 +15,7 @@ export function renderProbeMetrics(m: ProbeManifest, dir: string): string {
     `| model | ${cell(m.model?.id ?? '?')} (d_model ${m.model?.hiddenSize ?? '?'}, ${m.model?.numLayers ?? '?'} layers) |`,
   );
   lines.push(`| layer | ${cell(m.layer)} |`);
-  lines.push(`| probe | ${cell(m.probe)}${m.probe === 'attention' ? `, ${m.heads} heads` : ''} |`);
+  lines.push(`| probe | ${cell(probeKindLabel(m.probe, m.heads))} |`);
   lines.push(`| classes | ${cell((m.classes ?? []).join(', '))} |`);
   lines.push(`| created | ${cell(m.createdAt ?? '?')} |`, '');
   const splits = (['train', 'test'] as const).filter((s) => m.metrics?.[s]);

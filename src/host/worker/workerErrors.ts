@@ -1,6 +1,7 @@
 /** The errors the supervisor gives callers: worker ResponseErrors mapped back to ProbescopeErrors, crash messages. */
 import { ResponseError } from 'vscode-jsonrpc';
 import { ProbescopeError, type ProbescopeErrorCode } from '../../core/errors';
+import { taskName } from '../../protocol/taskNames';
 
 const CODES: ReadonlySet<string> = new Set<ProbescopeErrorCode>([
   'BAD_ARGUMENT',
@@ -34,7 +35,7 @@ export function fromWorkerError(err: unknown, method: string): Error {
     );
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new ProbescopeError('INTERNAL', `The Probescope worker could not run ${method}: ${message}`);
+  return new ProbescopeError('INTERNAL', `The Probescope worker failed while ${taskName(method)}: ${message}`);
 }
 
 /** "signal SIGKILL" / "exit code 1": how the process ended, for messages and logs. */
@@ -46,14 +47,14 @@ export function describeExit(code: number | null, signal: NodeJS.Signals | null)
 export function crashedWhileRunning(method: string, exit: string): ProbescopeError {
   return new ProbescopeError(
     'WORKER_CRASHED',
-    `The Probescope worker stopped unexpectedly (${exit}) while running ${method}. It has been restarted; run the command again.`,
+    `The Probescope worker stopped unexpectedly (${exit}) while ${taskName(method)}. It has been restarted; run the command again.`,
   );
 }
 
 export function crashedAndGaveUp(method: string, exit: string, crashes: number, windowMs: number): ProbescopeError {
   return new ProbescopeError(
     'WORKER_CRASHED',
-    `The Probescope worker stopped unexpectedly (${exit}) while running ${method}. ${givenUpReason(crashes, windowMs)}`,
+    `The Probescope worker stopped unexpectedly (${exit}) while ${taskName(method)}. ${givenUpReason(crashes, windowMs)}`,
   );
 }
 
@@ -76,11 +77,11 @@ export function stoppedWhileRunning(method: string, reason: 'restart' | 'dispose
   return new ProbescopeError(
     'CANCELLED',
     reason === 'restart'
-      ? `The Probescope worker was restarted while running ${method}; run the command again.`
-      : `Probescope is shutting down; ${method} was stopped.`,
+      ? `The Probescope worker was restarted while ${taskName(method)}; run the command again.`
+      : `Probescope is shutting down; it stopped ${taskName(method)}.`,
   );
 }
 
 export function cancelledBeforeStart(method: string): ProbescopeError {
-  return new ProbescopeError('CANCELLED', `Cancelled before ${method} started.`);
+  return new ProbescopeError('CANCELLED', `Cancelled before the worker started ${taskName(method)}.`);
 }

@@ -30,6 +30,8 @@ export interface ProcessExit {
 interface Pending {
   method: string;
   reject(err: Error): void;
+  /** Unlinks the caller's cancellation token: once the request has ended, cancelling it must not touch the channel. */
+  settle(): void;
 }
 
 /** A reply the worker sent (it always attaches data.code), as opposed to a transport failure. */
@@ -46,14 +48,20 @@ export function isCancelled(token: Cancellation | undefined): boolean {
   return 'aborted' in token ? token.aborted : token.isCancellationRequested === true;
 }
 
-function linkCancellation(token: Cancellation | undefined, source: CancellationTokenSource): () => void {
+function linkCancellation(
+  token: Cancellation | undefined,
+  source: CancellationTokenSource,
+  canSend: () => boolean,
+): () => void {
   if (!token) return () => undefined;
+  const cancel = (): void => {
+    if (canSend()) source.cancel();
+  };
   if ('aborted' in token) {
-    const cancel = (): void => source.cancel();
     token.addEventListener('abort', cancel, { once: true });
     return () => token.removeEventListener('abort', cancel);
   }
-  const sub = token.onCancellationRequested(() => source.cancel());
+  const sub = token.onCancellationRequested(cancel);
   return () => void sub.dispose();
 }
 
@@ -121,15 +129,20 @@ export class WorkerProcess {
 
   send<P, R, E>(type: RequestType<P, R, E>, params: P, token: Cancellation | undefined): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const entry: Pending = { method: type.method, reject };
       const source = new CancellationTokenSource();
-      const unlink = linkCancellation(token, source);
-      this.pending.add(entry);
+      // A cancellation that arrives after the channel closed (a window reload ends the worker first, then the panels
+      // stop their runs) has nobody to tell: sending $/cancelRequest then would throw "Channel has been closed".
+      const unlink = linkCancellation(token, source, () => this.child.connected && !this.hasExited);
+      let settled = false;
       const settle = (): void => {
+        if (settled) return;
+        settled = true;
         this.pending.delete(entry);
         unlink();
         source.dispose();
       };
+      const entry: Pending = { method: type.method, reject, settle };
+      this.pending.add(entry);
       let sent: Promise<R>;
       try {
         sent = this.connection.sendRequest(type, params, source.token);
@@ -160,7 +173,10 @@ export class WorkerProcess {
 
   /** Rejects every request in flight; `errorFor` builds each one's error from its method name. */
   rejectPending(errorFor: (method: string) => Error): void {
-    for (const p of [...this.pending]) p.reject(errorFor(p.method));
+    for (const p of [...this.pending]) {
+      p.settle();
+      p.reject(errorFor(p.method));
+    }
     this.pending.clear();
   }
 

@@ -20,7 +20,12 @@ export interface TestState {
     heads: string;
     ranges: OverlayRange[];
   } | null;
-  training: { state: 'running' | 'finished' | 'failed' | 'stopped'; steps: number; testAccuracy?: number } | null;
+  training: {
+    runId?: string;
+    state: 'running' | 'finished' | 'failed' | 'stopped';
+    steps: number;
+    testAccuracy?: number;
+  } | null;
   lastError: string | null;
 }
 

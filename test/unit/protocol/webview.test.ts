@@ -6,6 +6,7 @@ import {
   parseAttentionWebviewMessage,
   parseDatasetPanelState,
   parseDatasetWebviewMessage,
+  parseTrainingHostMessage,
   parseTrainingPanelState,
   parseTrainingWebviewMessage,
   MAX_ROWS_PAGE,
@@ -144,4 +145,58 @@ test('saved panel states round-trip and malformed ones are rejected', () => {
   const at = { head: 1, show: { text: 'hi', result, classes: ['neg', 'pos'], probeName: 'p' } };
   assert.deepEqual(parseAttentionPanelState(at), at);
   assert.deepEqual(parseAttentionPanelState({ head: 'sum', show: { text: 1 } }), { head: 'sum' });
+});
+
+test('a restored training panel state keeps a valid run configuration (Retry re-runs it) and drops a malformed one', () => {
+  const config = {
+    mode: 'train',
+    modelId: 'tiny-gemma2',
+    dataPath: '/ws/data.jsonl',
+    textField: 'body',
+    labelField: 'y',
+    layer: 3,
+    probe: 'attention',
+    heads: 8,
+    optimizer: 'adamw',
+    testSplit: 0.25,
+    seed: 7,
+  };
+  const base = { status: 'running', runId: 'r1', steps: [], sweepPoints: [] };
+  assert.deepEqual(parseTrainingPanelState({ ...base, config }), { ...base, config });
+  for (const bad of [
+    { ...config, layer: -1 },
+    { ...config, probe: 'linear' },
+    { ...config, heads: 0 },
+    { ...config, optimizer: 'sgd' },
+    { ...config, seed: 1.5 },
+    { ...config, textField: 3 },
+    { mode: 'sweep', modelId: 'm', dataPath: '/d', layers: [], kinds: [{ probe: 'mean' }] },
+  ]) {
+    assert.equal(parseTrainingPanelState({ ...base, config: bad })?.config, undefined, JSON.stringify(bad));
+  }
+  const sweep = {
+    mode: 'sweep',
+    modelId: 'm',
+    dataPath: '/d',
+    layers: [0, 'final'],
+    kinds: [{ probe: 'attention', heads: 4 }],
+  };
+  assert.deepEqual(parseTrainingPanelState({ ...base, config: sweep })?.config, sweep);
+  // History rows: valid ones kept (at most five), malformed ones dropped.
+  const row = { status: 'stopped', config, steps: 159, sweepPoints: [] };
+  const state = parseTrainingPanelState({ ...base, history: [row, { ...row, steps: -1 }, ...Array(6).fill(row)] });
+  assert.equal(state?.history?.length, 5);
+  assert.deepEqual(state?.history?.[0], row);
+});
+
+test('attention exportSvg accepts an SVG document only', () => {
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>';
+  assert.deepEqual(parseAttentionWebviewMessage({ type: 'exportSvg', svg }), { type: 'exportSvg', svg });
+  assert.equal(parseAttentionWebviewMessage({ type: 'exportSvg', svg: '<html></html>' }), undefined);
+  assert.equal(parseAttentionWebviewMessage({ type: 'exportSvg', svg: 42 }), undefined);
+});
+
+test('training host messages with a runId that is not a string are rejected', () => {
+  assert.ok(parseTrainingHostMessage({ type: 'stopped', runId: 'abc' }));
+  assert.equal(parseTrainingHostMessage({ type: 'stopped', runId: 5 }), undefined);
 });

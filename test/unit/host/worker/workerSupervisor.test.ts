@@ -172,7 +172,7 @@ describe('WorkerSupervisor with the real worker', () => {
     assert.equal(error.code, 'WORKER_CRASHED', error.message);
     assert.equal(
       error.message,
-      'The Probescope worker stopped unexpectedly (signal SIGKILL) while running probescope/longTask. It has been restarted; run the command again.',
+      'The Probescope worker stopped unexpectedly (signal SIGKILL) while running a diagnostic task. It has been restarted; run the command again.',
     );
     const newPid = await restarted;
     assert.notEqual(newPid, oldPid);
@@ -210,7 +210,7 @@ describe('WorkerSupervisor with the real worker', () => {
     process.kill(lastPid, 'SIGKILL');
     const { error } = await settledWithin(running, 2_000, 'request of the sixth crash');
     assert.equal((error as ProbescopeError).code, 'WORKER_CRASHED');
-    assert.match((error as Error).message, /while running probescope\/longTask\. It stopped 6 times within 3 minutes/);
+    assert.match((error as Error).message, /while running a diagnostic task\. It stopped 6 times within 3 minutes/);
     assert.match((error as Error).message, /"Probescope: Restart Worker"/);
     assert.equal(giveUps.length, 1);
     assert.equal(giveUps[0]!.crashes, 6);
@@ -237,10 +237,39 @@ describe('WorkerSupervisor with the real worker', () => {
     await worker.restart();
     const { error } = await outcome;
     assert.equal((error as ProbescopeError).code, 'CANCELLED');
-    assert.match((error as Error).message, /restarted while running probescope\/longTask/);
+    assert.match((error as Error).message, /restarted while running a diagnostic task/);
     assert.equal(alive(oldPid), false);
     assert.notEqual(worker.pid, oldPid);
     assert.equal((await worker.request(Requests.ping, { payload: 'p' })).pid, worker.pid);
+  });
+
+  test('cancelling a request after dispose() closed the channel neither throws nor touches the channel', async () => {
+    const { worker, logger } = make();
+    const listeners: (() => void)[] = [];
+    let subscribed = 0;
+    const token = {
+      isCancellationRequested: false,
+      onCancellationRequested(l: () => void) {
+        listeners.push(l);
+        subscribed++;
+        return { dispose: () => void subscribed-- };
+      },
+    };
+    const running = worker.request(Requests.longTask, { steps: 400, stepMs: 25, progressId: 'late' }, token);
+    await firstProgress(worker, 'late');
+    const outcome = settledWithin(running, 5_000, 'request of a disposed worker');
+    await worker.dispose();
+    const { error } = await outcome;
+    assert.equal((error as ProbescopeError).code, 'CANCELLED');
+    assert.doesNotMatch((error as Error).message, /probescope\//, 'no protocol method name in the message');
+    // A window reload: the training panel stops its run after the worker went away.
+    assert.equal(subscribed, 0, 'the ended request no longer listens to its token');
+    token.isCancellationRequested = true;
+    assert.doesNotThrow(() => listeners.forEach((l) => l()));
+    assert.deepEqual(
+      [...logger.warn, ...logger.error].filter((m) => /closed|disposed/i.test(m)),
+      [],
+    );
   });
 
   test('dispose() ends the worker process and later requests reject', async () => {
@@ -297,10 +326,7 @@ if (!fs.existsSync(${JSON.stringify(marker)})) {
       const restarted = nextStart(worker);
       const { error } = await settledWithin(running, 10_000, 'request of a worker that threw');
       assert.equal((error as ProbescopeError).code, 'WORKER_CRASHED');
-      assert.match(
-        (error as Error).message,
-        /stopped unexpectedly \(exit code 70\) while running probescope\/longTask/,
-      );
+      assert.match((error as Error).message, /stopped unexpectedly \(exit code 70\) while running a diagnostic task/);
       const stderr = logger.output.join('');
       assert.match(stderr, /\[worker\] uncaught exception, exiting: Error: boom from the preload/);
       const newPid = await restarted;

@@ -1,0 +1,43 @@
+/**
+ * Checks a dataset file right after it is picked (workspace list or Browse…), before the next picker: the extension
+ * must be one Probescope reads, and the worker must be able to read it (columns found, labels present). A problem is
+ * returned as a sentence for the user; the picker then opens again.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { Requests } from '../../protocol/worker';
+import type { HostContext } from '../hostContext';
+import { errorMessage, isCancellation } from '../workerErrors';
+
+export const DATASET_EXTENSIONS = ['jsonl', 'csv', 'parquet'] as const;
+
+/** A sentence naming the problem when `file` is not a .jsonl, .csv or .parquet file, else undefined. */
+export function datasetExtensionProblem(file: string): string | undefined {
+  const ext = path.extname(file).slice(1).toLowerCase();
+  if ((DATASET_EXTENSIONS as readonly string[]).includes(ext)) return undefined;
+  return (
+    `${path.basename(file)} is not a dataset Probescope can read` +
+    `${ext ? ` (.${ext})` : ''}: choose a JSONL, CSV or Parquet file with a text column and a label column.`
+  );
+}
+
+/** The extension check, then the worker reads the file (columns and labels, lengths in characters: no model load). */
+export function datasetChecker(
+  ctx: HostContext,
+  fields: { textField?: string; labelField?: string } = {},
+): (file: string) => Promise<string | undefined> {
+  return async (file) => {
+    const bad = datasetExtensionProblem(file);
+    if (bad) return bad;
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `Probescope: checking ${path.basename(file)}` },
+        () => ctx.worker.request(Requests.inspectDataset, { path: file, ...fields }),
+      );
+      return undefined;
+    } catch (err) {
+      if (isCancellation(err)) return undefined;
+      return `${path.basename(file)} cannot be used: ${errorMessage(err)}`;
+    }
+  };
+}
