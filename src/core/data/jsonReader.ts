@@ -123,6 +123,11 @@ export async function readJson(abs: string, opts: { encoding?: string } = {}): P
     rest = rest.slice(start);
   }
   if (!asDocument && rest.trim() !== '' && !handle(rest)) asDocument = true;
+  // One object whose values are all objects: a column-oriented document written on one line (df.to_json()).
+  if (!asDocument && builder.rowCount === 1 && /\.json$/i.test(abs)) {
+    const only = builder.finish(abs);
+    asDocument = only.columns.length > 0 && only.columns.every((c) => isRecord(only.column(c.name)[0]));
+  }
   if (asDocument) {
     const doc = new ColumnTableBuilder(abs, 'jsonl');
     doc.notes.push(...builder.notes);
