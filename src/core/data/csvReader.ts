@@ -58,23 +58,25 @@ export function detectDelimiter(head: string): string | undefined {
   return best?.d;
 }
 
-/** pandas' rule for repeated header names: the second `label` becomes `label.1`, and so on, skipping taken names. */
+/**
+ * pandas' rule for repeated header names (pandas.io.common.dedup_names): the second `label` becomes `label.1`, and a
+ * generated name that is itself taken gets another suffix (`label.1.1`). Empty names become `Unnamed: j`.
+ */
 export function dedupeHeader(raw: string[]): { names: string[]; renamed: string[] } {
-  const names: string[] = [];
-  const renamed: string[] = [];
-  const taken = new Set<string>();
   const counts = new Map<string, number>();
-  raw.forEach((r, j) => {
-    let name = r.trim() === '' ? `Unnamed: ${j}` : r;
-    if (taken.has(name)) {
-      let k = counts.get(name) ?? 1;
-      while (taken.has(`${name}.${k}`)) k++;
-      counts.set(name, k + 1);
-      renamed.push(`"${name}" (column ${j + 1}) → "${name}.${k}"`);
-      name = `${name}.${k}`;
+  const renamed: string[] = [];
+  const names = raw.map((r, j) => {
+    const original = r.trim() === '' ? `Unnamed: ${j}` : r;
+    let col = original;
+    let cur = counts.get(col) ?? 0;
+    while (cur > 0) {
+      counts.set(col, cur + 1);
+      col = `${col}.${cur}`;
+      cur = counts.get(col) ?? 0;
     }
-    taken.add(name);
-    names.push(name);
+    counts.set(col, cur + 1);
+    if (col !== original) renamed.push(`"${original}" (column ${j + 1}) → "${col}"`);
+    return col;
   });
   return { names, renamed };
 }
