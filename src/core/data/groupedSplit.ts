@@ -5,7 +5,7 @@
  */
 import { ProbescopeError } from '../errors';
 import { createRng } from '../probes/rng';
-import { stratifiedSplit } from './splits';
+import { kFold, stratifiedSplit } from './splits';
 
 /** Group id per row: rows with the same text share an id (ids numbered by first occurrence). */
 export function textGroups(texts: readonly string[]): number[] {
@@ -66,4 +66,37 @@ export function groupedStratifiedSplit(
     for (const g of groupsOf.slice(k)) train.push(...g);
   }
   return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
+}
+
+/**
+ * Stratified k folds over whole groups (identical texts never in two folds): groups are stratified by their first
+ * row's label and dealt round-robin per stratum in seeded order. Without duplicates this is exactly kFold.
+ */
+export function groupedKFold(labels: readonly string[], groups: readonly number[], k: number, seed: number): number[][] {
+  const members = new Map<number, number[]>();
+  groups.forEach((g, i) => {
+    const m = members.get(g);
+    if (m) m.push(i);
+    else members.set(g, [i]);
+  });
+  if (members.size === labels.length) return kFold([...labels], k, seed);
+  if (!Number.isInteger(k) || k < 2) throw new ProbescopeError('BAD_ARGUMENT', `k-fold needs k ≥ 2; got ${k}.`);
+  const strata = new Map<string, number[][]>();
+  for (const rows of members.values()) {
+    const key = labels[rows[0]];
+    const s = strata.get(key);
+    if (s) s.push(rows);
+    else strata.set(key, [rows]);
+  }
+  const rng = createRng(seed);
+  const folds: number[][] = Array.from({ length: k }, () => []);
+  for (const key of [...strata.keys()].sort()) {
+    // Each group goes to the currently smallest fold, so fold sizes stay balanced.
+    for (const g of rng.shuffle(strata.get(key)!.slice())) {
+      let best = 0;
+      for (let f = 1; f < k; f++) if (folds[f].length < folds[best].length) best = f;
+      folds[best].push(...g);
+    }
+  }
+  return folds.map((f) => f.sort((a, b) => a - b));
 }

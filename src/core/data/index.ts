@@ -11,6 +11,6 @@ export {
 export { inspectDataset, lengthHistogram } from './inspectDataset';
 export { datasetRows } from './datasetRows';
 export { stratifiedSplit, kFold } from './splits';
-export { textGroups, groupedStratifiedSplit } from './groupedSplit';
+export { textGroups, groupedStratifiedSplit, groupedKFold } from './groupedSplit';
 export { loadTable, formatOf, type DatasetFormat, type DatasetReadOptions, type RawTable } from './records';
 export { canonicalDecimal, isMissing, MISSING_SPELLINGS } from './cellValues';

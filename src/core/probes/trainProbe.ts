@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type { ProbeManifest, SplitMetrics, TrainProbeParams, TrainResult } from '../../protocol/types';
 import type { ActivationCache } from '../activations';
-import { groupedStratifiedSplit, kFold, readDataset, sortedClasses, textGroups } from '../data';
+import { groupedKFold, groupedStratifiedSplit, readDataset, sortedClasses, textGroups } from '../data';
 import { ProbescopeError, throwIfAborted } from '../errors';
 import { resolveModelFolder } from '../model';
 import type { Example } from './batches';
@@ -79,9 +79,16 @@ async function fit(
   );
 }
 
-async function chooseWeightDecay(spec: FitSpec, train: Example[], hooks: TrainHooks): Promise<number> {
-  const folds = kFold(
+async function chooseWeightDecay(
+  spec: FitSpec,
+  train: Example[],
+  trainGroups: number[],
+  hooks: TrainHooks,
+): Promise<number> {
+  // Identical texts stay in one fold (without duplicates this is kFold).
+  const folds = groupedKFold(
     train.map((e) => String(e.label)),
+    trainGroups,
     defaults.CV_FOLDS,
     spec.seed,
   );
@@ -208,7 +215,14 @@ export async function trainProbeRun(
   const computer = await probeComputer({ H: heads, C, D }, params.executionProvider);
   const spec: FitSpec = { computer, H: heads, C, D, optimizer, preset, params, seed };
   const weightDecay =
-    params.weightDecay === 'cv' ? await chooseWeightDecay(spec, train, hooks) : (params.weightDecay ?? 0);
+    params.weightDecay === 'cv'
+      ? await chooseWeightDecay(
+          spec,
+          train,
+          trainRows.map((r) => groups[r]),
+          hooks,
+        )
+      : (params.weightDecay ?? 0);
   const steps =
     optimizer === 'adamw'
       ? defaults.adamwSettings(preset, params).steps
