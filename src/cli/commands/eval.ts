@@ -6,7 +6,8 @@ import { datasetReadOptions, datasetReadParams } from './datasetOptions';
 export const evalCommand: CliCommand = {
   name: 'eval',
   summary: 'Evaluate a saved probe on a dataset.',
-  usage: 'probescope eval --probe DIR --data FILE [--model DIR] [--text-field NAME] [--label-field NAME] [--encoding NAME] [--delimiter CHAR] [--quote|--no-quote]',
+  usage:
+    'probescope eval --probe DIR --data FILE [--model DIR] [--text-field NAME] [--label-field NAME] [--encoding NAME] [--delimiter CHAR] [--quote|--no-quote]',
   options: {
     probe: { type: 'string', description: 'Probe folder (probe.json + probe.safetensors)', valueName: 'DIR' },
     data: { type: 'string', description: 'Dataset (.jsonl, .csv, .parquet)', valueName: 'FILE' },

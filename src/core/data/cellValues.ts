@@ -111,7 +111,7 @@ export function parseListLiteral(s: string): string[] | undefined {
   const body = t.slice(1, -1).trim();
   if (body === '') return [];
   const items: string[] = [];
-  const item = /\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"|([^,'"\]\[]+?))\s*(,|$)/y;
+  const item = /\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"|([^,'"[\]]+?))\s*(,|$)/y;
   let pos = 0;
   while (pos < body.length) {
     item.lastIndex = pos;

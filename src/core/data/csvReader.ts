@@ -89,14 +89,21 @@ function lineList(spans: [number, number][]): string {
 export async function readCsv(abs: string, opts: CsvOptions = {}): Promise<RawTable> {
   const file = path.basename(abs);
   const decoded = await openDecodedText(abs, opts.encoding);
-  const it = decoded.chunks[Symbol.asyncIterator]();
-  let head = '';
+  const it = decoded.utf8[Symbol.asyncIterator]();
+  const headParts: Buffer[] = [];
+  let headBytes = 0;
   let done = false;
-  while (head.length < HEAD_CHARS && !done) {
+  while (headBytes < HEAD_CHARS && !done) {
     const r = await it.next();
     if (r.done) done = true;
-    else head += r.value;
+    else {
+      headParts.push(r.value);
+      headBytes += r.value.length;
+    }
   }
+  const headBuf = Buffer.concat(headParts);
+  // Whole characters: the chunks are valid UTF-8 and end on character boundaries.
+  const head = headBuf.toString('utf8');
   if (head.includes('\u0000'))
     throw new ProbescopeError(
       'DATASET_INVALID',
@@ -104,7 +111,10 @@ export async function readCsv(abs: string, opts: CsvOptions = {}): Promise<RawTa
     );
   const builder = new ColumnTableBuilder(abs, 'csv');
   if (decoded.source !== 'default')
-    builder.notes.push({ kind: 'parse', message: `Read as ${decoded.encoding} (${decoded.source === 'given' ? '--encoding' : decoded.source === 'bom' ? 'byte-order mark' : 'detected from NUL bytes'}).` });
+    builder.notes.push({
+      kind: 'parse',
+      message: `Read as ${decoded.encoding} (${decoded.source === 'given' ? '--encoding' : decoded.source === 'bom' ? 'byte-order mark' : 'detected from NUL bytes'}).`,
+    });
   const sepLine = /^"?sep=(.)"?\r?\n/i.exec(head);
   const isTsv = /\.(tsv|tab)$/i.test(abs);
   let delimiter: string;
@@ -116,7 +126,10 @@ export async function readCsv(abs: string, opts: CsvOptions = {}): Promise<RawTa
     const found = detectDelimiter(head);
     [delimiter, how] = [found ?? ',', found ? 'detected' : 'default'];
     if (found && found !== ',')
-      builder.notes.push({ kind: 'parse', message: `Delimiter: ${show(found)} (detected from the header; --delimiter to override).` });
+      builder.notes.push({
+        kind: 'parse',
+        message: `Delimiter: ${show(found)} (detected from the header; --delimiter to override).`,
+      });
   }
   const quote = opts.quote ?? delimiter !== '\t';
   const parser = parse({
@@ -126,27 +139,32 @@ export async function readCsv(abs: string, opts: CsvOptions = {}): Promise<RawTa
     relax_column_count: false,
     skip_empty_lines: true,
     from_line: sepLine ? 2 : 1,
-    info: true,
+    // The live parser state (cheaper than `info: true`, which copies it for every record).
+    // Each record carries the line it ends on (records are consumed later, in batches).
+    on_record: (record, ctx) => Object.assign(record, { endLine: ctx.lines }),
   });
-  async function* all(): AsyncGenerator<string> {
-    yield head;
+  async function* all(): AsyncGenerator<Buffer> {
+    yield headBuf;
     if (done) return;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
   }
-  Readable.from(all(), { objectMode: false }).on('error', (e) => parser.destroy(e)).pipe(parser);
+  Readable.from(all(), { objectMode: false })
+    .on('error', (e) => parser.destroy(e))
+    .pipe(parser);
 
   let names: string[] | undefined;
   const spans: [number, number][] = [];
   let quotedFields = 0;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const record of parser as AsyncIterable<string[] & { endLine: number }>) {
+      const lines = record.endLine;
       let breaks = 0;
       for (const f of record) {
         for (let p = f.indexOf('\n'); p !== -1; p = f.indexOf('\n', p + 1)) breaks++;
         if (!quote && f.length >= 2 && f.startsWith('"') && f.endsWith('"')) quotedFields++;
       }
-      const start = info.lines - breaks;
-      if (breaks > 0) spans.push([start, info.lines]);
+      const start = lines - breaks;
+      if (breaks > 0) spans.push([start, lines]);
       if (!names) {
         const h = dedupeHeader(record);
         names = h.names;
@@ -169,7 +187,10 @@ export async function readCsv(abs: string, opts: CsvOptions = {}): Promise<RawTa
         : e.code?.includes('QUOTE')
           ? ` A quote opened there never closes; fix it, or pass --no-quote to read quotes literally.`
           : '';
-    throw new ProbescopeError('DATASET_INVALID', `${file}${where}: invalid ${isTsv ? 'TSV' : 'CSV'} (${e.message}).${hint}`);
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${file}${where}: invalid ${isTsv ? 'TSV' : 'CSV'} (${e.message}).${hint}`,
+    );
   }
   if (spans.length > 0)
     builder.notes.push({

@@ -30,7 +30,10 @@ export function groupedStratifiedSplit(
   seed: number,
 ): { train: number[]; test: number[] } {
   if (labels.length !== groups.length)
-    throw new ProbescopeError('INTERNAL', `groupedStratifiedSplit: ${labels.length} labels but ${groups.length} groups.`);
+    throw new ProbescopeError(
+      'INTERNAL',
+      `groupedStratifiedSplit: ${labels.length} labels but ${groups.length} groups.`,
+    );
   const members = new Map<number, number[]>();
   groups.forEach((g, i) => {
     const m = members.get(g);
@@ -72,7 +75,12 @@ export function groupedStratifiedSplit(
  * Stratified k folds over whole groups (identical texts never in two folds): groups are stratified by their first
  * row's label and dealt round-robin per stratum in seeded order. Without duplicates this is exactly kFold.
  */
-export function groupedKFold(labels: readonly string[], groups: readonly number[], k: number, seed: number): number[][] {
+export function groupedKFold(
+  labels: readonly string[],
+  groups: readonly number[],
+  k: number,
+  seed: number,
+): number[][] {
   const members = new Map<number, number[]>();
   groups.forEach((g, i) => {
     const m = members.get(g);

@@ -81,7 +81,10 @@ export async function readJson(abs: string, opts: { encoding?: string } = {}): P
   const builder = new ColumnTableBuilder(abs, 'jsonl');
   const decoded = await openDecodedText(abs, opts.encoding);
   if (decoded.source !== 'default')
-    builder.notes.push({ kind: 'parse', message: `Read as ${decoded.encoding} (${decoded.source === 'given' ? '--encoding' : 'byte-order mark'}).` });
+    builder.notes.push({
+      kind: 'parse',
+      message: `Read as ${decoded.encoding} (${decoded.source === 'given' ? '--encoding' : 'byte-order mark'}).`,
+    });
   let rest = '';
   let lineNo = 0;
   let first = true;

@@ -57,7 +57,11 @@ export function normaliseLabelColumn(values: readonly unknown[], ctx: LabelColum
   let unwrapped = 0;
   for (let i = 0; i < n; i++) {
     let v = values[i];
-    const items = Array.isArray(v) ? (v as unknown[]) : listStrings && typeof v === 'string' ? parseListLiteral(v) : null;
+    const items = Array.isArray(v)
+      ? (v as unknown[])
+      : listStrings && typeof v === 'string'
+        ? parseListLiteral(v)
+        : null;
     if (items) {
       if (items.length > 1) {
         if (!ctx.lenient) throw multiLabelError(ctx, i, items);
@@ -80,7 +84,8 @@ export function normaliseLabelColumn(values: readonly unknown[], ctx: LabelColum
     if (allBooleans && booleanSpelling(v) === undefined) allBooleans = false;
     if (!allNumbers && !allBooleans) break;
   }
-  const kind: LabelColumn['kind'] = present > 0 && allNumbers ? 'number' : present > 0 && allBooleans ? 'boolean' : 'string';
+  const kind: LabelColumn['kind'] =
+    present > 0 && allNumbers ? 'number' : present > 0 && allBooleans ? 'boolean' : 'string';
   const spell = kind === 'number' ? numericSpelling : kind === 'boolean' ? booleanSpelling : cellText;
   const interned = new Map<string, string>();
   const labels = new Array<string | undefined>(n);

@@ -20,6 +20,8 @@ export interface DecodedText {
   /** How it was chosen: a BOM, a NUL-byte pattern, the default, or the caller. */
   source: 'bom' | 'sniffed' | 'default' | 'given';
   chunks: AsyncIterable<string>;
+  /** The same text as UTF-8 bytes (no re-encoding for UTF-8 files); use either `chunks` or `utf8`, not both. */
+  utf8: AsyncIterable<Buffer>;
 }
 
 const CHUNK = 1 << 20;
@@ -105,7 +107,7 @@ function invalidUtf8Error(file: string, buf: Buffer, bad: number, linesBefore: n
   );
 }
 
-async function* utf8Chunks(file: string, skip: number): AsyncGenerator<string> {
+async function* utf8Chunks(file: string, skip: number): AsyncGenerator<Buffer> {
   let carry: Buffer = Buffer.alloc(0);
   let lines = 0;
   for await (const raw of createReadStream(file, { start: skip, highWaterMark: CHUNK })) {
@@ -118,7 +120,7 @@ async function* utf8Chunks(file: string, skip: number): AsyncGenerator<string> {
     }
     lines += countNewlines(whole);
     carry = Buffer.from(buf.subarray(cut));
-    yield whole.toString('utf8');
+    yield whole;
   }
   if (carry.length > 0) throw invalidUtf8Error(file, carry, 0, lines);
 }
@@ -145,6 +147,22 @@ async function* iconvChunks(file: string, encoding: string, skip: number): Async
   if (rest) yield rest;
 }
 
+async function* asStrings(bytes: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  for await (const b of bytes) yield b.toString('utf8');
+}
+
+async function* asUtf8(strings: AsyncIterable<string>): AsyncGenerator<Buffer> {
+  for await (const s of strings) yield Buffer.from(s, 'utf8');
+}
+
+function fromUtf8(encoding: string, source: DecodedText['source'], bytes: AsyncIterable<Buffer>): DecodedText {
+  return { encoding, source, utf8: bytes, chunks: asStrings(bytes) };
+}
+
+function fromStrings(encoding: string, source: DecodedText['source'], strings: AsyncIterable<string>): DecodedText {
+  return { encoding, source, chunks: strings, utf8: asUtf8(strings) };
+}
+
 /**
  * Opens `file` as decoded text (see the file comment). `encoding` overrides detection; unknown names are refused
  * with BAD_ARGUMENT.
@@ -168,12 +186,11 @@ export async function openDecodedText(file: string, encoding?: string): Promise<
       );
     const bom = sniff(sample);
     const skip = bom?.source === 'bom' && bom.encoding === name.replace(/^utf8$/, 'utf-8') ? bom.skip : 0;
-    if (name === 'utf-8' || name === 'utf8')
-      return { encoding: 'utf-8', source: 'given', chunks: utf8Chunks(file, skip) };
-    return { encoding: name, source: 'given', chunks: iconvChunks(file, name, skip) };
+    if (name === 'utf-8' || name === 'utf8') return fromUtf8('utf-8', 'given', utf8Chunks(file, skip));
+    return fromStrings(name, 'given', iconvChunks(file, name, skip));
   }
   const found = sniff(sample);
-  if (!found) return { encoding: 'utf-8', source: 'default', chunks: utf8Chunks(file, 0) };
-  if (found.encoding === 'utf-8') return { encoding: 'utf-8', source: 'bom', chunks: utf8Chunks(file, found.skip) };
-  return { encoding: found.encoding, source: found.source, chunks: iconvChunks(file, found.encoding, found.skip) };
+  if (!found) return fromUtf8('utf-8', 'default', utf8Chunks(file, 0));
+  if (found.encoding === 'utf-8') return fromUtf8('utf-8', 'bom', utf8Chunks(file, found.skip));
+  return fromStrings(found.encoding, found.source, iconvChunks(file, found.encoding, found.skip));
 }

@@ -39,7 +39,26 @@ describe('dataset exports through the CLI', () => {
       child.on('close', (status) => resolve({ status, stdout, stderr }));
     });
   const train = (data: string, out: string, ...extra: string[]) =>
-    cli('train', '--model', MODEL, '--data', data, '--layer', '3', '--probe', 'mean', '--steps', '30', '--execution-provider', 'cpu', '--cache-dir', join(tmp, 'cache'), '--out', join(tmp, out), ...extra);
+    cli(
+      'train',
+      '--model',
+      MODEL,
+      '--data',
+      data,
+      '--layer',
+      '3',
+      '--probe',
+      'mean',
+      '--steps',
+      '30',
+      '--execution-provider',
+      'cpu',
+      '--cache-dir',
+      join(tmp, 'cache'),
+      '--out',
+      join(tmp, out),
+      ...extra,
+    );
 
   before(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'ps-cli-data-'));
@@ -94,7 +113,10 @@ describe('dataset exports through the CLI', () => {
     writeFileSync(p, [...base, ...base].map((r) => JSON.stringify(r)).join('\n') + '\n');
     const r = await train(p, 'twice-probe', '--steps', '200');
     assert.equal(r.status, 0, r.stderr);
-    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { train: { accuracy: number }; test: { n: number; accuracy: number } };
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+      train: { accuracy: number };
+      test: { n: number; accuracy: number };
+    };
     assert.match(r.stderr, /Dataset: 200 duplicate text\(s\)/);
     assert.ok(out.test.n >= 96 && out.test.n <= 104, `test rows ${out.test.n}`);
     // Measured: 0.41 with the grouped split; the ungrouped split of the same run scored 0.63 (copies in train).

@@ -40,7 +40,10 @@ test('an Excel "sep=;" first line sets the delimiter and is not a header', async
   const p = file('excel.csv', 'sep=;\r\ntext;label\r\nun, deux;1\r\ntrois;0\r\n');
   const ds = await readDataset(p);
   assert.deepEqual(ds.texts, ['un, deux', 'trois']);
-  assert.deepEqual(ds.columns.map((c) => c.name), ['text', 'label']);
+  assert.deepEqual(
+    ds.columns.map((c) => c.name),
+    ['text', 'label'],
+  );
 });
 
 test('--delimiter overrides detection; a wrong delimiter names the line and the flag', async () => {
@@ -51,13 +54,17 @@ test('--delimiter overrides detection; a wrong delimiter names the line and the 
   await assert.rejects(
     readDataset(q),
     (e: unknown) =>
-      e instanceof ProbescopeError && /line 3: invalid CSV .*Fields are split on comma \(detected\); pass --delimiter/.test(e.message),
+      e instanceof ProbescopeError &&
+      /line 3: invalid CSV .*Fields are split on comma \(detected\); pass --delimiter/.test(e.message),
   );
   await assert.rejects(readDataset(p, { delimiter: 'ab' }), /--delimiter must be one character/);
 });
 
 test('TSV: quotes inside fields are literal by default, so a stray quote swallows no rows', async () => {
-  const rows = Array.from({ length: 20 }, (_, i) => `row ${i}${i === 3 ? ' opens "a quote' : ''}${i === 5 ? ' she wrote "free" in caps' : ''}\t${i % 2}`);
+  const rows = Array.from(
+    { length: 20 },
+    (_, i) => `row ${i}${i === 3 ? ' opens "a quote' : ''}${i === 5 ? ' she wrote "free" in caps' : ''}\t${i % 2}`,
+  );
   const p = file('quotes.tsv', `text\tlabel\n${rows.join('\n')}\n`);
   const ds = await readDataset(p);
   assert.equal(ds.texts.length, 20);
@@ -97,13 +104,26 @@ test('CSV: a quote inside an unquoted field is literal; an unclosed quote is ref
 for (const ext of ['csv', 'tsv'] as const) {
   test(`${ext}: duplicate column names are renamed as pandas does (label, label.1, label.1.1) with a warning`, async () => {
     const d = ext === 'csv' ? ',' : '\t';
-    const p = file(`dup.${ext}`, [['text', 'label', 'label', 'label.1'].join(d), ['hi', 'a', 'b', 'c'].join(d), ['yo', 'b', 'a', 'c'].join(d)].join('\n'));
+    const p = file(
+      `dup.${ext}`,
+      [
+        ['text', 'label', 'label', 'label.1'].join(d),
+        ['hi', 'a', 'b', 'c'].join(d),
+        ['yo', 'b', 'a', 'c'].join(d),
+      ].join('\n'),
+    );
     const ds = await readDataset(p);
     // pandas.read_csv gives exactly these names for this header (its _dedup_names).
-    assert.deepEqual(ds.columns.map((c) => c.name), ['text', 'label', 'label.1', 'label.1.1']);
+    assert.deepEqual(
+      ds.columns.map((c) => c.name),
+      ['text', 'label', 'label.1', 'label.1.1'],
+    );
     assert.equal(ds.labelField, 'label');
     assert.deepEqual(ds.labels, ['a', 'b']);
-    assert.match(ds.warnings.find((w) => w.kind === 'duplicate-column')!.message, /"label" \(column 3\) → "label\.1", "label\.1" \(column 4\) → "label\.1\.1"/);
+    assert.match(
+      ds.warnings.find((w) => w.kind === 'duplicate-column')!.message,
+      /"label" \(column 3\) → "label\.1", "label\.1" \(column 4\) → "label\.1\.1"/,
+    );
     assert.deepEqual((await readDataset(p, { labelField: 'label.1' })).labels, ['b', 'a']);
     assert.deepEqual((await readDataset(p, { labelField: 'label.1.1' })).labels, ['c', 'c']);
   });

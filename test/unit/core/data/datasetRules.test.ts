@@ -69,7 +69,13 @@ for (const format of FORMATS) {
   });
 
   test(`${format}: empty and whitespace-only texts are skipped with a count, in every format alike`, async () => {
-    const text: Cell[] = ['kept one', '', '   ', format === 'parquet' || format.startsWith('json') ? null : '', 'kept two'];
+    const text: Cell[] = [
+      'kept one',
+      '',
+      '   ',
+      format === 'parquet' || format.startsWith('json') ? null : '',
+      'kept two',
+    ];
     const p = await writeTable(dir, `empty-${format}`, { text, label: ['a', 'b', 'a', 'b', 'b'] }, format);
     const ds = await readDataset(p);
     assert.deepEqual(ds.texts, ['kept one', 'kept two']);
@@ -85,14 +91,21 @@ for (const format of FORMATS) {
     const p = await writeTable(
       dir,
       `const-${format}`,
-      { prompt: ['Classify:', 'Classify:', 'Classify:'], completion: ['yes it is', 'no', 'maybe so'], label: ['a', 'b', 'a'] },
+      {
+        prompt: ['Classify:', 'Classify:', 'Classify:'],
+        completion: ['yes it is', 'no', 'maybe so'],
+        label: ['a', 'b', 'a'],
+      },
       format,
     );
     const ds = await readDataset(p);
     assert.equal(ds.textField, 'completion');
     assert.equal(ds.labelField, 'label');
     const note = ds.warnings.find((w) => w.kind === 'columns')!;
-    assert.match(note.message, /text "completion", label "label"; passed over "prompt" \(the same value in every row\)/);
+    assert.match(
+      note.message,
+      /text "completion", label "label"; passed over "prompt" \(the same value in every row\)/,
+    );
     const s = await inspectDataset({ path: p });
     assert.equal(s.textField, 'completion');
     assert.equal(s.warnings.find((w) => w.kind === 'columns')?.message, note.message);
@@ -117,13 +130,16 @@ for (const format of ['csv', 'tsv', 'json', 'jsonl'] as const) {
   });
 
   test(`${format}: one-item list labels are unwrapped with a note; several labels are refused with how to pick one`, async () => {
-    const one: Cell[] = format === 'json' || format === 'jsonl' ? [['spam'], ['ham'], ['spam']] : ["['spam']", "['ham']", "['spam']"];
+    const one: Cell[] =
+      format === 'json' || format === 'jsonl' ? [['spam'], ['ham'], ['spam']] : ["['spam']", "['ham']", "['spam']"];
     const p = await writeTable(dir, `list-${format}`, { text: texts(3), labels: one }, format);
     const ds = await readDataset(p);
     assert.deepEqual(ds.labels, ['spam', 'ham', 'spam']);
     assert.match(ds.warnings.find((w) => w.kind === 'list-label')!.message, /one-item lists; 3 were unwrapped/);
     const many: Cell[] =
-      format === 'json' || format === 'jsonl' ? [['spam'], ['ham', 'spam'], ['spam']] : ["['spam']", "['ham', 'spam']", "['spam']"];
+      format === 'json' || format === 'jsonl'
+        ? [['spam'], ['ham', 'spam'], ['spam']]
+        : ["['spam']", "['ham', 'spam']", "['spam']"];
     const q = await writeTable(dir, `lists-${format}`, { text: texts(3), labels: many }, format);
     await assert.rejects(
       readDataset(q),

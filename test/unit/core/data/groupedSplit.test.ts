@@ -10,7 +10,8 @@ test('textGroups gives identical texts one id, numbered by first occurrence', ()
 test('without duplicates the grouped split is exactly stratifiedSplit', () => {
   const labels = Array.from({ length: 103 }, (_, i) => String(i % 3));
   const groups = labels.map((_, i) => i);
-  for (const seed of [0, 1, 7]) assert.deepEqual(groupedStratifiedSplit(labels, groups, 0.25, seed), stratifiedSplit(labels, 0.25, seed));
+  for (const seed of [0, 1, 7])
+    assert.deepEqual(groupedStratifiedSplit(labels, groups, 0.25, seed), stratifiedSplit(labels, 0.25, seed));
 });
 
 test('rows that appear twice (random labels) never straddle train and test; each class keeps its share', () => {
@@ -49,7 +50,15 @@ test('grouped k folds: identical texts share a fold; without duplicates it is ex
   const { groupedKFold } = await import('../../../../src/core/data');
   const { kFold } = await import('../../../../src/core/data');
   const labels = Array.from({ length: 50 }, (_, i) => String(i % 2));
-  assert.deepEqual(groupedKFold(labels, labels.map((_, i) => i), 5, 3), kFold(labels, 5, 3));
+  assert.deepEqual(
+    groupedKFold(
+      labels,
+      labels.map((_, i) => i),
+      5,
+      3,
+    ),
+    kFold(labels, 5, 3),
+  );
   const texts = [...labels.keys(), ...labels.keys()].map((i) => `t${i}`);
   const doubled = [...labels, ...labels];
   const folds = groupedKFold(doubled, textGroups(texts), 5, 3);

@@ -65,7 +65,10 @@ const compressors = {
 };
 
 const N = 3000;
-const texts = Array.from({ length: N }, (_, i) => `review ${i}: ${'lovely '.repeat(i % 7)}film ${i % 13 === 0 ? 'café ☕' : ''}`);
+const texts = Array.from(
+  { length: N },
+  (_, i) => `review ${i}: ${'lovely '.repeat(i % 7)}film ${i % 13 === 0 ? 'café ☕' : ''}`,
+);
 const labels = Array.from({ length: N }, (_, i) => (i % 3 === 0 ? 'neg' : 'pos'));
 
 for (const codec of ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI', 'ZSTD', 'LZ4', 'LZ4_RAW'] as const) {

@@ -42,24 +42,29 @@ export async function writeTable(dir: string, base: string, cols: Columns, forma
     const lines = [names.join(sep), ...rows.map((r) => names.map((k) => csvCell(r[k], sep)).join(sep))];
     writeFileSync(p, lines.join('\n') + '\n');
   } else if (format === 'jsonl') {
-    writeFileSync(p, rows.map((r) => `{${names.map((k) => `${JSON.stringify(k)}:${jsonOf(r[k])}`).join(',')}}`).join('\n') + '\n');
+    writeFileSync(
+      p,
+      rows.map((r) => `{${names.map((k) => `${JSON.stringify(k)}:${jsonOf(r[k])}`).join(',')}}`).join('\n') + '\n',
+    );
   } else if (format === 'json') {
-    writeFileSync(p, `[\n${rows.map((r) => `  {${names.map((k) => `${JSON.stringify(k)}: ${jsonOf(r[k])}`).join(', ')}}`).join(',\n')}\n]\n`);
+    writeFileSync(
+      p,
+      `[\n${rows.map((r) => `  {${names.map((k) => `${JSON.stringify(k)}: ${jsonOf(r[k])}`).join(', ')}}`).join(',\n')}\n]\n`,
+    );
   } else {
     const { parquetWriteBuffer } = await import('hyparquet-writer');
     const columnData = names.map((name) => {
       const data = cols[name].map((v) => (v instanceof Literal ? BigInt(v.text) : v));
       const present = data.filter((v) => v !== null);
-      const type =
-        present.every((v) => typeof v === 'string')
-          ? 'STRING'
-          : present.every((v) => typeof v === 'boolean')
-            ? 'BOOLEAN'
-            : present.every((v) => typeof v === 'bigint')
-              ? 'INT64'
-              : present.every((v) => typeof v === 'number')
-                ? 'DOUBLE'
-                : undefined;
+      const type = present.every((v) => typeof v === 'string')
+        ? 'STRING'
+        : present.every((v) => typeof v === 'boolean')
+          ? 'BOOLEAN'
+          : present.every((v) => typeof v === 'bigint')
+            ? 'INT64'
+            : present.every((v) => typeof v === 'number')
+              ? 'DOUBLE'
+              : undefined;
       return { name, data: data as never[], ...(type ? { type: type as 'STRING' } : {}), nullable: true };
     });
     writeFileSync(p, Buffer.from(parquetWriteBuffer({ columnData })));
