@@ -17,8 +17,24 @@ export const MAX_JSON_ARRAY_BYTES = 256 * 1024 * 1024;
 const NUMBER_OR_STRING = /"(?:[^"\\]|\\.)*"|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
 const keepSpelling = (s: string): unknown => (String(Number(s)) === s ? Number(s) : new LosslessNumber(s));
 
-/** JSON.parse, except that numbers whose spelling a float64 would change stay LosslessNumber (see file comment). */
+const BARE_NAN = /"(?:[^"\\]|\\.)*"|\bNaN\b/g;
+
+/**
+ * JSON.parse, except that numbers whose spelling a float64 would change stay LosslessNumber (see file comment), and
+ * a bare `NaN` (what Python's json.dumps writes for a float NaN) reads as null, i.e. a missing value.
+ */
 export function parseJsonExact(text: string): unknown {
+  try {
+    return parseStrictJson(text);
+  } catch (err) {
+    if (!text.includes('NaN')) throw err;
+    const patched = text.replace(BARE_NAN, (m) => (m === 'NaN' ? 'null' : m));
+    if (patched === text) throw err;
+    return parseStrictJson(patched);
+  }
+}
+
+function parseStrictJson(text: string): unknown {
   NUMBER_OR_STRING.lastIndex = 0;
   for (let m = NUMBER_OR_STRING.exec(text); m; m = NUMBER_OR_STRING.exec(text)) {
     if (m[1] !== undefined && String(Number(m[1])) !== m[1]) return losslessParse(text, null, keepSpelling);

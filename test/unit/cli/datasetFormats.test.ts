@@ -127,4 +127,27 @@ describe('dataset exports through the CLI', () => {
     assert.equal(manifest.training.duplicateTexts, 200);
     assert.equal(manifest.training.splitGroupedByText, true);
   });
+
+  test('activations --data reads a TSV literally (a stray quote swallows nothing) and skips an empty text with a warning', async () => {
+    const p = join(tmp, 'notes.tsv');
+    const rows = ['text\tlabel', 'she wrote "free" in caps\t1', 'opens "a quote\t0', '   \t1', 'last row\t0'];
+    writeFileSync(p, rows.join('\n') + '\n');
+    const r = await cli(
+      'activations',
+      '--model',
+      MODEL,
+      '--layers',
+      '0',
+      '--data',
+      p,
+      '--execution-provider',
+      'cpu',
+      '--out',
+      join(tmp, 'acts'),
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { examples: number };
+    assert.equal(out.examples, 3);
+    assert.match(r.stderr, /Dataset: Skipped 1 row\(s\) whose "text" is empty or whitespace-only: row 3 \(line 4\)/);
+  });
 });

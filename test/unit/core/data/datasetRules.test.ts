@@ -177,3 +177,40 @@ test('json: a top-level value that is not records is refused in one line naming 
   writeFileSync(p, '[1, 2, 3]');
   await assert.rejects(readDataset(p), /item 1: expected a JSON object like \{"text": "...", "label": 1\}, got number/);
 });
+
+test('parquet: a list column of labels is unwrapped when each list holds one label, refused when one holds two', async () => {
+  const { parquetWriteBuffer } = await import('hyparquet-writer');
+  const { writeFileSync } = await import('node:fs');
+  const write = (name: string, labels: string[][]) => {
+    const p = join(dir, name);
+    writeFileSync(
+      p,
+      Buffer.from(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'text', data: texts(labels.length), type: 'STRING' },
+            { name: 'labels', data: labels },
+          ],
+        }),
+      ),
+    );
+    return p;
+  };
+  const ds = await readDataset(write('list.parquet', [['spam'], ['ham'], []]));
+  assert.deepEqual(ds.labels, ['spam', 'ham']);
+  assert.equal(ds.skipped.missingLabel, 1, 'an empty list is a missing label');
+  assert.match(ds.warnings.find((w) => w.kind === 'list-label')!.message, /2 were unwrapped/);
+  await assert.rejects(
+    readDataset(write('lists.parquet', [['spam'], ['ham', 'x']])),
+    /row 2: "labels" holds a list of 2 labels/,
+  );
+});
+
+test("jsonl: a bare NaN (Python's json.dumps of a float NaN) is a missing label, not a parse error", async () => {
+  const { writeFileSync } = await import('node:fs');
+  const p = join(dir, 'nan.jsonl');
+  writeFileSync(p, '{"text":"NaN in a text stays","label":1}\n{"text":"b","label":NaN}\n{"text":"c","label":0}\n');
+  const ds = await readDataset(p);
+  assert.deepEqual(ds.texts, ['NaN in a text stays', 'c']);
+  assert.equal(ds.skipped.missingLabel, 1);
+});
