@@ -46,7 +46,7 @@ export function pickOne<T>(
   });
 }
 
-const DATASET_GLOB = '**/*.{jsonl,csv,parquet}';
+const DATASET_GLOB = '**/*.{jsonl,ndjson,csv,tsv,parquet}';
 
 /** Workspace datasets plus "Browse…". */
 export async function pickDatasetFile(s: Step): Promise<string | undefined> {
@@ -57,13 +57,17 @@ export async function pickDatasetFile(s: Step): Promise<string | undefined> {
     description: vscode.workspace.asRelativePath(path.dirname(f.fsPath)),
     value: f.fsPath,
   }));
-  items.push({ label: '$(folder-opened) Browse…', description: 'a JSONL, CSV or Parquet file', value: 'browse' });
+  items.push({
+    label: '$(folder-opened) Browse…',
+    description: 'a JSONL, JSON, CSV, TSV or Parquet file',
+    value: 'browse',
+  });
   const picked = await pickOne(items, 0, { ...s, placeholder: 'Dataset with a text field and a label field' });
   if (picked !== 'browse') return picked;
   const uris = await vscode.window.showOpenDialog({
     canSelectMany: false,
     openLabel: 'Use Dataset',
-    filters: { Datasets: ['jsonl', 'csv', 'parquet'] },
+    filters: { Datasets: ['jsonl', 'ndjson', 'json', 'csv', 'tsv', 'tab', 'parquet'] },
   });
   return uris?.[0]?.fsPath;
 }
