@@ -110,7 +110,7 @@ export async function readCsv(abs: string, opts: CsvOptions = {}): Promise<RawTa
       `${file}: contains NUL characters, so it is not ${decoded.encoding} text. If it is UTF-16 without a BOM, pass --encoding utf-16le.`,
     );
   const builder = new ColumnTableBuilder(abs, 'csv');
-  if (decoded.source !== 'default')
+  if (decoded.source !== 'default' && decoded.encoding !== 'utf-8')
     builder.notes.push({
       kind: 'parse',
       message: `Read as ${decoded.encoding} (${decoded.source === 'given' ? '--encoding' : decoded.source === 'bom' ? 'byte-order mark' : 'detected from NUL bytes'}).`,

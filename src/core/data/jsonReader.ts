@@ -96,7 +96,7 @@ export async function readJson(abs: string, opts: { encoding?: string } = {}): P
   const file = path.basename(abs);
   const builder = new ColumnTableBuilder(abs, 'jsonl');
   const decoded = await openDecodedText(abs, opts.encoding);
-  if (decoded.source !== 'default')
+  if (decoded.source !== 'default' && decoded.encoding !== 'utf-8')
     builder.notes.push({
       kind: 'parse',
       message: `Read as ${decoded.encoding} (${decoded.source === 'given' ? '--encoding' : 'byte-order mark'}).`,

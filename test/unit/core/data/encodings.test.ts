@@ -42,6 +42,8 @@ for (const [ext, body] of Object.entries(bodies)) {
         ['text', 'label'],
         'the BOM is not part of the first column name',
       );
+      const notes = ds.warnings.filter((w) => /^Read as/.test(w.message)).map((w) => w.message);
+      assert.deepEqual(notes, name === 'u8' ? [] : [`Read as utf-16${name} (byte-order mark).`]);
     }
   });
 
