@@ -129,6 +129,16 @@ export async function readJson(abs: string, opts: { encoding?: string } = {}): P
   let asDocument = false;
   outer: for await (const chunk of decoded.chunks) {
     rest += chunk;
+    // A JSON array (often written on one line) is a document: do not wait for a newline that may never come.
+    if (first && rest.trimStart().startsWith('[')) {
+      asDocument = true;
+      break;
+    }
+    if (rest.length > MAX_JSON_ARRAY_BYTES)
+      throw new ProbescopeError(
+        'DATASET_INVALID',
+        `${file} line ${lineNo + 1}: longer than ${MAX_JSON_ARRAY_BYTES / 2 ** 20} MiB; JSON Lines needs one record per line.`,
+      );
     let nl = rest.indexOf('\n');
     let start = 0;
     while (nl !== -1) {

@@ -214,3 +214,18 @@ test("jsonl: a bare NaN (Python's json.dumps of a float NaN) is a missing label,
   assert.deepEqual(ds.texts, ['NaN in a text stays', 'c']);
   assert.equal(ds.skipped.missingLabel, 1);
 });
+
+test('json: an array too large to parse at once is refused in one line that says to write JSON Lines', async () => {
+  const { writeFileSync, truncateSync } = await import('node:fs');
+  const p = join(dir, 'huge.json');
+  writeFileSync(p, '[{"text": "a", "label": 1}, ');
+  truncateSync(p, 300 * 2 ** 20); // sparse: no disk space used, and never read
+  await assert.rejects(
+    readDataset(p),
+    (e: unknown) =>
+      e instanceof ProbescopeError &&
+      e.code === 'DATASET_INVALID' &&
+      /^huge\.json: a 300 MiB JSON array is too large to read at once; write JSON Lines instead/.test(e.message) &&
+      !e.message.includes('\n'),
+  );
+});
