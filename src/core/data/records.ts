@@ -23,11 +23,12 @@ const MAX_CACHED = 8;
 export function formatOf(file: string): DatasetFormat {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
-  if (ext === '.csv' || ext === '.tsv' || ext === '.tab') return 'csv';
+  // .txt: what Excel's "Unicode text" export writes (UTF-16 LE with a BOM, tab-separated).
+  if (ext === '.csv' || ext === '.tsv' || ext === '.tab' || ext === '.txt') return 'csv';
   if (ext === '.parquet' || ext === '.pq') return 'parquet';
   throw new ProbescopeError(
     'DATASET_INVALID',
-    `Unsupported dataset type "${ext}" (${file}): use .jsonl, .json, .csv, .tsv or .parquet.`,
+    `Unsupported dataset type "${ext}" (${file}): use .jsonl, .json, .csv, .tsv (.txt) or .parquet.`,
   );
 }
 

@@ -92,3 +92,11 @@ test('an unknown --encoding is a BAD_ARGUMENT with examples', async () => {
     (e: unknown) => e instanceof ProbescopeError && e.code === 'BAD_ARGUMENT' && /cp1252/.test(e.message),
   );
 });
+
+test('Excel "Unicode text" (.txt: UTF-16 LE with BOM, tab-separated) reads with quotes kept literally', async () => {
+  const body = 'text\tlabel\r\nCafé "crème"\t1\r\nnaïve\t0\r\n';
+  const p = file('excel-unicode.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(body, 'utf16le')]));
+  const ds = await readDataset(p);
+  assert.deepEqual(ds.texts, ['Café "crème"', 'naïve']);
+  assert.deepEqual(ds.labels, ['1', '0']);
+});
