@@ -121,7 +121,7 @@ export async function readCsv(abs: string, opts: CsvOptions = {}): Promise<RawTa
   let how: string;
   if (opts.delimiter !== undefined) [delimiter, how] = [delimiterOf(opts.delimiter), '--delimiter'];
   else if (sepLine) [delimiter, how] = [sepLine[1], 'the sep= line'];
-  else if (isTsv) [delimiter, how] = ['\t', 'the .tsv extension'];
+  else if (isTsv) [delimiter, how] = ['\t', 'the file extension'];
   else {
     const found = detectDelimiter(head);
     [delimiter, how] = [found ?? ',', found ? 'detected' : 'default'];
@@ -139,8 +139,7 @@ export async function readCsv(abs: string, opts: CsvOptions = {}): Promise<RawTa
     relax_column_count: false,
     skip_empty_lines: true,
     from_line: sepLine ? 2 : 1,
-    // The live parser state (cheaper than `info: true`, which copies it for every record).
-    // Each record carries the line it ends on (records are consumed later, in batches).
+    // Each record carries the line it ends on (read from the live parser state: cheaper than `info: true`).
     on_record: (record, ctx) => Object.assign(record, { endLine: ctx.lines }),
   });
   async function* all(): AsyncGenerator<Buffer> {

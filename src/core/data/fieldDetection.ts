@@ -34,19 +34,21 @@ export interface FieldChoice {
   note?: DatasetWarning;
 }
 
-/** True when every present value of the column spells the same (tables of two or more rows). */
+/** True when the column has two or more present values and they all spell the same. */
 export function isConstantColumn(table: RawTable, name: string): boolean {
   if (table.rowCount < 2) return false;
   const values = table.column(name);
   let first: string | undefined;
+  let present = 0;
   for (let i = 0; i < table.rowCount; i++) {
     const v = values[i];
     if (isMissing(v)) continue;
     const s = cellText(v) ?? JSON.stringify(v);
+    present++;
     if (first === undefined) first = s;
     else if (s !== first) return false;
   }
-  return true;
+  return present >= 2;
 }
 
 export function detectFields(table: RawTable, opts: { textField?: string; labelField?: string } = {}): FieldChoice {
