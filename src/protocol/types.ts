@@ -65,7 +65,20 @@ export interface LogEvent {
   message: string;
 }
 
-export interface TrainProbeParams {
+/**
+ * How to read a text dataset (CSV/TSV/JSON Lines/JSON); every field optional, detected when absent
+ * (docs/CONTRACTS.md, "Dataset rules").
+ */
+export interface DatasetReadParams {
+  /** Text encoding (iconv-lite names: utf-8, utf-16le, cp1252, latin1, …); default: a BOM, else strict UTF-8. */
+  encoding?: string;
+  /** CSV/TSV field delimiter: one character or "tab"; default: an Excel `sep=` line, else detected. */
+  delimiter?: string;
+  /** CSV/TSV quote processing; default on, off for tab-separated files. */
+  quote?: boolean;
+}
+
+export interface TrainProbeParams extends DatasetReadParams {
   modelDir: string;
   dataPath: string;
   textField?: string;
@@ -119,9 +132,14 @@ export interface TrainResult {
   weightDecay: number;
   stoppedEarly: boolean;
   seconds: { extract: number; train: number };
+  /** The dataset columns used (given or auto-detected). */
+  textField?: string;
+  labelField?: string;
+  /** What the dataset rules noticed (skipped rows, duplicates, chosen columns, …), as the dataset panel shows them. */
+  datasetWarnings?: DatasetWarning[];
 }
 
-export interface EvalParams {
+export interface EvalParams extends DatasetReadParams {
   probeDir: string;
   dataPath: string;
   modelDir?: string;
@@ -184,11 +202,23 @@ export interface DatasetColumnInfo {
 }
 
 export interface DatasetWarning {
-  kind: 'one-class' | 'tiny-class' | 'duplicates' | 'empty-text' | 'long-text' | 'missing-label' | 'parse';
+  kind:
+    | 'one-class'
+    | 'tiny-class'
+    | 'duplicates'
+    | 'empty-text'
+    | 'long-text'
+    | 'missing-label'
+    | 'parse'
+    /** Auto-detected columns when the choice was not obvious. */
+    | 'columns'
+    | 'duplicate-column'
+    | 'list-label'
+    | 'multiline-record';
   message: string;
 }
 
-export interface InspectDatasetParams {
+export interface InspectDatasetParams extends DatasetReadParams {
   path: string;
   textField?: string;
   labelField?: string;
@@ -211,7 +241,7 @@ export interface DatasetSummary {
   warnings: DatasetWarning[];
 }
 
-export interface DatasetRowsParams {
+export interface DatasetRowsParams extends DatasetReadParams {
   path: string;
   textField: string;
   labelField: string;

@@ -9,11 +9,13 @@ import type { LayerSpec } from '../../protocol/types';
 import { ActivationCache } from '../../core/activations/activationCache';
 import { DEFAULT_CACHE_MAX_LENGTH } from '../../core/activations/shardFormat';
 import { detectFields, loadTable } from '../../core/data';
-import { textOf } from '../../core/data/readDataset';
+import { cellText } from '../../core/data/cellValues';
+import type { DatasetReadParams } from '../../protocol/types';
 import { ProbescopeError } from '../../core/errors';
 import { ActivationExtractor } from '../../core/model/extractor';
 import { resolveModelFolder } from '../../core/model/modelFolder';
 import { num, oneOf, required, str } from './args';
+import { datasetReadOptions, datasetReadParams } from './datasetOptions';
 
 const EPS = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
 
@@ -47,6 +49,7 @@ export const activationsCommand: CliCommand = {
     'batch-size': { type: 'string', description: 'Sequences per model run (default 16)', valueName: 'N' },
     dtype: { type: 'string', description: 'Cache dtype: float32 (default) or float16', valueName: 'T' },
     'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
+    ...datasetReadOptions,
   },
   async run(values, ctx) {
     const folder = await resolveModelFolder(required(values, 'model'));
@@ -82,7 +85,7 @@ export const activationsCommand: CliCommand = {
       }
     }
 
-    const texts = await readTexts(data!, str(values, 'text-field'));
+    const texts = await readTexts(data!, str(values, 'text-field'), datasetReadParams(values), ctx.log);
     const t0 = performance.now();
     const cache = await ActivationCache.build({
       folder,
@@ -123,17 +126,33 @@ export function parseLayers(spec: string, numLayers: number): LayerSpec[] {
   });
 }
 
-async function readTexts(file: string, textField: string | undefined): Promise<string[]> {
-  const table = await loadTable(file);
+/** The texts of a dataset under the dataset rules: empty and whitespace-only texts are skipped, with a warning. */
+async function readTexts(
+  file: string,
+  textField: string | undefined,
+  read: DatasetReadParams,
+  log: (message: string) => void,
+): Promise<string[]> {
+  const table = await loadTable(file, read);
+  for (const note of table.notes) log(`Dataset: ${note.message}`);
   const names = table.columns.map((c) => c.name);
   // A dataset for extraction needs no label column, so only fall back to full field detection when "text" is absent.
   const field = textField ?? (names.includes('text') ? 'text' : detectFields(table).textField);
   if (!names.includes(field))
     throw new ProbescopeError('DATASET_INVALID', `${file} has no "${field}" column (columns: ${names.join(', ')}).`);
-  return table.rows.map((row, i) => {
-    const t = textOf(row, field);
-    if (t === undefined)
-      throw new ProbescopeError('DATASET_INVALID', `${file} row ${i + 1}: "${field}" is missing or not text.`);
-    return t;
-  });
+  const values = table.column(field);
+  const texts: string[] = [];
+  const skipped: string[] = [];
+  for (let i = 0; i < table.rowCount; i++) {
+    const t = cellText(values[i]);
+    if (t === undefined && values[i] !== null && values[i] !== undefined && typeof values[i] === 'object')
+      throw new ProbescopeError('DATASET_INVALID', `${file} ${table.where(i)}: "${field}" is not text.`);
+    if (t === undefined || t.trim() === '') skipped.push(table.where(i));
+    else texts.push(t);
+  }
+  if (skipped.length > 0)
+    log(
+      `Dataset: Skipped ${skipped.length} row(s) whose "${field}" is empty or whitespace-only: ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''}.`,
+    );
+  return texts;
 }

@@ -1,11 +1,13 @@
 import type { CliCommand } from '../command';
 import { evaluateProbe } from '../../core/probes';
 import { oneOf, required, str } from './args';
+import { datasetReadOptions, datasetReadParams } from './datasetOptions';
 
 export const evalCommand: CliCommand = {
   name: 'eval',
   summary: 'Evaluate a saved probe on a dataset.',
-  usage: 'probescope eval --probe DIR --data FILE [--model DIR] [--text-field NAME] [--label-field NAME]',
+  usage:
+    'probescope eval --probe DIR --data FILE [--model DIR] [--text-field NAME] [--label-field NAME] [--encoding NAME] [--delimiter CHAR] [--quote|--no-quote]',
   options: {
     probe: { type: 'string', description: 'Probe folder (probe.json + probe.safetensors)', valueName: 'DIR' },
     data: { type: 'string', description: 'Dataset (.jsonl, .csv, .parquet)', valueName: 'FILE' },
@@ -22,6 +24,7 @@ export const evalCommand: CliCommand = {
     },
     'cache-dir': { type: 'string', description: 'Activation cache folder (default: OS temp)', valueName: 'DIR' },
     'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
+    ...datasetReadOptions,
   },
   async run(values, ctx) {
     return evaluateProbe(
@@ -33,6 +36,7 @@ export const evalCommand: CliCommand = {
         labelField: str(values, 'label-field'),
         cacheDir: str(values, 'cache-dir'),
         executionProvider: oneOf(values, 'execution-provider', ['auto', 'cpu', 'webgpu', 'cuda'] as const),
+        ...datasetReadParams(values),
       },
       { onProgress: ctx.progress, onLog: ctx.log, signal: ctx.signal },
     );

@@ -3,6 +3,7 @@ import { bundledModelDir } from '../../core/model';
 import { trainProbeRun } from '../../core/probes';
 import type { TrainResult } from '../../protocol/types';
 import { layer, num, oneOf, required, str } from './args';
+import { datasetReadOptions, datasetReadParams } from './datasetOptions';
 
 /** The CLI's JSON for a training run (the DESIGN contract's fields first). */
 export function trainSummary(r: TrainResult): object {
@@ -18,6 +19,8 @@ export function trainSummary(r: TrainResult): object {
     weightDecay: r.weightDecay,
     stoppedEarly: r.stoppedEarly,
     outDir: r.outDir,
+    textField: r.textField,
+    labelField: r.labelField,
   };
 }
 
@@ -25,7 +28,7 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Train a probe on a dataset at one layer and save it (probe.safetensors + probe.json).',
   usage:
-    'probescope train --model DIR --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] --out DIR [--force]',
+    'probescope train --model DIR --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] [--encoding NAME] [--delimiter CHAR] [--quote|--no-quote] --out DIR [--force]',
   options: {
     model: {
       type: 'string',
@@ -84,6 +87,7 @@ export const trainCommand: CliCommand = {
       type: 'boolean',
       description: 'Replace the probe already saved in --out (kept until the new one is complete)',
     },
+    ...datasetReadOptions,
   },
   async run(values, ctx) {
     const wd = str(values, 'weight-decay');
@@ -108,6 +112,7 @@ export const trainCommand: CliCommand = {
         executionProvider: oneOf(values, 'execution-provider', ['auto', 'cpu', 'webgpu', 'cuda'] as const),
         outDir: required(values, 'out'),
         force: values.force === true,
+        ...datasetReadParams(values),
       },
       { onProgress: ctx.progress, onStep: ctx.step, onLog: ctx.log, signal: ctx.signal },
     );

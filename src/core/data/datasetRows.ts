@@ -1,8 +1,9 @@
 /** Paging and search over a dataset for the dataset panel; the parsed table is memoised, so pages are cheap. */
 import type { DatasetRow, DatasetRowsParams, DatasetRowsResult } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
+import { cellText } from './cellValues';
+import { normaliseLabelColumn } from './labelColumn';
 import { loadTable, type RawTable } from './records';
-import { labelToString, textOf } from './readDataset';
 
 interface Columnar {
   table: RawTable;
@@ -22,8 +23,14 @@ function columnar(table: RawTable, textField: string, labelField: string): Colum
   if (!view) {
     view = {
       table,
-      texts: table.rows.map((r) => textOf(r, textField) ?? ''),
-      labels: table.rows.map((r) => labelToString(r[labelField]) ?? ''),
+      texts: Array.from(table.column(textField), (v) => cellText(v) ?? ''),
+      // The same label rule as training, leniently (a page never fails on a multi-label row).
+      labels: normaliseLabelColumn(table.column(labelField), {
+        file: table.path,
+        field: labelField,
+        where: (i) => table.where(i),
+        lenient: true,
+      }).labels.map((l) => l ?? ''),
     };
     byFields.set(key, view);
   }
@@ -38,7 +45,11 @@ export async function datasetRows(params: DatasetRowsParams): Promise<DatasetRow
       `offset and limit must be non-negative (got ${params.offset}, ${params.limit}).`,
     );
   }
-  const table = await loadTable(params.path);
+  const table = await loadTable(params.path, {
+    encoding: params.encoding,
+    delimiter: params.delimiter,
+    quote: params.quote,
+  });
   const names = new Set(table.columns.map((c) => c.name));
   for (const f of [params.textField, params.labelField]) {
     if (!names.has(f))
@@ -51,10 +62,10 @@ export async function datasetRows(params: DatasetRowsParams): Promise<DatasetRow
   const needle = (params.search ?? '').trim().toLowerCase();
   const row = (i: number): DatasetRow => ({ index: i, text: view.texts[i], label: view.labels[i] });
   if (needle === '') {
-    const end = Math.min(view.texts.length, params.offset + params.limit);
+    const end = Math.min(table.rowCount, params.offset + params.limit);
     const rows: DatasetRow[] = [];
     for (let i = params.offset; i < end; i++) rows.push(row(i));
-    return { rows, total: view.texts.length };
+    return { rows, total: table.rowCount };
   }
   if (view.lastSearch?.needle !== needle) {
     view.lower ??= view.texts.map((t) => t.toLowerCase());

@@ -1,5 +1,6 @@
 export {
   readDataset,
+  datasetFromTable,
   detectFields,
   compareLabels,
   sortedClasses,
@@ -10,4 +11,6 @@ export {
 export { inspectDataset, lengthHistogram } from './inspectDataset';
 export { datasetRows } from './datasetRows';
 export { stratifiedSplit, kFold } from './splits';
-export { loadTable, formatOf, type DatasetFormat, type RawTable } from './records';
+export { textGroups, groupedStratifiedSplit, groupedKFold } from './groupedSplit';
+export { loadTable, formatOf, type DatasetFormat, type DatasetReadOptions, type RawTable } from './records';
+export { canonicalDecimal, isMissing, MISSING_SPELLINGS } from './cellValues';

@@ -1,7 +1,7 @@
 /** Dataset summary for the dataset panel and `train` pre-flight: class balance, length histogram, warnings. */
 import type { DatasetSummary, DatasetWarning, InspectDatasetParams } from '../../protocol/types';
 import { loadTable } from './records';
-import { compareLabels, detectFields, labelToString, textOf } from './readDataset';
+import { compareLabels, datasetFromTable } from './readDataset';
 
 const DEFAULT_TRAIN_MAX_LENGTH = 512;
 
@@ -17,56 +17,33 @@ export function lengthHistogram(lengths: number[], maxBins = 20): { edges: numbe
 }
 
 export async function inspectDataset(params: InspectDatasetParams): Promise<DatasetSummary> {
-  const table = await loadTable(params.path);
-  const { textField, labelField } = detectFields(table, params);
-  const warnings: DatasetWarning[] = [];
+  const opts = { encoding: params.encoding, delimiter: params.delimiter, quote: params.quote };
+  const table = await loadTable(params.path, opts);
+  // The same rules as training (readDataset): skipped rows, label normalisation, notes, duplicates.
+  const ds = datasetFromTable(table, { ...opts, textField: params.textField, labelField: params.labelField });
+  const { textField, labelField, texts } = ds;
+  const warnings: DatasetWarning[] = [...ds.warnings];
   const counts = new Map<string, number>();
-  const texts: string[] = [];
-  let missingLabels = 0;
-  let empty = 0;
-  for (const row of table.rows) {
-    const text = textOf(row, textField) ?? '';
-    texts.push(text);
-    if (text.trim() === '') empty++;
-    const label = labelToString(row[labelField]);
-    if (label === undefined) missingLabels++;
-    else counts.set(label, (counts.get(label) ?? 0) + 1);
-  }
-  const rows = table.rows.length;
+  for (const label of ds.labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+  const rows = ds.rowCount;
+  const kept = texts.length;
   const classes = [...counts]
     .map(([label, count]) => ({ label, count }))
     .sort((a, b) => compareLabels(a.label, b.label));
 
-  if (missingLabels > 0)
-    warnings.push({
-      kind: 'missing-label',
-      message: `${missingLabels} row(s) have no "${labelField}"; training will refuse them.`,
-    });
   if (classes.length === 1)
     warnings.push({
       kind: 'one-class',
       message: `Only one class ("${classes[0].label}"): a probe needs at least two.`,
     });
   for (const c of classes) {
-    if (classes.length > 1 && (c.count < 5 || c.count < 0.02 * rows)) {
+    if (classes.length > 1 && (c.count < 5 || c.count < 0.02 * kept)) {
       warnings.push({
         kind: 'tiny-class',
-        message: `Class "${c.label}" has only ${c.count} row(s) of ${rows}; its test metrics will be noisy.`,
+        message: `Class "${c.label}" has only ${c.count} row(s) of ${kept}; its test metrics will be noisy.`,
       });
     }
   }
-  const seen = new Set<string>();
-  let dup = 0;
-  for (const t of texts) {
-    if (seen.has(t)) dup++;
-    else seen.add(t);
-  }
-  if (dup > 0)
-    warnings.push({
-      kind: 'duplicates',
-      message: `${dup} duplicate text(s); duplicates can leak between train and test.`,
-    });
-  if (empty > 0) warnings.push({ kind: 'empty-text', message: `${empty} row(s) have empty text.` });
 
   let lengths: number[];
   let lengthUnit: DatasetSummary['lengthUnit'] = 'characters';

@@ -1,41 +1,46 @@
 /**
- * readDataset: a table plus the chosen text and label fields, with labels normalised to strings.
- * Fields are auto-detected from common names when not given.
+ * readDataset: a table plus the chosen text and label fields, as the examples every consumer (train, eval, layer sweep,
+ * the dataset panel) sees. One rule for every format (docs/CONTRACTS.md, "Dataset rules"):
+ * - a row whose text is missing, empty or whitespace-only, or whose label is missing (see cellValues.MISSING_SPELLINGS),
+ *   is skipped; a warning counts the skipped rows and names the first ones;
+ * - labels are normalised per column (labelColumn.ts): exact numbers, booleans, one-item lists unwrapped (noted);
+ * - texts keep their literal spelling (JSON numbers as written);
+ * - duplicate texts are counted (splits keep them together: groupedSplit.ts).
  */
 import * as path from 'node:path';
+import type { DatasetColumnInfo, DatasetWarning } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
-import type { DatasetColumnInfo } from '../../protocol/types';
-import { loadTable, type DatasetFormat, type RawRow, type RawTable } from './records';
+import { cellText } from './cellValues';
+import { detectFields } from './fieldDetection';
+import { normaliseLabelColumn } from './labelColumn';
+import { loadTable, type DatasetFormat, type DatasetReadOptions, type RawRow, type RawTable } from './records';
+
+export { detectFields } from './fieldDetection';
 
 export interface Dataset {
   path: string;
   format: DatasetFormat;
   textField: string;
   labelField: string;
+  /** Kept examples (rows with a text and a label), in file order. */
   texts: string[];
   labels: string[];
+  /** 0-based table row of each kept example. */
+  sourceRows: number[];
   columns: DatasetColumnInfo[];
+  /** Rows in the file, kept or not. */
+  rowCount: number;
+  skipped: { emptyText: number; missingLabel: number };
+  /** Kept rows whose text appeared in an earlier kept row. */
+  duplicates: number;
+  /** Everything the reader and the rules noticed, for CLI stderr, the worker log and the dataset panel. */
+  warnings: DatasetWarning[];
 }
 
-export interface ReadDatasetOptions {
+export interface ReadDatasetOptions extends DatasetReadOptions {
   textField?: string;
   labelField?: string;
 }
-
-const TEXT_NAMES = [
-  'text',
-  'sentence',
-  'content',
-  'prompt',
-  'input',
-  'document',
-  'question',
-  'review',
-  'body',
-  'message',
-  'statement',
-];
-const LABEL_NAMES = ['label', 'labels', 'class', 'target', 'category', 'y', 'answer', 'output', 'sentiment'];
 
 /** Natural order: numeric labels by value ("2" < "10"), otherwise locale-aware with numeric collation. */
 export function compareLabels(a: string, b: string): number {
@@ -50,83 +55,106 @@ export function sortedClasses(labels: Iterable<string>): string[] {
   return [...new Set(labels)].sort(compareLabels);
 }
 
-/** Picks the text and label fields: explicit names must exist; otherwise the first common name (case-insensitive). */
-export function detectFields(
-  table: RawTable,
-  opts: ReadDatasetOptions = {},
-): { textField: string; labelField: string } {
-  const names = table.columns.map((c) => c.name);
-  const file = path.basename(table.path);
-  const pick = (given: string | undefined, candidates: string[], what: string, exclude?: string): string => {
-    if (given !== undefined) {
-      if (!names.includes(given)) {
-        throw new ProbescopeError(
-          'DATASET_INVALID',
-          `${file}: no ${what} field "${given}". Columns: ${names.join(', ')}.`,
-        );
-      }
-      return given;
+/** One label value → string, outside a column (column-level rules: normaliseLabelColumn). Missing → undefined. */
+export function labelToString(v: unknown): string | undefined {
+  const { labels } = normaliseLabelColumn([v], { file: '', field: '', where: () => '', lenient: true });
+  return labels[0];
+}
+
+/** A cell as text with its literal spelling; undefined when missing or not a scalar. */
+export function textOf(row: RawRow, field: string): string | undefined {
+  return cellText(row[field]);
+}
+
+function rowsList(table: RawTable, rows: number[]): string {
+  const shown = rows.slice(0, 5).map((i) => table.where(i));
+  return shown.join(', ') + (rows.length > 5 ? `, … (${rows.length} in all)` : '');
+}
+
+/** The examples of a loaded table under the dataset rules (see the file comment). */
+export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {}): Dataset {
+  const fields = detectFields(table, opts);
+  const { textField, labelField } = fields;
+  const name = path.basename(table.path);
+  const warnings: DatasetWarning[] = [...table.notes];
+  if (fields.note) warnings.push(fields.note);
+  const textValues = table.column(textField);
+  const labelCol = normaliseLabelColumn(table.column(labelField), {
+    file: name,
+    field: labelField,
+    where: (i) => table.where(i),
+  });
+  const texts: string[] = [];
+  const labels: string[] = [];
+  const sourceRows: number[] = [];
+  const noText: number[] = [];
+  const noLabel: number[] = [];
+  const seen = new Set<string>();
+  let duplicates = 0;
+  for (let i = 0; i < table.rowCount; i++) {
+    const v = textValues[i];
+    const text = cellText(v);
+    if (text === undefined && v !== null && v !== undefined && !(typeof v === 'number' && Number.isNaN(v)))
+      throw new ProbescopeError(
+        'DATASET_INVALID',
+        `${name} ${table.where(i)}: "${textField}" is ${Array.isArray(v) ? 'a list' : 'an object'}, not text. Pass --text-field NAME for the text column.`,
+      );
+    if (text === undefined || text.trim() === '') {
+      noText.push(i);
+      continue;
     }
-    for (const cand of candidates) {
-      const found = names.find((n) => n.toLowerCase() === cand && n !== exclude);
-      if (found) return found;
+    const label = labelCol.labels[i];
+    if (label === undefined) {
+      noLabel.push(i);
+      continue;
     }
+    if (seen.has(text)) duplicates++;
+    else seen.add(text);
+    texts.push(text);
+    labels.push(label);
+    sourceRows.push(i);
+  }
+  if (noText.length > 0)
+    warnings.push({
+      kind: 'empty-text',
+      message: `Skipped ${noText.length} row(s) whose "${textField}" is empty or whitespace-only: ${rowsList(table, noText)}.`,
+    });
+  if (noLabel.length > 0)
+    warnings.push({
+      kind: 'missing-label',
+      message: `Skipped ${noLabel.length} row(s) with no "${labelField}" (empty, NaN, None, null, NA, …): ${rowsList(table, noLabel)}.`,
+    });
+  if (labelCol.unwrapped > 0)
+    warnings.push({
+      kind: 'list-label',
+      message: `"${labelField}" holds one-item lists; ${labelCol.unwrapped} were unwrapped to their item.`,
+    });
+  if (duplicates > 0)
+    warnings.push({
+      kind: 'duplicates',
+      message: `${duplicates} duplicate text(s) (the same text as an earlier row); identical texts are kept in the same split so they cannot leak between train and test.`,
+    });
+  if (texts.length === 0)
     throw new ProbescopeError(
       'DATASET_INVALID',
-      `${file}: cannot tell which column is the ${what} (columns: ${names.join(', ')}). Pass --${what}-field NAME.`,
+      `${name}: no usable rows: every row lacks a text ("${textField}") or a label ("${labelField}").`,
     );
+  return {
+    path: table.path,
+    format: table.format,
+    textField,
+    labelField,
+    texts,
+    labels,
+    sourceRows,
+    columns: table.columns,
+    rowCount: table.rowCount,
+    skipped: { emptyText: noText.length, missingLabel: noLabel.length },
+    duplicates,
+    warnings,
   };
-  const textField = pick(opts.textField, TEXT_NAMES, 'text');
-  const labelField = pick(opts.labelField, LABEL_NAMES, 'label', textField);
-  if (textField === labelField) {
-    throw new ProbescopeError('DATASET_INVALID', `${file}: text and label field are both "${textField}".`);
-  }
-  return { textField, labelField };
-}
-
-/** Label value → string; numbers print canonically (1.0 → "1"), booleans as "true"/"false". */
-export function labelToString(v: unknown): string | undefined {
-  if (v === null || v === undefined) return undefined;
-  if (typeof v === 'string') return v.trim() === '' ? undefined : v.trim();
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : undefined;
-  if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-  return undefined;
-}
-
-function rowWhere(format: DatasetFormat, i: number): string {
-  // JSONL rows skip blank lines, so the row index is the honest locator; CSV rows start after the header.
-  return format === 'csv' ? `row ${i + 1} (line ${i + 2})` : `row ${i + 1}`;
-}
-
-export function textOf(row: RawRow, field: string): string | undefined {
-  const v = row[field];
-  if (v === null || v === undefined) return undefined;
-  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
 }
 
 export async function readDataset(file: string, opts: ReadDatasetOptions = {}): Promise<Dataset> {
-  const table = await loadTable(file);
-  const { textField, labelField } = detectFields(table, opts);
-  const texts: string[] = [];
-  const labels: string[] = [];
-  const name = path.basename(table.path);
-  table.rows.forEach((row, i) => {
-    const text = textOf(row, textField);
-    if (text === undefined) {
-      throw new ProbescopeError(
-        'DATASET_INVALID',
-        `${name} ${rowWhere(table.format, i)}: "${textField}" is missing or not text.`,
-      );
-    }
-    const label = labelToString(row[labelField]);
-    if (label === undefined) {
-      throw new ProbescopeError(
-        'DATASET_INVALID',
-        `${name} ${rowWhere(table.format, i)}: "${labelField}" is missing or empty; every row needs a label.`,
-      );
-    }
-    texts.push(text);
-    labels.push(label);
-  });
-  return { path: table.path, format: table.format, textField, labelField, texts, labels, columns: table.columns };
+  return datasetFromTable(await loadTable(file, opts), opts);
 }

@@ -14,7 +14,11 @@ export async function evaluateProbe(params: EvalParams, hooks: CacheHooks = {}):
   const ds = await readDataset(params.dataPath, {
     textField: params.textField ?? (manifest.training.textField as string | undefined),
     labelField: params.labelField ?? (manifest.training.labelField as string | undefined),
+    encoding: params.encoding,
+    delimiter: params.delimiter,
+    quote: params.quote,
   });
+  for (const w of ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
   const classIndex = new Map(manifest.classes.map((c, i) => [c, i]));
   const unknown = [...new Set(ds.labels.filter((l) => !classIndex.has(l)))];
   if (unknown.length > 0) {

@@ -12,7 +12,14 @@ export async function layerSweep(
   hooks: TrainHooks = {},
 ): Promise<{ points: LayerSweepPoint[] }> {
   const folder = await cachedModelFolder(params.modelDir);
-  const ds = await readDataset(params.dataPath, { textField: params.textField, labelField: params.labelField });
+  const ds = await readDataset(params.dataPath, {
+    textField: params.textField,
+    labelField: params.labelField,
+    encoding: params.encoding,
+    delimiter: params.delimiter,
+    quote: params.quote,
+  });
+  for (const w of ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
   const outDir = path.resolve(params.outDir);
   const cache = await buildActivations(
     folder,

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type { ProbeManifest, SplitMetrics, TrainProbeParams, TrainResult } from '../../protocol/types';
 import type { ActivationCache } from '../activations';
-import { kFold, readDataset, sortedClasses, stratifiedSplit } from '../data';
+import { groupedKFold, groupedStratifiedSplit, readDataset, sortedClasses, textGroups } from '../data';
 import { ProbescopeError, throwIfAborted } from '../errors';
 import { describeLayer, resolveModelFolder } from '../model';
 import type { Example } from './batches';
@@ -80,9 +80,16 @@ async function fit(
   );
 }
 
-async function chooseWeightDecay(spec: FitSpec, train: Example[], hooks: TrainHooks): Promise<number> {
-  const folds = kFold(
+async function chooseWeightDecay(
+  spec: FitSpec,
+  train: Example[],
+  trainGroups: number[],
+  hooks: TrainHooks,
+): Promise<number> {
+  // Identical texts stay in one fold (without duplicates this is kFold).
+  const folds = groupedKFold(
     train.map((e) => String(e.label)),
+    trainGroups,
     defaults.CV_FOLDS,
     spec.seed,
   );
@@ -149,7 +156,15 @@ export async function trainProbeRun(
   const heads = params.probe === 'attention' ? (params.heads ?? defaults.DEFAULT_HEADS) : 1;
   const optimizer = params.optimizer ?? defaults.defaultOptimizer(params.probe);
 
-  const ds = await readDataset(params.dataPath, { textField: params.textField, labelField: params.labelField });
+  const ds = await readDataset(params.dataPath, {
+    textField: params.textField,
+    labelField: params.labelField,
+    encoding: params.encoding,
+    delimiter: params.delimiter,
+    quote: params.quote,
+  });
+  // A layer sweep reads the dataset once and reports its warnings itself.
+  if (!shared) for (const w of ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
   const classes = sortedClasses(ds.labels);
   if (classes.length < 2)
     throw new ProbescopeError(
@@ -158,9 +173,16 @@ export async function trainProbeRun(
     );
   const classIndex = new Map(classes.map((c, i) => [c, i]));
   const labels = ds.labels.map((l) => classIndex.get(l)!);
-  const split = stratifiedSplit(ds.labels, testSplit, seed);
+  // Identical texts stay on one side of each split (no leakage); without duplicates this is stratifiedSplit.
+  const groups = textGroups(ds.texts);
+  const split = groupedStratifiedSplit(ds.labels, groups, testSplit, seed);
   const trainLabels = split.train.map((i) => ds.labels[i]);
-  const inner = stratifiedSplit(trainLabels, defaults.VALIDATION_FRACTION, seed + 1);
+  const inner = groupedStratifiedSplit(
+    trainLabels,
+    split.train.map((i) => groups[i]),
+    defaults.VALIDATION_FRACTION,
+    seed + 1,
+  );
   const trainRows = inner.train.map((j) => split.train[j]);
   const valRows = inner.test.map((j) => split.train[j]);
 
@@ -196,7 +218,14 @@ export async function trainProbeRun(
   const computer = await probeComputer({ H: heads, C, D }, params.executionProvider);
   const spec: FitSpec = { computer, H: heads, C, D, optimizer, preset, params, seed };
   const weightDecay =
-    params.weightDecay === 'cv' ? await chooseWeightDecay(spec, train, hooks) : (params.weightDecay ?? 0);
+    params.weightDecay === 'cv'
+      ? await chooseWeightDecay(
+          spec,
+          train,
+          trainRows.map((r) => groups[r]),
+          hooks,
+        )
+      : (params.weightDecay ?? 0);
   const steps =
     optimizer === 'adamw'
       ? defaults.adamwSettings(preset, params).steps
@@ -248,6 +277,10 @@ export async function trainProbeRun(
       dataPath: ds.path,
       textField: ds.textField,
       labelField: ds.labelField,
+      datasetRows: ds.rowCount,
+      skippedRows: ds.skipped,
+      duplicateTexts: ds.duplicates,
+      splitGroupedByText: ds.duplicates > 0,
       maxLength: params.maxLength ?? defaults.DEFAULT_TRAIN_MAX_LENGTH,
       nTrain: train.length,
       nVal: val.length,
@@ -268,5 +301,8 @@ export async function trainProbeRun(
     weightDecay,
     stoppedEarly: result.stoppedEarly,
     seconds: { extract: extractSeconds, train: trainSeconds },
+    textField: ds.textField,
+    labelField: ds.labelField,
+    datasetWarnings: ds.warnings,
   };
 }

@@ -9,15 +9,15 @@ import { Requests } from '../../protocol/worker';
 import type { HostContext } from '../hostContext';
 import { errorMessage, isCancellation } from '../workerErrors';
 
-export const DATASET_EXTENSIONS = ['jsonl', 'csv', 'parquet'] as const;
+export const DATASET_EXTENSIONS = ['jsonl', 'ndjson', 'json', 'csv', 'tsv', 'tab', 'txt', 'parquet'] as const;
 
-/** A sentence naming the problem when `file` is not a .jsonl, .csv or .parquet file, else undefined. */
+/** A sentence naming the problem when `file` is not of a type the dataset readers take (src/core/data), else undefined. */
 export function datasetExtensionProblem(file: string): string | undefined {
   const ext = path.extname(file).slice(1).toLowerCase();
   if ((DATASET_EXTENSIONS as readonly string[]).includes(ext)) return undefined;
   return (
     `${path.basename(file)} is not a dataset Probescope can read` +
-    `${ext ? ` (.${ext})` : ''}: choose a JSONL, CSV or Parquet file with a text column and a label column.`
+    `${ext ? ` (.${ext})` : ''}: choose a JSONL, JSON, CSV, TSV or Parquet file with a text column and a label column.`
   );
 }
 

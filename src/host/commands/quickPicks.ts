@@ -49,7 +49,7 @@ export function pickOne<T>(
   });
 }
 
-const DATASET_GLOB = `**/*.{${DATASET_EXTENSIONS.join(',')}}`;
+const DATASET_GLOB = '**/*.{jsonl,ndjson,csv,tsv,parquet}';
 
 /**
  * Workspace datasets plus "Browse…" (the dialog lists only dataset types). `check` (datasetCheck.ts) runs on the
@@ -67,7 +67,7 @@ export async function pickDatasetFile(
     description: vscode.workspace.asRelativePath(path.dirname(f.fsPath)),
     value: f.fsPath,
   }));
-  items.push({ label: '$(folder-opened) Browse…', description: 'a JSONL, CSV or Parquet file', value: 'browse' });
+  items.push({ label: '$(folder-opened) Browse…', description: 'a JSONL, JSON, CSV, TSV or Parquet file', value: 'browse' });
   for (;;) {
     const picked = await pickOne(items, 0, { ...s, placeholder: 'Dataset with a text field and a label field' });
     if (picked === undefined) return undefined;
@@ -84,8 +84,8 @@ async function browseDataset(): Promise<string | undefined> {
     canSelectMany: false,
     canSelectFolders: false,
     openLabel: 'Use Dataset',
-    title: 'Choose a dataset (JSONL, CSV or Parquet)',
-    filters: { 'Datasets (JSONL, CSV, Parquet)': [...DATASET_EXTENSIONS] },
+    title: 'Choose a dataset (JSONL, JSON, CSV, TSV or Parquet)',
+    filters: { 'Datasets (JSONL, JSON, CSV, TSV, Parquet)': [...DATASET_EXTENSIONS] },
   });
   return uris?.[0]?.fsPath;
 }

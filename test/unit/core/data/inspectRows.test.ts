@@ -12,18 +12,20 @@ test('inspectDataset reports class balance, a character histogram and every warn
     ...Array.from({ length: 50 }, (_, i) => ({ text: `positive text number ${i}`, label: 1 })),
     ...Array.from({ length: 48 }, (_, i) => ({ text: `negative ${i}`, label: 0 })),
     { text: 'negative 0', label: 0 },
-    { text: '', label: 2 },
+    { text: 'the only two', label: 2 },
+    { text: '  ', label: 2 },
   ];
   const p = join(dir, 'a.jsonl');
   writeFileSync(p, rows.map((r) => JSON.stringify(r)).join('\n'));
   const s = await inspectDataset({ path: p });
-  assert.equal(s.rows, 100);
+  assert.equal(s.rows, 101);
   assert.deepEqual(s.classes, [
     { label: '0', count: 49 },
     { label: '1', count: 50 },
     { label: '2', count: 1 },
   ]);
   assert.equal(s.lengthUnit, 'characters');
+  // The whitespace-only text is skipped (as in training), so 100 texts are measured.
   assert.equal(
     s.lengthHistogram.counts.reduce((a, b) => a + b, 0),
     100,
@@ -32,6 +34,7 @@ test('inspectDataset reports class balance, a character histogram and every warn
   const kinds = s.warnings.map((w) => w.kind).sort();
   assert.deepEqual(kinds, ['duplicates', 'empty-text', 'tiny-class']);
   assert.match(s.warnings.find((w) => w.kind === 'tiny-class')!.message, /"2"/);
+  assert.match(s.warnings.find((w) => w.kind === 'empty-text')!.message, /Skipped 1 row\(s\).*row 101 \(line 101\)/);
 });
 
 test('a one-class dataset is flagged', async () => {

@@ -46,12 +46,14 @@ test('invalid JSON names the line number in a DATASET_INVALID error', async () =
   );
 });
 
-test('a row without a label is refused with its row number', async () => {
-  const p = file('d.jsonl', '{"text":"a","label":0}\n{"text":"b"}\n');
-  await assert.rejects(
-    readDataset(p),
-    (e: unknown) => e instanceof ProbescopeError && e.code === 'DATASET_INVALID' && /row 2/.test(e.message),
-  );
+test('a row without a label is skipped, and the warning counts it and names its row', async () => {
+  const p = file('d.jsonl', '{"text":"a","label":0}\n{"text":"b"}\n{"text":"c","label":1}\n');
+  const ds = await readDataset(p);
+  assert.deepEqual(ds.texts, ['a', 'c']);
+  assert.deepEqual(ds.sourceRows, [0, 2]);
+  assert.deepEqual(ds.skipped, { emptyText: 0, missingLabel: 1 });
+  const w = ds.warnings.find((x) => x.kind === 'missing-label');
+  assert.match(w!.message, /Skipped 1 row\(s\) with no "label".*row 2 \(line 2\)/);
 });
 
 test('unknown columns give an error listing the available columns', async () => {

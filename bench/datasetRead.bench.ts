@@ -1,0 +1,117 @@
+/**
+ * Dataset reading in bounded memory: generates a CSV and a Parquet file of PROBESCOPE_BENCH_DATASET_MB megabytes
+ * (default 1024; Parquet with SNAPPY pages, the pyarrow default) in a temp folder, then reads each with readDataset in a fresh child process and prints its rows,
+ * seconds and peak RSS (process.resourceUsage().maxRSS). Texts are drawn from 50,000 random words. The temp folder is removed afterwards.
+ */
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchRow } from './index';
+
+const MB = Number(process.env.PROBESCOPE_BENCH_DATASET_MB ?? 1024);
+const ROWS_PER_BATCH = 50_000;
+
+/** Deterministic pseudo-random rows: 60–400 characters drawn from 50,000 random words, a 0/1 label. */
+function* batches(): Generator<{ texts: string[]; labels: number[] }> {
+  let s = 12345;
+  const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8;
+  const words = Array.from({ length: 50_000 }, () =>
+    String.fromCharCode(...Array.from({ length: 3 + (next() % 8) }, () => 97 + (next() % 26))),
+  );
+  for (;;) {
+    const texts: string[] = [];
+    const labels: number[] = [];
+    for (let i = 0; i < ROWS_PER_BATCH; i++) {
+      const len = 60 + (next() % 340);
+      const parts: string[] = [];
+      for (let n = 0; n < len; n += parts[parts.length - 1].length + 1) parts.push(words[next() % words.length]);
+      texts.push(parts.join(' '));
+      labels.push(next() & 1);
+    }
+    yield { texts, labels };
+  }
+}
+
+async function writeCsv(path: string, bytes: number): Promise<number> {
+  const out = createWriteStream(path);
+  out.write('text,label\n');
+  let written = 0;
+  let rows = 0;
+  for (const { texts, labels } of batches()) {
+    const chunk = texts.map((t, i) => `${t},${labels[i]}\n`).join('');
+    written += chunk.length;
+    rows += texts.length;
+    if (!out.write(chunk)) await once(out, 'drain');
+    if (written >= bytes) break;
+  }
+  out.end();
+  await once(out, 'finish');
+  return rows;
+}
+
+async function writeParquet(path: string, bytes: number): Promise<number> {
+  const { ParquetWriter, fileWriter, schemaFromColumnData } = await import('hyparquet-writer');
+  let writer: InstanceType<typeof ParquetWriter> | undefined;
+  let rows = 0;
+  for (const { texts, labels } of batches()) {
+    const columnData = [
+      { name: 'text', data: texts, type: 'STRING' as const },
+      { name: 'label', data: labels, type: 'INT32' as const },
+    ];
+    writer ??= new ParquetWriter({ writer: fileWriter(path), schema: schemaFromColumnData({ columnData }) });
+    writer.write({ columnData: columnData.map(({ name, data }) => ({ name, data })), rowGroupSize: ROWS_PER_BATCH });
+    rows += texts.length;
+    if (statSync(path).size >= bytes) break; // the file writer flushes every MB, so this is the file's size
+  }
+  writer!.finish();
+  return rows;
+}
+
+/** Reads `file` with readDataset in a fresh process; its own peak RSS, not this process's. */
+function readInChild(file: string): { rows: number; seconds: number; peakMB: number } {
+  const script = `
+    const { readDataset } = require(${JSON.stringify(join(__dirname, '../src/core/data'))});
+    const t0 = performance.now();
+    readDataset(${JSON.stringify(file)}).then((ds) => {
+      const seconds = (performance.now() - t0) / 1000;
+      console.log(JSON.stringify({ rows: ds.texts.length, seconds, peakMB: process.resourceUsage().maxRSS / 1024 }));
+    }, (e) => { console.error(e); process.exit(1); });`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as { rows: number; seconds: number; peakMB: number };
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'probescope-bench-data-'));
+  const rows: BenchRow[] = [];
+  try {
+    for (const [kind, write] of [
+      ['csv', writeCsv],
+      ['parquet', writeParquet],
+    ] as const) {
+      const file = join(dir, `big.${kind}`);
+      const t0 = performance.now();
+      const n = await write(file, MB * 2 ** 20);
+      const size = statSync(file).size / 2 ** 20;
+      console.log(
+        `datasetRead ${kind}: wrote ${size.toFixed(0)} MiB, ${n.toLocaleString('en-US')} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
+      const r = readInChild(file);
+      console.log(
+        `datasetRead ${kind}: read ${r.rows.toLocaleString('en-US')} rows in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakMB.toFixed(0)} MiB (${(r.peakMB / size).toFixed(2)}× the file)`,
+      );
+      rows.push({
+        metric: `read a ${size.toFixed(0)} MiB ${kind}: peak RSS`,
+        value: `${r.peakMB.toFixed(0)} MiB = ${(r.peakMB / size).toFixed(2)}× file, ${r.seconds.toFixed(1)} s`,
+      });
+      rmSync(file, { force: true });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}

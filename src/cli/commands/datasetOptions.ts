@@ -1,0 +1,33 @@
+/** Dataset reading flags shared by train, eval and activations: --encoding, --delimiter, --quote / --no-quote. */
+import type { DatasetReadParams } from '../../protocol/types';
+import { ProbescopeError } from '../../core/errors';
+import type { CliOption } from '../command';
+import { str } from './args';
+
+type Values = Record<string, string | boolean | undefined>;
+
+export const datasetReadOptions: Record<string, CliOption> = {
+  encoding: {
+    type: 'string',
+    description: 'Text encoding of a CSV/TSV/JSON dataset, e.g. cp1252, latin1, utf-16le (default: BOM, else UTF-8)',
+    valueName: 'NAME',
+  },
+  delimiter: {
+    type: 'string',
+    description: 'CSV field delimiter: , ; | or tab (default: detected; an Excel "sep=" line is honoured)',
+    valueName: 'CHAR',
+  },
+  quote: { type: 'boolean', description: 'Process "quotes" in a tab-separated file (off by default for TSV)' },
+  'no-quote': { type: 'boolean', description: 'Read double quotes literally in a CSV file' },
+};
+
+/** The dataset read flags of a command line; BAD_ARGUMENT for --quote with --no-quote. */
+export function datasetReadParams(values: Values): DatasetReadParams {
+  if (values.quote === true && values['no-quote'] === true)
+    throw new ProbescopeError('BAD_ARGUMENT', 'Give at most one of --quote and --no-quote.');
+  return {
+    encoding: str(values, 'encoding'),
+    delimiter: str(values, 'delimiter'),
+    quote: values.quote === true ? true : values['no-quote'] === true ? false : undefined,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Which columns hold the text and the label. Given names must exist; otherwise the first column (in the order of
+ * TEXT_NAMES / LABEL_NAMES, names compared case-insensitively) that is not constant: a column with one value in every
+ * row (the `prompt` of a prompt/completion file) cannot be what a probe reads or predicts. When several columns
+ * qualified, or a constant one was passed over, a note says which were chosen.
+ */
+import * as path from 'node:path';
+import type { DatasetWarning } from '../../protocol/types';
+import { ProbescopeError } from '../errors';
+import { cellText, isMissing } from './cellValues';
+import type { RawTable } from './columnTable';
+
+export const TEXT_NAMES = [
+  'text',
+  'sentence',
+  'content',
+  'prompt',
+  'input',
+  'document',
+  'question',
+  'review',
+  'body',
+  'message',
+  'statement',
+  'completion',
+  'response',
+];
+export const LABEL_NAMES = ['label', 'labels', 'class', 'target', 'category', 'y', 'answer', 'output', 'sentiment'];
+
+export interface FieldChoice {
+  textField: string;
+  labelField: string;
+  /** Set when a choice was not obvious (several candidates, or a constant column passed over). */
+  note?: DatasetWarning;
+}
+
+/** True when the column has two or more present values and they all spell the same. */
+export function isConstantColumn(table: RawTable, name: string): boolean {
+  if (table.rowCount < 2) return false;
+  const values = table.column(name);
+  let first: string | undefined;
+  let present = 0;
+  for (let i = 0; i < table.rowCount; i++) {
+    const v = values[i];
+    if (isMissing(v)) continue;
+    const s = cellText(v) ?? JSON.stringify(v);
+    present++;
+    if (first === undefined) first = s;
+    else if (s !== first) return false;
+  }
+  return present >= 2;
+}
+
+export function detectFields(table: RawTable, opts: { textField?: string; labelField?: string } = {}): FieldChoice {
+  const names = table.columns.map((c) => c.name);
+  const file = path.basename(table.path);
+  const constant: string[] = [];
+  const alsoQualified: string[] = [];
+  const pick = (given: string | undefined, candidates: string[], what: string, exclude?: string): string => {
+    if (given !== undefined) {
+      if (!names.includes(given))
+        throw new ProbescopeError(
+          'DATASET_INVALID',
+          `${file}: no ${what} field "${given}". Columns: ${names.join(', ')}.`,
+        );
+      return given;
+    }
+    const found: string[] = [];
+    for (const cand of candidates) {
+      for (const n of names) {
+        if (n.toLowerCase() !== cand || n === exclude || found.includes(n)) continue;
+        if (isConstantColumn(table, n)) {
+          if (!constant.includes(n)) constant.push(n);
+        } else found.push(n);
+      }
+    }
+    // A constant label column is still the label: training then refuses it as one class, loudly.
+    if (found.length === 0 && what === 'label' && constant.length > 0) {
+      const c = names.find((n) => constant.includes(n) && n !== exclude && candidates.includes(n.toLowerCase()));
+      if (c) return c;
+    }
+    if (found.length === 0) {
+      const why = constant.length > 0 ? `; ${constant.map((c) => `"${c}"`).join(', ')} has one value in every row` : '';
+      throw new ProbescopeError(
+        'DATASET_INVALID',
+        `${file}: cannot tell which column is the ${what} (columns: ${names.join(', ')}${why}). Pass --${what}-field NAME.`,
+      );
+    }
+    alsoQualified.push(...found.slice(1).map((n) => `"${n}"`));
+    return found[0];
+  };
+  const textField = pick(opts.textField, TEXT_NAMES, 'text');
+  const labelField = pick(opts.labelField, LABEL_NAMES, 'label', textField);
+  if (textField === labelField)
+    throw new ProbescopeError('DATASET_INVALID', `${file}: text and label field are both "${textField}".`);
+  let note: DatasetWarning | undefined;
+  if (constant.length > 0 || alsoQualified.length > 0) {
+    const parts = [`Columns chosen: text "${textField}", label "${labelField}"`];
+    if (constant.length > 0)
+      parts.push(`passed over ${constant.map((c) => `"${c}"`).join(', ')} (the same value in every row)`);
+    if (alsoQualified.length > 0) parts.push(`other candidates: ${alsoQualified.join(', ')}`);
+    note = { kind: 'columns', message: `${parts.join('; ')}. Pass --text-field / --label-field to choose others.` };
+  }
+  return { textField, labelField, note };
+}

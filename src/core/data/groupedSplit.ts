@@ -1,0 +1,110 @@
+/**
+ * Group-aware stratified splits: rows with identical text form one group, and a group is never divided between train
+ * and test, so a duplicated row cannot be "memorised" in train and scored in test (scikit-learn's
+ * StratifiedGroupKFold idea, reduced to one held-out part). Without duplicates this is exactly stratifiedSplit.
+ */
+import { ProbescopeError } from '../errors';
+import { createRng } from '../probes/rng';
+import { kFold, stratifiedSplit } from './splits';
+
+/** Group id per row: rows with the same text share an id (ids numbered by first occurrence). */
+export function textGroups(texts: readonly string[]): number[] {
+  const ids = new Map<string, number>();
+  return texts.map((t) => {
+    let id = ids.get(t);
+    if (id === undefined) ids.set(t, (id = ids.size));
+    return id;
+  });
+}
+
+/**
+ * Train/test indices where every group lies wholly on one side. Groups are stratified by the label of their first
+ * row; per stratum, whole groups (in seeded random order) go to test until it holds round(n_c · testFraction) rows
+ * (at least one group when the stratum has two or more groups, never all of them). Both lists come back sorted.
+ * When no group has two rows it returns stratifiedSplit(labels, testFraction, seed) unchanged.
+ */
+export function groupedStratifiedSplit(
+  labels: readonly string[],
+  groups: readonly number[],
+  testFraction: number,
+  seed: number,
+): { train: number[]; test: number[] } {
+  if (labels.length !== groups.length)
+    throw new ProbescopeError(
+      'INTERNAL',
+      `groupedStratifiedSplit: ${labels.length} labels but ${groups.length} groups.`,
+    );
+  const members = new Map<number, number[]>();
+  groups.forEach((g, i) => {
+    const m = members.get(g);
+    if (m) m.push(i);
+    else members.set(g, [i]);
+  });
+  if (members.size === labels.length) return stratifiedSplit([...labels], testFraction, seed);
+  if (!(testFraction > 0 && testFraction < 1))
+    throw new ProbescopeError('BAD_ARGUMENT', `Test split must be between 0 and 1 (exclusive); got ${testFraction}.`);
+  const strata = new Map<string, number[][]>();
+  for (const rows of members.values()) {
+    const key = labels[rows[0]];
+    const s = strata.get(key);
+    if (s) s.push(rows);
+    else strata.set(key, [rows]);
+  }
+  const rng = createRng(seed);
+  const train: number[] = [];
+  const test: number[] = [];
+  for (const key of [...strata.keys()].sort()) {
+    const groupsOf = rng.shuffle(strata.get(key)!.slice());
+    const rows = groupsOf.reduce((n, g) => n + g.length, 0);
+    const target = Math.round(rows * testFraction);
+    let taken = 0;
+    let k = 0;
+    while (k < groupsOf.length - 1 && (taken < target || (k === 0 && groupsOf.length >= 2))) {
+      // Stop before overshooting when stopping is closer to the target (never below one group).
+      if (k > 0 && taken + groupsOf[k].length - target > target - taken) break;
+      taken += groupsOf[k].length;
+      k++;
+    }
+    for (const g of groupsOf.slice(0, k)) test.push(...g);
+    for (const g of groupsOf.slice(k)) train.push(...g);
+  }
+  return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
+}
+
+/**
+ * Stratified k folds over whole groups (identical texts never in two folds): groups are stratified by their first
+ * row's label and dealt round-robin per stratum in seeded order. Without duplicates this is exactly kFold.
+ */
+export function groupedKFold(
+  labels: readonly string[],
+  groups: readonly number[],
+  k: number,
+  seed: number,
+): number[][] {
+  const members = new Map<number, number[]>();
+  groups.forEach((g, i) => {
+    const m = members.get(g);
+    if (m) m.push(i);
+    else members.set(g, [i]);
+  });
+  if (members.size === labels.length) return kFold([...labels], k, seed);
+  if (!Number.isInteger(k) || k < 2) throw new ProbescopeError('BAD_ARGUMENT', `k-fold needs k ≥ 2; got ${k}.`);
+  const strata = new Map<string, number[][]>();
+  for (const rows of members.values()) {
+    const key = labels[rows[0]];
+    const s = strata.get(key);
+    if (s) s.push(rows);
+    else strata.set(key, [rows]);
+  }
+  const rng = createRng(seed);
+  const folds: number[][] = Array.from({ length: k }, () => []);
+  for (const key of [...strata.keys()].sort()) {
+    // Each group goes to the currently smallest fold, so fold sizes stay balanced.
+    for (const g of rng.shuffle(strata.get(key)!.slice())) {
+      let best = 0;
+      for (let f = 1; f < k; f++) if (folds[f].length < folds[best].length) best = f;
+      folds[best].push(...g);
+    }
+  }
+  return folds.map((f) => f.sort((a, b) => a - b));
+}

@@ -1,0 +1,167 @@
+/**
+ * JSON Lines (`.jsonl`, `.ndjson`, and `.json` files holding one object per line) and `.json` arrays of records
+ * (`df.to_json(orient="records")`) or column objects (`df.to_json()`, orient="columns").
+ * Numbers keep their literal spelling: a number whose text a float64 would not reproduce (`98765432109876543210`,
+ * `1.10`) is parsed by lossless-json into a LosslessNumber; the rest parse natively (fast path).
+ */
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { LosslessNumber, parse as losslessParse } from 'lossless-json';
+import { ProbescopeError } from '../errors';
+import { ColumnTableBuilder, type RawRow, type RawTable } from './columnTable';
+import { openDecodedText } from './textDecoding';
+
+/** `.json` arrays are parsed whole; above this size they must be JSON Lines (V8 strings stop at ~512 MiB). */
+export const MAX_JSON_ARRAY_BYTES = 256 * 1024 * 1024;
+
+const NUMBER_OR_STRING = /"(?:[^"\\]|\\.)*"|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
+const keepSpelling = (s: string): unknown => (String(Number(s)) === s ? Number(s) : new LosslessNumber(s));
+
+const BARE_NAN = /"(?:[^"\\]|\\.)*"|\bNaN\b/g;
+
+/**
+ * JSON.parse, except that numbers whose spelling a float64 would change stay LosslessNumber (see file comment), and
+ * a bare `NaN` (what Python's json.dumps writes for a float NaN) reads as null, i.e. a missing value.
+ */
+export function parseJsonExact(text: string): unknown {
+  try {
+    return parseStrictJson(text);
+  } catch (err) {
+    if (!text.includes('NaN')) throw err;
+    const patched = text.replace(BARE_NAN, (m) => (m === 'NaN' ? 'null' : m));
+    if (patched === text) throw err;
+    return parseStrictJson(patched);
+  }
+}
+
+function parseStrictJson(text: string): unknown {
+  NUMBER_OR_STRING.lastIndex = 0;
+  for (let m = NUMBER_OR_STRING.exec(text); m; m = NUMBER_OR_STRING.exec(text)) {
+    if (m[1] !== undefined && String(Number(m[1])) !== m[1]) return losslessParse(text, null, keepSpelling);
+  }
+  return JSON.parse(text);
+}
+
+const isRecord = (v: unknown): v is RawRow => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function objectError(file: string, where: string, got: unknown): ProbescopeError {
+  const what = Array.isArray(got) ? 'an array' : got === null ? 'null' : typeof got;
+  return new ProbescopeError(
+    'DATASET_INVALID',
+    `${file} ${where}: expected a JSON object like {"text": "...", "label": 1}, got ${what}.`,
+  );
+}
+
+async function readWhole(abs: string, encoding?: string): Promise<string> {
+  const decoded = await openDecodedText(abs, encoding);
+  let text = '';
+  for await (const chunk of decoded.chunks) text += chunk;
+  return text;
+}
+
+/** A `.json` file whose content is one array (or one column-oriented object). */
+async function readJsonDocument(abs: string, builder: ColumnTableBuilder, encoding?: string): Promise<void> {
+  const file = path.basename(abs);
+  const { size } = await fs.stat(abs);
+  if (size > MAX_JSON_ARRAY_BYTES)
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${file}: a ${Math.round(size / 2 ** 20)} MiB JSON array is too large to read at once; write JSON Lines instead (pandas: df.to_json("data.jsonl", orient="records", lines=True)).`,
+    );
+  let doc: unknown;
+  try {
+    doc = parseJsonExact(await readWhole(abs, encoding));
+  } catch (err) {
+    if (err instanceof ProbescopeError) throw err;
+    throw new ProbescopeError('DATASET_INVALID', `${file}: invalid JSON (${(err as Error).message}).`);
+  }
+  if (Array.isArray(doc)) {
+    doc.forEach((row, i) => {
+      if (!isRecord(row)) throw objectError(file, `item ${i + 1}`, row);
+      builder.addObject(row);
+    });
+    return;
+  }
+  // orient="columns": {"text": {"0": "...", "1": "..."}, "label": {"0": 1, ...}}
+  if (isRecord(doc) && Object.values(doc).every(isRecord)) {
+    const cols = Object.entries(doc as Record<string, RawRow>);
+    const keys = Object.keys(cols[0]?.[1] ?? {});
+    for (const k of keys) builder.addObject(Object.fromEntries(cols.map(([name, col]) => [name, col[k]])));
+    return;
+  }
+  throw objectError(file, 'top level', doc);
+}
+
+export async function readJson(abs: string, opts: { encoding?: string } = {}): Promise<RawTable> {
+  const file = path.basename(abs);
+  const builder = new ColumnTableBuilder(abs, 'jsonl');
+  const decoded = await openDecodedText(abs, opts.encoding);
+  if (decoded.source !== 'default' && decoded.encoding !== 'utf-8')
+    builder.notes.push({
+      kind: 'parse',
+      message: `Read as ${decoded.encoding} (${decoded.source === 'given' ? '--encoding' : 'byte-order mark'}).`,
+    });
+  let rest = '';
+  let lineNo = 0;
+  let first = true;
+  const handle = (raw: string): boolean => {
+    lineNo++;
+    const line = raw.trim();
+    if (line === '') return true;
+    if (first) {
+      first = false;
+      // A .json document (array, or pretty-printed object) rather than one object per line.
+      if (line.startsWith('[') || (/\.json$/i.test(abs) && line === '{')) return false;
+    }
+    let value: unknown;
+    try {
+      value = parseJsonExact(line);
+    } catch (err) {
+      throw new ProbescopeError(
+        'DATASET_INVALID',
+        `${file} line ${lineNo}: invalid JSON (${(err as Error).message}). Each line must be one JSON object.`,
+      );
+    }
+    if (!isRecord(value)) throw objectError(file, `line ${lineNo}`, value);
+    builder.addObject(value, lineNo);
+    return true;
+  };
+  let asDocument = false;
+  outer: for await (const chunk of decoded.chunks) {
+    rest += chunk;
+    // A JSON array (often written on one line) is a document: do not wait for a newline that may never come.
+    if (first && rest.trimStart().startsWith('[')) {
+      asDocument = true;
+      break;
+    }
+    if (rest.length > MAX_JSON_ARRAY_BYTES)
+      throw new ProbescopeError(
+        'DATASET_INVALID',
+        `${file} line ${lineNo + 1}: longer than ${MAX_JSON_ARRAY_BYTES / 2 ** 20} MiB; JSON Lines needs one record per line.`,
+      );
+    let nl = rest.indexOf('\n');
+    let start = 0;
+    while (nl !== -1) {
+      if (!handle(rest.slice(start, nl))) {
+        asDocument = true;
+        break outer;
+      }
+      start = nl + 1;
+      nl = rest.indexOf('\n', start);
+    }
+    rest = rest.slice(start);
+  }
+  if (!asDocument && rest.trim() !== '' && !handle(rest)) asDocument = true;
+  // One object whose values are all objects: a column-oriented document written on one line (df.to_json()).
+  if (!asDocument && builder.rowCount === 1 && /\.json$/i.test(abs)) {
+    const only = builder.finish(abs);
+    asDocument = only.columns.length > 0 && only.columns.every((c) => isRecord(only.column(c.name)[0]));
+  }
+  if (asDocument) {
+    const doc = new ColumnTableBuilder(abs, 'jsonl');
+    doc.notes.push(...builder.notes);
+    await readJsonDocument(abs, doc, opts.encoding);
+    return doc.finish(abs);
+  }
+  return builder.finish(abs);
+}

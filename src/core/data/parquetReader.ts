@@ -1,0 +1,31 @@
+/**
+ * Parquet through hyparquet, one row group at a time from the file (never the whole file in memory), with
+ * hyparquet-compressors for every codec pyarrow and polars write: SNAPPY, GZIP, BROTLI, ZSTD (polars' default),
+ * LZ4 (Hadoop framing) and LZ4_RAW.
+ */
+import * as path from 'node:path';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { ProbescopeError } from '../errors';
+import { ColumnTableBuilder, type RawRow, type RawTable } from './columnTable';
+
+export async function readParquet(abs: string): Promise<RawTable> {
+  const file = path.basename(abs);
+  const fail = (err: unknown): never => {
+    throw new ProbescopeError('DATASET_INVALID', `${file}: cannot read Parquet (${(err as Error).message}).`);
+  };
+  const buffer = await asyncBufferFromFile(abs);
+  const metadata = await parquetMetadataAsync(buffer).catch(fail);
+  const names = parquetSchema(metadata).children.map((c) => c.element.name);
+  const builder = new ColumnTableBuilder(abs, 'parquet', names);
+  let rowStart = 0;
+  for (const group of metadata.row_groups) {
+    const rowEnd = rowStart + Number(group.num_rows);
+    const rows = (await parquetReadObjects({ file: buffer, metadata, rowStart, rowEnd, compressors }).catch(
+      fail,
+    )) as RawRow[];
+    for (const row of rows) builder.addObject(row);
+    rowStart = rowEnd;
+  }
+  return builder.finish(abs);
+}

@@ -1,0 +1,231 @@
+/**
+ * The dataset rules (docs/CONTRACTS.md) hold in every format: CSV, TSV, JSON arrays, JSON Lines and Parquet read the
+ * same table to the same examples, labels, skipped rows and warnings.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspectDataset, readDataset, sortedClasses } from '../../../../src/core/data';
+import { ProbescopeError } from '../../../../src/core/errors';
+import { FORMATS, Literal, writeTable, type Cell } from './tableFiles';
+
+const dir = mkdtempSync(join(tmpdir(), 'ps-rules-'));
+const L = (s: string) => new Literal(s);
+const texts = (n: number) => Array.from({ length: n }, (_, i) => `text number ${i}`);
+
+for (const format of FORMATS) {
+  test(`${format}: a numeric label column spelled 0, 1, 0.0, 1.0 is two classes, "0" and "1"`, async () => {
+    const label: Cell[] = format === 'parquet' ? [0, 1, 0, 1] : [L('0'), L('1'), L('0.0'), L('1.0')];
+    const p = await writeTable(dir, `num-${format}`, { text: texts(4), label }, format);
+    const ds = await readDataset(p);
+    assert.deepEqual(ds.labels, ['0', '1', '0', '1']);
+    assert.deepEqual(sortedClasses(ds.labels), ['0', '1']);
+  });
+
+  test(`${format}: booleans true/True/TRUE/false/False/FALSE are two classes, "false" and "true"`, async () => {
+    const label: Cell[] =
+      format === 'parquet'
+        ? [true, true, true, false, false, false]
+        : format === 'json' || format === 'jsonl'
+          ? [true, 'True', 'TRUE', false, 'False', 'FALSE']
+          : ['true', 'True', 'TRUE', 'false', 'False', 'FALSE'];
+    const p = await writeTable(dir, `bool-${format}`, { text: texts(6), label }, format);
+    const ds = await readDataset(p);
+    assert.deepEqual(ds.labels, ['true', 'true', 'true', 'false', 'false', 'false']);
+  });
+
+  test(`${format}: nan, NaN, None, null, NA and empty labels are missing: skipped and counted, never a class`, async () => {
+    const label: Cell[] =
+      format === 'parquet'
+        ? ['1', '0', 'nan', 'NaN', 'None', 'null', 'NA', null]
+        : format === 'json' || format === 'jsonl'
+          ? [1, 0, 'nan', 'NaN', 'None', null, 'NA', '']
+          : [L('1'), L('0'), L('nan'), L('NaN'), L('None'), L('null'), L('NA'), L('')];
+    const p = await writeTable(dir, `miss-${format}`, { text: texts(8), label }, format);
+    const ds = await readDataset(p);
+    assert.deepEqual(ds.labels, ['1', '0']);
+    assert.deepEqual(ds.texts, ['text number 0', 'text number 1']);
+    assert.deepEqual(ds.skipped, { emptyText: 0, missingLabel: 6 });
+    const w = ds.warnings.find((x) => x.kind === 'missing-label')!;
+    assert.match(w.message, /^Skipped 6 row\(s\) with no "label"/);
+    assert.match(w.message, /row 3\b/);
+    // The dataset panel shows the same warning (it comes from inspectDataset, which the worker serves unchanged).
+    const s = await inspectDataset({ path: p });
+    assert.deepEqual(s.classes, [
+      { label: '0', count: 1 },
+      { label: '1', count: 1 },
+    ]);
+    assert.equal(s.warnings.find((x) => x.kind === 'missing-label')?.message, w.message);
+  });
+
+  test(`${format}: a float NaN label is missing too`, async () => {
+    if (format !== 'parquet') return; // NaN is not a JSON or CSV value; its spellings are covered above
+    const p = await writeTable(dir, `nan-${format}`, { text: texts(3), label: [1, Number.NaN, 0] }, format);
+    const ds = await readDataset(p);
+    assert.deepEqual(ds.labels, ['1', '0']);
+    assert.equal(ds.skipped.missingLabel, 1);
+  });
+
+  test(`${format}: empty and whitespace-only texts are skipped with a count, in every format alike`, async () => {
+    const text: Cell[] = [
+      'kept one',
+      '',
+      '   ',
+      format === 'parquet' || format.startsWith('json') ? null : '',
+      'kept two',
+    ];
+    const p = await writeTable(dir, `empty-${format}`, { text, label: ['a', 'b', 'a', 'b', 'b'] }, format);
+    const ds = await readDataset(p);
+    assert.deepEqual(ds.texts, ['kept one', 'kept two']);
+    assert.deepEqual(ds.labels, ['a', 'b']);
+    assert.deepEqual(ds.skipped, { emptyText: 3, missingLabel: 0 });
+    const w = ds.warnings.find((x) => x.kind === 'empty-text')!;
+    assert.match(w.message, /^Skipped 3 row\(s\) whose "text" is empty or whitespace-only: row 2/);
+    const s = await inspectDataset({ path: p });
+    assert.equal(s.warnings.find((x) => x.kind === 'empty-text')?.message, w.message);
+  });
+
+  test(`${format}: a constant column is never auto-picked; the chosen columns are reported`, async () => {
+    const p = await writeTable(
+      dir,
+      `const-${format}`,
+      {
+        prompt: ['Classify:', 'Classify:', 'Classify:'],
+        completion: ['yes it is', 'no', 'maybe so'],
+        label: ['a', 'b', 'a'],
+      },
+      format,
+    );
+    const ds = await readDataset(p);
+    assert.equal(ds.textField, 'completion');
+    assert.equal(ds.labelField, 'label');
+    const note = ds.warnings.find((w) => w.kind === 'columns')!;
+    assert.match(
+      note.message,
+      /text "completion", label "label"; passed over "prompt" \(the same value in every row\)/,
+    );
+    const s = await inspectDataset({ path: p });
+    assert.equal(s.textField, 'completion');
+    assert.equal(s.warnings.find((w) => w.kind === 'columns')?.message, note.message);
+  });
+}
+
+for (const format of ['csv', 'tsv', 'json', 'jsonl'] as const) {
+  test(`${format}: numbers beyond 2^53 keep their spelling as labels and as texts`, async () => {
+    const p = await writeTable(
+      dir,
+      `big-${format}`,
+      {
+        text: [L('98765432109876543211'), L('1.10'), 'plain', 'more'],
+        label: [L('98765432109876543210'), L('98765432109876543211'), L('98765432109876543210.0'), L('1')],
+      },
+      format,
+    );
+    const ds = await readDataset(p);
+    assert.deepEqual(ds.texts, ['98765432109876543211', '1.10', 'plain', 'more']);
+    assert.deepEqual(ds.labels, ['98765432109876543210', '98765432109876543211', '98765432109876543210', '1']);
+    assert.deepEqual(sortedClasses(ds.labels).length, 3);
+  });
+
+  test(`${format}: one-item list labels are unwrapped with a note; several labels are refused with how to pick one`, async () => {
+    const one: Cell[] =
+      format === 'json' || format === 'jsonl' ? [['spam'], ['ham'], ['spam']] : ["['spam']", "['ham']", "['spam']"];
+    const p = await writeTable(dir, `list-${format}`, { text: texts(3), labels: one }, format);
+    const ds = await readDataset(p);
+    assert.deepEqual(ds.labels, ['spam', 'ham', 'spam']);
+    assert.match(ds.warnings.find((w) => w.kind === 'list-label')!.message, /one-item lists; 3 were unwrapped/);
+    const many: Cell[] =
+      format === 'json' || format === 'jsonl'
+        ? [['spam'], ['ham', 'spam'], ['spam']]
+        : ["['spam']", "['ham', 'spam']", "['spam']"];
+    const q = await writeTable(dir, `lists-${format}`, { text: texts(3), labels: many }, format);
+    await assert.rejects(
+      readDataset(q),
+      (e: unknown) =>
+        e instanceof ProbescopeError &&
+        e.code === 'DATASET_INVALID' &&
+        /row 2\b.*a list of 2 labels.*multi-label probes are not supported.*Pick one label per row/.test(e.message),
+    );
+  });
+}
+
+test('parquet: INT64 labels beyond 2^53 stay distinct and exact', async () => {
+  const p = await writeTable(
+    dir,
+    'big-int64',
+    { text: texts(3), label: [L('9007199254740993'), L('9007199254740995'), L('9007199254740993')] },
+    'parquet',
+  );
+  const ds = await readDataset(p);
+  assert.deepEqual(ds.labels, ['9007199254740993', '9007199254740995', '9007199254740993']);
+});
+
+test('json: a column-oriented document (pandas to_json default) reads like records', async () => {
+  const p = join(dir, 'columns.json');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(p, '{"text":{"0":"first","1":"second"},"label":{"0":1,"1":0}}');
+  const ds = await readDataset(p);
+  assert.deepEqual(ds.texts, ['first', 'second']);
+  assert.deepEqual(ds.labels, ['1', '0']);
+});
+
+test('json: a top-level value that is not records is refused in one line naming JSON Lines shape', async () => {
+  const p = join(dir, 'scalar.json');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(p, '[1, 2, 3]');
+  await assert.rejects(readDataset(p), /item 1: expected a JSON object like \{"text": "...", "label": 1\}, got number/);
+});
+
+test('parquet: a list column of labels is unwrapped when each list holds one label, refused when one holds two', async () => {
+  const { parquetWriteBuffer } = await import('hyparquet-writer');
+  const { writeFileSync } = await import('node:fs');
+  const write = (name: string, labels: string[][]) => {
+    const p = join(dir, name);
+    writeFileSync(
+      p,
+      Buffer.from(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'text', data: texts(labels.length), type: 'STRING' },
+            { name: 'labels', data: labels },
+          ],
+        }),
+      ),
+    );
+    return p;
+  };
+  const ds = await readDataset(write('list.parquet', [['spam'], ['ham'], []]));
+  assert.deepEqual(ds.labels, ['spam', 'ham']);
+  assert.equal(ds.skipped.missingLabel, 1, 'an empty list is a missing label');
+  assert.match(ds.warnings.find((w) => w.kind === 'list-label')!.message, /2 were unwrapped/);
+  await assert.rejects(
+    readDataset(write('lists.parquet', [['spam'], ['ham', 'x']])),
+    /row 2: "labels" holds a list of 2 labels/,
+  );
+});
+
+test("jsonl: a bare NaN (Python's json.dumps of a float NaN) is a missing label, not a parse error", async () => {
+  const { writeFileSync } = await import('node:fs');
+  const p = join(dir, 'nan.jsonl');
+  writeFileSync(p, '{"text":"NaN in a text stays","label":1}\n{"text":"b","label":NaN}\n{"text":"c","label":0}\n');
+  const ds = await readDataset(p);
+  assert.deepEqual(ds.texts, ['NaN in a text stays', 'c']);
+  assert.equal(ds.skipped.missingLabel, 1);
+});
+
+test('json: an array too large to parse at once is refused in one line that says to write JSON Lines', async () => {
+  const { writeFileSync, truncateSync } = await import('node:fs');
+  const p = join(dir, 'huge.json');
+  writeFileSync(p, '[{"text": "a", "label": 1}, ');
+  truncateSync(p, 300 * 2 ** 20); // sparse: no disk space used, and never read
+  await assert.rejects(
+    readDataset(p),
+    (e: unknown) =>
+      e instanceof ProbescopeError &&
+      e.code === 'DATASET_INVALID' &&
+      /^huge\.json: a 300 MiB JSON array is too large to read at once; write JSON Lines instead/.test(e.message) &&
+      !e.message.includes('\n'),
+  );
+});
