@@ -93,12 +93,27 @@ export interface SplitMetrics {
   n: number;
   accuracy: number;
   loss?: number;
+  /** Binary: F1 of the positive (second) class; multiclass: macro F1. */
   f1?: number;
+  /** Binary: ROC-AUC; multiclass: one-vs-rest macro ROC-AUC. */
   roc_auc?: number;
   entropy_ratio?: number;
-  per_class_accuracy?: Record<string, number>;
+  /** Per class: accuracy (= recall) on that class's rows; null when the split has no rows of the class. */
+  per_class_accuracy?: Record<string, number | null>;
   /** confusion[i][j] = count of true class i predicted as j (classes in ProbeManifest order). */
   confusion?: number[][];
+  /** Mean recall over the classes present (src/core/evaluation/classificationMetrics.ts has every definition). */
+  balanced_accuracy?: number;
+  /** Mean −log p(true class), probabilities clipped at 1e-15. */
+  log_loss?: number;
+  /** Binary: mean (p₁ − y)²; multiclass: mean Σ_k (p_k − [y=k])². */
+  brier?: number;
+  /** Binary: recall (TPR) at false-positive rates 1 % and 5 %: {"0.01": x, "0.05": y}. */
+  recall_at_fpr?: Record<string, number>;
+  /** 95 % stratified bootstrap percentile intervals (1,000 resamples, seeded): {metric: [lo, hi]}; recall at FPR as "recall_at_fpr_0.01". */
+  ci95?: Record<string, [number, number]>;
+  /** Binary: the ROC curve (at most 201 points, from (0,0) to (1,1)). */
+  roc?: { fpr: number[]; tpr: number[] };
 }
 
 export interface TrainResult {

@@ -93,10 +93,15 @@ function perClassTable(r: TrainResult): HTMLElement {
         'tr',
         {},
         h('th', { scope: 'row' }, c),
-        h('td', {}, fmtPct(r.train.per_class_accuracy?.[c])),
-        h('td', {}, fmtPct(r.test.per_class_accuracy?.[c])),
+        h('td', {}, perClassCell(r.train.per_class_accuracy?.[c], 'no train rows')),
+        h('td', {}, perClassCell(r.test.per_class_accuracy?.[c], 'no test rows')),
       ),
     );
   }
   return table;
+}
+
+/** A class absent from a split has no accuracy there (null), which is not 0 %. */
+function perClassCell(v: number | null | undefined, none: string): string {
+  return v === null ? none : fmtPct(v);
 }
