@@ -78,6 +78,12 @@ export interface TrainProbeParams {
   weightDecay?: number | 'cv';
   seed?: number;
   testSplit?: number;
+  /** A column whose values give each row's split: train / test / validation (case-insensitive). */
+  splitField?: string;
+  /** Train on dataPath, test on this file (same text and label fields). */
+  testDataPath?: string;
+  /** Train one probe per seed (init and mini-batches) on the same split; `seed` still seeds the split. */
+  seeds?: number[];
   /** Training defaults: 'fast' (ours) or 'reference' (EleutherAI: AdamW lr 1e-4, 2000 steps). */
   preset?: 'fast' | 'reference';
   outDir: string;
@@ -124,10 +130,50 @@ export interface TrainResult {
   outDir: string;
   train: SplitMetrics;
   test: SplitMetrics;
+  /** Metrics on the validation rows (before any refit); absent without validation rows. */
+  validation?: SplitMetrics;
   steps: number;
   weightDecay: number;
   stoppedEarly: boolean;
   seconds: { extract: number; train: number };
+  /** Which rows were train / validation / test, and how they were chosen (also in probe.json training.split). */
+  split?: SplitRecord;
+  /** 'fast' preset with carved validation: the final probe was refit on all train rows for the chosen step count. */
+  refit?: { steps: number; rows: number };
+  /** With several seeds: every seed's metrics, mean ± sd, and the seed whose probe was saved. */
+  seeds?: SeedsSummary;
+}
+
+export interface SplitRecord {
+  source: 'random' | 'field' | 'file';
+  testSplit?: number;
+  seed?: number;
+  field?: string;
+  testData?: string;
+  validation: 'carved' | 'given' | 'none';
+  validationFraction?: number;
+  /** Why there is no validation set, when it was skipped. */
+  validationNote?: string;
+  counts: { train: number; validation: number; test: number };
+}
+
+export interface SeedRun {
+  seed: number;
+  steps: number;
+  train: SplitMetrics;
+  validation?: SplitMetrics;
+  test: SplitMetrics;
+}
+
+export interface SeedsSummary {
+  seeds: number[];
+  /** The seed whose weights are in probe.safetensors. */
+  selectedSeed: number;
+  selectedBy: 'validation loss' | 'train loss';
+  /** Mean and sample standard deviation over seeds of each test metric (flat names, as in ci95). */
+  mean: Record<string, number>;
+  sd: Record<string, number>;
+  runs: SeedRun[];
 }
 
 export interface EvalParams {
@@ -172,7 +218,7 @@ export interface ProbeManifest {
   probe: ProbeKind;
   heads: number;
   classes: string[];
-  metrics: { train?: SplitMetrics; test?: SplitMetrics };
+  metrics: { train?: SplitMetrics; test?: SplitMetrics; validation?: SplitMetrics; seeds?: SeedsSummary };
   training: Record<string, unknown>;
   createdAt: string;
 }

@@ -2,8 +2,16 @@
 import type { CliCommand } from '../command';
 import { activationsCommand } from './activations';
 import { classifyCommand } from './classify';
+import { compareCommand } from './compare';
 import { demoCommand } from './demo';
 import { evalCommand } from './eval';
 import { trainCommand } from './train';
 
-export const commands: CliCommand[] = [activationsCommand, trainCommand, evalCommand, classifyCommand, demoCommand];
+export const commands: CliCommand[] = [
+  activationsCommand,
+  trainCommand,
+  evalCommand,
+  compareCommand,
+  classifyCommand,
+  demoCommand,
+];

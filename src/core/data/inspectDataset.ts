@@ -1,5 +1,6 @@
 /** Dataset summary for the dataset panel and `train` pre-flight: class balance, length histogram, warnings. */
 import type { DatasetSummary, DatasetWarning, InspectDatasetParams } from '../../protocol/types';
+import { tinyClassWarnings } from './classBalance';
 import { loadTable } from './records';
 import { compareLabels, detectFields, labelToString, textOf } from './readDataset';
 
@@ -47,14 +48,7 @@ export async function inspectDataset(params: InspectDatasetParams): Promise<Data
       kind: 'one-class',
       message: `Only one class ("${classes[0].label}"): a probe needs at least two.`,
     });
-  for (const c of classes) {
-    if (classes.length > 1 && (c.count < 5 || c.count < 0.02 * rows)) {
-      warnings.push({
-        kind: 'tiny-class',
-        message: `Class "${c.label}" has only ${c.count} row(s) of ${rows}; its test metrics will be noisy.`,
-      });
-    }
-  }
+  warnings.push(...tinyClassWarnings(classes, rows));
   const seen = new Set<string>();
   let dup = 0;
   for (const t of texts) {

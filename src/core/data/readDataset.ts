@@ -15,11 +15,15 @@ export interface Dataset {
   texts: string[];
   labels: string[];
   columns: DatasetColumnInfo[];
+  /** With `splitField`: that column's raw value per row (aligned with texts/labels). */
+  splits?: unknown[];
 }
 
 export interface ReadDatasetOptions {
   textField?: string;
   labelField?: string;
+  /** Also return this column's values (a given train/test/validation split); it must exist. */
+  splitField?: string;
 }
 
 const TEXT_NAMES = [
@@ -110,6 +114,13 @@ export async function readDataset(file: string, opts: ReadDatasetOptions = {}): 
   const texts: string[] = [];
   const labels: string[] = [];
   const name = path.basename(table.path);
+  const splitField = opts.splitField;
+  if (splitField !== undefined && !table.columns.some((c) => c.name === splitField))
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${name}: no split field "${splitField}". Columns: ${table.columns.map((c) => c.name).join(', ')}.`,
+    );
+  const splits: unknown[] = [];
   table.rows.forEach((row, i) => {
     const text = textOf(row, textField);
     if (text === undefined) {
@@ -127,6 +138,16 @@ export async function readDataset(file: string, opts: ReadDatasetOptions = {}): 
     }
     texts.push(text);
     labels.push(label);
+    if (splitField !== undefined) splits.push(row[splitField]);
   });
-  return { path: table.path, format: table.format, textField, labelField, texts, labels, columns: table.columns };
+  return {
+    path: table.path,
+    format: table.format,
+    textField,
+    labelField,
+    texts,
+    labels,
+    columns: table.columns,
+    ...(splitField !== undefined ? { splits } : {}),
+  };
 }

@@ -16,7 +16,7 @@ export * from './probeData';
 export * from './computerCache';
 export * from './runtime';
 export { trainProbeRun, evaluateExamples, type TrainHooks } from './trainProbe';
-export { evaluateProbe } from './evaluate';
+export { evaluateProbe, probePredictions } from './evaluate';
 export { classifyText } from './classify';
 export { layerSweep } from './layerSweep';
 export { listProbes } from './listProbes';
