@@ -65,8 +65,9 @@ export class MetricEngine {
   private readonly pred: Int32Array;
   private readonly nll: Float64Array;
   private readonly brierTerm: Float64Array;
-  /** Per class k (only k = 1 for binary): example indices sorted by probs[:,k] ascending, and the sorted scores. */
-  private readonly orders: { k: number; order: Int32Array; scores: Float64Array }[];
+  /** Per class k (only k = 1 for binary): examples sorted by probs[:,k] ascending, with tie groups. */
+  private readonly orders: SortedScores[];
+  private ones?: Float64Array;
 
   constructor(p: Predictions) {
     const { K } = p;
@@ -97,11 +98,7 @@ export class MetricEngine {
       this.brierTerm[i] = K === 2 ? b / 2 : b;
     }
     const classes = K === 2 ? [1] : Array.from({ length: K }, (_, k) => k);
-    this.orders = classes.map((k) => {
-      const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => p.probs[a * K + k] - p.probs[b * K + k]);
-      const scores = Float64Array.from(order, (i) => p.probs[i * K + k]);
-      return { k, order, scores };
-    });
+    this.orders = classes.map((k) => sortedScores(k, this.y, p.probs, K));
   }
 
   /** Class index per example (as given). */
@@ -112,13 +109,13 @@ export class MetricEngine {
   /** Metrics with example weights (default: all 1). Weights must be ≥ 0 with a positive sum. */
   evaluate(weights?: ArrayLike<number>): MetricValues {
     const { n, K, y, pred } = this;
-    const w = (i: number) => (weights ? weights[i] : 1);
+    const w = weights ?? (this.ones ??= new Float64Array(n).fill(1));
     const conf = new Float64Array(K * K);
     let total = 0;
     let nll = 0;
     let brier = 0;
     for (let i = 0; i < n; i++) {
-      const wi = w(i);
+      const wi = w[i];
       if (wi === 0) continue;
       total += wi;
       conf[y[i] * K + pred[i]] += wi;
@@ -132,20 +129,20 @@ export class MetricEngine {
     let f1Sum = 0;
     let f1Count = 0;
     const f1Of = new Float64Array(K);
+    const support = new Float64Array(K);
     for (let k = 0; k < K; k++) {
-      let support = 0;
       let predicted = 0;
       for (let j = 0; j < K; j++) {
-        support += conf[k * K + j];
+        support[k] += conf[k * K + j];
         predicted += conf[j * K + k];
       }
       const tp = conf[k * K + k];
       correct += tp;
-      if (support > 0) {
-        recallSum += tp / support;
+      if (support[k] > 0) {
+        recallSum += tp / support[k];
         withSupport++;
       }
-      const denom = support + predicted; // = 2TP + FP + FN
+      const denom = support[k] + predicted; // = 2TP + FP + FN
       f1Of[k] = denom > 0 ? (2 * tp) / denom : 0;
       if (denom > 0) {
         f1Sum += f1Of[k];
@@ -162,86 +159,80 @@ export class MetricEngine {
     let aucSum = 0;
     let aucCount = 0;
     for (const o of this.orders) {
-      const a = this.weightedAuc(o, w);
-      if (a !== undefined) {
-        aucSum += a;
-        aucCount++;
-      }
+      const P = support[o.k];
+      const N = total - P;
+      if (P === 0 || N === 0) continue;
+      aucSum += weightedAuc(o, w, P, N);
+      aucCount++;
+      if (K === 2) out.recall_at_fpr = recallAtFpr(o, w, P, N, FPR_TARGETS);
     }
     if (aucCount > 0) out.roc_auc = aucSum / aucCount;
-    if (K === 2) {
-      const r = this.recallAtFpr(this.orders[0], w, FPR_TARGETS);
-      if (r) out.recall_at_fpr = r;
-    }
     return out;
   }
+}
 
-  /** Weighted Mann–Whitney AUC of class o.k against the rest, walking tie groups in ascending score order. */
-  private weightedAuc(
-    o: { k: number; order: Int32Array; scores: Float64Array },
-    w: (i: number) => number,
-  ): number | undefined {
-    const { order, scores } = o;
-    let negBelow = 0;
-    let pos = 0;
-    let u = 0;
-    for (let a = 0; a < order.length;) {
-      let b = a;
-      let gp = 0;
-      let gn = 0;
-      while (b < order.length && scores[b] === scores[a]) {
-        const i = order[b];
-        if (this.y[i] === o.k) gp += w(i);
-        else gn += w(i);
-        b++;
-      }
-      u += gp * (negBelow + 0.5 * gn);
-      negBelow += gn;
-      pos += gp;
-      a = b;
-    }
-    if (pos === 0 || negBelow === 0) return undefined;
-    return u / (pos * negBelow);
-  }
+/** One class's examples sorted by its score: tie groups are [groupStart[g], groupStart[g+1]). */
+interface SortedScores {
+  k: number;
+  order: Int32Array;
+  /** 1 where the example at that sorted position belongs to class k. */
+  positive: Uint8Array;
+  groupStart: Int32Array;
+}
 
-  /** Highest TPR among thresholds (distinct scores, descending, whole tie groups) with FPR ≤ α. */
-  private recallAtFpr(
-    o: { k: number; order: Int32Array; scores: Float64Array },
-    w: (i: number) => number,
-    alphas: readonly number[],
-  ): Record<string, number> | undefined {
-    const { order, scores } = o;
-    let P = 0;
-    let N = 0;
-    for (let i = 0; i < this.n; i++) {
-      if (this.y[i] === o.k) P += w(i);
-      else N += w(i);
+function sortedScores(k: number, labels: Int32Array, probs: ArrayLike<number>, K: number): SortedScores {
+  const n = labels.length;
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => probs[a * K + k] - probs[b * K + k]);
+  const positive = Uint8Array.from(order, (i) => (labels[i] === k ? 1 : 0));
+  const starts: number[] = [];
+  for (let a = 0; a < n; a++) if (a === 0 || probs[order[a] * K + k] !== probs[order[a - 1] * K + k]) starts.push(a);
+  starts.push(n);
+  return { k, order, positive, groupStart: Int32Array.from(starts) };
+}
+
+/** Weighted Mann–Whitney AUC, walking tie groups in ascending score order: Σ_g wp_g·(neg below + ½ wn_g) / (P·N). */
+function weightedAuc(o: SortedScores, w: ArrayLike<number>, P: number, N: number): number {
+  const { order, positive, groupStart } = o;
+  let negBelow = 0;
+  let u = 0;
+  for (let g = 0; g + 1 < groupStart.length; g++) {
+    let gp = 0;
+    let gn = 0;
+    for (let a = groupStart[g]; a < groupStart[g + 1]; a++) {
+      const wi = w[order[a]];
+      if (positive[a]) gp += wi;
+      else gn += wi;
     }
-    if (P === 0 || N === 0) return undefined;
-    const best = alphas.map(() => 0);
-    let tp = 0;
-    let fp = 0;
-    for (let b = order.length - 1; b >= 0;) {
-      let a = b;
-      while (a >= 0 && scores[a] === scores[b]) {
-        const i = order[a];
-        if (this.y[i] === o.k) tp += w(i);
-        else fp += w(i);
-        a--;
-      }
-      b = a;
-      let any = false;
-      alphas.forEach((alpha, j) => {
-        // Small tolerance: fp/N ≤ α with integer weights, without float noise at the boundary.
-        if (fp <= alpha * N * (1 + 1e-12)) {
-          best[j] = tp / P;
-          any = true;
-        }
-      });
-      if (!any) break;
-    }
-    return Object.fromEntries(alphas.map((a, j) => [String(a), best[j]]));
+    u += gp * (negBelow + 0.5 * gn);
+    negBelow += gn;
   }
+  return u / (P * N);
+}
+
+/** Highest TPR among thresholds (whole tie groups, descending scores) whose FPR ≤ α, for each α. */
+function recallAtFpr(
+  o: SortedScores,
+  w: ArrayLike<number>,
+  P: number,
+  N: number,
+  alphas: readonly number[],
+): Record<string, number> {
+  const { order, positive, groupStart } = o;
+  const best = alphas.map(() => 0);
+  const maxAlpha = Math.max(...alphas);
+  let tp = 0;
+  let fp = 0;
+  for (let g = groupStart.length - 2; g >= 0; g--) {
+    for (let a = groupStart[g]; a < groupStart[g + 1]; a++) {
+      const wi = w[order[a]];
+      if (positive[a]) tp += wi;
+      else fp += wi;
+    }
+    // Small tolerance: fp/N ≤ α with integer weights, without float noise at the boundary.
+    if (fp > maxAlpha * N * (1 + 1e-12)) break;
+    for (let j = 0; j < alphas.length; j++) if (fp <= alphas[j] * N * (1 + 1e-12)) best[j] = tp / P;
+  }
+  return Object.fromEntries(alphas.map((a, j) => [String(a), best[j]]));
 }
 
 /** The ROC curve of a binary problem: one (fpr, tpr) point per distinct threshold, from (0,0) to (1,1). */
