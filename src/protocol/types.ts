@@ -309,4 +309,9 @@ export interface LayerSweepPoint {
   rocAuc?: number;
   /** Where this point's probe was saved (under the sweep's outDir). */
   outDir?: string;
+  /** 95 % bootstrap interval of the test accuracy (the sweep plot's band). */
+  accuracyCi95?: [number, number];
+  /** Validation accuracy and loss (before any refit): Keep Best Probe ranks points by these. */
+  valAccuracy?: number;
+  valLoss?: number;
 }

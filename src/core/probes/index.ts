@@ -19,4 +19,5 @@ export { trainProbeRun, evaluateExamples, type TrainHooks } from './trainProbe';
 export { evaluateProbe, probePredictions } from './evaluate';
 export { classifyText } from './classify';
 export { layerSweep } from './layerSweep';
+export { bestSweepPoint } from './sweepSelection';
 export { listProbes } from './listProbes';

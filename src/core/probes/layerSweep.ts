@@ -1,4 +1,7 @@
-/** layerSweep: test accuracy for every (layer, probe kind); activations for all layers are extracted once. */
+/**
+ * layerSweep: test accuracy (with its 95 % interval) and validation score for every (layer, probe kind); activations for
+ * all layers are extracted once. bestSweepPoint (sweepSelection.ts) picks the best by validation.
+ */
 import * as path from 'node:path';
 import type { LayerSweepParams, LayerSweepPoint } from '../../protocol/types';
 import { readDataset } from '../data';
@@ -52,6 +55,8 @@ export async function layerSweep(
           accuracy: r.test.accuracy,
           rocAuc: r.test.roc_auc,
           outDir: r.outDir,
+          ...(r.test.ci95?.accuracy ? { accuracyCi95: r.test.ci95.accuracy } : {}),
+          ...(r.validation ? { valAccuracy: r.validation.accuracy, valLoss: r.validation.loss } : {}),
         });
       }
     }

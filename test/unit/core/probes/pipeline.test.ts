@@ -162,6 +162,11 @@ test('layerSweep trains every (layer, kind) pair from one extraction and reports
     ],
   );
   for (const p of r.points) assert.ok(p.accuracy >= 0 && p.accuracy <= 1 && p.rocAuc !== undefined);
+  // Issue #13: every point carries its validation score (for Keep Best) and its test-accuracy interval (plot band).
+  for (const p of r.points) {
+    assert.ok(p.valAccuracy! >= 0 && p.valAccuracy! <= 1 && p.valLoss! > 0, `validation of layer ${p.layer}`);
+    assert.ok(p.accuracyCi95![0] <= p.accuracy && p.accuracy <= p.accuracyCi95![1]);
+  }
   // Each point is a saved probe of its own layer and kind.
   const { listProbes } = await import('../../../../src/core/probes');
   const saved = await listProbes(join(work, 'sweep'));
