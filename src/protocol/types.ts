@@ -259,6 +259,10 @@ export interface DatasetSummary {
   /** Histogram of text lengths: bin edges (length+1) and counts. */
   lengthHistogram: { edges: number[]; counts: number[] };
   warnings: DatasetWarning[];
+  /** A column that gives each row's split (named split/fold/subset/partition, values train/test/validation). */
+  splitField?: string;
+  /** Rows per split of that column. */
+  splitCounts?: { train: number; test: number; validation: number };
 }
 
 export interface DatasetRowsParams {

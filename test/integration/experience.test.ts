@@ -94,7 +94,11 @@ describe('Probescope experience in code-server', { skip: hostSkipReason() }, () 
       const steps = await acceptQuickPicks(host.page, (header) =>
         /dataset/i.test(header) ? 'span-sentiment.jsonl' : undefined,
       );
-      assert.equal(steps.length, 4, `expected dataset, layer, probe and optimizer picks; saw ${JSON.stringify(steps)}`);
+      assert.equal(
+        steps.length,
+        5,
+        `expected dataset, layer, probe, optimizer and test-rows picks; saw ${JSON.stringify(steps)}`,
+      );
       assert.match(steps[0], /Dataset/);
       const s = await host.waitForState(
         (x) => x.training?.state !== 'running' && x.training !== null,

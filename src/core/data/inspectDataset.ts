@@ -1,6 +1,7 @@
 /** Dataset summary for the dataset panel and `train` pre-flight: class balance, length histogram, warnings. */
 import type { DatasetSummary, DatasetWarning, InspectDatasetParams } from '../../protocol/types';
 import { tinyClassWarnings } from './classBalance';
+import { detectSplitColumn, type SplitRole } from './givenSplit';
 import { loadTable } from './records';
 import { compareLabels, detectFields, labelToString, textOf } from './readDataset';
 
@@ -80,7 +81,15 @@ export async function inspectDataset(params: InspectDatasetParams): Promise<Data
   } else {
     lengths = texts.map((t) => t.length);
   }
+  const splitField = detectSplitColumn(
+    table.columns.map((c) => c.name),
+    table.rows,
+  );
+  const splitCounts = splitField ? { train: 0, test: 0, validation: 0 } : undefined;
+  if (splitField && splitCounts)
+    for (const row of table.rows) splitCounts[String(row[splitField]).trim().toLowerCase() as SplitRole]++;
   return {
+    ...(splitField ? { splitField, splitCounts } : {}),
     path: table.path,
     format: table.format,
     rows,

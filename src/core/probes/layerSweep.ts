@@ -17,10 +17,14 @@ export async function layerSweep(
   const folder = await cachedModelFolder(params.modelDir);
   const ds = await readDataset(params.dataPath, { textField: params.textField, labelField: params.labelField });
   const outDir = path.resolve(params.outDir);
+  // A test file's rows follow the dataset's, in the order trainProbeRun's split plan uses.
+  const testDs = params.testDataPath
+    ? await readDataset(params.testDataPath, { textField: ds.textField, labelField: ds.labelField })
+    : undefined;
   const cache = await buildActivations(
     folder,
     params.layers,
-    ds.texts,
+    testDs ? [...ds.texts, ...testDs.texts] : ds.texts,
     {
       cacheDir: params.cacheDir ?? defaultCacheDir(path.join(outDir, 'x')),
       maxLength: params.maxLength,

@@ -47,6 +47,24 @@ describe('given split column', () => {
     );
   });
 
+  test('inspectDataset reports a detected split column with its counts (the dataset panel shows "from column")', async () => {
+    const { inspectDataset } = await import('../../../../src/core/data');
+    const dir = mkdtempSync(join(tmpdir(), 'ps-split-'));
+    const file = join(dir, 'd.jsonl');
+    const rows = ['train', 'train', 'Test', 'validation', 'TRAIN'].map((s, i) => ({
+      text: `t${i}`,
+      label: i % 2,
+      split: s,
+    }));
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const s = await inspectDataset({ path: file });
+    assert.equal(s.splitField, 'split');
+    assert.deepEqual(s.splitCounts, { train: 3, test: 1, validation: 1 });
+    const plain = join(dir, 'p.jsonl');
+    writeFileSync(plain, rows.map((r) => JSON.stringify({ ...r, split: 'dev' })).join('\n'));
+    assert.equal((await inspectDataset({ path: plain })).splitField, undefined);
+  });
+
   test('a split column is detected by name and values only', () => {
     const rows = [
       { text: 'a', split: 'train', fold: 'x' },
