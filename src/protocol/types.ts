@@ -319,3 +319,46 @@ export interface LayerSweepPoint {
   valAccuracy?: number;
   valLoss?: number;
 }
+
+export interface CompareProbesParams extends Omit<EvalParams, 'probeDir'> {
+  /** Two or more probe folders, evaluated on every row of dataPath. */
+  probeDirs: string[];
+}
+
+export interface PairedDifference {
+  /** Metric of A minus metric of B on all examples. */
+  difference: number;
+  ci95: [number, number];
+  /** Two-sided paired-bootstrap p-value of "no difference". */
+  p_value: number;
+  /** The 95 % interval excludes 0. */
+  significant: boolean;
+}
+
+export interface ComparisonRow {
+  name: string;
+  dir: string;
+  kind: ProbeKind;
+  layer: LayerSpec;
+  heads: number;
+  optimizer?: string;
+  preset?: string;
+  model: string;
+  metrics: SplitMetrics;
+}
+
+export interface ComparisonPair {
+  a: string;
+  b: string;
+  /** A − B per metric (accuracy, roc_auc). */
+  differences: Record<string, PairedDifference>;
+}
+
+/** `probescope compare` / the Compare Probes view: one table and paired bootstrap tests. */
+export interface ProbeComparison {
+  data: string;
+  n: number;
+  classes: string[];
+  rows: ComparisonRow[];
+  pairs: ComparisonPair[];
+}

@@ -2,6 +2,8 @@
  * ROC curve of a binary probe's test split as SVG, FPR on a log axis (monitors run at FPR ≤ 1–5 %, where a linear
  * axis squeezes everything into the corner). Points at FPR 0 sit on the left edge; dashed guides mark 1 % and 5 % FPR.
  */
+import './roc.css';
+
 const NS = 'http://www.w3.org/2000/svg';
 
 function el(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
@@ -26,7 +28,8 @@ export function rocChart(series: RocSeries[], opts: { title?: string; id?: strin
   const m = { l: 44, r: 12, t: 24, b: 36 };
   const positive = series.flatMap((s) => s.fpr.filter((x) => x > 0));
   const minPos = positive.length ? Math.min(...positive) : 1e-3;
-  const lo = Math.max(-4, Math.min(-2, Math.floor(Math.log10(minPos))));
+  // At least down to 0.001, so the 1 % guide never sits on the edge; at most 1e-4.
+  const lo = Math.max(-4, Math.min(-3, Math.floor(Math.log10(minPos))));
   const x = (f: number) => m.l + ((Math.log10(Math.max(f, 10 ** lo)) - lo) / -lo) * (W - m.l - m.r);
   const y = (t: number) => Ht - m.b - t * (Ht - m.t - m.b);
   const svg = el('svg', {
@@ -79,7 +82,7 @@ export function rocChart(series: RocSeries[], opts: { title?: string; id?: strin
             y: y(0) - 8 - 14 * k,
             class: 'roc-tick',
             'text-anchor': 'end',
-            fill: COLOURS[k % COLOURS.length],
+            style: `fill: ${COLOURS[k % COLOURS.length]}`,
           },
           s.label,
         ),

@@ -9,6 +9,7 @@
  * the interval of the difference and a two-sided bootstrap p-value (2 · the smaller tail share of differences at or
  * beyond 0, capped at 1) say whether the difference is significant.
  */
+import type { PairedDifference } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
 import { createRng } from '../probes/rng';
 import { flatMetrics, MetricEngine, type Predictions } from './classificationMetrics';
@@ -90,16 +91,6 @@ export function bootstrapIntervals(
     out[k] = [percentile(sorted, tail), percentile(sorted, 1 - tail)];
   }
   return out;
-}
-
-export interface PairedDifference {
-  /** Metric of A minus metric of B on all examples. */
-  difference: number;
-  ci95: [number, number];
-  /** Two-sided bootstrap p-value of "no difference". */
-  p_value: number;
-  /** The interval excludes 0. */
-  significant: boolean;
 }
 
 /**

@@ -5,44 +5,16 @@
  * The probes must share their classes (same names, same order); each probe runs on its own model and layer.
  */
 import * as path from 'node:path';
-import type { EvalParams, ProbeManifest, SplitMetrics } from '../../protocol/types';
+import type { CompareProbesParams, ComparisonPair, ComparisonRow, ProbeComparison } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
 import { probePredictions } from '../probes/evaluate';
 import { probabilityMatrix, splitMetrics } from '../probes/metrics';
 import { lossFromLogits } from '../probes/trainingLoop';
 import type { CacheHooks } from '../probes/probeData';
-import { pairedBootstrap, type PairedDifference } from './bootstrap';
+import { pairedBootstrap } from './bootstrap';
 
-export interface CompareParams extends Omit<EvalParams, 'probeDir'> {
-  probeDirs: string[];
-}
-
-export interface ComparisonRow {
-  name: string;
-  dir: string;
-  kind: ProbeManifest['probe'];
-  layer: ProbeManifest['layer'];
-  heads: number;
-  optimizer?: string;
-  preset?: string;
-  model: string;
-  metrics: SplitMetrics;
-}
-
-export interface ComparisonPair {
-  a: string;
-  b: string;
-  /** A − B per metric (accuracy, roc_auc), with interval, p-value and significance at 5 %. */
-  differences: Record<string, PairedDifference>;
-}
-
-export interface Comparison {
-  data: string;
-  n: number;
-  classes: string[];
-  rows: ComparisonRow[];
-  pairs: ComparisonPair[];
-}
+export type CompareParams = CompareProbesParams;
+export type Comparison = ProbeComparison;
 
 export async function compareProbes(params: CompareParams, hooks: CacheHooks = {}): Promise<Comparison> {
   if (params.probeDirs.length < 2)
