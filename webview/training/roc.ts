@@ -80,9 +80,9 @@ export function rocChart(series: RocSeries[], opts: { title?: string; id?: strin
           {
             x: W - m.r - 4,
             y: y(0) - 8 - 14 * k,
-            class: 'roc-tick',
+            class: 'roc-legend',
             'text-anchor': 'end',
-            style: `fill: ${COLOURS[k % COLOURS.length]}`,
+            fill: COLOURS[k % COLOURS.length],
           },
           s.label,
         ),
