@@ -26,5 +26,7 @@ export interface CliCommand {
   summary: string;
   usage: string;
   options: Record<string, CliOption>;
-  run(values: Record<string, string | boolean | undefined>, ctx: CliContext): Promise<object>;
+  /** Accept bare arguments (e.g. the further folders of `compare --probes A B C`); passed to run. */
+  allowPositionals?: boolean;
+  run(values: Record<string, string | boolean | undefined>, ctx: CliContext, positionals?: string[]): Promise<object>;
 }

@@ -71,7 +71,10 @@ function describe(o: CliOption): string {
   return o.default === undefined || o.default === false ? o.description : `${o.description} (default: ${o.default})`;
 }
 
-function parseCommandArgs(cmd: CliCommand, args: string[]): Record<string, string | boolean | undefined> {
+function parseCommandArgs(
+  cmd: CliCommand,
+  args: string[],
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean }> = {};
   for (const [name, o] of Object.entries(cmd.options)) {
     options[name] = {
@@ -81,10 +84,8 @@ function parseCommandArgs(cmd: CliCommand, args: string[]): Record<string, strin
     };
   }
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<
-      string,
-      string | boolean | undefined
-    >;
+    const parsed = parseArgs({ args, options, strict: true, allowPositionals: cmd.allowPositionals === true });
+    return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
   } catch (err) {
     const first = ((err as Error).message.split('\n')[0] ?? '').replace(/\. To specify a positional.*$/, '');
     throw new UsageError(`${first} (see \`probescope ${cmd.name} --help\`)`);
@@ -133,7 +134,7 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(commandHelp(cmd));
     return 0;
   }
-  const values = parseCommandArgs(cmd, rest);
+  const { values, positionals } = parseCommandArgs(cmd, rest);
   // Finish or roll back probe saves a killed run left behind, and say so (data-safety contract, docs/CONTRACTS.md).
   for (const line of await recoverInterruptedSaves().catch(() => [] as string[]))
     process.stderr.write(`probescope: recovered: ${line}\n`);
@@ -146,7 +147,7 @@ async function run(argv: string[]): Promise<number> {
   });
   let result: object;
   try {
-    result = await cmd.run(values, cliContext(controller.signal));
+    result = await cmd.run(values, cliContext(controller.signal), positionals);
   } catch (err) {
     // A bad flag value: point at the command's help, as parse errors do.
     if (err instanceof ProbescopeError && err.code === 'BAD_ARGUMENT')

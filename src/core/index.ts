@@ -4,3 +4,6 @@ export * from './data';
 export * from './probes';
 export * from './model';
 export * from './activations';
+export * from './evaluation';
+export { compareProbes } from './evaluation/compareProbes';
+export { comparisonCsv, comparisonMarkdown } from './evaluation/comparisonTable';

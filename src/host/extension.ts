@@ -72,7 +72,10 @@ export function activate(context: vscode.ExtensionContext): HostContext {
     ctx.attentionPanel,
     new StatusItems(state),
     ...allCommands.map((c) => vscode.commands.registerCommand(c.id, (...args: unknown[]) => c.run(ctx, ...args))),
-    (ctx.probes.view = vscode.window.createTreeView('probescope.probes', { treeDataProvider: ctx.probes })),
+    (ctx.probes.view = vscode.window.createTreeView('probescope.probes', {
+      treeDataProvider: ctx.probes,
+      canSelectMany: true,
+    })),
     vscode.window.registerWebviewPanelSerializer(DatasetPanelManager.viewType, ctx.datasetPanel),
     vscode.window.registerWebviewPanelSerializer(TrainingPanelManager.viewType, ctx.trainingPanel),
     vscode.window.registerWebviewPanelSerializer(AttentionPanelManager.viewType, ctx.attentionPanel),

@@ -95,6 +95,12 @@ export interface TrainProbeParams extends DatasetReadParams {
   weightDecay?: number | 'cv';
   seed?: number;
   testSplit?: number;
+  /** A column whose values give each row's split: train / test / validation (case-insensitive). */
+  splitField?: string;
+  /** Train on dataPath, test on this file (same text and label fields). */
+  testDataPath?: string;
+  /** Train one probe per seed (init and mini-batches) on the same split; `seed` still seeds the split. */
+  seeds?: number[];
   /** Training defaults: 'fast' (ours) or 'reference' (EleutherAI: AdamW lr 1e-4, 2000 steps). */
   preset?: 'fast' | 'reference';
   outDir: string;
@@ -112,12 +118,27 @@ export interface SplitMetrics {
   n: number;
   accuracy: number;
   loss?: number;
+  /** Binary: F1 of the positive (second) class; multiclass: macro F1. */
   f1?: number;
+  /** Binary: ROC-AUC; multiclass: one-vs-rest macro ROC-AUC. */
   roc_auc?: number;
   entropy_ratio?: number;
-  per_class_accuracy?: Record<string, number>;
+  /** Per class: accuracy (= recall) on that class's rows; null when the split has no rows of the class. */
+  per_class_accuracy?: Record<string, number | null>;
   /** confusion[i][j] = count of true class i predicted as j (classes in ProbeManifest order). */
   confusion?: number[][];
+  /** Mean recall over the classes present (src/core/evaluation/classificationMetrics.ts has every definition). */
+  balanced_accuracy?: number;
+  /** Mean −log p(true class), probabilities clipped at 1e-15. */
+  log_loss?: number;
+  /** Binary: mean (p₁ − y)²; multiclass: mean Σ_k (p_k − [y=k])². */
+  brier?: number;
+  /** Binary: recall (TPR) at false-positive rates 1 % and 5 %: {"0.01": x, "0.05": y}. */
+  recall_at_fpr?: Record<string, number>;
+  /** 95 % stratified bootstrap percentile intervals (1,000 resamples, seeded): {metric: [lo, hi]}; recall at FPR as "recall_at_fpr_0.01". */
+  ci95?: Record<string, [number, number]>;
+  /** Binary: the ROC curve (at most 201 points, from (0,0) to (1,1)). */
+  roc?: { fpr: number[]; tpr: number[] };
 }
 
 export interface TrainResult {
@@ -128,6 +149,8 @@ export interface TrainResult {
   outDir: string;
   train: SplitMetrics;
   test: SplitMetrics;
+  /** Metrics on the validation rows (before any refit); absent without validation rows. */
+  validation?: SplitMetrics;
   steps: number;
   weightDecay: number;
   stoppedEarly: boolean;
@@ -137,6 +160,44 @@ export interface TrainResult {
   labelField?: string;
   /** What the dataset rules noticed (skipped rows, duplicates, chosen columns, …), as the dataset panel shows them. */
   datasetWarnings?: DatasetWarning[];
+  /** Which rows were train / validation / test, and how they were chosen (also in probe.json training.split). */
+  split?: SplitRecord;
+  /** 'fast' preset with carved validation: the final probe was refit on all train rows for the chosen step count. */
+  refit?: { steps: number; rows: number };
+  /** With several seeds: every seed's metrics, mean ± sd, and the seed whose probe was saved. */
+  seeds?: SeedsSummary;
+}
+
+export interface SplitRecord {
+  source: 'random' | 'field' | 'file';
+  testSplit?: number;
+  seed?: number;
+  field?: string;
+  testData?: string;
+  validation: 'carved' | 'given' | 'none';
+  validationFraction?: number;
+  /** Why there is no validation set, when it was skipped. */
+  validationNote?: string;
+  counts: { train: number; validation: number; test: number };
+}
+
+export interface SeedRun {
+  seed: number;
+  steps: number;
+  train: SplitMetrics;
+  validation?: SplitMetrics;
+  test: SplitMetrics;
+}
+
+export interface SeedsSummary {
+  seeds: number[];
+  /** The seed whose weights are in probe.safetensors. */
+  selectedSeed: number;
+  selectedBy: 'validation loss' | 'train loss';
+  /** Mean and sample standard deviation over seeds of each test metric (flat names, as in ci95). */
+  mean: Record<string, number>;
+  sd: Record<string, number>;
+  runs: SeedRun[];
 }
 
 export interface EvalParams extends DatasetReadParams {
@@ -186,7 +247,7 @@ export interface ProbeManifest {
   probe: ProbeKind;
   heads: number;
   classes: string[];
-  metrics: { train?: SplitMetrics; test?: SplitMetrics };
+  metrics: { train?: SplitMetrics; test?: SplitMetrics; validation?: SplitMetrics; seeds?: SeedsSummary };
   training: Record<string, unknown>;
   createdAt: string;
 }
@@ -239,6 +300,10 @@ export interface DatasetSummary {
   /** Histogram of text lengths: bin edges (length+1) and counts. */
   lengthHistogram: { edges: number[]; counts: number[] };
   warnings: DatasetWarning[];
+  /** A column that gives each row's split (named split/fold/subset/partition, values train/test/validation). */
+  splitField?: string;
+  /** Rows per split of that column. */
+  splitCounts?: { train: number; test: number; validation: number };
 }
 
 export interface DatasetRowsParams extends DatasetReadParams {
@@ -289,6 +354,54 @@ export interface LayerSweepPoint {
   rocAuc?: number;
   /** Where this point's probe was saved (under the sweep's outDir). */
   outDir?: string;
+  /** 95 % bootstrap interval of the test accuracy (the sweep plot's band). */
+  accuracyCi95?: [number, number];
+  /** Validation accuracy and loss (before any refit): Keep Best Probe ranks points by these. */
+  valAccuracy?: number;
+  valLoss?: number;
+}
+
+export interface CompareProbesParams extends Omit<EvalParams, 'probeDir'> {
+  /** Two or more probe folders, evaluated on every row of dataPath. */
+  probeDirs: string[];
+}
+
+export interface PairedDifference {
+  /** Metric of A minus metric of B on all examples. */
+  difference: number;
+  ci95: [number, number];
+  /** Two-sided paired-bootstrap p-value of "no difference". */
+  p_value: number;
+  /** The 95 % interval excludes 0. */
+  significant: boolean;
+}
+
+export interface ComparisonRow {
+  name: string;
+  dir: string;
+  kind: ProbeKind;
+  layer: LayerSpec;
+  heads: number;
+  optimizer?: string;
+  preset?: string;
+  model: string;
+  metrics: SplitMetrics;
+}
+
+export interface ComparisonPair {
+  a: string;
+  b: string;
+  /** A − B per metric (accuracy, roc_auc). */
+  differences: Record<string, PairedDifference>;
+}
+
+/** `probescope compare` / the Compare Probes view: one table and paired bootstrap tests. */
+export interface ProbeComparison {
+  data: string;
+  n: number;
+  classes: string[];
+  rows: ComparisonRow[];
+  pairs: ComparisonPair[];
 }
 
 /** An execution provider and whether it can run here (Show Worker Version, `probescope version`). */

@@ -7,6 +7,7 @@ import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type {
   ClassifyParams,
   ClassifyResult,
+  CompareProbesParams,
   DatasetRowsParams,
   DatasetRowsResult,
   DatasetSummary,
@@ -19,6 +20,7 @@ import type {
   LayerSweepPoint,
   LogEvent,
   ModelSummary,
+  ProbeComparison,
   ProbeSummary,
   ProgressEvent,
   SplitMetrics,
@@ -76,6 +78,8 @@ export const Requests = {
     'probescope/layerSweep',
   ),
   listProbes: new RequestType<{ dir: string }, ProbeSummary[], WorkerErrorData>('probescope/listProbes'),
+  /** Several probes on one dataset: metrics with intervals and paired bootstrap tests (Compare Probes). */
+  compareProbes: new RequestType<CompareProbesParams, ProbeComparison, WorkerErrorData>('probescope/compareProbes'),
 } as const;
 
 export const Notifications = {

@@ -95,6 +95,12 @@ export function registerEngine(connection: MessageConnection): void {
     ),
   );
   connection.onRequest(
+    Requests.compareProbes,
+    adapt(Requests.compareProbes.method, async (p, signal) =>
+      (await core()).compareProbes(p, hooksFor(connection, p.progressId, signal)),
+    ),
+  );
+  connection.onRequest(
     Requests.listProbes,
     adapt(Requests.listProbes.method, async (p) => (await core()).listProbes(p.dir)),
   );

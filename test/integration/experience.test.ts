@@ -94,7 +94,11 @@ describe('Probescope experience in code-server', { skip: hostSkipReason() }, () 
       const steps = await acceptQuickPicks(host.page, (header) =>
         /dataset/i.test(header) ? 'span-sentiment.jsonl' : undefined,
       );
-      assert.equal(steps.length, 4, `expected dataset, layer, probe and optimizer picks; saw ${JSON.stringify(steps)}`);
+      assert.equal(
+        steps.length,
+        5,
+        `expected dataset, layer, probe, optimizer and test-rows picks; saw ${JSON.stringify(steps)}`,
+      );
       assert.match(steps[0], /Dataset/);
       const s = await host.waitForState(
         (x) => x.training?.state !== 'running' && x.training !== null,
@@ -281,8 +285,12 @@ describe('Probescope experience in code-server', { skip: hostSkipReason() }, () 
       const toast = await waitForNotification(host.page, /layer sweep finished/i, 30_000);
       const m = /Best: (attention ×(\d+)|mean|last) at layer (\d+), test accuracy ([\d.]+)%/.exec(toast);
       assert.ok(m, `unexpected toast: ${toast}`);
-      const best = Math.max(...cells.map((c) => parseFloat(c)));
-      assert.equal(parseFloat(m[4]).toFixed(0), best.toFixed(0), 'the toast names the best accuracy in the table');
+      // Issue #13: the best point is chosen by validation accuracy, not test; the toast says so, and its test accuracy
+      // is that layer's cell in the table.
+      assert.match(toast, /chosen by validation accuracy \d+(\.\d)?%/);
+      const kindCol = table[0]!.indexOf(m[1].startsWith('attention') ? `attention-${m[2]}` : m[1]);
+      const row = table.find((r) => r[0] === m[3])!;
+      assert.equal(parseFloat(row[kindCol]!).toFixed(0), parseFloat(m[4]).toFixed(0), 'the toast names its cell');
       await host.page
         .locator('.notification-toast', { hasText: /layer sweep finished/i })
         .locator('.monaco-button', { hasText: 'Keep Best Probe' })

@@ -36,6 +36,8 @@ const testSplitField = h('vscode-textfield', {
 });
 const seedField = h('vscode-textfield', { id: 'seed', type: 'number', min: 0, step: 1, label: 'Split seed' });
 const trainButton = h('vscode-button', { id: 'train', disabled: true }, 'Train probe…');
+/** Shown instead of the random-split fields when the dataset ships its own split column. */
+const splitSource = h('div', { id: 'split-source', class: 'field hidden' });
 const openButton = h('vscode-button', { id: 'open-file', secondary: true }, 'Open file');
 const searchField = h('vscode-textfield', { id: 'search', placeholder: 'Search text or label', label: 'Search rows' });
 
@@ -72,6 +74,7 @@ appRoot().append(
     field('label-field', 'Label column', labelSelect),
     field('test-split', 'Test fraction', testSplitField),
     field('seed', 'Seed', seedField),
+    splitSource,
   ),
   warnings,
   h(
@@ -120,6 +123,21 @@ function showSummary(summary: DatasetSummary, split: SplitSettings): void {
   fillSelect(labelSelect, names, summary.labelField);
   testSplitField.value = String(split.testSplit);
   seedField.value = String(split.seed);
+  const fromColumn = summary.splitField !== undefined;
+  for (const f of [testSplitField, seedField]) f.parentElement?.classList.toggle('hidden', fromColumn);
+  splitSource.classList.toggle('hidden', !fromColumn);
+  if (fromColumn) {
+    const c = summary.splitCounts;
+    splitSource.replaceChildren(
+      h('vscode-label', {}, 'Split'),
+      h(
+        'div',
+        { class: 'split-from-column' },
+        `from column "${summary.splitField}"` +
+          (c ? ` (${fmtInt(c.train)} train · ${fmtInt(c.test)} test · ${fmtInt(c.validation)} validation)` : ''),
+      ),
+    );
+  }
   (searchField as HTMLElement & { value: string }).value = search;
 
   warnings.replaceChildren();

@@ -42,6 +42,16 @@ export function num(
   return n;
 }
 
+/** A comma-separated list of integers ("0,1,2"), or undefined when the flag is absent. */
+export function intList(values: Values, name: string): number[] | undefined {
+  const v = str(values, name);
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map((x) => x.trim());
+  if (parts.some((x) => x === '' || !Number.isInteger(Number(x))))
+    throw new ProbescopeError('BAD_ARGUMENT', `--${name} must be comma-separated integers such as 0,1,2; got "${v}".`);
+  return parts.map(Number);
+}
+
 export function layer(values: Values, name = 'layer'): LayerSpec {
   const v = required(values, name);
   if (v === 'final') return 'final';

@@ -3,6 +3,7 @@ import type { CliCommand } from '../command';
 import { activationsCommand } from './activations';
 import { cacheVerifyCommand } from './cacheVerify';
 import { classifyCommand } from './classify';
+import { compareCommand } from './compare';
 import { demoCommand } from './demo';
 import { evalCommand } from './eval';
 import { trainCommand } from './train';
@@ -11,6 +12,7 @@ export const commands: CliCommand[] = [
   activationsCommand,
   trainCommand,
   evalCommand,
+  compareCommand,
   classifyCommand,
   demoCommand,
   cacheVerifyCommand,

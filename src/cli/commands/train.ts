@@ -2,7 +2,7 @@ import type { CliCommand } from '../command';
 import { bundledModelDir } from '../../core/model';
 import { trainProbeRun } from '../../core/probes';
 import type { TrainResult } from '../../protocol/types';
-import { layer, num, oneOf, required, str } from './args';
+import { intList, layer, num, oneOf, required, str } from './args';
 import { datasetReadOptions, datasetReadParams } from './datasetOptions';
 
 /** The CLI's JSON for a training run (the DESIGN contract's fields first). */
@@ -21,6 +21,10 @@ export function trainSummary(r: TrainResult): object {
     outDir: r.outDir,
     textField: r.textField,
     labelField: r.labelField,
+    ...(r.validation ? { validation: r.validation } : {}),
+    ...(r.split ? { split: r.split } : {}),
+    ...(r.refit ? { refit: r.refit } : {}),
+    ...(r.seeds ? { seeds: r.seeds } : {}),
   };
 }
 
@@ -28,7 +32,7 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Train a probe on a dataset at one layer and save it (probe.safetensors + probe.json).',
   usage:
-    'probescope train --model DIR --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] [--encoding NAME] [--delimiter CHAR] [--quote|--no-quote] --out DIR [--force]',
+    'probescope train --model DIR --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] [--split-field NAME | --test-data FILE] [--seeds 0,1,2] [--encoding NAME] [--delimiter CHAR] [--quote|--no-quote] --out DIR [--force]',
   options: {
     model: {
       type: 'string',
@@ -71,6 +75,21 @@ export const trainCommand: CliCommand = {
       description: 'fast (ours) | reference (EleutherAI defaults)',
       valueName: 'NAME',
     },
+    'split-field': {
+      type: 'string',
+      description: "Column giving each row's split: train / test / validation (any case); replaces the random split",
+      valueName: 'NAME',
+    },
+    'test-data': {
+      type: 'string',
+      description: 'Test on this file (same fields) instead of a split of --data',
+      valueName: 'FILE',
+    },
+    seeds: {
+      type: 'string',
+      description: 'Train one probe per seed on the same split; report mean ± sd, save the best-validation seed',
+      valueName: 'N,N,…',
+    },
     'max-length': { type: 'string', description: 'Truncate texts to this many tokens (default 512)', valueName: 'N' },
     'cache-dir': {
       type: 'string',
@@ -107,6 +126,9 @@ export const trainCommand: CliCommand = {
         textField: str(values, 'text-field'),
         labelField: str(values, 'label-field'),
         preset: oneOf(values, 'preset', ['fast', 'reference'] as const),
+        splitField: str(values, 'split-field'),
+        testDataPath: str(values, 'test-data'),
+        seeds: intList(values, 'seeds'),
         maxLength: num(values, 'max-length', { integer: true, min: 1 }),
         cacheDir: str(values, 'cache-dir'),
         executionProvider: oneOf(values, 'execution-provider', ['auto', 'cpu', 'webgpu', 'cuda'] as const),

@@ -6,6 +6,7 @@
 import { ProbescopeError } from '../errors';
 import { createRng } from '../probes/rng';
 import { kFold, stratifiedSplit } from './splits';
+import { validationSplit, type ValidationSplit } from './validationSplit';
 
 /** Group id per row: rows with the same text share an id (ids numbered by first occurrence). */
 export function textGroups(texts: readonly string[]): number[] {
@@ -107,4 +108,33 @@ export function groupedKFold(
     }
   }
   return folds.map((f) => f.sort((a, b) => a - b));
+}
+
+/**
+ * validationSplit over whole groups: the validation rows carved from a training split never divide a group of
+ * identical texts. The rule (never more than its fraction, no validation when a class would get none) is applied to
+ * one representative per group (its first row and label), then each group follows its representative. Without
+ * duplicates this is exactly validationSplit.
+ */
+export function groupedValidationSplit(
+  labels: readonly string[],
+  groups: readonly number[],
+  fraction: number,
+  seed: number,
+): ValidationSplit {
+  const members = new Map<number, number[]>();
+  groups.forEach((g, i) => {
+    const m = members.get(g);
+    if (m) m.push(i);
+    else members.set(g, [i]);
+  });
+  if (members.size === labels.length) return validationSplit(labels, fraction, seed);
+  const reps = [...members.values()];
+  const inner = validationSplit(
+    reps.map((rows) => labels[rows[0]]),
+    fraction,
+    seed,
+  );
+  const expand = (picked: number[]) => picked.flatMap((j) => reps[j]).sort((a, b) => a - b);
+  return { ...inner, train: expand(inner.train), validation: expand(inner.validation) };
 }

@@ -1,5 +1,7 @@
 /** Dataset summary for the dataset panel and `train` pre-flight: class balance, length histogram, warnings. */
 import type { DatasetSummary, DatasetWarning, InspectDatasetParams } from '../../protocol/types';
+import { tinyClassWarnings } from './classBalance';
+import { detectSplitColumn, type SplitRole } from './givenSplit';
 import { loadTable } from './records';
 import { compareLabels, datasetFromTable } from './readDataset';
 
@@ -36,14 +38,7 @@ export async function inspectDataset(params: InspectDatasetParams): Promise<Data
       kind: 'one-class',
       message: `Only one class ("${classes[0].label}"): a probe needs at least two.`,
     });
-  for (const c of classes) {
-    if (classes.length > 1 && (c.count < 5 || c.count < 0.02 * kept)) {
-      warnings.push({
-        kind: 'tiny-class',
-        message: `Class "${c.label}" has only ${c.count} row(s) of ${kept}; its test metrics will be noisy.`,
-      });
-    }
-  }
+  warnings.push(...tinyClassWarnings(classes, kept));
 
   let lengths: number[];
   let lengthUnit: DatasetSummary['lengthUnit'] = 'characters';
@@ -63,7 +58,15 @@ export async function inspectDataset(params: InspectDatasetParams): Promise<Data
   } else {
     lengths = texts.map((t) => t.length);
   }
+  const splitField = detectSplitColumn(
+    table.columns.map((c) => c.name),
+    (name) => table.column(name),
+  );
+  const splitCounts = splitField ? { train: 0, test: 0, validation: 0 } : undefined;
+  if (splitField && splitCounts)
+    for (const v of table.column(splitField)) splitCounts[String(v).trim().toLowerCase() as SplitRole]++;
   return {
+    ...(splitField ? { splitField, splitCounts } : {}),
     path: table.path,
     format: table.format,
     rows,

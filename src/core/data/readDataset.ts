@@ -35,11 +35,15 @@ export interface Dataset {
   duplicates: number;
   /** Everything the reader and the rules noticed, for CLI stderr, the worker log and the dataset panel. */
   warnings: DatasetWarning[];
+  /** With `splitField`: that column's raw value per row (aligned with texts/labels). */
+  splits?: unknown[];
 }
 
 export interface ReadDatasetOptions extends DatasetReadOptions {
   textField?: string;
   labelField?: string;
+  /** Also return this column's values (a given train/test/validation split); it must exist. */
+  splitField?: string;
 }
 
 /** Natural order: numeric labels by value ("2" < "10"), otherwise locale-aware with numeric collation. */
@@ -78,6 +82,14 @@ export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {})
   const name = path.basename(table.path);
   const warnings: DatasetWarning[] = [...table.notes];
   if (fields.note) warnings.push(fields.note);
+  const splitField = opts.splitField;
+  if (splitField !== undefined && !table.columns.some((c) => c.name === splitField))
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${name}: no split field "${splitField}". Columns: ${table.columns.map((c) => c.name).join(', ')}.`,
+    );
+  const splitValues = splitField !== undefined ? table.column(splitField) : undefined;
+  const splits: unknown[] = [];
   const textValues = table.column(textField);
   const labelCol = normaliseLabelColumn(table.column(labelField), {
     file: name,
@@ -113,6 +125,7 @@ export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {})
     texts.push(text);
     labels.push(label);
     sourceRows.push(i);
+    if (splitValues) splits.push(splitValues[i]);
   }
   if (noText.length > 0)
     warnings.push({
@@ -152,6 +165,7 @@ export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {})
     skipped: { emptyText: noText.length, missingLabel: noLabel.length },
     duplicates,
     warnings,
+    ...(splitValues ? { splits } : {}),
   };
 }
 

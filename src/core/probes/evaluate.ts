@@ -1,15 +1,21 @@
 /** evaluateProbe: a saved probe's metrics on a (new) dataset, whose labels must be among the probe's classes. */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { EvalParams, SplitMetrics } from '../../protocol/types';
+import type { EvalParams, ProbeManifest, SplitMetrics } from '../../protocol/types';
 import { readDataset } from '../data';
 import { ProbescopeError } from '../errors';
 import { probeComputer } from './computerCache';
 import { buildActivations, examplesFrom, type CacheHooks } from './probeData';
 import { probeWithModel } from './runtime';
-import { evaluateExamples } from './trainProbe';
+import { makeChunks } from './batches';
+import { entropyRatioOf, splitMetrics } from './metrics';
+import { lossFromLogits, predictOver } from './trainingLoop';
 
-export async function evaluateProbe(params: EvalParams, hooks: CacheHooks = {}): Promise<SplitMetrics> {
+/** A saved probe's logits [n*C] on every row of a dataset, with class indices and the manifest (for compare). */
+export async function probePredictions(
+  params: EvalParams,
+  hooks: CacheHooks = {},
+): Promise<{ manifest: ProbeManifest; labels: number[]; logits: Float32Array; C: number; entropyRatio?: number }> {
   const { probe, manifest, folder } = await probeWithModel(params.probeDir, params.modelDir);
   const ds = await readDataset(params.dataPath, {
     textField: params.textField ?? (manifest.training.textField as string | undefined),
@@ -49,7 +55,33 @@ export async function evaluateProbe(params: EvalParams, hooks: CacheHooks = {}):
   cache.close();
   hooks.onProgress?.({ phase: 'evaluate', done: 0, total: examples.length });
   const computer = await probeComputer({ H: probe.H, C: probe.C, D: probe.D }, params.executionProvider);
-  const m = await evaluateExamples(computer, probe, examples, manifest.classes, manifest.probe === 'attention');
+  const withEntropy = manifest.probe === 'attention';
+  const { logits, attention } = await predictOver(
+    computer,
+    probe,
+    makeChunks(examples, probe.D),
+    examples.length,
+    withEntropy,
+  );
   hooks.onProgress?.({ phase: 'evaluate', done: examples.length, total: examples.length });
-  return m;
+  return {
+    manifest,
+    labels,
+    logits,
+    C: probe.C,
+    entropyRatio: withEntropy ? entropyRatioOf(attention, probe.H) : undefined,
+  };
+}
+
+/** Every metric of the probe on the dataset, with 95 % bootstrap intervals. */
+export async function evaluateProbe(params: EvalParams, hooks: CacheHooks = {}): Promise<SplitMetrics> {
+  const r = await probePredictions(params, hooks);
+  if (r.labels.length === 0) return { n: 0, accuracy: 0 };
+  return splitMetrics({
+    classes: r.manifest.classes,
+    labels: r.labels,
+    logits: r.logits,
+    loss: lossFromLogits(r.logits, r.labels, r.C),
+    entropyRatio: r.entropyRatio,
+  });
 }

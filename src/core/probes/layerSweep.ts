@@ -1,4 +1,7 @@
-/** layerSweep: test accuracy for every (layer, probe kind); activations for all layers are extracted once. */
+/**
+ * layerSweep: test accuracy (with its 95 % interval) and validation score for every (layer, probe kind); activations for
+ * all layers are extracted once. bestSweepPoint (sweepSelection.ts) picks the best by validation.
+ */
 import * as path from 'node:path';
 import type { LayerSweepParams, LayerSweepPoint } from '../../protocol/types';
 import { readDataset } from '../data';
@@ -21,10 +24,14 @@ export async function layerSweep(
   });
   for (const w of ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
   const outDir = path.resolve(params.outDir);
+  // A test file's rows follow the dataset's, in the order trainProbeRun's split plan uses.
+  const testDs = params.testDataPath
+    ? await readDataset(params.testDataPath, { textField: ds.textField, labelField: ds.labelField })
+    : undefined;
   const cache = await buildActivations(
     folder,
     params.layers,
-    ds.texts,
+    testDs ? [...ds.texts, ...testDs.texts] : ds.texts,
     {
       cacheDir: params.cacheDir ?? defaultCacheDir(path.join(outDir, 'x')),
       maxLength: params.maxLength,
@@ -61,6 +68,8 @@ export async function layerSweep(
           accuracy: r.test.accuracy,
           rocAuc: r.test.roc_auc,
           outDir: r.outDir,
+          ...(r.test.ci95?.accuracy ? { accuracyCi95: r.test.ci95.accuracy } : {}),
+          ...(r.validation ? { valAccuracy: r.validation.accuracy, valLoss: r.validation.loss } : {}),
         });
       }
     }

@@ -1,5 +1,6 @@
-/** Test-set metrics: accuracy, F1 and ROC-AUC (binary), per-class accuracy + confusion (multiclass), entropy ratio. */
+/** Split metrics for probes: logits → the evaluation subsystem's metrics and intervals, confusion, entropy ratio. */
 import type { SplitMetrics } from '../../protocol/types';
+import { bootstrapIntervals, MetricEngine, rocCurve, type BootstrapOptions } from '../evaluation';
 
 export function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
@@ -115,41 +116,71 @@ export interface MetricsInput {
   logits: ArrayLike<number>;
   loss?: number;
   entropyRatio?: number;
+  /** Bootstrap intervals (default: 1,000 seeded resamples); false to skip them. */
+  bootstrap?: BootstrapOptions | false;
 }
 
+/** At most this many ROC points are kept in metrics (first and last always). */
+const ROC_POINTS = 201;
+
+function thinRoc(r: { fpr: number[]; tpr: number[] }): { fpr: number[]; tpr: number[] } {
+  if (r.fpr.length <= ROC_POINTS) return r;
+  const keep = Array.from({ length: ROC_POINTS }, (_, j) => Math.round((j * (r.fpr.length - 1)) / (ROC_POINTS - 1)));
+  return { fpr: keep.map((i) => r.fpr[i]), tpr: keep.map((i) => r.tpr[i]) };
+}
+
+/** Flattened probabilities [n*K] (K = 2 for one logit) from logits [n*C]. */
+export function probabilityMatrix(logits: ArrayLike<number>, C: number): Float64Array {
+  const rows = probabilities(logits, C);
+  const K = C === 1 ? 2 : C;
+  const out = new Float64Array(rows.length * K);
+  rows.forEach((r, i) => out.set(r, i * K));
+  return out;
+}
+
+/**
+ * Every metric of a split (definitions in src/core/evaluation/classificationMetrics.ts) with 95 % bootstrap
+ * intervals, per-class accuracy (null for a class without rows), the confusion matrix and, for binary probes, the ROC
+ * curve. An empty split gives { n: 0, accuracy: 0 } only.
+ */
 export function splitMetrics(input: MetricsInput): SplitMetrics {
   const K = input.classes.length;
   const C = K === 2 ? 1 : K;
-  const probs = probabilities(input.logits, C);
-  const n = probs.length;
+  const probs = probabilityMatrix(input.logits, C);
+  const n = input.labels.length;
+  if (n === 0) return { n: 0, accuracy: 0 };
+  const engine = new MetricEngine({ labels: input.labels, probs, K });
+  const v = engine.evaluate();
   const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
-  let correct = 0;
   for (let i = 0; i < n; i++) {
-    const pred = argmax(probs[i]);
-    confusion[input.labels[i]][pred]++;
-    if (pred === input.labels[i]) correct++;
+    let best = 0;
+    for (let k = 1; k < K; k++) if (probs[i * K + k] > probs[i * K + best]) best = k;
+    confusion[input.labels[i]][best]++;
   }
-  const m: SplitMetrics = { n, accuracy: n > 0 ? correct / n : 0 };
+  const m: SplitMetrics = { n, accuracy: v.accuracy };
   if (input.loss !== undefined) m.loss = input.loss;
-  if (K === 2) {
-    // Positive class = the second class in sorted order ("1", or e.g. "pos" after "neg").
-    const tp = confusion[1][1];
-    const fp = confusion[0][1];
-    const fn = confusion[1][0];
-    m.f1 = tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
-    const auc = rocAuc(
-      probs.map((p) => p[1]),
-      Array.from({ length: n }, (_, i) => input.labels[i] === 1),
-    );
-    if (auc !== undefined) m.roc_auc = auc;
-  } else {
+  m.f1 = v.f1;
+  if (v.roc_auc !== undefined) m.roc_auc = v.roc_auc;
+  m.balanced_accuracy = v.balanced_accuracy;
+  m.log_loss = v.log_loss;
+  m.brier = v.brier;
+  if (v.recall_at_fpr) m.recall_at_fpr = v.recall_at_fpr;
+  if (K > 2) {
     m.per_class_accuracy = {};
     input.classes.forEach((c, k) => {
       const total = confusion[k].reduce((a, b) => a + b, 0);
-      m.per_class_accuracy![c] = total > 0 ? confusion[k][k] / total : 0;
+      m.per_class_accuracy![c] = total > 0 ? confusion[k][k] / total : null;
     });
   }
   m.confusion = confusion;
   if (input.entropyRatio !== undefined) m.entropy_ratio = input.entropyRatio;
+  if (input.bootstrap !== false) m.ci95 = bootstrapIntervals(engine, input.bootstrap ?? {});
+  if (K === 2)
+    m.roc = thinRoc(
+      rocCurve(
+        Array.from({ length: n }, (_, i) => probs[i * K + 1]),
+        Array.from({ length: n }, (_, i) => input.labels[i] === 1),
+      ),
+    );
   return m;
 }

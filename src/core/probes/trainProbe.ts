@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type { ProbeManifest, SplitMetrics, TrainProbeParams, TrainResult } from '../../protocol/types';
 import type { ActivationCache } from '../activations';
-import { groupedKFold, groupedStratifiedSplit, readDataset, sortedClasses, textGroups } from '../data';
+import { groupedKFold, tinyClassWarnings } from '../data';
 import { ProbescopeError, throwIfAborted } from '../errors';
 import { describeLayer, resolveModelFolder } from '../model';
 import type { Example } from './batches';
@@ -18,9 +18,11 @@ import type { ProbeComputer } from './probeComputer';
 import { buildActivations, defaultCacheDir, examplesFrom, type CacheHooks } from './probeData';
 import { saveProbe } from './probeFile';
 import { checkProbeOutput } from './probeOutput';
-import { initProbeParams, type ProbeParams } from './probeParams';
-import { createRng } from './rng';
-import { lossFromLogits, predictOver, trainAdamW, trainLbfgs, type LoopHooks, type LoopResult } from './trainingLoop';
+import type { ProbeParams } from './probeParams';
+import { fitSeed, fit, type FitSpec, type SeedFit } from './probeFit';
+import { summarizeSeeds } from './seedSummary';
+import { lossFromLogits, predictOver, type LoopHooks } from './trainingLoop';
+import { planSplits } from './trainingSplits';
 
 export interface TrainHooks extends CacheHooks {
   onStep?: LoopHooks['onStep'];
@@ -41,43 +43,13 @@ function validateParams(p: TrainProbeParams): void {
     bad(`--steps must be a positive integer (got ${p.steps}).`);
   if (p.weightDecay !== undefined && p.weightDecay !== 'cv' && !(p.weightDecay >= 0))
     bad(`--weight-decay must be ≥ 0 or "cv" (got ${p.weightDecay}).`);
+  if (p.seeds !== undefined && !(p.seeds.length >= 1 && p.seeds.every((x) => Number.isInteger(x))))
+    bad(`--seeds must be a comma-separated list of integers (got ${p.seeds.join(',')}).`);
+  if (p.seeds !== undefined && new Set(p.seeds).size !== p.seeds.length)
+    bad(`--seeds lists a seed twice (${p.seeds.join(',')}); each seed trains one probe.`);
   if (p.preset !== undefined && p.preset !== 'fast' && p.preset !== 'reference')
     bad(`Unknown preset "${p.preset}": use fast or reference.`);
   if (!p.outDir) bad('An output folder (--out) is required.');
-}
-
-interface FitSpec {
-  computer: ProbeComputer;
-  H: number;
-  C: number;
-  D: number;
-  optimizer: 'adamw' | 'lbfgs';
-  preset: defaults.Preset;
-  params: TrainProbeParams;
-  seed: number;
-}
-
-async function fit(
-  spec: FitSpec,
-  train: Example[],
-  val: Example[],
-  weightDecay: number,
-  hooks: LoopHooks,
-): Promise<LoopResult> {
-  const rng = createRng(spec.seed);
-  const init = initProbeParams(spec.H, spec.C, spec.D, rng);
-  const data = { train, val };
-  if (spec.optimizer === 'adamw') {
-    const s = defaults.adamwSettings(spec.preset, spec.params);
-    return trainAdamW(spec.computer, init, data, { ...s, weightDecay }, rng, hooks);
-  }
-  return trainLbfgs(
-    spec.computer,
-    init,
-    data,
-    { ...defaults.lbfgsSettings(spec.preset, spec.params), weightDecay },
-    hooks,
-  );
 }
 
 async function chooseWeightDecay(
@@ -143,6 +115,16 @@ export async function evaluateExamples(
   });
 }
 
+/** Classes of too few rows, with the dataset panel's rule (same message), as log lines. */
+function tinyClassLines(labels: string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  return tinyClassWarnings(
+    [...counts].map(([label, count]) => ({ label, count })),
+    labels.length,
+  ).map((w) => `warning: ${w.message}`);
+}
+
 /** `shared.cache`: an already built cache holding this layer (layer sweeps extract all layers once); not closed here. */
 export async function trainProbeRun(
   params: TrainProbeParams,
@@ -152,39 +134,18 @@ export async function trainProbeRun(
   validateParams(params);
   const preset = params.preset ?? 'fast';
   const seed = params.seed ?? defaults.DEFAULT_SEED;
-  const testSplit = params.testSplit ?? defaults.DEFAULT_TEST_SPLIT;
+  const seeds = params.seeds ?? [seed];
   const heads = params.probe === 'attention' ? (params.heads ?? defaults.DEFAULT_HEADS) : 1;
   const optimizer = params.optimizer ?? defaults.defaultOptimizer(params.probe);
 
-  const ds = await readDataset(params.dataPath, {
-    textField: params.textField,
-    labelField: params.labelField,
-    encoding: params.encoding,
-    delimiter: params.delimiter,
-    quote: params.quote,
-  });
+  const plan = await planSplits(params, preset, seed);
+  const { classes, ds } = plan;
   // A layer sweep reads the dataset once and reports its warnings itself.
   if (!shared) for (const w of ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
-  const classes = sortedClasses(ds.labels);
-  if (classes.length < 2)
-    throw new ProbescopeError(
-      'DATASET_INVALID',
-      `${ds.path} has only one class ("${classes[0]}"); a probe needs at least two.`,
-    );
+  for (const line of tinyClassLines(plan.labels)) hooks.onLog?.(line);
+  if (plan.record.validationNote) hooks.onLog?.(`warning: ${plan.record.validationNote}.`);
   const classIndex = new Map(classes.map((c, i) => [c, i]));
-  const labels = ds.labels.map((l) => classIndex.get(l)!);
-  // Identical texts stay on one side of each split (no leakage); without duplicates this is stratifiedSplit.
-  const groups = textGroups(ds.texts);
-  const split = groupedStratifiedSplit(ds.labels, groups, testSplit, seed);
-  const trainLabels = split.train.map((i) => ds.labels[i]);
-  const inner = groupedStratifiedSplit(
-    trainLabels,
-    split.train.map((i) => groups[i]),
-    defaults.VALIDATION_FRACTION,
-    seed + 1,
-  );
-  const trainRows = inner.train.map((j) => split.train[j]);
-  const valRows = inner.test.map((j) => split.train[j]);
+  const labels = plan.labels.map((l) => classIndex.get(l)!);
 
   const outDir = path.resolve(params.outDir);
   // Refuse a folder that cannot take the probe before any extraction or training time is spent.
@@ -196,7 +157,7 @@ export async function trainProbeRun(
     (await buildActivations(
       folder,
       [params.layer],
-      ds.texts,
+      plan.texts,
       {
         cacheDir: params.cacheDir ?? defaultCacheDir(outDir),
         maxLength: params.maxLength,
@@ -209,20 +170,20 @@ export async function trainProbeRun(
   const D = cache.hiddenSize;
   const C = classes.length === 2 ? 1 : classes.length;
   const pick = (rows: number[]) => examplesFrom(cache, params.layer, params.probe, rows, labels);
-  const train = pick(trainRows);
-  const val = pick(valRows);
-  const test = pick(split.test);
+  const train = pick(plan.train);
+  const val = pick(plan.val);
+  const test = pick(plan.test);
   if (!shared) cache.close();
 
   const t1 = performance.now();
   const computer = await probeComputer({ H: heads, C, D }, params.executionProvider);
-  const spec: FitSpec = { computer, H: heads, C, D, optimizer, preset, params, seed };
+  const base: FitSpec = { computer, H: heads, C, D, optimizer, preset, params, seed: seeds[0] };
   const weightDecay =
     params.weightDecay === 'cv'
       ? await chooseWeightDecay(
-          spec,
+          base,
           train,
-          trainRows.map((r) => groups[r]),
+          plan.train.map((r) => plan.groups[r]),
           hooks,
         )
       : (params.weightDecay ?? 0);
@@ -230,27 +191,53 @@ export async function trainProbeRun(
     optimizer === 'adamw'
       ? defaults.adamwSettings(preset, params).steps
       : defaults.lbfgsSettings(preset, params).maxIter;
-  hooks.onProgress?.({
-    phase: 'train',
-    done: 0,
-    total: steps,
-    message: `${params.probe} probe, ${optimizer}, ${preset} preset`,
-  });
-  const result = await fit(spec, train, val, weightDecay, {
-    signal: hooks.signal,
-    onLog: hooks.onLog,
-    onStep: (e) => {
-      hooks.onStep?.(e);
-      hooks.onProgress?.({ phase: 'train', done: Math.min(e.step + 1, steps), total: steps });
-    },
-  });
-  const trainSeconds = (performance.now() - t1) / 1000;
-  if (result.cancelled) hooks.onLog?.(`Stopped at step ${result.steps}; saving the best probe so far.`);
-
-  // Final metrics must run even after a Stop: they are part of saving the work.
   const withEntropy = params.probe === 'attention';
-  const trainMetrics = await evaluateExamples(computer, result.params, [...train, ...val], classes, false);
-  const testMetrics = await evaluateExamples(computer, result.params, test, classes, withEntropy);
+  const refit = preset !== 'reference' && plan.record.validation === 'carved';
+  const fits: (SeedFit & { train: SplitMetrics; test: SplitMetrics })[] = [];
+  for (const [k, s] of seeds.entries()) {
+    throwIfAborted(hooks.signal);
+    hooks.onProgress?.({
+      phase: 'train',
+      done: 0,
+      total: steps,
+      message: `${params.probe} probe, ${optimizer}, ${preset} preset${seeds.length > 1 ? `, seed ${s} (${k + 1}/${seeds.length})` : ''}`,
+    });
+    const f = await fitSeed({ ...base, seed: s }, { train, val, refit }, weightDecay, classes, {
+      signal: hooks.signal,
+      onLog: hooks.onLog,
+      onStep: (e) => {
+        // Curves show the first seed; later seeds report progress only.
+        if (k === 0) hooks.onStep?.(e);
+        hooks.onProgress?.({ phase: 'train', done: Math.min(e.step + 1, steps), total: steps });
+      },
+    });
+    if (f.loop.cancelled) hooks.onLog?.(`Stopped at step ${f.loop.steps}; saving the best probe so far.`);
+    // Final metrics must run even after a Stop: they are part of saving the work.
+    const trainMetrics = await evaluateExamples(computer, f.params, [...train, ...val], classes, false);
+    const testMetrics = await evaluateExamples(computer, f.params, test, classes, withEntropy);
+    fits.push({ ...f, train: trainMetrics, test: testMetrics });
+    if (f.loop.cancelled) break;
+  }
+  const trainSeconds = (performance.now() - t1) / 1000;
+  const seedsSummary =
+    seeds.length > 1
+      ? summarizeSeeds(
+          fits.map((f) => ({
+            seed: f.seed,
+            steps: f.loop.steps,
+            train: f.train,
+            ...(f.validation ? { validation: f.validation } : {}),
+            test: f.test,
+          })),
+        )
+      : undefined;
+  const chosen = seedsSummary ? fits.find((f) => f.seed === seedsSummary.selectedSeed)! : fits[0];
+  if (seedsSummary)
+    hooks.onLog?.(`Saved the probe of seed ${seedsSummary.selectedSeed} (lowest ${seedsSummary.selectedBy}).`);
+  const result = chosen.loop;
+  const trainMetrics = chosen.train;
+  const testMetrics = chosen.test;
+  const split = plan.record;
   const manifest: ProbeManifest = {
     format: 'probescope-probe/1',
     name: path.basename(outDir),
@@ -260,7 +247,12 @@ export async function trainProbeRun(
     probe: params.probe,
     heads,
     classes,
-    metrics: { train: trainMetrics, test: testMetrics },
+    metrics: {
+      train: trainMetrics,
+      test: testMetrics,
+      ...(chosen.validation ? { validation: chosen.validation } : {}),
+      ...(seedsSummary ? { seeds: seedsSummary } : {}),
+    },
     training: {
       preset,
       optimizer,
@@ -271,9 +263,12 @@ export async function trainProbeRun(
       stoppedByUser: result.cancelled,
       weightDecay,
       weightDecaySetting: params.weightDecay ?? 0,
-      seed,
-      testSplit,
-      validationFraction: defaults.VALIDATION_FRACTION,
+      seed: chosen.seed,
+      ...(seedsSummary ? { seeds } : {}),
+      testSplit: split.testSplit,
+      validationFraction: split.validationFraction,
+      split,
+      ...(chosen.refit ? { refit: chosen.refit } : {}),
       dataPath: ds.path,
       textField: ds.textField,
       labelField: ds.labelField,
@@ -288,7 +283,7 @@ export async function trainProbeRun(
     },
     createdAt: new Date().toISOString(),
   };
-  await saveProbe(outDir, result.params, manifest, { force: params.force });
+  await saveProbe(outDir, chosen.params, manifest, { force: params.force });
   return {
     probe: params.probe,
     heads,
@@ -297,6 +292,7 @@ export async function trainProbeRun(
     outDir,
     train: trainMetrics,
     test: testMetrics,
+    ...(chosen.validation ? { validation: chosen.validation } : {}),
     steps: result.steps,
     weightDecay,
     stoppedEarly: result.stoppedEarly,
@@ -304,5 +300,8 @@ export async function trainProbeRun(
     textField: ds.textField,
     labelField: ds.labelField,
     datasetWarnings: ds.warnings,
+    split,
+    ...(chosen.refit ? { refit: chosen.refit } : {}),
+    ...(seedsSummary ? { seeds: seedsSummary } : {}),
   };
 }

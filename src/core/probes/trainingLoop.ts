@@ -35,6 +35,8 @@ export interface LoopResult {
   stoppedEarly: boolean;
   /** A Stop (abort) ended training; params are the best so far. */
   cancelled: boolean;
+  /** AdamW: optimizer updates behind the returned params (the best-validating step with validation). */
+  bestStep?: number;
 }
 
 type Chunks = { batch: ProbeBatch; indices: number[] }[];
@@ -127,19 +129,25 @@ export async function trainAdamW(
   computer: ProbeComputer,
   init: ProbeParams,
   data: { train: Example[]; val: Example[] },
-  settings: AdamWSettings & { weightDecay: number },
+  settings: AdamWSettings & {
+    weightDecay: number;
+    /** Refit: exactly this many updates on the same LR schedule, no validation or early stop, final params. */
+    fixedSteps?: number;
+  },
   rng: Rng,
   hooks: LoopHooks = {},
 ): Promise<LoopResult> {
   const { H, C, D } = init;
+  const fixed = settings.fixedSteps !== undefined;
+  const stepLimit = settings.fixedSteps ?? settings.steps;
   const theta = flattenParams(init);
   const opt = new AdamW({ lr: settings.lr, weightDecay: settings.weightDecay });
   const fullBatch = data.train.length <= settings.batchSize;
   const trainChunks = fullBatch ? makeChunks(data.train, D) : [];
   const valChunks = makeChunks(data.val, D);
-  const hasVal = data.val.length > 0;
+  const hasVal = data.val.length > 0 && !fixed;
   const losses: number[] = [];
-  let best = { theta: theta.slice(), valLoss: Infinity, trainLoss: Infinity };
+  let best = { theta: theta.slice(), valLoss: Infinity, trainLoss: Infinity, step: 0 };
   // Patience counts validations without real progress: val accuracy up, or val loss down by MIN_REL_IMPROVEMENT.
   let progress = { valLoss: Infinity, valAccuracy: -1 };
   let sinceBest = 0;
@@ -147,7 +155,7 @@ export async function trainAdamW(
   let stoppedEarly = false;
   let cancelled = false;
 
-  for (step = 0; step < settings.steps; step++) {
+  for (step = 0; step < stepLimit; step++) {
     if (hooks.signal?.aborted) {
       cancelled = stoppedEarly = true;
       break;
@@ -176,7 +184,7 @@ export async function trainAdamW(
     if (validating) {
       const v = await validate(computer, p, data.val, valChunks);
       Object.assign(event, v);
-      if (v.valLoss < best.valLoss) best = { theta: theta.slice(), valLoss: v.valLoss, trainLoss: r.loss };
+      if (v.valLoss < best.valLoss) best = { theta: theta.slice(), valLoss: v.valLoss, trainLoss: r.loss, step };
       if (v.valAccuracy > progress.valAccuracy || v.valLoss < progress.valLoss * (1 - MIN_REL_IMPROVEMENT)) {
         progress = {
           valLoss: Math.min(v.valLoss, progress.valLoss),
@@ -186,14 +194,14 @@ export async function trainAdamW(
       } else sinceBest++;
       await hooks.onCheckpoint?.(step, p);
     } else if (!hasVal && r.loss < best.trainLoss)
-      best = { theta: theta.slice(), valLoss: Infinity, trainLoss: r.loss };
+      best = { theta: theta.slice(), valLoss: Infinity, trainLoss: r.loss, step };
     hooks.onStep?.(event);
-    if (settings.earlyStop.kind === 'validation' && hasVal && sinceBest >= settings.earlyStop.patience) {
+    if (!fixed && settings.earlyStop.kind === 'validation' && hasVal && sinceBest >= settings.earlyStop.patience) {
       stoppedEarly = true;
       step++;
       break;
     }
-    if (settings.earlyStop.kind === 'train-plateau') {
+    if (!fixed && settings.earlyStop.kind === 'train-plateau') {
       const w = settings.earlyStop.window;
       if (losses.length > w) {
         const recent = Math.min(...losses.slice(-w));
@@ -208,9 +216,15 @@ export async function trainAdamW(
     opt.step(theta, r.grad);
   }
   // The reference keeps its last parameters; with validation we keep the best-validating ones.
-  const keepBest = settings.earlyStop.kind === 'validation' || cancelled;
+  const keepBest = (!fixed && settings.earlyStop.kind === 'validation') || cancelled;
   const final = keepBest && best.theta ? best.theta : theta;
-  return { params: unflattenParams(final, H, C, D), steps: step, stoppedEarly, cancelled };
+  return {
+    params: unflattenParams(final, H, C, D),
+    steps: step,
+    stoppedEarly,
+    cancelled,
+    bestStep: keepBest ? best.step : step,
+  };
 }
 
 class Stop extends Error {}

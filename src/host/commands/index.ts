@@ -1,6 +1,7 @@
 /** Every command the extension contributes (ids match package.json and docs/UX-CONTRACT.md). */
 import { chooseHeadsCommand } from './chooseHeads';
 import { classifySelectionCommand } from './classifySelection';
+import { compareProbesCommand } from './compareProbes';
 import { clearOverlayCommand } from './clearOverlay';
 import { deleteProbeCommand } from './deleteProbe';
 import { evaluateProbeCommand } from './evaluateProbe';
@@ -33,6 +34,7 @@ export const allCommands: readonly HostCommand[] = [
   chooseHeadsCommand,
   layerSweepCommand,
   evaluateProbeCommand,
+  compareProbesCommand,
   restartWorkerCommand,
   showWorkerVersionCommand,
   showLogCommand,

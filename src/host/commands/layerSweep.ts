@@ -66,7 +66,13 @@ export const layerSweepCommand: HostCommand = {
       lr: s.learningRate,
       steps: s.steps,
       preset: s.preset,
-      testSplit: args.testSplit ?? fromPanel?.split.testSplit,
+      // The dataset's own split column, when it has one, replaces the random split.
+      splitField: args.splitField ?? fromPanel?.splitField,
+      testDataPath: args.testDataPath,
+      testSplit:
+        (args.splitField ?? fromPanel?.splitField ?? args.testDataPath)
+          ? undefined
+          : (args.testSplit ?? fromPanel?.split.testSplit),
       seed: args.seed ?? fromPanel?.split.seed,
       // Sweep probes are intermediate results: they go to the cache, not the Probes view.
       outDir: path.join(s.cacheFolder, 'sweeps', newProbeFolderName('sweep', 'all', dataPath)),

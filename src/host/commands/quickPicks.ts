@@ -154,3 +154,35 @@ export function pickOptimizer(current: OptimizerName | 'auto', s: Step): Promise
     { ...s, placeholder: 'Optimizer' },
   );
 }
+
+/** Which rows test the probe: the dataset's split column (when it has one), a random split, or another file. */
+export type TestRowsChoice = { kind: 'random' } | { kind: 'field'; field: string } | { kind: 'file'; path: string };
+
+export async function pickTestRows(
+  opts: { splitField?: string; testSplit: number; seed: number },
+  s: Step,
+): Promise<TestRowsChoice | undefined> {
+  const items: ValueItem<'random' | 'field' | 'file'>[] = [];
+  if (opts.splitField)
+    items.push({
+      label: `$(split-horizontal) From column "${opts.splitField}"`,
+      description: 'the split the dataset ships with (train / test / validation)',
+      value: 'field',
+    });
+  items.push({
+    label: `$(shuffle) Random split: ${Math.round(opts.testSplit * 100)} % test`,
+    description: `stratified, seed ${opts.seed}`,
+    value: 'random',
+  });
+  items.push({
+    label: '$(file) Test on another file…',
+    description: 'train on this dataset, test on that file',
+    value: 'file',
+  });
+  const picked = await pickOne(items, 0, { ...s, placeholder: 'Test rows' });
+  if (picked === undefined) return undefined;
+  if (picked === 'field') return { kind: 'field', field: opts.splitField! };
+  if (picked === 'random') return { kind: 'random' };
+  const file = await pickDatasetFile({ ...s, title: `${s.title} File` });
+  return file ? { kind: 'file', path: file } : undefined;
+}

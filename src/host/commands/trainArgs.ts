@@ -10,6 +10,9 @@ export interface TrainArgs {
   labelField?: string;
   testSplit?: number;
   seed?: number;
+  /** A given split: the dataset's split column, or a file to test on. */
+  splitField?: string;
+  testDataPath?: string;
   layer?: LayerSpec;
   probe?: ProbeKind;
   heads?: number;
@@ -27,6 +30,8 @@ export function parseTrainArgs(arg: unknown): TrainArgs {
   out.dataPath = str(a.dataPath) ?? str(a.path);
   out.textField = str(a.textField);
   out.labelField = str(a.labelField);
+  out.splitField = str(a.splitField);
+  out.testDataPath = str(a.testDataPath);
   const split = (a.split ?? a) as Record<string, unknown>;
   if (typeof split.testSplit === 'number' && split.testSplit > 0 && split.testSplit < 1)
     out.testSplit = split.testSplit;

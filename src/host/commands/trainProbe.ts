@@ -1,6 +1,7 @@
 /**
  * Probescope: Train Probe — dataset (the open dataset panel's, else a pick) → layer → probe kind/heads →
- * optimizer, each defaulting from settings, then a run in the training panel. The probe is saved under the probes
+ * optimizer → test rows (the dataset's split column when it has one, a random split, or another file), each
+ * defaulting from settings, then a run in the training panel. The probe is saved under the probes
  * folder and becomes the active probe.
  */
 import * as path from 'node:path';
@@ -10,7 +11,7 @@ import { ModelSelection } from '../model/modelSelection';
 import { newProbeFolderName } from '../tree/probeFolder';
 import type { HostCommand } from './hostCommand';
 import { datasetChecker } from './datasetCheck';
-import { pickDatasetFile, pickLayer, pickOptimizer, pickProbeKind } from './quickPicks';
+import { pickDatasetFile, pickLayer, pickOptimizer, pickProbeKind, pickTestRows } from './quickPicks';
 import { parseTrainArgs, type TrainArgs } from './trainArgs';
 
 const TITLE = 'Probescope: Train Probe';
@@ -48,7 +49,7 @@ async function collectTrainParams(ctx: HostContext, args: TrainArgs): Promise<Tr
   const model = await ctx.model.forUse();
   if (!model) return undefined;
   const panelDataset = ctx.datasetPanel.current;
-  const totalSteps = 4;
+  const totalSteps = 5;
   const dataPath =
     args.dataPath ??
     panelDataset?.path ??
@@ -74,6 +75,18 @@ async function collectTrainParams(ctx: HostContext, args: TrainArgs): Promise<Tr
   const optimizer =
     args.optimizer ?? (await pickOptimizer(s.optimizer, { title: `${TITLE}: Optimizer`, step: 4, totalSteps }));
   if (!optimizer) return undefined;
+  const testSplit = args.testSplit ?? fromPanel?.split.testSplit;
+  const seed = args.seed ?? fromPanel?.split.seed;
+  const given = args.splitField ?? args.testDataPath;
+  const testRows = given
+    ? args.splitField
+      ? { kind: 'field' as const, field: args.splitField }
+      : { kind: 'file' as const, path: args.testDataPath! }
+    : await pickTestRows(
+        { splitField: fromPanel?.splitField, testSplit: testSplit ?? 0.25, seed: seed ?? 0 },
+        { title: `${TITLE}: Test Rows`, step: 5, totalSteps },
+      );
+  if (!testRows) return undefined;
   return {
     modelDir: model.dir,
     dataPath,
@@ -86,8 +99,11 @@ async function collectTrainParams(ctx: HostContext, args: TrainArgs): Promise<Tr
     lr: s.learningRate,
     steps: s.steps,
     preset: s.preset,
-    testSplit: args.testSplit ?? fromPanel?.split.testSplit,
-    seed: args.seed ?? fromPanel?.split.seed,
+    // A given split replaces the random one (the engine refuses both at once).
+    testSplit: testRows.kind === 'random' ? testSplit : undefined,
+    splitField: testRows.kind === 'field' ? testRows.field : undefined,
+    testDataPath: testRows.kind === 'file' ? testRows.path : undefined,
+    seed,
     outDir: path.join(s.probesFolder, newProbeFolderName(shape.probe, layer, dataPath)),
     executionProvider: s.executionProvider,
     cacheDir: s.cacheFolder,

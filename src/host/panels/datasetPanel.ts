@@ -22,6 +22,8 @@ export interface DatasetChoice {
   textField?: string;
   labelField?: string;
   split: SplitSettings;
+  /** A split column the dataset ships with (detected by inspectDataset): Train Probe offers it as the split. */
+  splitField?: string;
 }
 
 export class DatasetPanelManager implements vscode.WebviewPanelSerializer, vscode.Disposable {
@@ -130,6 +132,7 @@ export class DatasetPanelManager implements vscode.WebviewPanelSerializer, vscod
       if (cts.token.isCancellationRequested) return;
       d.textField = summary.textField;
       d.labelField = summary.labelField;
+      d.splitField = summary.splitField;
       this.post({ type: 'summary', summary, split: d.split });
     } catch (err) {
       if (!cts.token.isCancellationRequested) this.post({ type: 'error', message: errorMessage(err) });

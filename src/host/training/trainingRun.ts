@@ -21,6 +21,7 @@ import type { TrainingPanelConfig, TrainingStatus, TrainingToWebview } from '../
 import type { HostContext } from '../hostContext';
 import { keepProbeCopy, newProbeFolderName, probeKindLabel, readProbeManifest } from '../tree/probeFolder';
 import { errorCode, errorMessage, isCancellation, reportError } from '../workerErrors';
+import { bestSweepPoint } from '../../core/probes/sweepSelection';
 import { ExtractionProgress } from './extractionProgress';
 
 export type RunRequest =
@@ -133,11 +134,8 @@ export class TrainingRun {
         for (const point of points) this.post({ type: 'sweepPoint', point });
         this.post({ type: 'sweepFinished', points });
         this.status = 'finished';
-        const best = points.reduce<LayerSweepPoint | undefined>(
-          (a, p) => (!a || p.accuracy > a.accuracy ? p : a),
-          undefined,
-        );
-        this.setState({ state: 'finished', steps: this.lastStep, testAccuracy: best?.accuracy });
+        const best = bestSweepPoint(points);
+        this.setState({ state: 'finished', steps: this.lastStep, testAccuracy: best?.point.accuracy });
         ctx.probes.refresh();
         if (best && !this.superseded) void this.offerBestSweepProbe(best, request.params.dataPath);
       }
@@ -203,15 +201,23 @@ export class TrainingRun {
   }
 
   /**
-   * Sweep probes stay in the cache; the best one (by test accuracy, the number the plot shows) can be kept: copied
-   * into the probes folder, listed in the Probes view and made active.
+   * Sweep probes stay in the cache; the best one (by validation accuracy: bestSweepPoint) can be kept: copied into the
+   * probes folder, listed in the Probes view and made active.
    */
-  private async offerBestSweepProbe(best: LayerSweepPoint, dataPath: string): Promise<void> {
+  private async offerBestSweepProbe(
+    chosen: { point: LayerSweepPoint; by: 'validation' | 'test' },
+    dataPath: string,
+  ): Promise<void> {
+    const best = chosen.point;
     if (!best.outDir) return;
     const kind = probeKindLabel(best.probe, best.heads);
+    const basis =
+      chosen.by === 'validation'
+        ? `chosen by validation accuracy ${((best.valAccuracy ?? 0) * 100).toFixed(1)}%`
+        : 'chosen on the test split (no validation scores), so that number is optimistic';
     const choice = await vscode.window.showInformationMessage(
       `Probescope: layer sweep finished. Best: ${kind} at layer ${best.layer}, test accuracy ` +
-        `${(best.accuracy * 100).toFixed(1)}% (chosen on the test split, so that number is optimistic).`,
+        `${(best.accuracy * 100).toFixed(1)}% (${basis}).`,
       'Keep Best Probe',
     );
     if (choice !== 'Keep Best Probe') return;

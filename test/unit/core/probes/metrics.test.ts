@@ -52,7 +52,8 @@ test('multiclass metrics: softmax argmax, per-class accuracy and confusion matri
     [0, 1, 0],
     [1, 0, 1],
   ]);
-  assert.equal(m.roc_auc, undefined);
+  // One-vs-rest macro AUC: class a (2.5 of 3 pairs), b (1), c (3 of 4 pairs) → (5/6 + 1 + 3/4) / 3.
+  assert.ok(Math.abs(m.roc_auc! - (5 / 6 + 1 + 3 / 4) / 3) < 1e-12);
   const p = probabilities([0, 0, 0], 3)[0];
   p.forEach((x) => assert.ok(Math.abs(x - 1 / 3) < 1e-12));
 });
@@ -69,4 +70,36 @@ test('entropy ratio is 1 for uniform attention, 0 for one-hot, and skips single-
   const mask = new Float32Array([1, 1, 1, 1, 1, 0, 0, 0]);
   assert.ok(Math.abs(entropyRatio(att, mask, 2, S, H)! - 0.5) < 1e-6);
   assert.equal(entropyRatio(att.subarray(S * H), mask.subarray(S), 1, S, H), undefined);
+});
+
+test('a class with no rows in the split gets null per-class accuracy ("no test rows"), never 0', () => {
+  // Class "c" has no examples here; "b" has one, predicted wrongly (0, a real zero).
+  const logits = [3, 0, 0, 3, 0, 0, 0, 3, 0];
+  const m = splitMetrics({ classes: ['a', 'b', 'c'], labels: [0, 1, 1], logits, bootstrap: false });
+  assert.deepEqual(m.per_class_accuracy, { a: 1, b: 0.5, c: null });
+  assert.deepEqual(m.confusion![2], [0, 0, 0]);
+  // Balanced accuracy averages the classes that have rows only: (1 + 0.5) / 2.
+  assert.equal(m.balanced_accuracy, 0.75);
+});
+
+test('binary split metrics carry every metric with a 95 % interval and the ROC curve', () => {
+  const labels = Array.from({ length: 60 }, (_, i) => i % 2);
+  const logits = labels.map((y, i) => (y ? 1 : -1) * ((i % 7) - 1.5));
+  const m = splitMetrics({ classes: ['0', '1'], labels, logits });
+  for (const k of [
+    'accuracy',
+    'balanced_accuracy',
+    'f1',
+    'roc_auc',
+    'log_loss',
+    'brier',
+    'recall_at_fpr_0.01',
+    'recall_at_fpr_0.05',
+  ]) {
+    const ci = m.ci95![k];
+    assert.ok(ci && ci[0] <= ci[1], `ci95.${k}`);
+  }
+  assert.deepEqual(Object.keys(m.recall_at_fpr!), ['0.01', '0.05']);
+  assert.equal(m.roc!.fpr[0], 0);
+  assert.equal(m.roc!.tpr.at(-1), 1);
 });

@@ -125,7 +125,8 @@ test('a multiclass probe reports per-class accuracy and a confusion matrix over 
     r.test.confusion!.flat().reduce((a, b) => a + b, 0),
     60,
   );
-  assert.equal(r.test.roc_auc, undefined);
+  // One-vs-rest macro ROC-AUC (issue #13): defined for multiclass probes too.
+  assert.ok(r.test.roc_auc! > 0.9 && r.test.roc_auc! <= 1, `OvR AUC ${r.test.roc_auc}`);
   assert.ok(r.test.accuracy > 0.8, `topic accuracy ${r.test.accuracy}`);
   const { params } = await loadProbe(r.outDir);
   assert.equal(params.C, 3);
@@ -166,6 +167,11 @@ test('layerSweep trains every (layer, kind) pair from one extraction and reports
     ],
   );
   for (const p of r.points) assert.ok(p.accuracy >= 0 && p.accuracy <= 1 && p.rocAuc !== undefined);
+  // Issue #13: every point carries its validation score (for Keep Best) and its test-accuracy interval (plot band).
+  for (const p of r.points) {
+    assert.ok(p.valAccuracy! >= 0 && p.valAccuracy! <= 1 && p.valLoss! > 0, `validation of layer ${p.layer}`);
+    assert.ok(p.accuracyCi95![0] <= p.accuracy && p.accuracy <= p.accuracyCi95![1]);
+  }
   // Each point is a saved probe of its own layer and kind.
   const { listProbes } = await import('../../../../src/core/probes');
   const saved = await listProbes(join(work, 'sweep'));

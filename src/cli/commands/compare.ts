@@ -1,0 +1,69 @@
+import type { CliCommand } from '../command';
+import { compareProbes } from '../../core/evaluation/compareProbes';
+import { comparisonCsv, comparisonMarkdown } from '../../core/evaluation/comparisonTable';
+import { writeFileAtomic } from '../../core/model/tappedModel';
+import { ProbescopeError } from '../../core/errors';
+import { oneOf, required, str } from './args';
+
+/** `probescope compare`: --probes takes the first folder; the further folders follow as bare arguments (or commas). */
+export const compareCommand: CliCommand = {
+  name: 'compare',
+  summary: 'Evaluate several probes on one dataset: one table with 95 % intervals and paired bootstrap tests.',
+  usage:
+    'probescope compare --probes DIR DIR… --data FILE [--csv FILE] [--markdown FILE] [--model DIR] [--text-field NAME] [--label-field NAME]',
+  options: {
+    probes: {
+      type: 'string',
+      description: 'Probe folders (two or more), space- or comma-separated',
+      valueName: 'DIR…',
+    },
+    data: { type: 'string', description: 'Dataset (.jsonl, .csv, .parquet)', valueName: 'FILE' },
+    csv: { type: 'string', description: 'Also write the table as CSV here', valueName: 'FILE' },
+    markdown: {
+      type: 'string',
+      description: 'Also write the table and the paired tests as Markdown here',
+      valueName: 'FILE',
+    },
+    model: {
+      type: 'string',
+      description: 'Model folder (default: the one recorded in each probe.json)',
+      valueName: 'DIR',
+    },
+    'text-field': {
+      type: 'string',
+      description: 'Text column (default: as in training, else auto)',
+      valueName: 'NAME',
+    },
+    'label-field': {
+      type: 'string',
+      description: 'Label column (default: as in training, else auto)',
+      valueName: 'NAME',
+    },
+    'cache-dir': { type: 'string', description: 'Activation cache folder (default: OS temp)', valueName: 'DIR' },
+    'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
+  },
+  allowPositionals: true,
+  async run(values, ctx, positionals = []) {
+    const first = required(values, 'probes');
+    const probeDirs = [...first.split(','), ...positionals].map((s) => s.trim()).filter((s) => s !== '');
+    if (probeDirs.length < 2)
+      throw new ProbescopeError('BAD_ARGUMENT', `--probes needs at least two probe folders (got ${probeDirs.length}).`);
+    const c = await compareProbes(
+      {
+        probeDirs,
+        dataPath: required(values, 'data'),
+        modelDir: str(values, 'model'),
+        textField: str(values, 'text-field'),
+        labelField: str(values, 'label-field'),
+        cacheDir: str(values, 'cache-dir'),
+        executionProvider: oneOf(values, 'execution-provider', ['auto', 'cpu', 'webgpu', 'cuda'] as const),
+      },
+      { onProgress: ctx.progress, onLog: ctx.log, signal: ctx.signal },
+    );
+    const csv = str(values, 'csv');
+    const md = str(values, 'markdown');
+    if (csv) await writeFileAtomic(csv, comparisonCsv(c));
+    if (md) await writeFileAtomic(md, comparisonMarkdown(c));
+    return { ...c, ...(csv ? { csv } : {}), ...(md ? { markdown: md } : {}) };
+  },
+};

@@ -1,0 +1,68 @@
+/**
+ * compareProbes: several saved probes evaluated on one dataset — one row per probe (kind, layer, heads, optimizer,
+ * every metric with its 95 % bootstrap interval, ROC curve) and, for every pair, a paired stratified bootstrap of the
+ * difference in accuracy and ROC-AUC (same resamples for both probes: bootstrap.ts).
+ * The probes must share their classes (same names, same order); each probe runs on its own model and layer.
+ */
+import * as path from 'node:path';
+import type { CompareProbesParams, ComparisonPair, ComparisonRow, ProbeComparison } from '../../protocol/types';
+import { ProbescopeError } from '../errors';
+import { probePredictions } from '../probes/evaluate';
+import { probabilityMatrix, splitMetrics } from '../probes/metrics';
+import { lossFromLogits } from '../probes/trainingLoop';
+import type { CacheHooks } from '../probes/probeData';
+import { pairedBootstrap } from './bootstrap';
+
+export type CompareParams = CompareProbesParams;
+export type Comparison = ProbeComparison;
+
+export async function compareProbes(params: CompareParams, hooks: CacheHooks = {}): Promise<Comparison> {
+  if (params.probeDirs.length < 2)
+    throw new ProbescopeError('BAD_ARGUMENT', `Compare needs at least two probes (got ${params.probeDirs.length}).`);
+  const preds: ({ dir: string } & Awaited<ReturnType<typeof probePredictions>>)[] = [];
+  for (const dir of params.probeDirs) {
+    hooks.onLog?.(`Evaluating ${dir}`);
+    preds.push({ dir: path.resolve(dir), ...(await probePredictions({ ...params, probeDir: dir }, hooks)) });
+  }
+  const classes = preds[0].manifest.classes;
+  for (const p of preds.slice(1))
+    if (p.manifest.classes.join('\u0000') !== classes.join('\u0000'))
+      throw new ProbescopeError(
+        'PROBE_MISMATCH',
+        `${p.dir} predicts classes ${p.manifest.classes.join(', ')} but ${preds[0].dir} predicts ${classes.join(', ')}; ` +
+          'compare probes trained on the same classes.',
+      );
+  const names = uniqueNames(preds.map((p) => p.dir));
+  const rows: ComparisonRow[] = preds.map((p, i) => ({
+    name: names[i],
+    dir: p.dir,
+    kind: p.manifest.probe,
+    layer: p.manifest.layer,
+    heads: p.manifest.heads,
+    optimizer: p.manifest.training.optimizer as string | undefined,
+    preset: p.manifest.training.preset as string | undefined,
+    model: p.manifest.model.id,
+    metrics: splitMetrics({
+      classes,
+      labels: p.labels,
+      logits: p.logits,
+      loss: lossFromLogits(p.logits, p.labels, p.C),
+      entropyRatio: p.entropyRatio,
+    }),
+  }));
+  const K = classes.length;
+  const asPred = (p: (typeof preds)[number]) => ({ labels: p.labels, probs: probabilityMatrix(p.logits, p.C), K });
+  const pairs: ComparisonPair[] = [];
+  for (let i = 0; i < preds.length; i++)
+    for (let j = i + 1; j < preds.length; j++)
+      pairs.push({ a: names[i], b: names[j], differences: pairedBootstrap(asPred(preds[i]), asPred(preds[j])) });
+  return { data: path.resolve(params.dataPath), n: preds[0].labels.length, classes, rows, pairs };
+}
+
+/** Folder names, made unique with their parent folder where two probes share a name. */
+function uniqueNames(dirs: string[]): string[] {
+  const base = dirs.map((d) => path.basename(d));
+  return base.map((b, i) =>
+    base.filter((x) => x === b).length > 1 ? `${path.basename(path.dirname(dirs[i]))}/${b}` : b,
+  );
+}

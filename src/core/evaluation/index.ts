@@ -1,0 +1,3 @@
+// Evaluation a researcher can publish: metrics with known definitions, bootstrap intervals, paired comparisons.
+export * from './classificationMetrics';
+export * from './bootstrap';

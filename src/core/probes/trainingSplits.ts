@@ -1,0 +1,136 @@
+/**
+ * Which rows a training run trains, validates and tests on. Three sources of the train/test split:
+ * - random (default): seeded stratified split with `testSplit` of the rows for test;
+ * - a split field of the dataset (`splitField`): its train / test / validation rows, as given;
+ * - a second file (`testDataPath`): train on the dataset, test on that file (its labels must be the probe's classes).
+ * Validation: the given validation rows if there are any; otherwise the 'fast' preset carves at most
+ * VALIDATION_FRACTION of the train rows (validationSplit; none when classes are too small), and the 'reference'
+ * preset trains on every train row, as EleutherAI's trainer does.
+ * Identical texts form one group (groupedSplit.ts): the random split and the carved validation never divide a group,
+ * so a duplicated row cannot leak between train and test; without duplicates these are the plain stratified splits.
+ */
+import {
+  groupedStratifiedSplit,
+  groupedValidationSplit,
+  readDataset,
+  sortedClasses,
+  splitRoles,
+  textGroups,
+  type Dataset,
+} from '../data';
+import { ProbescopeError } from '../errors';
+import type { SplitRecord, TrainProbeParams } from '../../protocol/types';
+import * as defaults from './defaults';
+
+export interface SplitPlan {
+  /** Every text the run needs (the dataset's rows, then the test file's rows). */
+  texts: string[];
+  /** Label (string) per text. */
+  labels: string[];
+  /** Group id per text: identical texts share one (textGroups). */
+  groups: number[];
+  classes: string[];
+  train: number[];
+  val: number[];
+  test: number[];
+  ds: Dataset;
+  /** What probe.json records under training.split. */
+  record: SplitRecord;
+}
+
+export async function planSplits(params: TrainProbeParams, preset: defaults.Preset, seed: number): Promise<SplitPlan> {
+  if (params.splitField !== undefined && params.testDataPath !== undefined)
+    throw new ProbescopeError('BAD_ARGUMENT', 'Give either --split-field or --test-data, not both.');
+  if (params.testSplit !== undefined && (params.splitField !== undefined || params.testDataPath !== undefined))
+    throw new ProbescopeError(
+      'BAD_ARGUMENT',
+      `--test-split draws a random split; it cannot be combined with ${params.splitField !== undefined ? '--split-field' : '--test-data'}.`,
+    );
+  const ds = await readDataset(params.dataPath, {
+    textField: params.textField,
+    labelField: params.labelField,
+    splitField: params.splitField,
+    encoding: params.encoding,
+    delimiter: params.delimiter,
+    quote: params.quote,
+  });
+  let texts = ds.texts;
+  let labels = ds.labels;
+  let train: number[];
+  let test: number[];
+  const given: number[] = [];
+  let record: Omit<SplitPlan['record'], 'validation' | 'counts'>;
+  if (params.splitField !== undefined) {
+    const roles = splitRoles(ds.splits ?? [], params.splitField, ds.path);
+    train = [];
+    test = [];
+    roles.forEach((r, i) => (r === 'train' ? train : r === 'test' ? test : given).push(i));
+    record = { source: 'field', field: params.splitField };
+  } else if (params.testDataPath !== undefined) {
+    const other = await readDataset(params.testDataPath, {
+      textField: ds.textField,
+      labelField: ds.labelField,
+      encoding: params.encoding,
+      delimiter: params.delimiter,
+      quote: params.quote,
+    });
+    train = ds.texts.map((_, i) => i);
+    test = other.texts.map((_, i) => ds.texts.length + i);
+    texts = [...ds.texts, ...other.texts];
+    labels = [...ds.labels, ...other.labels];
+    record = { source: 'file', testData: other.path };
+  } else {
+    const testSplit = params.testSplit ?? defaults.DEFAULT_TEST_SPLIT;
+    ({ train, test } = groupedStratifiedSplit(ds.labels, textGroups(ds.texts), testSplit, seed));
+    record = { source: 'random', testSplit, seed };
+  }
+  const groups = textGroups(texts);
+  const classes = sortedClasses(train.map((i) => labels[i]));
+  if (classes.length < 2)
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${ds.path} has only one class in its training rows ("${classes[0]}"); a probe needs at least two.`,
+    );
+  const known = new Set(classes);
+  const unseen = [...new Set([...test, ...given].map((i) => labels[i]).filter((l) => !known.has(l)))];
+  if (unseen.length > 0)
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `Test or validation rows have labels with no training rows: ${unseen.slice(0, 5).join(', ')} ` +
+        `(training classes: ${classes.join(', ')}); a probe cannot predict a class it never saw.`,
+    );
+
+  let val: number[] = given;
+  let validation: SplitPlan['record']['validation'] = given.length > 0 ? 'given' : 'none';
+  let validationNote: string | undefined;
+  if (given.length === 0 && preset !== 'reference') {
+    const inner = groupedValidationSplit(
+      train.map((i) => labels[i]),
+      train.map((i) => groups[i]),
+      defaults.VALIDATION_FRACTION,
+      seed + 1,
+    );
+    val = inner.validation.map((j) => train[j]);
+    train = inner.train.map((j) => train[j]);
+    validation = val.length > 0 ? 'carved' : 'none';
+    validationNote = inner.skipped;
+  }
+  if (test.length === 0) throw new ProbescopeError('DATASET_INVALID', `${ds.path}: no test rows.`);
+  return {
+    texts,
+    labels,
+    groups,
+    classes,
+    train,
+    val,
+    test,
+    ds,
+    record: {
+      ...record,
+      validation,
+      ...(validation === 'carved' ? { validationFraction: defaults.VALIDATION_FRACTION } : {}),
+      ...(validationNote ? { validationNote } : {}),
+      counts: { train: train.length, validation: val.length, test: test.length },
+    },
+  };
+}
