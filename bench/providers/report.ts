@@ -138,10 +138,12 @@ export function summarize(report: BenchReport, targets: { probeStepShape: string
     }
     report.speedups[p.label] = s;
     const step = s[`probe step ${targets.probeStepShape}`];
+    const resident = s[`probe step ${targets.probeStepShape} resident`];
     const ext = s[`extraction ${targets.extractionModel}`];
     report.verdicts.push(
-      `${p.label}: probe step ${targets.probeStepShape} ${fmt(step)}× the CPU EP (target ≥ 20×); ` +
-        `extraction ${targets.extractionModel} ${fmt(ext)}× (target ≥ 10×)`,
+      `${p.label}: probe step ${targets.probeStepShape} ${fmt(step)}× the CPU EP (target ≥ 20×)` +
+        (resident === undefined ? '' : `, ${fmt(resident)}× with the batch resident`) +
+        `; extraction ${targets.extractionModel} ${fmt(ext)}× (target ≥ 10×)`,
     );
     const off = [...Object.entries(p.extraction), ...Object.entries(p.probeStep)].filter(
       ([, r]) => !isFailure(r) && r.vsCpu && !r.vsCpu.withinTolerance,

@@ -14,6 +14,7 @@ import { resolveExecutionProvider } from '../../src/core/model/session';
 import { GEMMA2_2B_SHAPE, type SyntheticShape } from '../syntheticGemma';
 import { idSequences, measureExtraction, prepareSyntheticFolder, tinyTexts, type ExtractionSpec } from './extraction';
 import { measureProbeStep, probeInputs, stepKey, type ProbeStepSpec } from './probeStep';
+import { measureResidentProbeStep, writeResidentProbeModel } from './residentProbe';
 import {
   AGREEMENT_TOLERANCE,
   failure,
@@ -21,8 +22,11 @@ import {
   writeReport,
   type BenchProvider,
   type BenchReport,
+  type Comparison,
   type ProviderReport,
 } from './report';
+
+const diffText = (c?: Comparison): string => (c ? `, max abs diff vs CPU ${c.maxAbsDiff.toExponential(2)}` : '');
 
 export interface ProviderBenchOptions {
   /**
@@ -204,6 +208,25 @@ export async function runProviderBench(opts: ProviderBenchOptions): Promise<Benc
           log(`probe step ${key} on ${label} failed: ${failure(e).error}`);
         }
         save();
+      }
+      // The same step with the batch resident on the device (residentProbe.ts), against the CPU's values above.
+      const dir = join(work, 'resident');
+      try {
+        const path = await writeResidentProbeModel(dir, spec, inputs.batch);
+        for (const { label, provider: p } of usable) {
+          const key = `${stepKey(spec)} resident`;
+          try {
+            const r = await measureResidentProbeStep(spec, path, inputs.params, p, cpuValues);
+            report.providers[label]!.probeStep[key] = r.result;
+            log(`probe step ${key} on ${label}: ${r.result.msPerStep.toFixed(1)} ms/step` + diffText(r.result.vsCpu));
+          } catch (e) {
+            report.providers[label]!.probeStep[key] = failure(e);
+            log(`probe step ${key} on ${label} failed: ${failure(e).error}`);
+          }
+          save();
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
       }
     }
   } finally {
