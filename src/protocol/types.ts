@@ -225,9 +225,14 @@ export interface DownloadModelParams {
   /** e.g. "onnx-community/gemma-3-270m-it-ONNX". */
   repoId: string;
   revision?: string;
-  cacheDir: string;
-  /** Defaults to https://huggingface.co; tests point it at a local server. */
+  /**
+   * The Hugging Face hub cache folder (models--owner--name/… inside); default HF_HUB_CACHE, else HF_HOME/hub, else
+   * ~/.cache/huggingface/hub, shared with Python's huggingface_hub.
+   */
+  cacheDir?: string;
+  /** Defaults to HF_ENDPOINT, else https://huggingface.co; tests point it at a local server. */
   endpoint?: string;
+  /** Default HF_TOKEN, else the token file `huggingface-cli login` writes; '' = no token. */
   token?: string;
   /** Which ONNX file to fetch (e.g. "onnx/model.onnx"); default: the first of model.onnx, onnx/model.onnx. */
   onnxFile?: string;

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ProbescopeError } from '../errors';
+import { repoIdOfSnapshot } from '../hub/hubCache';
 import { type GemmaConfig, readGemmaConfig } from './config';
 
 /** A validated model folder as Hugging Face / onnx-community ship it. All paths are absolute. */
@@ -30,6 +31,10 @@ export interface ModelSource {
   revision: string;
   endpoint?: string;
   file?: string;
+  /** The commit hash of the Hub snapshot (downloads into the Hugging Face cache). */
+  commit?: string;
+  /** Every downloaded file with its size and the Hub's checksums (sha256 for LFS files, else the git blob id). */
+  files?: { path: string; size: number; sha256?: string; gitOid?: string }[];
 }
 
 /**
@@ -106,10 +111,18 @@ export async function resolveModelFolder(dirIn: string): Promise<ModelFolder> {
   };
 }
 
-/** repoId from .probescope-source.json, else the folder name. */
+/** repoId from .probescope-source.json, else owner/name of a Hugging Face cache snapshot folder, else the folder name. */
 export async function readModelId(dir: string): Promise<string> {
   const source = await readModelSource(dir);
-  return source?.repoId ?? basename(dir);
+  return source?.repoId ?? repoIdOfSnapshot(dir) ?? basename(dir);
+}
+
+/**
+ * The sha256 the Hub lists for a file of a downloaded snapshot (`relPath` as in the repo, e.g. "onnx/model.onnx"),
+ * from .probescope-source.json; undefined for folders not downloaded by downloadModel or files stored in git.
+ */
+export async function hubSha256(dir: string, relPath: string): Promise<string | undefined> {
+  return (await readModelSource(dir))?.files?.find((f) => f.path === relPath)?.sha256;
 }
 
 export async function readModelSource(dir: string): Promise<ModelSource | undefined> {
