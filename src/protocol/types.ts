@@ -15,6 +15,8 @@ export interface TokenSpan {
   text: string;
   start: number;
   end: number;
+  /** Chat-formatted input only: the message whose content [start, end) indexes; absent for template text. */
+  message?: number;
 }
 
 export interface ModelSummary {

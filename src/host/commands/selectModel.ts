@@ -2,7 +2,6 @@
  * Probescope: Select Model — the bundled tiny model, a local folder, or a Hugging Face id (downloaded with a
  * cancellable progress notification). The choice is checked by loading it in the worker.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Requests } from '../../protocol/worker';
 import type { HostContext } from '../hostContext';
@@ -70,7 +69,6 @@ async function downloadFromHub(ctx: HostContext): Promise<boolean> {
     validateInput: (v) => (HUB_ID.test(v.trim()) ? undefined : 'Enter a repo id such as owner/name'),
   });
   if (!repoId) return false;
-  const cacheDir = path.join(ctx.settings().cacheFolder, 'models');
   try {
     const { modelDir } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Downloading ${repoId.trim()}`, cancellable: true },
@@ -86,7 +84,7 @@ async function downloadFromHub(ctx: HostContext): Promise<boolean> {
         try {
           return await ctx.worker.request(
             Requests.downloadModel,
-            { repoId: repoId.trim(), cacheDir, progressId: route.progressId },
+            { repoId: repoId.trim(), progressId: route.progressId },
             token,
           );
         } finally {
