@@ -89,6 +89,11 @@ export interface TrainProbeParams {
   /** Extraction batch size, and the training mini-batch size (default 2048: full batch up to that). */
   batchSize?: number;
   progressId?: string;
+  /**
+   * Format the text with the model's chat template: "messages" (the text field holds [{role, content}]), or roles
+   * such as "user" / "user,model" (one text field per role, textField "prompt,response"). Saved in probe.json.
+   */
+  chat?: string;
 }
 
 export interface SplitMetrics {

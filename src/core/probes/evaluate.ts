@@ -2,7 +2,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EvalParams, SplitMetrics } from '../../protocol/types';
-import { readDataset } from '../data';
+import { readDatasetForModel } from '../chat/chatDataset';
 import { ProbescopeError } from '../errors';
 import { probeComputer } from './computerCache';
 import { buildActivations, examplesFrom, type CacheHooks } from './probeData';
@@ -11,10 +11,16 @@ import { evaluateExamples } from './trainProbe';
 
 export async function evaluateProbe(params: EvalParams, hooks: CacheHooks = {}): Promise<SplitMetrics> {
   const { probe, manifest, folder } = await probeWithModel(params.probeDir, params.modelDir);
-  const ds = await readDataset(params.dataPath, {
-    textField: params.textField ?? (manifest.training.textField as string | undefined),
-    labelField: params.labelField ?? (manifest.training.labelField as string | undefined),
-  });
+  // A probe trained on chat-formatted text is evaluated on text formatted the same way.
+  const ds = await readDatasetForModel(
+    params.dataPath,
+    {
+      textField: params.textField ?? (manifest.training.textField as string | undefined),
+      labelField: params.labelField ?? (manifest.training.labelField as string | undefined),
+      chat: typeof manifest.training.chat === 'string' ? manifest.training.chat : undefined,
+    },
+    folder.dir,
+  );
   const classIndex = new Map(manifest.classes.map((c, i) => [c, i]));
   const unknown = [...new Set(ds.labels.filter((l) => !classIndex.has(l)))];
   if (unknown.length > 0) {

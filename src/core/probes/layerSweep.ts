@@ -1,7 +1,7 @@
 /** layerSweep: test accuracy for every (layer, probe kind); activations for all layers are extracted once. */
 import * as path from 'node:path';
 import type { LayerSweepParams, LayerSweepPoint } from '../../protocol/types';
-import { readDataset } from '../data';
+import { readDatasetForModel } from '../chat/chatDataset';
 import { throwIfAborted } from '../errors';
 import { buildActivations, defaultCacheDir } from './probeData';
 import { cachedModelFolder } from './runtime';
@@ -12,7 +12,11 @@ export async function layerSweep(
   hooks: TrainHooks = {},
 ): Promise<{ points: LayerSweepPoint[] }> {
   const folder = await cachedModelFolder(params.modelDir);
-  const ds = await readDataset(params.dataPath, { textField: params.textField, labelField: params.labelField });
+  const ds = await readDatasetForModel(
+    params.dataPath,
+    { textField: params.textField, labelField: params.labelField, chat: params.chat },
+    folder.dir,
+  );
   const outDir = path.resolve(params.outDir);
   const cache = await buildActivations(
     folder,

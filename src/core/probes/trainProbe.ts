@@ -6,7 +6,8 @@
 import * as path from 'node:path';
 import type { ProbeManifest, SplitMetrics, TrainProbeParams, TrainResult } from '../../protocol/types';
 import type { ActivationCache } from '../activations';
-import { kFold, readDataset, sortedClasses, stratifiedSplit } from '../data';
+import { readDatasetForModel } from '../chat/chatDataset';
+import { kFold, sortedClasses, stratifiedSplit } from '../data';
 import { ProbescopeError, throwIfAborted } from '../errors';
 import { resolveModelFolder } from '../model';
 import type { Example } from './batches';
@@ -148,7 +149,11 @@ export async function trainProbeRun(
   const heads = params.probe === 'attention' ? (params.heads ?? defaults.DEFAULT_HEADS) : 1;
   const optimizer = params.optimizer ?? defaults.defaultOptimizer(params.probe);
 
-  const ds = await readDataset(params.dataPath, { textField: params.textField, labelField: params.labelField });
+  const ds = await readDatasetForModel(
+    params.dataPath,
+    { textField: params.textField, labelField: params.labelField, chat: params.chat },
+    params.modelDir,
+  );
   const classes = sortedClasses(ds.labels);
   if (classes.length < 2)
     throw new ProbescopeError(
@@ -244,6 +249,7 @@ export async function trainProbeRun(
       dataPath: ds.path,
       textField: ds.textField,
       labelField: ds.labelField,
+      ...(params.chat ? { chat: params.chat } : {}),
       maxLength: params.maxLength ?? defaults.DEFAULT_TRAIN_MAX_LENGTH,
       nTrain: train.length,
       nVal: val.length,

@@ -193,7 +193,7 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
       const repo = findRepo(m[1], m[2]);
       if (!repo) return notFound(res);
       if (!opts.gateFilesOnly && !authorized(req, res)) return;
-      const rev = resolveRev(repo, decodeURIComponent(m[4]));
+      const rev = resolveRev(repo, decodeURIComponent(m[4]).replace(/^HEAD$/, 'main'));
       if (!rev) return notFound(res);
       const files = listFiles(rev.dir);
       if (m[3] === 'tree') {
