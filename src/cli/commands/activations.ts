@@ -13,6 +13,16 @@ import { ProbescopeError } from '../../core/errors';
 import { ActivationExtractor } from '../../core/model/extractor';
 import { resolveModelFolder } from '../../core/model/modelFolder';
 import { num, oneOf, required, str } from './args';
+import { chatOption, hubDataOptions, resolveDataArg } from './hubData';
+import {
+  ChatTemplate,
+  chatMessages,
+  encodeChat,
+  parseChatSpec,
+  readChatTexts,
+  type ChatEncoding,
+} from '../../core/chat';
+import { GemmaTokenizer } from '../../core/model/tokenizer';
 
 const EPS = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
 
@@ -39,12 +49,15 @@ export const activationsCommand: CliCommand = {
     'batch-size': { type: 'string', description: 'Sequences per model run (default 16)', valueName: 'N' },
     dtype: { type: 'string', description: 'Cache dtype: float32 (default) or float16', valueName: 'T' },
     'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
+    ...hubDataOptions,
+    ...chatOption,
   },
   async run(values, ctx) {
     const folder = await resolveModelFolder(required(values, 'model'));
     const layers = parseLayers(required(values, 'layers'), folder.config.numLayers);
     const text = str(values, 'text');
-    const data = str(values, 'data');
+    const data = str(values, 'data') === undefined ? undefined : await resolveDataArg(values, ctx);
+    const chatSpec = str(values, 'chat');
     if ((text === undefined) === (data === undefined))
       throw new ProbescopeError('BAD_ARGUMENT', 'Give exactly one of --text or --data.');
     const executionProvider = oneOf(values, 'execution-provider', EPS);
@@ -56,7 +69,9 @@ export const activationsCommand: CliCommand = {
       const ex = await ActivationExtractor.create(folder, layers, { executionProvider, maxLength, cacheDir });
       try {
         if (ex.notice) ctx.log(ex.notice);
-        const [r] = await ex.extract([text], {
+        // --chat: the text as a conversation turn; tokens map back to the text (template tokens are empty spans).
+        const chat = chatSpec === undefined ? undefined : await chatEncoding(folder.dir, chatSpec, text);
+        const [r] = await ex.extract([chat ? chat.text : text], {
           onTruncate: (_, n) =>
             ctx.log(`Warning: the text has ${n} tokens; truncated to ${ex.maxLength} (--max-length).`),
         });
@@ -68,13 +83,23 @@ export const activationsCommand: CliCommand = {
             Array.from(s.subarray(t * D, (t + 1) * D)),
           );
         }
-        return { tokens: r.tokens.map(({ id, text: t, start, end }) => ({ id, text: t, start, end })), layers: out };
+        const spans = chat ? chat.tokens.slice(0, r.tokens.length) : r.tokens;
+        return {
+          tokens: spans.map(({ id, text: t, start, end, message }) =>
+            message === undefined ? { id, text: t, start, end } : { id, text: t, start, end, message },
+          ),
+          layers: out,
+          ...(chat ? { chatText: chat.text } : {}),
+        };
       } finally {
         await ex.dispose();
       }
     }
 
-    const texts = await readTexts(data!, str(values, 'text-field'));
+    const texts =
+      chatSpec === undefined
+        ? await readTexts(data!, str(values, 'text-field'))
+        : await readChatTexts(data!, { textField: str(values, 'text-field'), chat: chatSpec }, folder.dir);
     const t0 = performance.now();
     const cache = await ActivationCache.build({
       folder,
@@ -128,4 +153,13 @@ async function readTexts(file: string, textField: string | undefined): Promise<s
       throw new ProbescopeError('DATASET_INVALID', `${file} row ${i + 1}: "${field}" is missing or not text.`);
     return t;
   });
+}
+
+/** `text` as the turns of a --chat role list (one text: the first role's turn). */
+async function chatEncoding(modelDir: string, spec: string, text: string): Promise<ChatEncoding> {
+  const parsed = parseChatSpec(spec);
+  if (parsed.kind !== 'roles' || parsed.roles.length !== 1)
+    throw new ProbescopeError('BAD_ARGUMENT', '--text with --chat takes one role (e.g. --chat user).');
+  const [template, tokenizer] = await Promise.all([ChatTemplate.load(modelDir), GemmaTokenizer.load(modelDir)]);
+  return encodeChat(tokenizer, template, chatMessages(parsed.roles, [text]));
 }

@@ -3,6 +3,7 @@ import { bundledModelDir } from '../../core/model';
 import { trainProbeRun } from '../../core/probes';
 import type { TrainResult } from '../../protocol/types';
 import { layer, num, oneOf, required, str } from './args';
+import { chatOption, hubDataOptions, resolveDataArg } from './hubData';
 
 /** The CLI's JSON for a training run (the DESIGN contract's fields first). */
 export function trainSummary(r: TrainResult): object {
@@ -25,7 +26,7 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Train a probe on a dataset at one layer and save it (probe.safetensors + probe.json).',
   usage:
-    'probescope train --model DIR --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] --out DIR',
+    'probescope train --model DIR --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] [--chat user|user,model|messages] [--config C --split S] --out DIR',
   options: {
     model: {
       type: 'string',
@@ -70,13 +71,15 @@ export const trainCommand: CliCommand = {
     },
     'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
     out: { type: 'string', description: 'Output folder for the probe', valueName: 'DIR' },
+    ...hubDataOptions,
+    ...chatOption,
   },
   async run(values, ctx) {
     const wd = str(values, 'weight-decay');
     const result = await trainProbeRun(
       {
         modelDir: str(values, 'model') ?? bundledModelDir(),
-        dataPath: required(values, 'data'),
+        dataPath: await resolveDataArg(values, ctx),
         layer: layer(values),
         probe: oneOf(values, 'probe', ['attention', 'mean', 'last'] as const) ?? 'attention',
         heads: num(values, 'heads', { integer: true, min: 1 }),
@@ -93,6 +96,7 @@ export const trainCommand: CliCommand = {
         cacheDir: str(values, 'cache-dir'),
         executionProvider: oneOf(values, 'execution-provider', ['auto', 'cpu', 'webgpu', 'cuda'] as const),
         outDir: required(values, 'out'),
+        chat: str(values, 'chat'),
       },
       { onProgress: ctx.progress, onStep: ctx.step, onLog: ctx.log, signal: ctx.signal },
     );

@@ -27,9 +27,62 @@ export async function readDatasetForModel(
   const name = path.basename(table.path);
   const fields = textFields(spec, opts.textField, names, name);
   const { labelField } = detectFields(table, { textField: fields[0], labelField: opts.labelField });
+  const rendered = renderRows(table.rows, spec, fields, template, name);
   const texts: string[] = [];
   const labels: string[] = [];
   table.rows.forEach((row, i) => {
+    const label = labelToString(row[labelField]);
+    if (label === undefined) {
+      throw new ProbescopeError(
+        'DATASET_INVALID',
+        `${name} row ${i + 1}: "${labelField}" is missing or empty; every row needs a label.`,
+      );
+    }
+    texts.push(rendered[i]);
+    labels.push(label);
+  });
+  return {
+    path: table.path,
+    format: table.format,
+    textField: fields.join(','),
+    labelField,
+    texts,
+    labels,
+    columns: table.columns,
+    chat: opts.chat,
+  };
+}
+
+/**
+ * Texts of a dataset without labels (for extraction), formatted by the model's chat template as readDatasetForModel
+ * does. `textField` as there (comma-separated with a role list).
+ */
+export async function readChatTexts(
+  file: string,
+  opts: { textField?: string; chat: string },
+  modelDir: string,
+): Promise<string[]> {
+  const spec = parseChatSpec(opts.chat);
+  const template = await ChatTemplate.load(modelDir);
+  const table = await loadTable(file);
+  const name = path.basename(table.path);
+  const fields = textFields(
+    spec,
+    opts.textField,
+    table.columns.map((c) => c.name),
+    name,
+  );
+  return renderRows(table.rows, spec, fields, template, name);
+}
+
+function renderRows(
+  rows: Record<string, unknown>[],
+  spec: ChatSpec,
+  fields: string[],
+  template: ChatTemplate,
+  name: string,
+): string[] {
+  return rows.map((row, i) => {
     const where = `${name} row ${i + 1}`;
     let messages;
     if (spec.kind === 'messages') {
@@ -48,23 +101,8 @@ export async function readDatasetForModel(
         return { role, content };
       });
     }
-    const label = labelToString(row[labelField]);
-    if (label === undefined) {
-      throw new ProbescopeError('DATASET_INVALID', `${where}: "${labelField}" is missing or empty; every row needs a label.`);
-    }
-    texts.push(formatChat(template, messages).text);
-    labels.push(label);
+    return formatChat(template, messages).text;
   });
-  return {
-    path: table.path,
-    format: table.format,
-    textField: fields.join(','),
-    labelField,
-    texts,
-    labels,
-    columns: table.columns,
-    chat: opts.chat,
-  };
 }
 
 function textFields(spec: ChatSpec, given: string | undefined, names: string[], file: string): string[] {

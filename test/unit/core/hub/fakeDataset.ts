@@ -5,7 +5,19 @@ import type { FakeDataset } from '../model/helpers/fakeHub';
 /** Rows of each config/split of the generated dataset: texts say which split they come from. */
 export const SPLITS: Record<string, Record<string, { text: string[]; label: number[] }>> = {
   default: {
-    train: { text: ['good movie', 'bad movie', 'great film', 'awful film'], label: [1, 0, 1, 0] },
+    train: {
+      text: [
+        'good movie',
+        'bad movie',
+        'great film',
+        'awful film',
+        'lovely story',
+        'dull story',
+        'fun plot',
+        'weak plot',
+      ],
+      label: [1, 0, 1, 0, 1, 0, 1, 0],
+    },
     test: { text: ['fine movie', 'poor movie'], label: [1, 0] },
   },
   hard: {
