@@ -261,3 +261,64 @@ export interface LayerSweepPoint {
   /** Where this point's probe was saved (under the sweep's outDir). */
   outDir?: string;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Hugging Face Hub: model variants and datasets (src/core/hub, src/core/model/modelVariants.ts)
+
+export interface ListModelVariantsParams {
+  repoId: string;
+  revision?: string;
+  /** Hub cache folder; default HF_HUB_CACHE / HF_HOME/hub / ~/.cache/huggingface/hub. */
+  cacheDir?: string;
+  endpoint?: string;
+  token?: string;
+  /** Memory to fit into (bytes); default the machine's total memory. */
+  memoryBytes?: number;
+}
+
+export interface ModelVariant {
+  /** Path in the repo, e.g. "onnx/model_q4.onnx" (DownloadModelParams.onnxFile). */
+  onnxFile: string;
+  /** fp32, fp16, q4, q4f16, int8, uint8, quantized, bnb4 … */
+  name: string;
+  /** Download size: the .onnx plus its external data files. */
+  bytes: number;
+  files: string[];
+  /** Every file is already in the Hugging Face cache. */
+  cached: boolean;
+  /** bytes × 1.5 fits the memory budget. */
+  fits: boolean;
+}
+
+export interface ModelVariantList {
+  repoId: string;
+  commit: string;
+  memoryBytes: number;
+  /** Highest precision first. */
+  variants: ModelVariant[];
+  /** onnxFile of the default choice: the highest-precision variant that fits, else the smallest. */
+  recommended: string;
+}
+
+export interface OpenHubDatasetParams {
+  /** owner/name of a dataset repo. */
+  repoId: string;
+  config?: string;
+  split?: string;
+  cacheDir?: string;
+  endpoint?: string;
+  token?: string;
+  progressId?: string;
+}
+
+export interface HubDatasetInfo {
+  repoId: string;
+  commit: string;
+  config: string;
+  split: string;
+  /** Local Parquet files of the split (Hugging Face cache). */
+  files: string[];
+  configs: { name: string; splits: { name: string; files: string[]; bytes: number; partial: boolean }[] }[];
+  /** From the dataset card (README.md `license:`). */
+  license?: string;
+}

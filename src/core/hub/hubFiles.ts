@@ -12,7 +12,7 @@ export interface HubFile {
   sha256?: string;
   /** Git blob id (sha1 of "blob <size>\0" + content). */
   gitOid?: string;
-  /** The blob's name in the cache: the sha256 for LFS files, else the git blob id (huggingface_hub's etag). */
+  /** The blob's name in the cache: the sha256 for LFS files, else the git blob id (huggingface_hub's etag); '' when unknown (offline listing). */
   etag: string;
 }
 
