@@ -4,3 +4,6 @@ export * from './data';
 export * from './probes';
 export * from './model';
 export * from './activations';
+export * from './chat';
+export { openHubDataset, parseHfDatasetUri, PARQUET_REVISION } from './hub/hubDataset';
+export { hubCacheDir } from './hub/hubCache';

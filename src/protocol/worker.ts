@@ -13,11 +13,15 @@ import type {
   DownloadModelParams,
   EvalParams,
   ExecutionProviderSetting,
+  HubDatasetInfo,
   InspectDatasetParams,
   LayerSweepParams,
   LayerSweepPoint,
+  ListModelVariantsParams,
   LogEvent,
   ModelSummary,
+  ModelVariantList,
+  OpenHubDatasetParams,
   ProbeSummary,
   ProgressEvent,
   SplitMetrics,
@@ -73,6 +77,12 @@ export const Requests = {
     'probescope/layerSweep',
   ),
   listProbes: new RequestType<{ dir: string }, ProbeSummary[], WorkerErrorData>('probescope/listProbes'),
+  /** A Hub model's ONNX variants with sizes, cached flags and the default that fits the machine. */
+  listModelVariants: new RequestType<ListModelVariantsParams, ModelVariantList, WorkerErrorData>(
+    'probescope/listModelVariants',
+  ),
+  /** One config/split of a Hub dataset's Parquet conversion into the Hugging Face cache. */
+  openHubDataset: new RequestType<OpenHubDatasetParams, HubDatasetInfo, WorkerErrorData>('probescope/openHubDataset'),
 } as const;
 
 export const Notifications = {

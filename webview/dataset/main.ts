@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '../shared/base.css';
 import './main.css';
-import type { DatasetPanelState, DatasetToHost, SplitSettings } from '../../src/protocol/webview';
+import type { DatasetHubView, DatasetPanelState, DatasetToHost, SplitSettings } from '../../src/protocol/webview';
 import { parseDatasetHostMessage, parseDatasetPanelState } from '../../src/protocol/webview';
 import type { DatasetSummary } from '../../src/protocol/types';
 import { appRoot, h } from '../shared/dom';
@@ -39,6 +39,12 @@ const trainButton = h('vscode-button', { id: 'train', disabled: true }, 'Train p
 const openButton = h('vscode-button', { id: 'open-file', secondary: true }, 'Open file');
 const searchField = h('vscode-textfield', { id: 'search', placeholder: 'Search text or label', label: 'Search rows' });
 
+// Hub datasets: where it comes from, its licence, and the config/split pickers.
+const hubConfigSelect = h('vscode-single-select', { id: 'hub-config', label: 'Config' });
+const hubSplitSelect = h('vscode-single-select', { id: 'hub-split', label: 'Split' });
+const hubSource = h('div', { id: 'hub-source' });
+const hubLicense = h('div', { id: 'hub-license', class: 'muted' });
+
 const field = (id: string, label: string, control: HTMLElement) =>
   h('div', { class: 'field' }, h('vscode-label', { for: id }, label), control);
 
@@ -65,6 +71,13 @@ appRoot().append(
   busyBar,
   busyText,
   errorBox,
+  h(
+    'section',
+    { class: 'row controls hidden', id: 'hub', 'aria-label': 'Hugging Face dataset' },
+    h('div', {}, hubSource, hubLicense),
+    field('hub-config', 'Config', hubConfigSelect),
+    field('hub-split', 'Split', hubSplitSelect),
+  ),
   h(
     'section',
     { class: 'row controls', 'aria-label': 'Columns and split' },
@@ -110,6 +123,7 @@ function showSummary(summary: DatasetSummary, split: SplitSettings): void {
     search,
     scrollRow,
     summary,
+    ...(hub ? { hub } : {}),
   };
   saveState();
 
@@ -134,6 +148,41 @@ function showSummary(summary: DatasetSummary, split: SplitSettings): void {
   trainButton.toggleAttribute('disabled', summary.rows === 0);
   rows.reset(search, search ? undefined : summary.rows, scrollRow);
 }
+
+let hub: DatasetHubView | undefined = state?.hub;
+
+function showHub(view: DatasetHubView | undefined): void {
+  hub = view;
+  document.getElementById('hub')!.classList.toggle('hidden', !view);
+  if (state) {
+    state.hub = view;
+    saveState();
+  }
+  if (!view) return;
+  hubSource.textContent = `Hugging Face: ${view.repoId}`;
+  hubLicense.textContent = view.license ? `Licence: ${view.license}` : 'Licence: not stated in the dataset card';
+  fillSelect(
+    hubConfigSelect,
+    view.configs.map((c) => c.name),
+    view.config,
+  );
+  fillSelect(hubSplitSelect, view.configs.find((c) => c.name === view.config)?.splits ?? [view.split], view.split);
+}
+
+const onHubChoice = (changed: 'config' | 'split') => () => {
+  if (!hub) return;
+  const config = (hubConfigSelect as HTMLElement & { value: string }).value;
+  const splits = hub.configs.find((c) => c.name === config)?.splits ?? [];
+  // A new config starts at its train split (else its first); a new split keeps the config.
+  const split =
+    changed === 'config'
+      ? (splits.find((s) => s === 'train') ?? splits[0])
+      : (hubSplitSelect as HTMLElement & { value: string }).value;
+  if (config && split && (config !== hub.config || split !== hub.split))
+    api.post({ type: 'setHubSplit', config, split });
+};
+hubConfigSelect.addEventListener('change', onHubChoice('config'));
+hubSplitSelect.addEventListener('change', onHubChoice('split'));
 
 function setBusy(busy: boolean, message?: string): void {
   busyBar.classList.toggle('hidden', !busy);
@@ -203,8 +252,12 @@ onHostMessage(parseDatasetHostMessage, (m) => {
     case 'busy':
       setBusy(m.busy, m.message);
       break;
+    case 'hub':
+      showHub(m.hub ?? undefined);
+      break;
   }
 });
+if (hub) showHub(hub);
 
 if (state?.summary) showSummary(state.summary, state.split);
 api.post({ type: 'ready' });

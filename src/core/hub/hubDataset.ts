@@ -1,7 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { datasetInfo } from '@huggingface/hub';
-import type { ProgressEvent } from '../../protocol/types';
+import type { HubDatasetInfo, OpenHubDatasetParams, ProgressEvent } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
 import { checkRepoId } from '../model/hubListing';
 import { downloadToCache } from './blobDownload';
@@ -27,27 +27,9 @@ export interface HubDatasetConfig {
   splits: HubDatasetSplit[];
 }
 
-/** What openHubDataset downloaded, and what else the dataset has (for the config/split pickers). */
-export interface HubDataset {
-  repoId: string;
-  commit: string;
-  config: string;
-  split: string;
-  /** Local Parquet files of the split, in shard order (snapshot paths in the Hugging Face cache). */
-  files: string[];
-  configs: HubDatasetConfig[];
-  /** The licence from the dataset card (README.md metadata `license:`), when it has one. */
-  license?: string;
-}
-
-export interface HubDatasetParams {
-  repoId: string;
-  config?: string;
-  split?: string;
-  endpoint?: string;
-  token?: string;
-  cacheDir?: string;
-}
+/** What openHubDataset downloaded (local Parquet files in shard order), and what else the dataset has. */
+export type HubDataset = HubDatasetInfo;
+export type HubDatasetParams = OpenHubDatasetParams;
 
 /** `hf://datasets/owner/name` → owner/name; undefined for anything else (a local path). */
 export function parseHfDatasetUri(uri: string): string | undefined {

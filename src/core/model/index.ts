@@ -6,6 +6,7 @@ export * from './tokenOffsets';
 export * from './tokenizer';
 export { downloadModel, type DownloadHooks } from './hubDownload';
 export { chooseOnnxFile } from './hubListing';
+export { listModelVariants, variantName } from './modelVariants';
 export { type HubFile } from '../hub/hubFiles';
 export * from './residualTaps';
 export * from './prune';
