@@ -51,7 +51,10 @@ describe('Probescope panels and views in code-server', { skip: hostSkipReason() 
       dir: join(repoRoot, 'test', 'fixtures', 'tiny-gemma2'),
       throttleBytes: 16_384,
     });
-    host = await openHost({ files: { 'notes.txt': notes }, env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: join(hubCacheRoot, 'hub') } });
+    host = await openHost({
+      files: { 'notes.txt': notes },
+      env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: join(hubCacheRoot, 'hub') },
+    });
     probesDir = join(host.workspace, '.probescope', 'probes');
     trainWithCli('alpha-probe');
   });
