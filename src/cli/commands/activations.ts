@@ -71,10 +71,12 @@ export const activationsCommand: CliCommand = {
         if (ex.notice) ctx.log(ex.notice);
         // --chat: the text as a conversation turn; tokens map back to the text (template tokens are empty spans).
         const chat = chatSpec === undefined ? undefined : await chatEncoding(folder.dir, chatSpec, text);
-        const [r] = await ex.extract([chat ? chat.text : text], {
+        const [r] = await ex.extract([chat ? chat.modelInput : text], {
           onTruncate: (_, n) =>
             ctx.log(`Warning: the text has ${n} tokens; truncated to ${ex.maxLength} (--max-length).`),
         });
+        if (chat && chat.tokens.some((t, i) => r.tokens[i] && r.tokens[i].id !== t.id))
+          throw new ProbescopeError('INTERNAL', 'The chat-formatted tokens differ from the extracted ones.');
         const D = ex.hiddenSize;
         const out: Record<string, number[][]> = {};
         for (const l of ex.layers) {

@@ -8,7 +8,8 @@ import { ChatTemplate } from './chatTemplate';
 
 /**
  * readDataset, and with `chat` (see ChatSpec) each row's text is the conversation rendered by the model's chat
- * template (from `modelDir`), which is what extraction then tokenizes. Without `chat` it is readDataset unchanged.
+ * template (from `modelDir`), which is what extraction then tokenizes (less the template's <bos>: the tokenizer adds
+ * its own, so there is one). Without `chat` it is readDataset unchanged.
  * With a role list, `textField` names one column per role, comma-separated (`prompt,response`); the Dataset's
  * textField keeps that list so a saved probe can be evaluated the same way.
  */
@@ -101,7 +102,7 @@ function renderRows(
         return { role, content };
       });
     }
-    return formatChat(template, messages).text;
+    return template.modelInput(formatChat(template, messages).text);
   });
 }
 

@@ -24,6 +24,8 @@ export class ChatTemplate {
     text: string,
     readonly bosToken: string | undefined,
     readonly eosToken: string | undefined,
+    /** tokenizer_config.json add_bos_token (default true, as GemmaTokenizer): the extractor prepends <bos> itself. */
+    readonly tokenizerAddsBos: boolean,
   ) {
     try {
       this.template = new Template(text);
@@ -42,9 +44,10 @@ export class ChatTemplate {
     const token = (v: TokenValue): string | undefined => (typeof v === 'string' ? v : v?.content);
     const bos = token(cfg?.bos_token as TokenValue);
     const eos = token(cfg?.eos_token as TokenValue);
+    const addsBos = cfg?.add_bos_token !== false;
     const jinjaPath = join(dir, 'chat_template.jinja');
     const jinja = await readFile(jinjaPath, 'utf8').catch(() => undefined);
-    if (jinja !== undefined) return new ChatTemplate(jinjaPath, jinja, bos, eos);
+    if (jinja !== undefined) return new ChatTemplate(jinjaPath, jinja, bos, eos, addsBos);
     const t = cfg?.chat_template;
     const text =
       typeof t === 'string'
@@ -59,7 +62,18 @@ export class ChatTemplate {
           'use an instruction-tuned (-it) model, or drop --chat to feed the text as it is.',
       );
     }
-    return new ChatTemplate(cfgPath, text, bos, eos);
+    return new ChatTemplate(cfgPath, text, bos, eos, addsBos);
+  }
+
+  /**
+   * The text to hand to the extractor (which tokenizes with the tokenizer's own <bos>) for a rendered conversation:
+   * the template's leading bos_token is dropped when the tokenizer prepends one, so the model sees one <bos> — as
+   * transformers' apply_chat_template(tokenize=True) gives — and the ids equal the rendered text's tokens.
+   */
+  modelInput(rendered: string): string {
+    return this.tokenizerAddsBos && this.bosToken && rendered.startsWith(this.bosToken)
+      ? rendered.slice(this.bosToken.length)
+      : rendered;
   }
 
   /** The template's text for `messages`; BAD_ARGUMENT with the template's own message when it refuses them. */

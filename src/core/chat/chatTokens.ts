@@ -6,6 +6,8 @@ import type { ChatMessage, ChatTemplate } from './chatTemplate';
 export interface ChatEncoding {
   /** The rendered conversation the model sees. */
   text: string;
+  /** `text` for the extractor, which adds the tokenizer's <bos> itself (ChatTemplate.modelInput). */
+  modelInput: string;
   /**
    * Tokens of `text`, with offsets mapped back to the messages: a token from message i's content has `message: i`
    * and UTF-16 [start, end) into messages[i].content; template text (<bos>, <start_of_turn>user\n …) has no
@@ -37,7 +39,7 @@ export function encodeChat(tokenizer: GemmaTokenizer, template: ChatTemplate, me
     }
     return { id: t.id, text: t.text, start: 0, end: 0 };
   });
-  return { text, tokens };
+  return { text, modelInput: template.modelInput(text), tokens };
 }
 
 /** A plain text wrapped as a user turn (`--chat user`), or texts as the turns of `roles` (`--chat user,model`). */

@@ -82,13 +82,12 @@ export class GemmaTokenizer {
     return new GemmaTokenizer(tokenizer, json, tokenizerConfig, config, paths.dir);
   }
 
-  /** Token ids with UTF-16 [start, end) offsets; a prepended <bos> is [0, 0] (none when the text starts with <bos>). */
+  /** Token ids with UTF-16 [start, end) offsets; a prepended <bos> is [0, 0]. */
   encode(text: string, opts: { addBos?: boolean } = {}): TokenSpan[] {
     // Encode without the post-processor's specials so every token comes from the text, then add <bos> ourselves.
     const enc = this.tokenizer.encode(text, { add_special_tokens: false });
     const spans = alignTokens(text, enc.ids, enc.tokens, this.addedTokens, this.unkId);
-    // A text that already starts with <bos> (a rendered chat template) gets no second one.
-    if ((opts.addBos ?? this.addBosByDefault) && spans[0]?.id !== this.bosId) {
+    if (opts.addBos ?? this.addBosByDefault) {
       spans.unshift({ id: this.bosId, text: this.tokenizer.id_to_token(this.bosId) ?? '<bos>', start: 0, end: 0 });
     }
     return spans;

@@ -14,7 +14,7 @@ export async function classifyText(params: ClassifyParams): Promise<ClassifyResu
   const extractor = await cachedExtractor(folder, manifest.layer, params.executionProvider, maxLength);
   // A probe trained on chat-formatted text sees the text as a user turn; tokens map back to the text's characters.
   const chat = typeof manifest.training.chat === 'string' ? await userTurn(folder.dir, params.text) : undefined;
-  const [ex] = await extractor.extract([chat ? chat.text : params.text]);
+  const [ex] = await extractor.extract([chat ? chat.modelInput : params.text]);
   if (chat && chat.tokens.some((t, i) => ex.tokens[i] && ex.tokens[i].id !== t.id))
     throw new ProbescopeError('INTERNAL', 'The chat-formatted tokens differ from the extracted ones.');
   const spans = chat ? chat.tokens : ex.tokens;

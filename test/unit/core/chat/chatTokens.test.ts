@@ -50,8 +50,10 @@ for (const [pkg, name] of [
         tokens.map((t) => t.id),
         tok.encode(text, { addBos: false }).map((t) => t.id),
       );
+      // What the extractor tokenizes (it prepends <bos> itself) gives the same ids: one <bos>.
+      assert.equal(template.modelInput(text), '<start_of_turn>user\nHello world, how are you?<end_of_turn>\n');
       assert.deepEqual(
-        tok.encode(text).map((t) => t.id),
+        tok.encode(template.modelInput(text)).map((t) => t.id),
         tokens.map((t) => t.id),
       );
       assertWellFormed(tokens, messages);
