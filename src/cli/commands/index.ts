@@ -3,7 +3,16 @@ import type { CliCommand } from '../command';
 import { activationsCommand } from './activations';
 import { classifyCommand } from './classify';
 import { demoCommand } from './demo';
+import { downloadCommand, variantsCommand } from './download';
 import { evalCommand } from './eval';
 import { trainCommand } from './train';
 
-export const commands: CliCommand[] = [activationsCommand, trainCommand, evalCommand, classifyCommand, demoCommand];
+export const commands: CliCommand[] = [
+  activationsCommand,
+  trainCommand,
+  evalCommand,
+  classifyCommand,
+  demoCommand,
+  variantsCommand,
+  downloadCommand,
+];

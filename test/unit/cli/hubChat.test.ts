@@ -147,6 +147,34 @@ describe('CLI with Hub datasets and chat templates', () => {
     );
   });
 
+  test('variants lists the Hub model with its size; download puts it into HF_HUB_CACHE and works offline afterwards', async () => {
+    const list = json<{ variants: { name: string; bytes: number; cached: boolean }[]; recommended: string }>(
+      await cli({}, 'variants', '--model-id', 'probescope-test/none'),
+    );
+    assert.deepEqual(
+      list.variants.map((v) => [v.name, v.cached]),
+      [['fp32', false]],
+    );
+    assert.equal(list.recommended, 'model.onnx');
+    const d = json<{ modelDir: string }>(
+      await cli({}, 'download', '--model-id', 'probescope-test/none', '--variant', 'fp32'),
+    );
+    assert.ok(d.modelDir.startsWith(join(tmp, 'hf-cache', 'models--probescope-test--none', 'snapshots')), d.modelDir);
+    const offline = await cli(
+      { HF_HUB_OFFLINE: '1' },
+      'download',
+      '--model-id',
+      'probescope-test/none',
+      '--onnx-file',
+      'model.onnx',
+    );
+    assert.equal(json<{ modelDir: string }>(offline).modelDir, d.modelDir);
+    assert.match(offline.stderr, /HF_HUB_OFFLINE is set: cache only/);
+    const none = await cli({}, 'download', '--model-id', 'probescope-test/none', '--variant', 'q4');
+    assert.notEqual(none.status, 0);
+    assert.match(none.stderr, /has no q4 variant; variants: fp32/);
+  });
+
   test('HF_HUB_OFFLINE=1 with an uncached split is one clear error line', async () => {
     const r = await cli(
       { HF_HUB_OFFLINE: '1' },
