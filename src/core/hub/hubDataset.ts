@@ -9,6 +9,7 @@ import { DownloadProgress } from './downloadProgress';
 import { HubRepoCache, hubCacheDir } from './hubCache';
 import { type HubSession, hubFailure, hubParams, openHubSession } from './hubClient';
 import { type HubFile, listRepoFiles, resolveCommit } from './hubFiles';
+import { hubOffline } from './hubToken';
 
 /** The Hub's automatic Parquet conversion of every dataset lives on this ref: `{config}/{split}/0000.parquet` … */
 export const PARQUET_REVISION = 'refs/convert/parquet';
@@ -85,8 +86,6 @@ export async function openHubDataset(
 ): Promise<HubDataset> {
   checkRepoId(params.repoId, 'dataset');
   const cache = new HubRepoCache(params.cacheDir ?? hubCacheDir(), 'dataset', params.repoId);
-  const session = await openHubSession({ endpoint: params.endpoint, token: params.token, signal: hooks.signal });
-
   const cachedCommit = await cache.cachedCommit(PARQUET_REVISION);
   if (cachedCommit) {
     const saved = await readSource(cache, cachedCommit);
@@ -101,7 +100,7 @@ export async function openHubDataset(
       }
     }
   }
-  if (session.offline) {
+  if (hubOffline()) {
     throw new ProbescopeError(
       'DOWNLOAD_FAILED',
       `HF_HUB_OFFLINE is set and ${params.repoId}${params.config ? ` ${params.config}` : ''}${params.split ? `/${params.split}` : ''} ` +
@@ -109,6 +108,7 @@ export async function openHubDataset(
     );
   }
 
+  const session = await openHubSession({ endpoint: params.endpoint, token: params.token, signal: hooks.signal });
   const commit = await resolveCommit(session, 'dataset', params.repoId, PARQUET_REVISION);
   const listing = await listRepoFiles(session, 'dataset', params.repoId, commit);
   const configs = parquetLayout(listing);

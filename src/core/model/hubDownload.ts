@@ -6,6 +6,7 @@ import { downloadToCache } from '../hub/blobDownload';
 import { DownloadProgress } from '../hub/downloadProgress';
 import { HubRepoCache, hubCacheDir } from '../hub/hubCache';
 import { openHubSession } from '../hub/hubClient';
+import { hubOffline } from '../hub/hubToken';
 import { type HubFile, listRepoFiles, resolveCommit } from '../hub/hubFiles';
 import { checkOnnxFile, checkRepoId, chooseOnnxFile, externalDataFiles } from './hubListing';
 import { findOnnxFile, type ModelSource, readModelSource, SOURCE_FILE } from './modelFolder';
@@ -40,17 +41,17 @@ export async function downloadModel(
   if (params.onnxFile !== undefined) checkOnnxFile(params.onnxFile);
   const revision = params.revision ?? 'main';
   const cache = new HubRepoCache(params.cacheDir ?? hubCacheDir(), 'model', params.repoId);
-  const session = await openHubSession({ endpoint: params.endpoint, token: params.token, signal: hooks.signal });
+  const offline = hubOffline();
 
   const cachedCommit = await cache.cachedCommit(revision);
   if (cachedCommit && (await cachedSnapshotReady(cache, cachedCommit, params.onnxFile))) {
     hooks.onLog?.(
       `${params.repoId}@${revision}: using the cached snapshot ${cachedCommit.slice(0, 8)} in ${cache.folder}` +
-        (session.offline ? ' (HF_HUB_OFFLINE is set: cache only)' : ''),
+        (offline ? ' (HF_HUB_OFFLINE is set: cache only)' : ''),
     );
     return { modelDir: cache.snapshotDir(cachedCommit) };
   }
-  if (session.offline) {
+  if (offline) {
     throw new ProbescopeError(
       'DOWNLOAD_FAILED',
       `HF_HUB_OFFLINE is set and ${params.repoId}@${revision}${params.onnxFile ? ` (${params.onnxFile})` : ''} is not ` +
@@ -58,6 +59,8 @@ export async function downloadModel(
     );
   }
 
+  // The token is read (and checked) only when a request is needed: a cached model works without one.
+  const session = await openHubSession({ endpoint: params.endpoint, token: params.token, signal: hooks.signal });
   const commit = await resolveCommit(session, 'model', params.repoId, revision);
   const files = pickFiles(await listRepoFiles(session, 'model', params.repoId, commit), params.onnxFile, params.repoId);
   const progress = new DownloadProgress(files, hooks.onProgress);

@@ -149,6 +149,9 @@ describe('downloadModel into the Hugging Face cache', () => {
       assert.equal(again.modelDir, first.modelDir);
       assert.equal(hub.seen.length, requests, 'no request for a cached snapshot');
       assert.match(logs.join('\n'), /using the cached snapshot/);
+      // A cached model needs no token: a malformed one is not even looked at.
+      await downloadModel({ repoId: REPO, cacheDir, endpoint: hub.endpoint, token: 'not-a-token' }, {});
+      assert.equal(hub.seen.length, requests);
     });
     // A snapshot written by huggingface_hub: no .probescope-source.json, files as symlinks into blobs/.
     await withHub({}, async (hub, cacheDir) => {
