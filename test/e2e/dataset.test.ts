@@ -209,6 +209,7 @@ test('dataset panel shows a Hub dataset: its id and licence, and posts setHubSpl
   await waitVisible(p.page, 0);
   assert.equal(await p.page.locator('#hub-source').innerText(), 'Hugging Face: probescope-test/reviews');
   assert.equal(await p.page.locator('#hub-license').innerText(), 'Licence: cc-by-4.0');
+  assert.equal(await p.page.locator('h1').innerText(), 'probescope-test/reviews (default/train)');
 
   await p.page.locator('#hub-split').click();
   await p.page.locator('#hub-split').getByRole('option', { name: 'test' }).click();

@@ -127,7 +127,7 @@ function showSummary(summary: DatasetSummary, split: SplitSettings): void {
   };
   saveState();
 
-  title.textContent = summary.path.split(/[\\/]/).pop() || summary.path;
+  title.textContent = hub ? hubTitle(hub) : summary.path.split(/[\\/]/).pop() || summary.path;
   subtitle.textContent = `${summary.format.toUpperCase()} · ${fmtInt(summary.rows)} rows · ${summary.classes.length} classes · ${summary.path}`;
   const names = summary.columns.map((c) => c.name);
   fillSelect(textSelect, names, summary.textField);
@@ -151,6 +151,8 @@ function showSummary(summary: DatasetSummary, split: SplitSettings): void {
 
 let hub: DatasetHubView | undefined = state?.hub;
 
+const hubTitle = (v: DatasetHubView): string => `${v.repoId} (${v.config}/${v.split})`;
+
 function showHub(view: DatasetHubView | undefined): void {
   hub = view;
   document.getElementById('hub')!.classList.toggle('hidden', !view);
@@ -159,6 +161,7 @@ function showHub(view: DatasetHubView | undefined): void {
     saveState();
   }
   if (!view) return;
+  title.textContent = hubTitle(view);
   hubSource.textContent = `Hugging Face: ${view.repoId}`;
   hubLicense.textContent = view.license ? `Licence: ${view.license}` : 'Licence: not stated in the dataset card';
   fillSelect(
