@@ -1,4 +1,4 @@
-import { mkdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 
@@ -87,7 +87,6 @@ export class HubRepoCache {
     try {
       await symlink(target, pointer);
     } catch {
-      const { copyFile } = await import('node:fs/promises');
       await copyFile(blob, pointer);
     }
   }
