@@ -7,3 +7,6 @@ export * from './activations';
 export * from './evaluation';
 export { compareProbes } from './evaluation/compareProbes';
 export { comparisonCsv, comparisonMarkdown } from './evaluation/comparisonTable';
+export * from './chat';
+export { openHubDataset, parseHfDatasetUri, PARQUET_REVISION } from './hub/hubDataset';
+export { hubCacheDir } from './hub/hubCache';

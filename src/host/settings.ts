@@ -26,6 +26,8 @@ export interface ProbescopeSettings {
   probesFolder: string;
   maxLength: number;
   attentionHeads: HeadSelection;
+  /** Chat template formatting for training and sweeps: undefined (text as is), 'user' or 'messages' (TrainProbeParams.chat). */
+  chatFormat?: 'user' | 'messages';
 }
 
 const SECTION = 'probescope';
@@ -52,7 +54,12 @@ export function readSettings(context: vscode.ExtensionContext): ProbescopeSettin
     probesFolder: resolveProbesFolder(c.get<string>('probesFolder', '.probescope/probes'), context),
     maxLength: Math.max(8, Math.floor(num('maxLength') ?? 512)),
     attentionHeads: parseHeadSelection(c.get<string | number>('attentionHeads', 'sum')),
+    chatFormat: chatFormatOf(c.get('chatFormat')),
   };
+}
+
+function chatFormatOf(v: unknown): 'user' | 'messages' | undefined {
+  return v === 'user' || v === 'messages' ? v : undefined;
 }
 
 /** package.json capabilities.untrustedWorkspaces.restrictedConfigurations: Restricted Mode ignores their workspace values. */

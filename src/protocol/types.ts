@@ -19,6 +19,8 @@ export interface TokenSpan {
   text: string;
   start: number;
   end: number;
+  /** Chat-formatted input only: the message whose content [start, end) indexes; absent for template text. */
+  message?: number;
 }
 
 export interface ModelSummary {
@@ -112,6 +114,11 @@ export interface TrainProbeParams extends DatasetReadParams {
   /** Extraction batch size, and the training mini-batch size (default 2048: full batch up to that). */
   batchSize?: number;
   progressId?: string;
+  /**
+   * Format the text with the model's chat template: "messages" (the text field holds [{role, content}]), or roles
+   * such as "user" / "user,model" (one text field per role, textField "prompt,response"). Saved in probe.json.
+   */
+  chat?: string;
 }
 
 export interface SplitMetrics {
@@ -331,9 +338,14 @@ export interface DownloadModelParams {
   /** e.g. "onnx-community/gemma-3-270m-it-ONNX". */
   repoId: string;
   revision?: string;
-  cacheDir: string;
-  /** Defaults to https://huggingface.co; tests point it at a local server. */
+  /**
+   * The Hugging Face hub cache folder (models--owner--name/… inside); default HF_HUB_CACHE, else HF_HOME/hub, else
+   * ~/.cache/huggingface/hub, shared with Python's huggingface_hub.
+   */
+  cacheDir?: string;
+  /** Defaults to HF_ENDPOINT, else https://huggingface.co; tests point it at a local server. */
   endpoint?: string;
+  /** Default HF_TOKEN, else the token file `huggingface-cli login` writes; '' = no token. */
   token?: string;
   /** Which ONNX file to fetch (e.g. "onnx/model.onnx"); default: the first of model.onnx, onnx/model.onnx. */
   onnxFile?: string;
@@ -410,4 +422,65 @@ export interface ExecutionProviderInfo {
   available: boolean;
   /** Why it cannot run here (absent when available). */
   reason?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Hugging Face Hub: model variants and datasets (src/core/hub, src/core/model/modelVariants.ts)
+
+export interface ListModelVariantsParams {
+  repoId: string;
+  revision?: string;
+  /** Hub cache folder; default HF_HUB_CACHE / HF_HOME/hub / ~/.cache/huggingface/hub. */
+  cacheDir?: string;
+  endpoint?: string;
+  token?: string;
+  /** Memory to fit into (bytes); default the machine's total memory. */
+  memoryBytes?: number;
+}
+
+export interface ModelVariant {
+  /** Path in the repo, e.g. "onnx/model_q4.onnx" (DownloadModelParams.onnxFile). */
+  onnxFile: string;
+  /** fp32, fp16, q4, q4f16, int8, uint8, quantized, bnb4 … */
+  name: string;
+  /** Download size: the .onnx plus its external data files. */
+  bytes: number;
+  files: string[];
+  /** Every file is already in the Hugging Face cache. */
+  cached: boolean;
+  /** bytes × 1.5 fits the memory budget. */
+  fits: boolean;
+}
+
+export interface ModelVariantList {
+  repoId: string;
+  commit: string;
+  memoryBytes: number;
+  /** Highest precision first. */
+  variants: ModelVariant[];
+  /** onnxFile of the default choice: the highest-precision variant that fits, else the smallest. */
+  recommended: string;
+}
+
+export interface OpenHubDatasetParams {
+  /** owner/name of a dataset repo. */
+  repoId: string;
+  config?: string;
+  split?: string;
+  cacheDir?: string;
+  endpoint?: string;
+  token?: string;
+  progressId?: string;
+}
+
+export interface HubDatasetInfo {
+  repoId: string;
+  commit: string;
+  config: string;
+  split: string;
+  /** Local Parquet files of the split (Hugging Face cache). */
+  files: string[];
+  configs: { name: string; splits: { name: string; files: string[]; bytes: number; partial: boolean }[] }[];
+  /** From the dataset card (README.md `license:`). */
+  license?: string;
 }

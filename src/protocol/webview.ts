@@ -42,7 +42,19 @@ export type DatasetToWebview =
   /** Answer to `requestRows` with the same requestId (stale answers are dropped by the webview). */
   | { type: 'rows'; requestId: number; offset: number; search: string; result: DatasetRowsResult }
   | { type: 'error'; message: string }
-  | { type: 'busy'; busy: boolean; message?: string };
+  | { type: 'busy'; busy: boolean; message?: string }
+  /** The panel shows a Hugging Face dataset: its id, licence and config/split pickers (null: a local file). */
+  | { type: 'hub'; hub: DatasetHubView | null };
+
+/** A Hub dataset as the dataset panel shows it (see HubDatasetInfo). */
+export interface DatasetHubView {
+  repoId: string;
+  config: string;
+  split: string;
+  configs: { name: string; splits: string[] }[];
+  /** From the dataset card; absent when the card names none. */
+  license?: string;
+}
 
 export type DatasetToHost =
   | { type: 'ready' }
@@ -53,7 +65,9 @@ export type DatasetToHost =
   /** Start training on this dataset with the current columns and split. */
   | { type: 'train' }
   /** Open the dataset file in an editor. */
-  | { type: 'openFile' };
+  | { type: 'openFile' }
+  /** Switch a Hub dataset to another config/split (downloaded on demand). */
+  | { type: 'setHubSplit'; config: string; split: string };
 
 export interface DatasetPanelState {
   /** Which dataset the panel showed; the host re-inspects it on restore. */
@@ -66,6 +80,8 @@ export interface DatasetPanelState {
   scrollRow: number;
   /** Last summary, so the panel draws at once after a reload. */
   summary?: DatasetSummary;
+  /** When the dataset came from the Hub. */
+  hub?: DatasetHubView;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -235,9 +251,27 @@ export function parseDatasetWebviewMessage(x: unknown): DatasetToHost | undefine
     case 'setSplit':
       if (!isSplit(x)) return undefined;
       return { type: 'setSplit', testSplit: x.testSplit, seed: x.seed };
+    case 'setHubSplit':
+      if (!isStr(x.config, 1000) || !isStr(x.split, 1000) || !x.config || !x.split) return undefined;
+      return { type: 'setHubSplit', config: x.config, split: x.split };
     default:
       return undefined;
   }
+}
+
+/** A DatasetHubView with only the known, well-typed fields; undefined when it is not one. */
+export function parseDatasetHubView(x: unknown): DatasetHubView | undefined {
+  if (!isObj(x) || !isStr(x.repoId, 300) || !isStr(x.config, 1000) || !isStr(x.split, 1000)) return undefined;
+  if (!Array.isArray(x.configs)) return undefined;
+  const configs: DatasetHubView['configs'] = [];
+  for (const c of x.configs) {
+    if (!isObj(c) || !isStr(c.name, 1000) || !Array.isArray(c.splits) || !c.splits.every((s) => isStr(s, 1000)))
+      return undefined;
+    configs.push({ name: c.name, splits: c.splits as string[] });
+  }
+  const view: DatasetHubView = { repoId: x.repoId, config: x.config, split: x.split, configs };
+  if (isStr(x.license, 1000) && x.license) view.license = x.license;
+  return view;
 }
 
 export function parseTrainingWebviewMessage(x: unknown): TrainingToHost | undefined {
@@ -297,6 +331,8 @@ export function parseDatasetPanelState(x: unknown): DatasetPanelState | undefine
   if (isObj(x.summary) && isStr(x.summary.path, 4096) && isInt(x.summary.rows)) {
     state.summary = x.summary as unknown as DatasetSummary;
   }
+  const hub = parseDatasetHubView(x.hub);
+  if (hub) state.hub = hub;
   return state;
 }
 
@@ -410,6 +446,9 @@ export function parseDatasetHostMessage(x: unknown): DatasetToWebview | undefine
       return isStr(x.message) ? (x as unknown as DatasetToWebview) : undefined;
     case 'busy':
       return isBool(x.busy) ? (x as unknown as DatasetToWebview) : undefined;
+    case 'hub':
+      if (x.hub === null) return { type: 'hub', hub: null };
+      return parseDatasetHubView(x.hub) ? (x as unknown as DatasetToWebview) : undefined;
     default:
       return undefined;
   }

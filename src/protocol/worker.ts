@@ -15,12 +15,16 @@ import type {
   EvalParams,
   ExecutionProviderInfo,
   ExecutionProviderSetting,
+  HubDatasetInfo,
   InspectDatasetParams,
   LayerSweepParams,
   LayerSweepPoint,
+  ListModelVariantsParams,
   LogEvent,
   ModelSummary,
   ProbeComparison,
+  ModelVariantList,
+  OpenHubDatasetParams,
   ProbeSummary,
   ProgressEvent,
   SplitMetrics,
@@ -80,6 +84,12 @@ export const Requests = {
   listProbes: new RequestType<{ dir: string }, ProbeSummary[], WorkerErrorData>('probescope/listProbes'),
   /** Several probes on one dataset: metrics with intervals and paired bootstrap tests (Compare Probes). */
   compareProbes: new RequestType<CompareProbesParams, ProbeComparison, WorkerErrorData>('probescope/compareProbes'),
+  /** A Hub model's ONNX variants with sizes, cached flags and the default that fits the machine. */
+  listModelVariants: new RequestType<ListModelVariantsParams, ModelVariantList, WorkerErrorData>(
+    'probescope/listModelVariants',
+  ),
+  /** One config/split of a Hub dataset's Parquet conversion into the Hugging Face cache. */
+  openHubDataset: new RequestType<OpenHubDatasetParams, HubDatasetInfo, WorkerErrorData>('probescope/openHubDataset'),
 } as const;
 
 export const Notifications = {

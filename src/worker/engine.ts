@@ -104,4 +104,14 @@ export function registerEngine(connection: MessageConnection): void {
     Requests.listProbes,
     adapt(Requests.listProbes.method, async (p) => (await core()).listProbes(p.dir)),
   );
+  connection.onRequest(
+    Requests.listModelVariants,
+    adapt(Requests.listModelVariants.method, async (p, signal) => (await core()).listModelVariants(p, { signal })),
+  );
+  connection.onRequest(
+    Requests.openHubDataset,
+    adapt(Requests.openHubDataset.method, async (p, signal) =>
+      (await core()).openHubDataset(p, hooksFor(connection, p.progressId, signal)),
+    ),
+  );
 }

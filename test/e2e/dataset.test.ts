@@ -229,3 +229,45 @@ test('a dataset that cannot be read shows the error, and the panel no longer say
   assert.deepEqual(p.problems, []);
   await p.page.close();
 });
+
+test('dataset panel shows a Hub dataset: its id and licence, and posts setHubSplit from the config/split pickers', async () => {
+  const p = await openPanel(h, 'dataset');
+  await serveRows(p);
+  assert.ok(await p.page.locator('#hub').evaluate((el) => el.classList.contains('hidden')), 'no Hub bar for a file');
+  const hub = {
+    repoId: 'probescope-test/reviews',
+    config: 'default',
+    split: 'train',
+    configs: [
+      { name: 'default', splits: ['train', 'test'] },
+      { name: 'hard', splits: ['validation', 'train'] },
+    ],
+    license: 'cc-by-4.0',
+  };
+  await p.send({ type: 'hub', hub });
+  await p.send({ type: 'summary', summary: summary(), split: SPLIT });
+  await waitVisible(p.page, 0);
+  assert.equal(await p.page.locator('#hub-source').innerText(), 'Hugging Face: probescope-test/reviews');
+  assert.equal(await p.page.locator('#hub-license').innerText(), 'Licence: cc-by-4.0');
+  assert.equal(await p.page.locator('h1').innerText(), 'probescope-test/reviews (default/train)');
+
+  await p.page.locator('#hub-split').click();
+  await p.page.locator('#hub-split').getByRole('option', { name: 'test' }).click();
+  const bySplit = await p.waitForPosted('setHubSplit');
+  assert.deepEqual(bySplit[0], { type: 'setHubSplit', config: 'default', split: 'test' });
+
+  // Another config starts at its train split.
+  await p.page.locator('#hub-config').click();
+  await p.page.locator('#hub-config').getByRole('option', { name: 'hard' }).click();
+  const byConfig = await p.waitForPosted('setHubSplit', 2);
+  assert.deepEqual(byConfig[1], { type: 'setHubSplit', config: 'hard', split: 'train' });
+
+  // A card without a licence says so; a local file hides the bar again.
+  await p.send({ type: 'hub', hub: { ...hub, license: undefined } });
+  assert.equal(await p.page.locator('#hub-license').innerText(), 'Licence: not stated in the dataset card');
+  await p.send({ type: 'hub', hub: null });
+  assert.ok(await p.page.locator('#hub').evaluate((el) => el.classList.contains('hidden')));
+  for (const m of await p.posted()) assert.ok(parseDatasetWebviewMessage(m), JSON.stringify(m));
+  assert.deepEqual(p.problems, []);
+  await p.page.close();
+});

@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { Frame } from 'playwright-core';
@@ -40,6 +41,8 @@ describe('Probescope panels and views in code-server', { skip: hostSkipReason() 
   let host: Host;
   let hub: FakeHub;
   let probesDir: string;
+  // A fresh Hugging Face cache: the download must really happen (a cached model makes no request).
+  const hubCacheRoot = mkdtempSync(join(tmpdir(), 'probescope-hf-cache-'));
 
   before(async () => {
     // Throttled so the download lasts long enough (a few seconds) for its progress notification to be seen.
@@ -48,13 +51,17 @@ describe('Probescope panels and views in code-server', { skip: hostSkipReason() 
       dir: join(repoRoot, 'test', 'fixtures', 'tiny-gemma2'),
       throttleBytes: 16_384,
     });
-    host = await openHost({ files: { 'notes.txt': notes }, env: { HF_ENDPOINT: hub.endpoint } });
+    host = await openHost({
+      files: { 'notes.txt': notes },
+      env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: join(hubCacheRoot, 'hub') },
+    });
     probesDir = join(host.workspace, '.probescope', 'probes');
     trainWithCli('alpha-probe');
   });
   after(async () => {
     await host?.close();
     await hub?.close();
+    rmSync(hubCacheRoot, { recursive: true, force: true });
   });
 
   /** Trains a 4-head attention probe into the workspace's probes folder with the CLI shipped in the VSIX. */

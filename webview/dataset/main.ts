@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '../shared/base.css';
 import './main.css';
-import type { DatasetPanelState, DatasetToHost, SplitSettings } from '../../src/protocol/webview';
+import type { DatasetHubView, DatasetPanelState, DatasetToHost, SplitSettings } from '../../src/protocol/webview';
 import { parseDatasetHostMessage, parseDatasetPanelState } from '../../src/protocol/webview';
 import type { DatasetSummary } from '../../src/protocol/types';
 import { appRoot, h } from '../shared/dom';
@@ -41,6 +41,12 @@ const splitSource = h('div', { id: 'split-source', class: 'field hidden' });
 const openButton = h('vscode-button', { id: 'open-file', secondary: true }, 'Open file');
 const searchField = h('vscode-textfield', { id: 'search', placeholder: 'Search text or label', label: 'Search rows' });
 
+// Hub datasets: where it comes from, its licence, and the config/split pickers.
+const hubConfigSelect = h('vscode-single-select', { id: 'hub-config', label: 'Config' });
+const hubSplitSelect = h('vscode-single-select', { id: 'hub-split', label: 'Split' });
+const hubSource = h('div', { id: 'hub-source' });
+const hubLicense = h('div', { id: 'hub-license', class: 'muted' });
+
 const field = (id: string, label: string, control: HTMLElement) =>
   h('div', { class: 'field' }, h('vscode-label', { for: id }, label), control);
 
@@ -67,6 +73,13 @@ appRoot().append(
   busyBar,
   busyText,
   errorBox,
+  h(
+    'section',
+    { class: 'row controls hidden', id: 'hub', 'aria-label': 'Hugging Face dataset' },
+    h('div', {}, hubSource, hubLicense),
+    field('hub-config', 'Config', hubConfigSelect),
+    field('hub-split', 'Split', hubSplitSelect),
+  ),
   h(
     'section',
     { class: 'row controls', 'aria-label': 'Columns and split' },
@@ -113,10 +126,11 @@ function showSummary(summary: DatasetSummary, split: SplitSettings): void {
     search,
     scrollRow,
     summary,
+    ...(hub ? { hub } : {}),
   };
   saveState();
 
-  title.textContent = summary.path.split(/[\\/]/).pop() || summary.path;
+  title.textContent = hub ? hubTitle(hub) : summary.path.split(/[\\/]/).pop() || summary.path;
   subtitle.textContent = `${summary.format.toUpperCase()} · ${fmtInt(summary.rows)} rows · ${summary.classes.length} classes · ${summary.path}`;
   const names = summary.columns.map((c) => c.name);
   fillSelect(textSelect, names, summary.textField);
@@ -152,6 +166,44 @@ function showSummary(summary: DatasetSummary, split: SplitSettings): void {
   trainButton.toggleAttribute('disabled', summary.rows === 0);
   rows.reset(search, search ? undefined : summary.rows, scrollRow);
 }
+
+let hub: DatasetHubView | undefined = state?.hub;
+
+const hubTitle = (v: DatasetHubView): string => `${v.repoId} (${v.config}/${v.split})`;
+
+function showHub(view: DatasetHubView | undefined): void {
+  hub = view;
+  document.getElementById('hub')!.classList.toggle('hidden', !view);
+  if (state) {
+    state.hub = view;
+    saveState();
+  }
+  if (!view) return;
+  title.textContent = hubTitle(view);
+  hubSource.textContent = `Hugging Face: ${view.repoId}`;
+  hubLicense.textContent = view.license ? `Licence: ${view.license}` : 'Licence: not stated in the dataset card';
+  fillSelect(
+    hubConfigSelect,
+    view.configs.map((c) => c.name),
+    view.config,
+  );
+  fillSelect(hubSplitSelect, view.configs.find((c) => c.name === view.config)?.splits ?? [view.split], view.split);
+}
+
+const onHubChoice = (changed: 'config' | 'split') => () => {
+  if (!hub) return;
+  const config = (hubConfigSelect as HTMLElement & { value: string }).value;
+  const splits = hub.configs.find((c) => c.name === config)?.splits ?? [];
+  // A new config starts at its train split (else its first); a new split keeps the config.
+  const split =
+    changed === 'config'
+      ? (splits.find((s) => s === 'train') ?? splits[0])
+      : (hubSplitSelect as HTMLElement & { value: string }).value;
+  if (config && split && (config !== hub.config || split !== hub.split))
+    api.post({ type: 'setHubSplit', config, split });
+};
+hubConfigSelect.addEventListener('change', onHubChoice('config'));
+hubSplitSelect.addEventListener('change', onHubChoice('split'));
 
 function setBusy(busy: boolean, message?: string): void {
   busyBar.classList.toggle('hidden', !busy);
@@ -223,8 +275,12 @@ onHostMessage(parseDatasetHostMessage, (m) => {
     case 'busy':
       setBusy(m.busy, m.message);
       break;
+    case 'hub':
+      showHub(m.hub ?? undefined);
+      break;
   }
 });
+if (hub) showHub(hub);
 
 if (state?.summary) showSummary(state.summary, state.split);
 api.post({ type: 'ready' });

@@ -16,6 +16,16 @@ import { ActivationExtractor } from '../../core/model/extractor';
 import { resolveModelFolder } from '../../core/model/modelFolder';
 import { num, oneOf, required, str } from './args';
 import { datasetReadOptions, datasetReadParams } from './datasetOptions';
+import { chatOption, hubDataOptions, resolveDataArg } from './hubData';
+import {
+  ChatTemplate,
+  chatMessages,
+  encodeChat,
+  parseChatSpec,
+  readChatTexts,
+  type ChatEncoding,
+} from '../../core/chat';
+import { GemmaTokenizer } from '../../core/model/tokenizer';
 
 const EPS = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
 
@@ -50,12 +60,15 @@ export const activationsCommand: CliCommand = {
     dtype: { type: 'string', description: 'Cache dtype: float32 (default) or float16', valueName: 'T' },
     'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
     ...datasetReadOptions,
+    ...hubDataOptions,
+    ...chatOption,
   },
   async run(values, ctx) {
     const folder = await resolveModelFolder(required(values, 'model'));
     const layers = parseLayers(required(values, 'layers'), folder.config.numLayers);
     const text = str(values, 'text');
-    const data = str(values, 'data');
+    const data = str(values, 'data') === undefined ? undefined : await resolveDataArg(values, ctx);
+    const chatSpec = str(values, 'chat');
     if ((text === undefined) === (data === undefined))
       throw new ProbescopeError('BAD_ARGUMENT', 'Give exactly one of --text or --data.');
     const executionProvider = oneOf(values, 'execution-provider', EPS);
@@ -67,10 +80,14 @@ export const activationsCommand: CliCommand = {
       const ex = await ActivationExtractor.create(folder, layers, { executionProvider, maxLength, cacheDir });
       try {
         if (ex.notice) ctx.log(ex.notice);
-        const [r] = await ex.extract([text], {
+        // --chat: the text as a conversation turn; tokens map back to the text (template tokens are empty spans).
+        const chat = chatSpec === undefined ? undefined : await chatEncoding(folder.dir, chatSpec, text);
+        const [r] = await ex.extract([chat ? chat.modelInput : text], {
           onTruncate: (_, n) =>
             ctx.log(`Warning: the text has ${n} tokens; truncated to ${ex.maxLength} (--max-length).`),
         });
+        if (chat && chat.tokens.some((t, i) => r.tokens[i] && r.tokens[i].id !== t.id))
+          throw new ProbescopeError('INTERNAL', 'The chat-formatted tokens differ from the extracted ones.');
         const D = ex.hiddenSize;
         const out: Record<string, number[][]> = {};
         for (const l of ex.layers) {
@@ -79,13 +96,28 @@ export const activationsCommand: CliCommand = {
             Array.from(s.subarray(t * D, (t + 1) * D)),
           );
         }
-        return { tokens: r.tokens.map(({ id, text: t, start, end }) => ({ id, text: t, start, end })), layers: out };
+        const spans = chat ? chat.tokens.slice(0, r.tokens.length) : r.tokens;
+        return {
+          tokens: spans.map(({ id, text: t, start, end, message }) =>
+            message === undefined ? { id, text: t, start, end } : { id, text: t, start, end, message },
+          ),
+          layers: out,
+          ...(chat ? { chatText: chat.text } : {}),
+        };
       } finally {
         await ex.dispose();
       }
     }
 
-    const texts = await readTexts(data!, str(values, 'text-field'), datasetReadParams(values), ctx.log);
+    const readParams = datasetReadParams(values);
+    const texts =
+      chatSpec === undefined
+        ? await readTexts(data!, str(values, 'text-field'), readParams, ctx.log)
+        : await readChatTexts(
+            data!,
+            { textField: str(values, 'text-field'), chat: chatSpec, ...readParams },
+            folder.dir,
+          );
     const t0 = performance.now();
     const cache = await ActivationCache.build({
       folder,
@@ -155,4 +187,13 @@ async function readTexts(
       `Dataset: Skipped ${skipped.length} row(s) whose "${field}" is empty or whitespace-only: ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''}.`,
     );
   return texts;
+}
+
+/** `text` as the turns of a --chat role list (one text: the first role's turn). */
+async function chatEncoding(modelDir: string, spec: string, text: string): Promise<ChatEncoding> {
+  const parsed = parseChatSpec(spec);
+  if (parsed.kind !== 'roles' || parsed.roles.length !== 1)
+    throw new ProbescopeError('BAD_ARGUMENT', '--text with --chat takes one role (e.g. --chat user).');
+  const [template, tokenizer] = await Promise.all([ChatTemplate.load(modelDir), GemmaTokenizer.load(modelDir)]);
+  return encodeChat(tokenizer, template, chatMessages(parsed.roles, [text]));
 }

@@ -22,7 +22,15 @@ export const classifyCommand: CliCommand = {
     return {
       label: r.label,
       probabilities: r.probabilities,
-      tokens: r.tokens.map((t) => ({ id: t.id, text: t.text, start: t.start, end: t.end, attention: t.attention })),
+      tokens: r.tokens.map((t) => ({
+        id: t.id,
+        text: t.text,
+        start: t.start,
+        end: t.end,
+        // Chat-formatted probes: message 0 is the text; template tokens have no message and an empty span.
+        ...(t.message === undefined ? {} : { message: t.message }),
+        attention: t.attention,
+      })),
       heads: r.heads,
       probe: r.probe,
       layer: r.layer,

@@ -2,6 +2,7 @@ import type { CliCommand } from '../command';
 import { evaluateProbe } from '../../core/probes';
 import { oneOf, required, str } from './args';
 import { datasetReadOptions, datasetReadParams } from './datasetOptions';
+import { hubDataOptions, resolveDataArg } from './hubData';
 
 export const evalCommand: CliCommand = {
   name: 'eval',
@@ -25,12 +26,13 @@ export const evalCommand: CliCommand = {
     'cache-dir': { type: 'string', description: 'Activation cache folder (default: OS temp)', valueName: 'DIR' },
     'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
     ...datasetReadOptions,
+    ...hubDataOptions,
   },
   async run(values, ctx) {
     return evaluateProbe(
       {
         probeDir: required(values, 'probe'),
-        dataPath: required(values, 'data'),
+        dataPath: await resolveDataArg(values, ctx),
         modelDir: str(values, 'model'),
         textField: str(values, 'text-field'),
         labelField: str(values, 'label-field'),

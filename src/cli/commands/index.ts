@@ -5,6 +5,7 @@ import { cacheVerifyCommand } from './cacheVerify';
 import { classifyCommand } from './classify';
 import { compareCommand } from './compare';
 import { demoCommand } from './demo';
+import { downloadCommand, variantsCommand } from './download';
 import { evalCommand } from './eval';
 import { trainCommand } from './train';
 
@@ -16,4 +17,6 @@ export const commands: CliCommand[] = [
   classifyCommand,
   demoCommand,
   cacheVerifyCommand,
+  variantsCommand,
+  downloadCommand,
 ];

@@ -4,6 +4,7 @@ import { trainProbeRun } from '../../core/probes';
 import type { TrainResult } from '../../protocol/types';
 import { intList, layer, num, oneOf, required, str } from './args';
 import { datasetReadOptions, datasetReadParams } from './datasetOptions';
+import { chatOption, hubDataOptions, resolveDataArg } from './hubData';
 
 /** The CLI's JSON for a training run (the DESIGN contract's fields first). */
 export function trainSummary(r: TrainResult): object {
@@ -32,7 +33,7 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Train a probe on a dataset at one layer and save it (probe.safetensors + probe.json).',
   usage:
-    'probescope train --model DIR --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] [--split-field NAME | --test-data FILE] [--seeds 0,1,2] [--encoding NAME] [--delimiter CHAR] [--quote|--no-quote] --out DIR [--force]',
+    'probescope train --model DIR --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] [--split-field NAME | --test-data FILE] [--seeds 0,1,2] [--chat user|user,model|messages] [--config C --split S] [--encoding NAME] [--delimiter CHAR] [--quote|--no-quote] --out DIR [--force]',
   options: {
     model: {
       type: 'string',
@@ -107,13 +108,15 @@ export const trainCommand: CliCommand = {
       description: 'Replace the probe already saved in --out (kept until the new one is complete)',
     },
     ...datasetReadOptions,
+    ...hubDataOptions,
+    ...chatOption,
   },
   async run(values, ctx) {
     const wd = str(values, 'weight-decay');
     const result = await trainProbeRun(
       {
         modelDir: str(values, 'model') ?? bundledModelDir(),
-        dataPath: required(values, 'data'),
+        dataPath: await resolveDataArg(values, ctx),
         layer: layer(values),
         probe: oneOf(values, 'probe', ['attention', 'mean', 'last'] as const) ?? 'attention',
         heads: num(values, 'heads', { integer: true, min: 1 }),
@@ -135,6 +138,7 @@ export const trainCommand: CliCommand = {
         outDir: required(values, 'out'),
         force: values.force === true,
         ...datasetReadParams(values),
+        chat: str(values, 'chat'),
       },
       { onProgress: ctx.progress, onStep: ctx.step, onLog: ctx.log, signal: ctx.signal },
     );

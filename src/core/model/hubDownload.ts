@@ -1,78 +1,106 @@
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { DownloadModelParams, ProgressEvent } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
-import {
-  authHeaders,
-  checkRepoId,
-  chooseOnnxFile,
-  describeFetchError,
-  externalDataFiles,
-  type HubFile,
-  hubError,
-  listHubFiles,
-} from './hubListing';
-import { type ModelSource, SOURCE_FILE } from './modelFolder';
+import { downloadToCache } from '../hub/blobDownload';
+import { DownloadProgress } from '../hub/downloadProgress';
+import { HubRepoCache, hubCacheDir } from '../hub/hubCache';
+import { openHubSession } from '../hub/hubClient';
+import { hubOffline } from '../hub/hubToken';
+import { type HubFile, listRepoFiles, resolveCommit } from '../hub/hubFiles';
+import { checkOnnxFile, checkRepoId, chooseOnnxFile, externalDataFiles } from './hubListing';
+import { findOnnxFile, type ModelSource, readModelSource, SOURCE_FILE } from './modelFolder';
 
 export interface DownloadHooks {
   onProgress?(e: Omit<ProgressEvent, 'progressId'>): void;
+  /** One-line notices: "using the cached snapshot", "offline: cache only". */
+  onLog?(message: string): void;
   signal?: AbortSignal;
 }
 
-const DEFAULT_ENDPOINT = 'https://huggingface.co';
-const ATTEMPTS = 4; // per file; each retry resumes from the .part file
-const RETRY_DELAY_MS = 250;
-const PROGRESS_INTERVAL_MS = 250;
-
 /**
- * Downloads the files Probescope needs from a Hugging Face model repo into
- * `{cacheDir}/models/{owner--name}/{revision}`: config.json, tokenizer.json, tokenizer_config.json (when present),
- * one .onnx file and its external data. Each file streams to `<file>.part`, resumes with a Range request after a
- * dropped connection (or a cancelled earlier run), is checked against the listed size and sha256, and is renamed
- * into place only when complete. Files already present are kept. Ends by writing .probescope-source.json.
+ * Puts the files Probescope needs from a Hugging Face model repo into the Hugging Face cache, laid out as
+ * huggingface_hub writes it (see hub/hubCache.ts), and returns the snapshot folder
+ * `<hub cache>/models--owner--name/snapshots/<commit>`: config.json, tokenizer.json, tokenizer_config.json (when
+ * present), one .onnx file (`onnxFile`, default chooseOnnxFile's) and its external data.
+ *
+ * - Cache first: when refs/<revision> (or a commit hash) names a snapshot that already holds these files — ours or
+ *   Python's — it is returned with no request at all.
+ * - HF_HUB_OFFLINE=1: only that; anything missing is a DOWNLOAD_FAILED that says the cache lacks it.
+ * - Otherwise the commit is resolved, the tree listed and each missing file streamed, resumed and verified by
+ *   downloadToCache (size + sha256 / git blob id). Ends by writing .probescope-source.json in the snapshot (repo id,
+ *   revision, commit, every file's size and Hub sha256) and refs/<revision>.
+ * The cache folder is `params.cacheDir` when given, else HF_HUB_CACHE / HF_HOME/hub / ~/.cache/huggingface/hub.
+ * Token: `params.token` ('' = none), else HF_TOKEN, else the `huggingface-cli login` token file.
  */
 export async function downloadModel(
   params: DownloadModelParams,
   hooks: DownloadHooks = {},
 ): Promise<{ modelDir: string }> {
   checkRepoId(params.repoId);
-  const ref = {
-    endpoint: (params.endpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_ENDPOINT).replace(/\/+$/, ''),
-    repoId: params.repoId,
-    revision: params.revision ?? 'main',
-    token: params.token ?? process.env.HF_TOKEN,
-    signal: hooks.signal,
-  };
-  const modelDir = join(params.cacheDir, 'models', ref.repoId.replace('/', '--'), ref.revision.replace(/[/\\]/g, '--'));
+  if (params.onnxFile !== undefined) checkOnnxFile(params.onnxFile);
+  const revision = params.revision ?? 'main';
+  const cache = new HubRepoCache(params.cacheDir ?? hubCacheDir(), 'model', params.repoId);
+  const offline = hubOffline();
 
-  const listing = await listHubFiles(ref);
-  const files = pickFiles(listing, params.onnxFile, ref.repoId);
-  await mkdir(modelDir, { recursive: true });
-
-  const progress = new DownloadProgress(files, hooks.onProgress);
-  for (const file of files) {
-    const target = join(modelDir, ...file.path.split('/'));
-    const existing = await stat(target).catch(() => undefined);
-    if (existing?.isFile() && (file.size === undefined || existing.size === file.size)) {
-      progress.skip(file);
-      continue;
-    }
-    await mkdir(dirname(target), { recursive: true });
-    await downloadFile(ref, file, target, progress);
+  const cachedCommit = await cache.cachedCommit(revision);
+  if (cachedCommit && (await cachedSnapshotReady(cache, cachedCommit, params.onnxFile))) {
+    hooks.onLog?.(
+      `${params.repoId}@${revision}: using the cached snapshot ${cachedCommit.slice(0, 8)} in ${cache.folder}` +
+        (offline ? ' (HF_HUB_OFFLINE is set: cache only)' : ''),
+    );
+    return { modelDir: cache.snapshotDir(cachedCommit) };
   }
+  if (offline) {
+    throw new ProbescopeError(
+      'DOWNLOAD_FAILED',
+      `HF_HUB_OFFLINE is set and ${params.repoId}@${revision}${params.onnxFile ? ` (${params.onnxFile})` : ''} is not ` +
+        `in the Hugging Face cache (${cache.folder}); unset HF_HUB_OFFLINE to download it, or point HF_HUB_CACHE at the cache that has it.`,
+    );
+  }
+
+  // The token is read (and checked) only when a request is needed: a cached model works without one.
+  const session = await openHubSession({ endpoint: params.endpoint, token: params.token, signal: hooks.signal });
+  const commit = await resolveCommit(session, 'model', params.repoId, revision);
+  const files = pickFiles(await listRepoFiles(session, 'model', params.repoId, commit), params.onnxFile, params.repoId);
+  const progress = new DownloadProgress(files, hooks.onProgress);
+  for (const file of files) await downloadToCache(session, cache, commit, file, progress);
   progress.finish();
 
-  const source: ModelSource = {
-    repoId: ref.repoId,
-    revision: ref.revision,
-    endpoint: ref.endpoint,
+  const dir = cache.snapshotDir(commit);
+  await writeSource(dir, {
+    repoId: params.repoId,
+    revision,
+    commit,
+    endpoint: session.endpoint,
     file: files.find((f) => f.path.endsWith('.onnx'))!.path,
-  };
-  await writeFile(join(modelDir, `${SOURCE_FILE}.tmp`), JSON.stringify(source, null, 2));
-  await rename(join(modelDir, `${SOURCE_FILE}.tmp`), join(modelDir, SOURCE_FILE));
-  return { modelDir };
+    files: files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, gitOid: f.gitOid })),
+  });
+  await cache.writeRef(revision, commit);
+  return { modelDir: dir };
+}
+
+/**
+ * Whether a cached snapshot already has what downloadModel would fetch. With our .probescope-source.json: every file
+ * it lists (and the same .onnx when one is named). A snapshot Python wrote: config.json, tokenizer.json, the .onnx
+ * (named, or the one resolveModelFolder would pick) and whatever external data lies beside it.
+ */
+async function cachedSnapshotReady(cache: HubRepoCache, commit: string, onnxFile?: string): Promise<boolean> {
+  const dir = cache.snapshotDir(commit);
+  const source = await readModelSource(dir);
+  if (source?.files && source.commit === commit) {
+    if (onnxFile !== undefined && source.file !== onnxFile) return false;
+    for (const f of source.files) if (!(await cache.hasFile(commit, f.path))) return false;
+    return true;
+  }
+  for (const need of ['config.json', 'tokenizer.json']) if (!(await cache.hasFile(commit, need))) return false;
+  if (onnxFile !== undefined) return cache.hasFile(commit, onnxFile);
+  return (await findOnnxFile(dir)) !== undefined;
+}
+
+async function writeSource(dir: string, source: ModelSource): Promise<void> {
+  await writeFile(join(dir, `${SOURCE_FILE}.tmp`), JSON.stringify(source, null, 2));
+  await rename(join(dir, `${SOURCE_FILE}.tmp`), join(dir, SOURCE_FILE));
 }
 
 /** config.json, tokenizer files, the .onnx file and its external data; clear errors for what a repo lacks. */
@@ -83,15 +111,6 @@ function pickFiles(listing: HubFile[], onnxFile: string | undefined, repoId: str
     if (!f) throw new ProbescopeError('DOWNLOAD_FAILED', `No such file in ${repoId}: ${path} (${why}).`);
     return f;
   };
-  if (
-    onnxFile !== undefined &&
-    (!onnxFile.endsWith('.onnx') || onnxFile.split('/').some((seg) => seg === '..' || seg === ''))
-  ) {
-    throw new ProbescopeError(
-      'BAD_ARGUMENT',
-      `onnxFile "${onnxFile}" must be a .onnx path inside the repo, e.g. onnx/model.onnx.`,
-    );
-  }
   const onnx = onnxFile ?? chooseOnnxFile(paths);
   if (!onnx) {
     throw new ProbescopeError(
@@ -99,194 +118,11 @@ function pickFiles(listing: HubFile[], onnxFile: string | undefined, repoId: str
       `${repoId} has no model.onnx or onnx/*.onnx; pick an ONNX export (onnx-community/… repos) or export one with optimum.`,
     );
   }
-  const picked = [
+  return [
     need('config.json', 'the model configuration'),
     need('tokenizer.json', 'Probescope reads the tokenizer from tokenizer.json'),
-    ...listing.filter((f) => f.path === 'tokenizer_config.json'),
+    ...listing.filter((f) => f.path === 'tokenizer_config.json' || f.path === 'chat_template.jinja'),
     need(onnx, 'the ONNX model'),
     ...externalDataFiles(paths, onnx).map((p) => need(p, 'external data')),
   ];
-  return picked;
-}
-
-async function downloadFile(ref: RepoRef, file: HubFile, target: string, progress: DownloadProgress): Promise<void> {
-  const part = `${target}.part`;
-  const url = `${ref.endpoint}/${ref.repoId}/resolve/${encodeURIComponent(ref.revision)}/${file.path.split('/').map(encodeURIComponent).join('/')}`;
-  let streamedSha256: string | undefined;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      streamedSha256 = await transfer(ref, url, file, part, progress);
-      break;
-    } catch (err) {
-      if (ref.signal?.aborted) throw new ProbescopeError('CANCELLED', 'Download cancelled; run it again to resume.');
-      if (!(err instanceof RetryableError) || attempt >= ATTEMPTS) {
-        if (err instanceof ProbescopeError) throw err;
-        throw new ProbescopeError(
-          'DOWNLOAD_FAILED',
-          `Downloading ${file.path} failed (${describeFetchError(err)}); run it again to resume.`,
-        );
-      }
-      await sleep(RETRY_DELAY_MS * 2 ** (attempt - 1), ref.signal);
-    }
-  }
-  await verify(file, part, streamedSha256);
-  await rename(part, target);
-}
-
-type RepoRef = { endpoint: string; repoId: string; revision: string; token?: string; signal?: AbortSignal };
-
-class RetryableError extends Error {}
-
-/**
- * One HTTP attempt: resumes from the .part file's size; a 200 to a Range request starts over. Returns the sha256 of
- * the whole .part when the listing has one to check (hashed while streaming, so multi-GB files are not read twice).
- */
-async function transfer(
-  ref: RepoRef,
-  url: string,
-  file: HubFile,
-  part: string,
-  progress: DownloadProgress,
-): Promise<string | undefined> {
-  const have = (await stat(part).catch(() => undefined))?.size ?? 0;
-  if (file.size !== undefined && have === file.size) {
-    progress.restart(file, have); // complete from an earlier run; verify() hashes it
-    return undefined;
-  }
-  const stale = file.size !== undefined && have > file.size;
-  if (stale) await rm(part, { force: true });
-  const offset = stale ? 0 : have;
-  const headers: Record<string, string> = { ...authHeaders(ref.token), 'Accept-Encoding': 'identity' };
-  if (offset > 0) headers.Range = `bytes=${offset}-`;
-
-  let res: Response;
-  try {
-    res = await fetch(url, { headers, signal: ref.signal, redirect: 'follow' });
-  } catch (err) {
-    throw new RetryableError(describeFetchError(err));
-  }
-  if (res.status === 416 && offset > 0) {
-    // Nothing left to send: the part is complete (verify() has the final word) or stale.
-    await res.body?.cancel();
-    if (file.size === undefined) return undefined;
-    await rm(part, { force: true });
-    throw new RetryableError('stale partial file');
-  }
-  if (!res.ok) {
-    await res.body?.cancel();
-    if (res.status >= 500 || res.status === 429) throw new RetryableError(`HTTP ${res.status}`);
-    throw hubError(res.status, ref, `${ref.repoId}/${file.path}@${ref.revision}`);
-  }
-  const resumed = res.status === 206;
-  const hash = file.sha256 ? createHash('sha256') : undefined;
-  if (hash && resumed) await hashInto(hash, part);
-  const handle = await open(part, resumed ? 'a' : 'w');
-  progress.restart(file, resumed ? offset : 0);
-  try {
-    if (!res.body) throw new RetryableError('empty response');
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      await handle.write(chunk);
-      hash?.update(chunk);
-      progress.add(chunk.byteLength);
-    }
-    return hash?.digest('hex');
-  } catch (err) {
-    if (err instanceof RetryableError) throw err;
-    throw new RetryableError(describeFetchError(err));
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Size and checksum of the finished .part; a mismatch deletes it so the next run starts clean. */
-async function verify(file: HubFile, part: string, streamedSha256?: string): Promise<void> {
-  const size = (await stat(part)).size;
-  const fail = async (what: string): Promise<never> => {
-    await rm(part, { force: true });
-    throw new ProbescopeError('DOWNLOAD_FAILED', `${file.path}: ${what}; the download was corrupted — run it again.`);
-  };
-  if (file.size !== undefined && size !== file.size) await fail(`got ${size} bytes, expected ${file.size}`);
-  if (file.sha256) {
-    const got = streamedSha256 ?? (await hashInto(createHash('sha256'), part)).digest('hex');
-    if (got !== file.sha256) await fail(`sha256 checksum mismatch (expected ${file.sha256}, got ${got})`);
-  } else if (file.gitOid && /^[0-9a-f]{40}$/.test(file.gitOid)) {
-    const got = (await hashInto(createHash('sha1').update(`blob ${size}\0`), part)).digest('hex');
-    if (got !== file.gitOid) await fail(`checksum mismatch (git blob ${file.gitOid} expected, got ${got})`);
-  }
-}
-
-async function hashInto(hash: Hash, path: string): Promise<Hash> {
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash;
-}
-
-/** Bytes done/total over all files, throttled; the rate counts only bytes moved in this run. */
-class DownloadProgress {
-  private readonly total: number;
-  private doneBefore = 0; // finished files and skipped bytes
-  private fileDone = 0;
-  private current?: HubFile;
-  private transferred = 0;
-  private readonly started = Date.now();
-  private lastEmit = 0;
-
-  constructor(
-    files: HubFile[],
-    private readonly onProgress?: (e: Omit<ProgressEvent, 'progressId'>) => void,
-  ) {
-    this.total = files.reduce((s, f) => s + (f.size ?? 0), 0);
-  }
-
-  skip(file: HubFile): void {
-    this.doneBefore += file.size ?? 0;
-  }
-
-  restart(file: HubFile, offset: number): void {
-    if (this.current && this.current !== file) this.doneBefore += this.current.size ?? this.fileDone;
-    this.current = file;
-    this.fileDone = offset;
-    this.emit(true);
-  }
-
-  add(bytes: number): void {
-    this.fileDone += bytes;
-    this.transferred += bytes;
-    this.emit(false);
-  }
-
-  finish(): void {
-    if (this.current) this.doneBefore += this.current.size ?? this.fileDone;
-    this.current = undefined;
-    this.fileDone = 0;
-    this.emit(true);
-  }
-
-  private emit(force: boolean): void {
-    const now = Date.now();
-    if (!this.onProgress || (!force && now - this.lastEmit < PROGRESS_INTERVAL_MS)) return;
-    this.lastEmit = now;
-    const done = this.doneBefore + this.fileDone;
-    const seconds = (now - this.started) / 1000;
-    const rate = seconds > 0 ? this.transferred / seconds : undefined;
-    const etaSeconds = rate && this.total > done ? (this.total - done) / rate : undefined;
-    const message = this.current
-      ? `${this.current.path} ${mb(this.fileDone)}/${mb(this.current.size ?? 0)} MB`
-      : 'done';
-    this.onProgress({ phase: 'download', done, total: this.total, message, rate, etaSeconds });
-  }
-}
-
-function mb(bytes: number): string {
-  return (bytes / 1e6).toFixed(1);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => (clearTimeout(timer), reject(new ProbescopeError('CANCELLED', 'Download cancelled.'))),
-      { once: true },
-    );
-  });
 }

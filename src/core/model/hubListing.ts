@@ -1,132 +1,16 @@
 import { ProbescopeError } from '../errors';
 
-/** One file of a Hub repo listing; sizes and checksums come from the tree API when the server has it. */
-export interface HubFile {
-  path: string;
-  size?: number;
-  /** sha256 hex of the content for LFS files. */
-  sha256?: string;
-  /** Git blob id (sha1 of "blob <size>\0" + content) for files stored in git itself. */
-  gitOid?: string;
-}
-
-export interface HubRepoRef {
-  endpoint: string;
-  repoId: string;
-  revision: string;
-  token?: string;
-  signal?: AbortSignal;
-}
-
 const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
-export function checkRepoId(repoId: string): void {
+/** Throws BAD_ARGUMENT unless `repoId` is owner/name (no "..", no extra slashes). */
+export function checkRepoId(repoId: string, kind: 'model' | 'dataset' = 'model'): void {
   if (!REPO_ID.test(repoId) || repoId.includes('..')) {
+    const example = kind === 'model' ? 'onnx-community/gemma-3-270m-it-ONNX' : 'stanfordnlp/imdb';
     throw new ProbescopeError(
       'BAD_ARGUMENT',
-      `"${repoId}" is not a Hugging Face model id; use the form owner/name, e.g. onnx-community/gemma-3-270m-it-ONNX.`,
+      `"${repoId}" is not a Hugging Face ${kind} id; use the form owner/name, e.g. ${example}.`,
     );
   }
-}
-
-export function authHeaders(token: string | undefined): Record<string, string> {
-  return token ? { Authorization: `Bearer ${token}` } : {};
-}
-
-/**
- * Lists a repo's files: the tree API (`/api/models/{repo}/tree/{rev}?recursive=true`, paginated through Link headers)
- * gives sizes and checksums; servers without it get the older `/api/models/{repo}/revision/{rev}` siblings list.
- */
-export async function listHubFiles(ref: HubRepoRef): Promise<HubFile[]> {
-  const base = `${ref.endpoint}/api/models/${ref.repoId}`;
-  const rev = encodeURIComponent(ref.revision);
-  const tree = await hubGet(`${base}/tree/${rev}?recursive=true`, ref, true);
-  if (tree) {
-    const files: HubFile[] = [];
-    let res: Response | undefined = tree;
-    while (res) {
-      const entries = (await res.json()) as TreeEntry[];
-      for (const e of entries) if (e.type === 'file') files.push(fromTree(e));
-      const next = nextLink(res.headers.get('link'));
-      res = next ? await hubGet(new URL(next, base).toString(), ref, false) : undefined;
-    }
-    return files;
-  }
-  const info = (await (await hubGet(`${base}/revision/${rev}?blobs=true`, ref, false))!.json()) as {
-    siblings?: { rfilename: string; size?: number; lfs?: { sha256?: string; size?: number } }[];
-  };
-  return (info.siblings ?? []).map((s) => ({ path: s.rfilename, size: s.lfs?.size ?? s.size, sha256: s.lfs?.sha256 }));
-}
-
-interface TreeEntry {
-  type: string;
-  path: string;
-  size?: number;
-  oid?: string;
-  lfs?: { oid?: string; size?: number };
-}
-
-function fromTree(e: TreeEntry): HubFile {
-  if (e.lfs) return { path: e.path, size: e.lfs.size ?? e.size, sha256: e.lfs.oid };
-  return { path: e.path, size: e.size, gitOid: e.oid };
-}
-
-function nextLink(header: string | null): string | undefined {
-  return header
-    ?.split(',')
-    .map((p) => /<([^>]+)>\s*;\s*rel="?next"?/.exec(p)?.[1])
-    .find(Boolean);
-}
-
-/** GET with the token; maps Hub refusals to errors that say what to do. `optional`: a 404 returns undefined. */
-async function hubGet(url: string, ref: HubRepoRef, optional: boolean): Promise<Response | undefined> {
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: authHeaders(ref.token), signal: ref.signal });
-  } catch (err) {
-    if (ref.signal?.aborted) throw new ProbescopeError('CANCELLED', 'Download cancelled.');
-    throw new ProbescopeError(
-      'DOWNLOAD_FAILED',
-      `Cannot reach ${ref.endpoint} (${describeFetchError(err)}); check the network connection or proxy settings.`,
-    );
-  }
-  if (res.ok) return res;
-  await res.body?.cancel();
-  if (res.status === 404 && optional) return undefined;
-  throw hubError(res.status, ref, `${ref.repoId}@${ref.revision}`);
-}
-
-/** The DOWNLOAD_FAILED error for an HTTP refusal of `what` (a repo or a file in it). */
-export function hubError(
-  status: number,
-  ref: Pick<HubRepoRef, 'repoId' | 'revision' | 'token'>,
-  what: string,
-): ProbescopeError {
-  const page = `https://huggingface.co/${ref.repoId}`;
-  if (status === 401 || status === 403) {
-    const hint = ref.token
-      ? `your token has no access: accept the licence on ${page} with the same account, or use a token with read access`
-      : `gated model: accept the licence on ${page} and set a Hugging Face token (private repos need one too; check the id if the repo does not exist)`;
-    return new ProbescopeError('DOWNLOAD_FAILED', `Hugging Face refused ${what} (HTTP ${status}): ${hint}.`);
-  }
-  if (status === 404) {
-    return new ProbescopeError(
-      'DOWNLOAD_FAILED',
-      `No such repo/file on Hugging Face: ${what} (HTTP 404); check the model id and revision.`,
-    );
-  }
-  if (status === 429) {
-    return new ProbescopeError(
-      'DOWNLOAD_FAILED',
-      `Hugging Face is rate-limiting requests for ${what} (HTTP 429); wait a minute and retry, or set a token.`,
-    );
-  }
-  return new ProbescopeError('DOWNLOAD_FAILED', `Hugging Face answered HTTP ${status} for ${what}; retry later.`);
-}
-
-export function describeFetchError(err: unknown): string {
-  const e = err as { message?: string; cause?: { code?: string; message?: string } };
-  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
 }
 
 /**
@@ -145,6 +29,16 @@ export function externalDataFiles(paths: string[], onnxFile: string): string[] {
   return paths
     .filter((p) => p === prefix || new RegExp(`^${escapeRegExp(prefix)}_\\d+$`).test(p))
     .sort((a, b) => index(a) - index(b));
+}
+
+/** Throws BAD_ARGUMENT for an onnxFile that is not a .onnx path inside the repo. */
+export function checkOnnxFile(onnxFile: string): void {
+  if (!onnxFile.endsWith('.onnx') || onnxFile.split('/').some((seg) => seg === '..' || seg === '')) {
+    throw new ProbescopeError(
+      'BAD_ARGUMENT',
+      `onnxFile "${onnxFile}" must be a .onnx path inside the repo, e.g. onnx/model.onnx.`,
+    );
+  }
 }
 
 function escapeRegExp(s: string): string {

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ProbescopeError } from '../errors';
+import { repoIdOfSnapshot } from '../hub/hubCache';
 import { type GemmaConfig, readGemmaConfig } from './config';
 import { hashModelContent } from './modelHash';
 
@@ -29,8 +30,10 @@ export interface ModelSource {
   revision: string;
   endpoint?: string;
   file?: string;
-  /** sha256 per downloaded file (path relative to the folder, '/' separators) when the Hub listed it; see modelHash.ts. */
-  sha256?: Record<string, string>;
+  /** The commit hash of the Hub snapshot (downloads into the Hugging Face cache). */
+  commit?: string;
+  /** Every downloaded file with its size and the Hub's checksums (sha256 for LFS files, else the git blob id). */
+  files?: { path: string; size: number; sha256?: string; gitOid?: string }[];
 }
 
 /**
@@ -105,16 +108,18 @@ export async function resolveModelFolder(dirIn: string): Promise<ModelFolder> {
   };
 }
 
-/**
- * repoId from .probescope-source.json, else the repo a Hugging Face cache snapshot belongs to
- * (`…/models--owner--name/snapshots/<rev>` -> owner/name), else the folder name. A display name: what identifies a
- * model's states is `hash`, the same whichever way the files arrived.
- */
+/** repoId from .probescope-source.json, else owner/name of a Hugging Face cache snapshot folder, else the folder name. */
 export async function readModelId(dir: string): Promise<string> {
   const source = await readModelSource(dir);
-  if (source) return source.repoId;
-  const cached = /(?:^|[\\/])models--([^\\/]+?)--([^\\/]+)[\\/]snapshots[\\/][^\\/]+[\\/]?$/.exec(dir);
-  return cached ? `${cached[1]}/${cached[2]}` : basename(dir);
+  return source?.repoId ?? repoIdOfSnapshot(dir) ?? basename(dir);
+}
+
+/**
+ * The sha256 the Hub lists for a file of a downloaded snapshot (`relPath` as in the repo, e.g. "onnx/model.onnx"),
+ * from .probescope-source.json; undefined for folders not downloaded by downloadModel or files stored in git.
+ */
+export async function hubSha256(dir: string, relPath: string): Promise<string | undefined> {
+  return (await readModelSource(dir))?.files?.find((f) => f.path === relPath)?.sha256;
 }
 
 /** MODEL_INVALID for a folder without .onnx; weights without a graph get the README's export section. */

@@ -1,6 +1,8 @@
 /** classifyText: one text through the model and a saved probe, with per-token, per-head attention. */
 import type { ClassifiedToken, ClassifyParams, ClassifyResult } from '../../protocol/types';
+import { ChatTemplate, encodeChat, type ChatEncoding } from '../chat';
 import { ProbescopeError } from '../errors';
+import { GemmaTokenizer } from '../model/tokenizer';
 import { probeComputer } from './computerCache';
 import { argmax, probabilities } from './metrics';
 import { poolStates } from './pooling';
@@ -10,7 +12,12 @@ export async function classifyText(params: ClassifyParams): Promise<ClassifyResu
   const { probe, manifest, folder } = await probeWithModel(params.probeDir, params.modelDir);
   const maxLength = typeof manifest.training.maxLength === 'number' ? manifest.training.maxLength : undefined;
   const extractor = await cachedExtractor(folder, manifest.layer, params.executionProvider, maxLength);
-  const [ex] = await extractor.extract([params.text]);
+  // A probe trained on chat-formatted text sees the text as a user turn; tokens map back to the text's characters.
+  const chat = typeof manifest.training.chat === 'string' ? await userTurn(folder.dir, params.text) : undefined;
+  const [ex] = await extractor.extract([chat ? chat.modelInput : params.text]);
+  if (chat && chat.tokens.some((t, i) => ex.tokens[i] && ex.tokens[i].id !== t.id))
+    throw new ProbescopeError('INTERNAL', 'The chat-formatted tokens differ from the extracted ones.');
+  const spans = chat ? chat.tokens : ex.tokens;
   const states = ex.states.get(manifest.layer);
   if (!states) throw new ProbescopeError('INTERNAL', `The extractor returned no states for layer ${manifest.layer}.`);
   const D = probe.D;
@@ -25,7 +32,7 @@ export async function classifyText(params: ClassifyParams): Promise<ClassifyResu
   const probabilitiesByClass: Record<string, number> = {};
   manifest.classes.forEach((c, k) => (probabilitiesByClass[c] = probs[k]));
   const H = probe.H;
-  const tokens: ClassifiedToken[] = ex.tokens.slice(0, length).map((t, i) => ({
+  const tokens: ClassifiedToken[] = spans.slice(0, length).map((t, i) => ({
     ...t,
     attention: attentionProbe ? Array.from(r.attention.subarray(i * H, (i + 1) * H)) : [],
   }));
@@ -38,3 +45,16 @@ export async function classifyText(params: ClassifyParams): Promise<ClassifyResu
     layer: manifest.layer,
   };
 }
+
+/** `text` as the user turn of the model's chat template, tokens mapped back to `text`. */
+async function userTurn(modelDir: string, text: string): Promise<ChatEncoding> {
+  let loaded = chatModels.get(modelDir);
+  if (!loaded) {
+    loaded = Promise.all([ChatTemplate.load(modelDir), GemmaTokenizer.load(modelDir)]);
+    loaded.catch(() => chatModels.delete(modelDir));
+    chatModels.set(modelDir, loaded);
+  }
+  const [template, tokenizer] = await loaded;
+  return encodeChat(tokenizer, template, [{ role: 'user', content: text }]);
+}
+const chatModels = new Map<string, Promise<[ChatTemplate, GemmaTokenizer]>>();

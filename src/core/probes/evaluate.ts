@@ -2,7 +2,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EvalParams, ProbeManifest, SplitMetrics } from '../../protocol/types';
-import { readDataset } from '../data';
+import { readDatasetForModel } from '../chat/chatDataset';
 import { ProbescopeError } from '../errors';
 import { probeComputer } from './computerCache';
 import { buildActivations, examplesFrom, type CacheHooks } from './probeData';
@@ -17,13 +17,19 @@ export async function probePredictions(
   hooks: CacheHooks = {},
 ): Promise<{ manifest: ProbeManifest; labels: number[]; logits: Float32Array; C: number; entropyRatio?: number }> {
   const { probe, manifest, folder } = await probeWithModel(params.probeDir, params.modelDir);
-  const ds = await readDataset(params.dataPath, {
-    textField: params.textField ?? (manifest.training.textField as string | undefined),
-    labelField: params.labelField ?? (manifest.training.labelField as string | undefined),
-    encoding: params.encoding,
-    delimiter: params.delimiter,
-    quote: params.quote,
-  });
+  // A probe trained on chat-formatted text is evaluated on text formatted the same way.
+  const ds = await readDatasetForModel(
+    params.dataPath,
+    {
+      textField: params.textField ?? (manifest.training.textField as string | undefined),
+      labelField: params.labelField ?? (manifest.training.labelField as string | undefined),
+      chat: typeof manifest.training.chat === 'string' ? manifest.training.chat : undefined,
+      encoding: params.encoding,
+      delimiter: params.delimiter,
+      quote: params.quote,
+    },
+    folder.dir,
+  );
   for (const w of ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
   const classIndex = new Map(manifest.classes.map((c, i) => [c, i]));
   const unknown = [...new Set(ds.labels.filter((l) => !classIndex.has(l)))];

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import type { LayerSweepParams, LayerSweepPoint } from '../../protocol/types';
-import { readDataset } from '../data';
+import { readDatasetForModel } from '../chat/chatDataset';
 import { throwIfAborted } from '../errors';
 import { buildActivations, defaultCacheDir } from './probeData';
 import { cachedModelFolder } from './runtime';
@@ -15,18 +15,27 @@ export async function layerSweep(
   hooks: TrainHooks = {},
 ): Promise<{ points: LayerSweepPoint[] }> {
   const folder = await cachedModelFolder(params.modelDir);
-  const ds = await readDataset(params.dataPath, {
-    textField: params.textField,
-    labelField: params.labelField,
-    encoding: params.encoding,
-    delimiter: params.delimiter,
-    quote: params.quote,
-  });
+  const ds = await readDatasetForModel(
+    params.dataPath,
+    {
+      textField: params.textField,
+      labelField: params.labelField,
+      chat: params.chat,
+      encoding: params.encoding,
+      delimiter: params.delimiter,
+      quote: params.quote,
+    },
+    folder.dir,
+  );
   for (const w of ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
   const outDir = path.resolve(params.outDir);
   // A test file's rows follow the dataset's, in the order trainProbeRun's split plan uses.
   const testDs = params.testDataPath
-    ? await readDataset(params.testDataPath, { textField: ds.textField, labelField: ds.labelField })
+    ? await readDatasetForModel(
+        params.testDataPath,
+        { textField: ds.textField, labelField: ds.labelField, chat: params.chat },
+        folder.dir,
+      )
     : undefined;
   const cache = await buildActivations(
     folder,

@@ -276,6 +276,7 @@ export async function trainProbeRun(
       skippedRows: ds.skipped,
       duplicateTexts: ds.duplicates,
       splitGroupedByText: ds.duplicates > 0,
+      ...(params.chat ? { chat: params.chat } : {}),
       maxLength: params.maxLength ?? defaults.DEFAULT_TRAIN_MAX_LENGTH,
       nTrain: train.length,
       nVal: val.length,

@@ -12,12 +12,12 @@
 import {
   groupedStratifiedSplit,
   groupedValidationSplit,
-  readDataset,
   sortedClasses,
   splitRoles,
   textGroups,
   type Dataset,
 } from '../data';
+import { readDatasetForModel } from '../chat/chatDataset';
 import { ProbescopeError } from '../errors';
 import type { SplitRecord, TrainProbeParams } from '../../protocol/types';
 import * as defaults from './defaults';
@@ -46,14 +46,20 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
       'BAD_ARGUMENT',
       `--test-split draws a random split; it cannot be combined with ${params.splitField !== undefined ? '--split-field' : '--test-data'}.`,
     );
-  const ds = await readDataset(params.dataPath, {
-    textField: params.textField,
-    labelField: params.labelField,
-    splitField: params.splitField,
-    encoding: params.encoding,
-    delimiter: params.delimiter,
-    quote: params.quote,
-  });
+  // With --chat, texts are the conversations rendered by the model's chat template (readDatasetForModel).
+  const ds = await readDatasetForModel(
+    params.dataPath,
+    {
+      textField: params.textField,
+      labelField: params.labelField,
+      splitField: params.splitField,
+      chat: params.chat,
+      encoding: params.encoding,
+      delimiter: params.delimiter,
+      quote: params.quote,
+    },
+    params.modelDir,
+  );
   let texts = ds.texts;
   let labels = ds.labels;
   let train: number[];
@@ -67,13 +73,18 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
     roles.forEach((r, i) => (r === 'train' ? train : r === 'test' ? test : given).push(i));
     record = { source: 'field', field: params.splitField };
   } else if (params.testDataPath !== undefined) {
-    const other = await readDataset(params.testDataPath, {
-      textField: ds.textField,
-      labelField: ds.labelField,
-      encoding: params.encoding,
-      delimiter: params.delimiter,
-      quote: params.quote,
-    });
+    const other = await readDatasetForModel(
+      params.testDataPath,
+      {
+        textField: ds.textField,
+        labelField: ds.labelField,
+        chat: params.chat,
+        encoding: params.encoding,
+        delimiter: params.delimiter,
+        quote: params.quote,
+      },
+      params.modelDir,
+    );
     train = ds.texts.map((_, i) => i);
     test = other.texts.map((_, i) => ds.texts.length + i);
     texts = [...ds.texts, ...other.texts];

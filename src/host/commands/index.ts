@@ -8,6 +8,7 @@ import { evaluateProbeCommand } from './evaluateProbe';
 import type { HostCommand } from './hostCommand';
 import { layerSweepCommand } from './layerSweep';
 import { openDatasetPanelCommand } from './openDatasetPanel';
+import { openHubDatasetCommand } from './openHubDataset';
 import { refreshProbesCommand } from './refreshProbes';
 import { renameProbeCommand } from './renameProbe';
 import { restartWorkerCommand } from './restartWorker';
@@ -44,4 +45,5 @@ export const allCommands: readonly HostCommand[] = [
   deleteProbeCommand,
   revealProbeCommand,
   showProbeMetricsCommand,
+  openHubDatasetCommand,
 ];

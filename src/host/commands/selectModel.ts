@@ -2,7 +2,6 @@
  * Probescope: Select Model — the bundled tiny model, a local folder, or a Hugging Face id (downloaded with a
  * cancellable progress notification). The choice is checked by loading it in the worker.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Requests } from '../../protocol/worker';
 import type { HostContext } from '../hostContext';
@@ -70,7 +69,8 @@ async function downloadFromHub(ctx: HostContext): Promise<boolean> {
     validateInput: (v) => (HUB_ID.test(v.trim()) ? undefined : 'Enter a repo id such as owner/name'),
   });
   if (!repoId) return false;
-  const cacheDir = path.join(ctx.settings().cacheFolder, 'models');
+  const onnxFile = await pickVariant(ctx, repoId.trim());
+  if (onnxFile === null) return false;
   try {
     const { modelDir } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Downloading ${repoId.trim()}`, cancellable: true },
@@ -86,7 +86,7 @@ async function downloadFromHub(ctx: HostContext): Promise<boolean> {
         try {
           return await ctx.worker.request(
             Requests.downloadModel,
-            { repoId: repoId.trim(), cacheDir, progressId: route.progressId },
+            { repoId: repoId.trim(), onnxFile, progressId: route.progressId },
             token,
           );
         } finally {
@@ -100,6 +100,51 @@ async function downloadFromHub(ctx: HostContext): Promise<boolean> {
     if (!isCancellation(err)) reportError(ctx, `Downloading ${repoId.trim()} failed`, err);
     return false;
   }
+}
+
+/**
+ * The repo's ONNX variants with download sizes, the cached one marked and the one that fits this machine first.
+ * Returns the chosen .onnx path, undefined when the repo has a single variant (nothing to choose), null when the
+ * user cancelled or the listing failed (the error is shown).
+ */
+async function pickVariant(ctx: HostContext, repoId: string): Promise<string | undefined | null> {
+  let list;
+  try {
+    list = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Listing ONNX variants of ${repoId}`,
+        cancellable: true,
+      },
+      (_, token) => ctx.worker.request(Requests.listModelVariants, { repoId }, token),
+    );
+  } catch (err) {
+    if (!isCancellation(err)) reportError(ctx, `Listing ${repoId} failed`, err);
+    return null;
+  }
+  if (list.variants.length <= 1) return undefined;
+  const gb = (b: number): string => (b >= 1e9 ? `${(b / 1e9).toFixed(1)} GB` : `${(b / 1e6).toFixed(0)} MB`);
+  const items = list.variants.map((v) => ({
+    label: `${v.cached ? '$(check) ' : ''}${v.name}`,
+    description: [
+      gb(v.bytes),
+      v.cached ? 'in the cache' : undefined,
+      v.onnxFile === list.recommended ? 'recommended for this machine' : undefined,
+      v.fits ? undefined : `needs more memory than this machine's ${gb(list.memoryBytes)}`,
+    ]
+      .filter(Boolean)
+      .join(' · '),
+    detail: v.onnxFile,
+    onnxFile: v.onnxFile,
+  }));
+  // The recommended variant first, so Enter takes it.
+  items.sort((a, b) => Number(b.onnxFile === list.recommended) - Number(a.onnxFile === list.recommended));
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Probescope: ONNX variant of ${repoId}`,
+    placeHolder: 'fp32 matches transformers best; q4/int8 need far less memory',
+    ignoreFocusOut: true,
+  });
+  return picked ? picked.onnxFile : null;
 }
 
 /** Loads the selected model once so problems show now, not at the first classification. */

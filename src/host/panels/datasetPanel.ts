@@ -9,9 +9,11 @@ import {
   parseDatasetPanelState,
   parseDatasetWebviewMessage,
   type DatasetToHost,
+  type DatasetHubView,
   type DatasetToWebview,
   type SplitSettings,
 } from '../../protocol/webview';
+import type { HubDatasetInfo } from '../../protocol/types';
 import type { HostContext } from '../hostContext';
 import { isInsideWorkspace } from '../model/workspaceTrust';
 import { errorMessage } from '../workerErrors';
@@ -24,6 +26,8 @@ export interface DatasetChoice {
   split: SplitSettings;
   /** A split column the dataset ships with (detected by inspectDataset): Train Probe offers it as the split. */
   splitField?: string;
+  /** Set when the file is a split of a Hugging Face dataset (Open Dataset from Hugging Face). */
+  hub?: DatasetHubView;
 }
 
 export class DatasetPanelManager implements vscode.WebviewPanelSerializer, vscode.Disposable {
@@ -39,17 +43,20 @@ export class DatasetPanelManager implements vscode.WebviewPanelSerializer, vscod
     return this.panel ? this.dataset : undefined;
   }
 
-  open(file: string): void {
-    this.dataset = { path: file, split: { testSplit: 0.25, seed: 0 } };
+  /** Opens (or re-targets) the panel on a local file, or on a downloaded split of a Hub dataset. */
+  open(file: string, hub?: HubDatasetInfo): void {
+    this.dataset = { path: file, split: { testSplit: 0.25, seed: 0 }, hub: hub && hubView(hub) };
+    const title = panelTitle(this.dataset);
     if (this.panel) {
-      this.panel.title = `Dataset: ${path.basename(file)}`;
+      this.panel.title = title;
       this.panel.reveal();
+      this.post({ type: 'hub', hub: this.dataset.hub ?? null });
       void this.inspect();
       return;
     }
     const panel = vscode.window.createWebviewPanel(
       DatasetPanelManager.viewType,
-      `Dataset: ${path.basename(file)}`,
+      title,
       vscode.ViewColumn.Active,
       panelOptions(this.ctx.extension.extensionUri),
     );
@@ -62,7 +69,13 @@ export class DatasetPanelManager implements vscode.WebviewPanelSerializer, vscod
       panel.dispose();
       return;
     }
-    this.dataset = { path: state.path, textField: state.textField, labelField: state.labelField, split: state.split };
+    this.dataset = {
+      path: state.path,
+      textField: state.textField,
+      labelField: state.labelField,
+      split: state.split,
+      hub: state.hub,
+    };
     this.attach(panel);
   }
 
@@ -86,7 +99,11 @@ export class DatasetPanelManager implements vscode.WebviewPanelSerializer, vscod
     if (!d) return;
     switch (message.type) {
       case 'ready':
+        this.post({ type: 'hub', hub: d.hub ?? null });
         await this.inspect();
+        return;
+      case 'setHubSplit':
+        await this.switchHubSplit(d, message.config, message.split);
         return;
       case 'setColumns':
         d.textField = message.textField;
@@ -158,6 +175,27 @@ export class DatasetPanelManager implements vscode.WebviewPanelSerializer, vscod
     }
   }
 
+  /** Downloads another config/split of the panel's Hub dataset (cache first) and shows it. */
+  private async switchHubSplit(d: DatasetChoice, config: string, split: string): Promise<void> {
+    if (!d.hub || (d.hub.config === config && d.hub.split === split)) return;
+    this.post({ type: 'busy', busy: true, message: `Fetching ${d.hub.repoId} ${config}/${split}…` });
+    try {
+      const info = await this.ctx.worker.request(Requests.openHubDataset, { repoId: d.hub.repoId, config, split });
+      if (this.dataset !== d) return;
+      d.path = info.files[0];
+      d.hub = hubView(info);
+      d.textField = undefined;
+      d.labelField = undefined;
+      if (this.panel) this.panel.title = panelTitle(d);
+      this.post({ type: 'hub', hub: d.hub });
+      await this.inspect();
+    } catch (err) {
+      this.post({ type: 'busy', busy: false });
+      this.post({ type: 'error', message: errorMessage(err) });
+      this.post({ type: 'hub', hub: d.hub ?? null }); // the pickers go back to what is shown
+    }
+  }
+
   private post(message: DatasetToWebview): void {
     void this.panel?.webview.postMessage(message);
   }
@@ -165,4 +203,19 @@ export class DatasetPanelManager implements vscode.WebviewPanelSerializer, vscod
   dispose(): void {
     this.panel?.dispose();
   }
+}
+
+/** What the panel shows of a Hub dataset: id, licence, the chosen config/split and the others to pick from. */
+export function hubView(info: HubDatasetInfo): DatasetHubView {
+  return {
+    repoId: info.repoId,
+    config: info.config,
+    split: info.split,
+    configs: info.configs.map((c) => ({ name: c.name, splits: c.splits.map((s) => s.name) })),
+    ...(info.license ? { license: info.license } : {}),
+  };
+}
+
+function panelTitle(d: DatasetChoice): string {
+  return d.hub ? `Dataset: ${d.hub.repoId} (${d.hub.config}/${d.hub.split})` : `Dataset: ${path.basename(d.path)}`;
 }

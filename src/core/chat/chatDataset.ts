@@ -1,0 +1,139 @@
+import * as path from 'node:path';
+import {
+  datasetFromTable,
+  loadTable,
+  readDataset,
+  type Dataset,
+  type DatasetReadOptions,
+  type RawTable,
+  type ReadDatasetOptions,
+} from '../data';
+import { textOf } from '../data/readDataset';
+import { ProbescopeError } from '../errors';
+import { formatChat } from './chatFormat';
+import { type ChatSpec, messagesOf, parseChatSpec } from './chatSpec';
+import { ChatTemplate, type ChatMessage } from './chatTemplate';
+
+/**
+ * readDataset, and with `chat` (see ChatSpec) each row's text is the conversation rendered by the model's chat
+ * template (from `modelDir`), which is what extraction then tokenizes (less the template's <bos>: the tokenizer adds
+ * its own, so there is one). Without `chat` it is readDataset unchanged. Either way the dataset rules
+ * (datasetFromTable: skipped rows, label normalisation, duplicates, warnings) apply to the rendered texts.
+ * With a role list, `textField` names one column per role, comma-separated (`prompt,response`); the Dataset's
+ * textField keeps that list so a saved probe can be evaluated the same way.
+ */
+export async function readDatasetForModel(
+  file: string,
+  opts: ReadDatasetOptions & { chat?: string },
+  modelDir: string | undefined,
+): Promise<Dataset & { chat?: string }> {
+  const { chat, ...readOpts } = opts;
+  if (chat === undefined || chat === '') return readDataset(file, readOpts);
+  const spec = parseChatSpec(chat);
+  if (modelDir === undefined)
+    throw new ProbescopeError('BAD_ARGUMENT', '--chat needs the model folder (--model) whose chat template to use.');
+  const template = await ChatTemplate.load(modelDir);
+  const table = await loadTable(file, readOpts);
+  const names = table.columns.map((c) => c.name);
+  const name = path.basename(table.path);
+  const fields = textFields(spec, opts.textField, names, name);
+  const rendered = renderRows(table.rows, spec, fields, template, name);
+  // The rendered conversation is one more column, so every dataset rule applies to it as to a plain text column.
+  const withChat: RawTable = {
+    path: table.path,
+    format: table.format,
+    rowCount: table.rowCount,
+    notes: table.notes,
+    columns: [...table.columns, { name: CHAT_COLUMN, kind: 'string' }],
+    column: (n) => (n === CHAT_COLUMN ? rendered : table.column(n)),
+    get rows() {
+      return table.rows;
+    },
+    where: (i) => table.where(i),
+  };
+  const ds = datasetFromTable(withChat, { ...readOpts, textField: CHAT_COLUMN });
+  return { ...ds, textField: fields.join(','), columns: table.columns, chat };
+}
+
+/** The name of the rendered-conversation column (not a name a dataset can have). */
+const CHAT_COLUMN = '\u0000chat';
+
+/**
+ * Texts of a dataset without labels (for extraction), formatted by the model's chat template as readDatasetForModel
+ * does. `textField` as there (comma-separated with a role list).
+ */
+export async function readChatTexts(
+  file: string,
+  opts: { textField?: string; chat: string } & DatasetReadOptions,
+  modelDir: string,
+): Promise<string[]> {
+  const spec = parseChatSpec(opts.chat);
+  const template = await ChatTemplate.load(modelDir);
+  const table = await loadTable(file, opts);
+  const name = path.basename(table.path);
+  const fields = textFields(
+    spec,
+    opts.textField,
+    table.columns.map((c) => c.name),
+    name,
+  );
+  return renderRows(table.rows, spec, fields, template, name).filter((t): t is string => t !== undefined);
+}
+
+function renderRows(
+  rows: Record<string, unknown>[],
+  spec: ChatSpec,
+  fields: string[],
+  template: ChatTemplate,
+  name: string,
+): (string | undefined)[] {
+  return rows.map((row, i) => {
+    const where = `${name} row ${i + 1}`;
+    let messages: ChatMessage[] | undefined;
+    if (spec.kind === 'messages') {
+      messages = messagesOf(row[fields[0]]);
+      if (!messages) {
+        throw new ProbescopeError(
+          'DATASET_INVALID',
+          `${where}: "${fields[0]}" is not a list of {role, content} messages (--chat messages).`,
+        );
+      }
+    } else {
+      const turns = spec.roles.map((role, k) => ({ role, content: textOf(row, fields[k]) }));
+      // A turn without text: the row is skipped with the dataset rules' empty-text warning.
+      if (turns.some((m) => m.content === undefined || m.content.trim() === '')) return undefined;
+      messages = turns.map((m) => ({ role: m.role, content: m.content! }));
+    }
+    return template.modelInput(formatChat(template, messages).text);
+  });
+}
+
+function textFields(spec: ChatSpec, given: string | undefined, names: string[], file: string): string[] {
+  const want = spec.kind === 'messages' ? 1 : spec.roles.length;
+  let fields = given?.split(',').map((f) => f.trim());
+  if (!fields) {
+    const guess =
+      spec.kind === 'messages'
+        ? ['messages', 'conversation', 'conversations', 'chat'].find((n) => names.includes(n))
+        : want === 1
+          ? ['text', 'prompt', 'question', 'input', 'instruction'].find((n) => names.includes(n))
+          : undefined;
+    if (!guess) {
+      throw new ProbescopeError(
+        'DATASET_INVALID',
+        `${file}: name the column${want > 1 ? 's' : ''} for --chat with --text-field ${want > 1 ? 'NAME1,NAME2 (one per role)' : 'NAME'} (columns: ${names.join(', ')}).`,
+      );
+    }
+    fields = [guess];
+  }
+  if (fields.length !== want) {
+    throw new ProbescopeError(
+      'BAD_ARGUMENT',
+      `--chat ${spec.kind === 'messages' ? 'messages' : spec.roles.join(',')} needs ${want} text field${want > 1 ? 's' : ''} (--text-field ${fields.join(',')} gives ${fields.length}).`,
+    );
+  }
+  for (const f of fields)
+    if (!names.includes(f))
+      throw new ProbescopeError('DATASET_INVALID', `${file}: no text field "${f}". Columns: ${names.join(', ')}.`);
+  return fields;
+}

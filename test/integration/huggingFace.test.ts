@@ -1,0 +1,140 @@
+/**
+ * The Hugging Face routes in the real host, against a local fake Hub (HF_ENDPOINT) and a fresh cache (HF_HUB_CACHE):
+ * Probescope: Open Dataset from Hugging Face… fetches a dataset's Parquet conversion and shows it in the dataset panel
+ * with the card's licence, and its split picker fetches another split; Select Model with a repo that has several ONNX
+ * exports offers the variants with sizes and loads the chosen one from the Hugging Face cache.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import { makeFakeDataset, SPLITS } from '../unit/core/hub/fakeDataset';
+import { startFakeHub, type FakeHub } from '../unit/core/model/helpers/fakeHub';
+import {
+  capturingFailures,
+  hostSkipReason,
+  openHost,
+  poll,
+  quickInputBoxOf,
+  repoRoot,
+  runCommand,
+  screenshot,
+  webviewText,
+  type Host,
+} from './harness';
+
+const DS = 'probescope-test/reviews';
+const MODEL = 'probescope-test/tiny-gemma2-variants';
+
+describe('Hugging Face datasets and model variants in code-server', { skip: hostSkipReason() }, () => {
+  let host: Host;
+  let hub: FakeHub;
+  const tmp = mkdtempSync(join(tmpdir(), 'probescope-hf-dataset-'));
+  const hubCache = join(tmp, 'hub');
+
+  before(async () => {
+    // A model repo in onnx-community's layout with two exports (both the tiny model, so either loads).
+    const modelRepo = join(tmp, 'model-repo');
+    const tiny = join(repoRoot, 'test', 'fixtures', 'tiny-gemma2');
+    mkdirSync(join(modelRepo, 'onnx'), { recursive: true });
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json'])
+      cpSync(join(tiny, f), join(modelRepo, f));
+    cpSync(join(tiny, 'model.onnx'), join(modelRepo, 'onnx', 'model.onnx'));
+    cpSync(join(tiny, 'model.onnx'), join(modelRepo, 'onnx', 'model_q4.onnx'));
+    hub = await startFakeHub({
+      repoId: MODEL,
+      dir: modelRepo,
+      datasets: [await makeFakeDataset(tmp, DS, 'cc-by-4.0')],
+    });
+    host = await openHost({ env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: hubCache } });
+  });
+  after(async () => {
+    await host?.close();
+    await hub?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const step = (t: TestContext, body: () => Promise<void>) => capturingFailures(host, t, body);
+
+  test('the dataset id opens the train split in the dataset panel with its licence; the split picker switches to test', async (t) => {
+    await step(t, async () => {
+      await runCommand(host.page, 'Probescope: Open Dataset from Hugging Face');
+      await poll('the dataset id input box', async () =>
+        (await host.page.locator('.quick-input-widget .quick-input-title').innerText()).includes(
+          'Hugging Face dataset',
+        ),
+      );
+      const box = quickInputBoxOf(host.page);
+      await box.fill(DS);
+      await box.press('Enter');
+
+      const { frame, text } = await webviewText(host.page, /PARQUET · 8 rows · 2 classes/);
+      assert.match(text, /Hugging Face: probescope-test\/reviews/);
+      assert.equal(await frame.locator('#hub-license').innerText(), 'Licence: cc-by-4.0');
+      const firstText = () =>
+        poll('the first row', async () => {
+          const cell = frame.locator('.rows-row:not(.rows-header) .c-text').first();
+          return (await cell.count()) ? (await cell.innerText()) || undefined : undefined;
+        });
+      assert.equal(await firstText(), SPLITS.default.train.text[0]);
+      assert.ok(existsSync(join(hubCache, 'datasets--probescope-test--reviews', 'snapshots')), 'in HF_HUB_CACHE');
+      await screenshot(host.page, 'hub-dataset-train');
+
+      await frame.locator('#hub-split').click();
+      await frame.locator('#hub-split').getByRole('option', { name: 'test' }).click();
+      await webviewText(host.page, /PARQUET · 2 rows · 2 classes/);
+      await poll('the test split rows', async () =>
+        (await firstText()) === SPLITS.default.test.text[0] ? true : undefined,
+      );
+      await poll('the panel title', async () =>
+        (await host.page
+          .locator('.tabs-container .tab[aria-label^="Dataset: probescope-test/reviews (default/test)"]')
+          .count()) > 0
+          ? true
+          : undefined,
+      );
+      assert.ok(hub.seen.some((r) => r.path.endsWith('/default/test/0000.parquet')));
+      await screenshot(host.page, 'hub-dataset-test');
+    });
+  });
+
+  test('Select Model with a Hub id lists its ONNX variants with sizes, recommended first, and loads the picked one', async (t) => {
+    await step(t, async () => {
+      await runCommand(host.page, 'Probescope: Select Model');
+      await host.page.locator('.quick-input-widget').waitFor({ state: 'visible' });
+      const box = quickInputBoxOf(host.page);
+      await box.fill('Hugging Face');
+      await poll('the Hugging Face row', async () =>
+        (await host.page.locator('.quick-input-widget .monaco-list-row').first().innerText()).includes('Hugging Face'),
+      );
+      await box.press('Enter');
+      await poll('the repo id input box', async () =>
+        (await host.page.locator('.quick-input-widget .quick-input-title').innerText()).includes('Hugging Face model'),
+      );
+      await box.fill(MODEL);
+      await box.press('Enter');
+      await poll('the variant pick', async () =>
+        (await host.page.locator('.quick-input-widget .quick-input-title').innerText()).includes('ONNX variant'),
+      );
+      const rows = await poll('two variant rows', async () => {
+        const r = await host.page.locator('.quick-input-widget .monaco-list-row').allInnerTexts();
+        return r.length === 2 ? r : undefined;
+      });
+      // fp32 first (it fits this machine), with its size and the recommendation; q4 second.
+      assert.match(rows[0], /fp32[\s\S]*MB[\s\S]*recommended for this machine[\s\S]*onnx\/model\.onnx/);
+      assert.match(rows[1], /q4[\s\S]*MB[\s\S]*onnx\/model_q4\.onnx/);
+      await screenshot(host.page, 'hub-model-variants');
+      await host.page.locator('.quick-input-widget .monaco-list-row').nth(1).click();
+
+      const s = await host.waitForState((x) => x.model?.id === MODEL, `model ${MODEL}`, 60_000);
+      assert.ok(s.model);
+      assert.ok(
+        hub.seen.some((r) => r.path.endsWith('/onnx/model_q4.onnx')),
+        'the q4 export was downloaded',
+      );
+      assert.ok(!hub.seen.some((r) => r.path.startsWith('/cdn/') && r.path.endsWith('/onnx/model.onnx')));
+      assert.ok(existsSync(join(hubCache, 'models--probescope-test--tiny-gemma2-variants', 'snapshots')));
+    });
+  });
+});
