@@ -4,6 +4,7 @@
  * first workspace folder.
  */
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
 import type { ExecutionProviderSetting, LayerSpec, OptimizerName, ProbeKind } from '../protocol/types';
 import type { HeadSelection } from '../protocol/webview';
@@ -75,6 +76,12 @@ export async function updateSetting(key: string, value: unknown): Promise<void> 
   for (const w of writes) {
     const target = w.target === 'workspace' ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
     await c.update(key, w.value, target);
+  }
+  // Removing a user value is not always enough: in a remote window (code-server, SSH) a machine-overridable setting
+  // may come from the local user settings, which the extension's Global target does not reach. Then write the value
+  // itself to the user settings, which take effect (never to the workspace).
+  if (!isDeepStrictEqual(vscode.workspace.getConfiguration(SECTION).get(key), value)) {
+    await c.update(key, value, vscode.ConfigurationTarget.Global);
   }
 }
 

@@ -82,7 +82,7 @@ test('attention panel renders a 1,000-token text and its heads × tokens grid, a
   await p.page.close();
 });
 
-test('attention panel exports inline-styled HTML (clipboard and host) and a PNG of the grid', async () => {
+test('attention panel exports inline-styled HTML (clipboard and host)', async () => {
   const p = await openPanel(h, 'attention', { theme: 'light' });
   await p.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.origin });
   const { text, result } = reviewResult();

@@ -126,7 +126,7 @@ describe('Probescope panels and views in code-server', { skip: hostSkipReason() 
       const pct = `${(overlay.probability * 100).toFixed(1)}%`;
       assert.ok(panel.includes(`${overlay.label} (predicted)`), `no predicted label ${overlay.label} in:\n${panel}`);
       assert.ok(panel.includes(pct), `the panel does not show p = ${pct}:\n${panel}`);
-      assert.match(panel, /attention probe · layer 3 · 4 heads/);
+      assert.match(panel, /attention ×4 probe · layer 3 · 10 tokens/); // the one probe-kind name
 
       const rows = await frame.locator('button.row-label').allInnerTexts();
       assert.deepEqual(rows, ['sum', 'head 1', 'head 2', 'head 3', 'head 4']);

@@ -61,20 +61,19 @@ export class TrainingPanelManager implements vscode.WebviewPanelSerializer, vsco
       () => void this.start(request),
     );
     this.run = run;
-    await run.run(previous?.done);
+    // A worker that does not honour the stop must not hold the new run forever (the old run's messages stay dropped).
+    await run.run(previous ? atMost(previous.done, STOP_WAIT_MS) : undefined);
   }
 
   /**
    * Stops the current run (keeping its best probe, like the panel's Stop) and waits until it has ended, at most
    * `timeoutMs` (a worker that no longer answers is restarted anyway; the run then keeps what the worker saved).
    */
-  async stopAndWait(timeoutMs = 30_000): Promise<void> {
+  async stopAndWait(timeoutMs = STOP_WAIT_MS): Promise<void> {
     const run = this.run;
     if (!run || run.status !== 'running') return;
     run.stop();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([run.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-    clearTimeout(timer);
+    await atMost(run.done, timeoutMs);
   }
 
   reveal(): void {
@@ -155,6 +154,16 @@ export class TrainingPanelManager implements vscode.WebviewPanelSerializer, vsco
     this.run?.stop();
     this.panel?.dispose();
   }
+}
+
+/** How long a stopped run may take to wind down before the next step goes ahead anyway. */
+const STOP_WAIT_MS = 30_000;
+
+/** Resolves when `p` does, or after `ms`, whichever comes first. */
+async function atMost(p: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** Workspace folders are revealed in the Explorer, others in the OS file manager. */
