@@ -77,6 +77,20 @@ export class ColumnTableBuilder {
     this.rowCount++;
   }
 
+  /** Values of one column for rows rowStart… (Parquet column chunks); call `endRows` once all columns are in. */
+  addColumnChunk(name: string, rowStart: number, values: ArrayLike<unknown>): void {
+    const col = this.columnArray(name);
+    for (let j = 0; j < values.length; j++) col[rowStart + j] = values[j];
+  }
+
+  /** Marks rows up to `rowEnd` (exclusive) as present, without line numbers. */
+  endRows(rowEnd: number): void {
+    while (this.rowCount < rowEnd) {
+      this.setLine(0);
+      this.rowCount++;
+    }
+  }
+
   finish(path: string): RawTable {
     const n = this.rowCount;
     const data = this.data;

@@ -9,9 +9,10 @@ import { promises as fs } from 'node:fs';
 import { LosslessNumber, parse as losslessParse } from 'lossless-json';
 import { ProbescopeError } from '../errors';
 import { ColumnTableBuilder, type RawRow, type RawTable } from './columnTable';
+import { streamJsonArray } from './jsonArrayStream';
 import { openDecodedText } from './textDecoding';
 
-/** `.json` arrays are parsed whole; above this size they must be JSON Lines (V8 strings stop at ~512 MiB). */
+/** A column-oriented `.json` object is parsed whole; above this size it must be JSON Lines (V8 strings stop at ~512 MiB). */
 export const MAX_JSON_ARRAY_BYTES = 256 * 1024 * 1024;
 
 const NUMBER_OR_STRING = /"(?:[^"\\]|\\.)*"|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
@@ -59,14 +60,30 @@ async function readWhole(abs: string, encoding?: string): Promise<string> {
   return text;
 }
 
-/** A `.json` file whose content is one array (or one column-oriented object). */
-async function readJsonDocument(abs: string, builder: ColumnTableBuilder, encoding?: string): Promise<void> {
+/** A `.json` array of records, streamed one record at a time (jsonArrayStream). */
+async function readJsonArray(abs: string, builder: ColumnTableBuilder, encoding?: string): Promise<void> {
+  const file = path.basename(abs);
+  const decoded = await openDecodedText(abs, encoding);
+  await streamJsonArray(file, decoded.chunks, (text, i) => {
+    let row: unknown;
+    try {
+      row = parseJsonExact(text);
+    } catch (err) {
+      throw new ProbescopeError('DATASET_INVALID', `${file} item ${i + 1}: invalid JSON (${(err as Error).message}).`);
+    }
+    if (!isRecord(row)) throw objectError(file, `item ${i + 1}`, row);
+    builder.addObject(row);
+  });
+}
+
+/** A `.json` file holding one column-oriented object (`df.to_json()`), parsed whole. */
+async function readJsonColumns(abs: string, builder: ColumnTableBuilder, encoding?: string): Promise<void> {
   const file = path.basename(abs);
   const { size } = await fs.stat(abs);
   if (size > MAX_JSON_ARRAY_BYTES)
     throw new ProbescopeError(
       'DATASET_INVALID',
-      `${file}: a ${Math.round(size / 2 ** 20)} MiB JSON array is too large to read at once; write JSON Lines instead (pandas: df.to_json("data.jsonl", orient="records", lines=True)).`,
+      `${file}: a ${Math.round(size / 2 ** 20)} MiB JSON object is too large to read at once; write JSON Lines instead (pandas: df.to_json("data.jsonl", orient="records", lines=True)).`,
     );
   let doc: unknown;
   try {
@@ -74,13 +91,6 @@ async function readJsonDocument(abs: string, builder: ColumnTableBuilder, encodi
   } catch (err) {
     if (err instanceof ProbescopeError) throw err;
     throw new ProbescopeError('DATASET_INVALID', `${file}: invalid JSON (${(err as Error).message}).`);
-  }
-  if (Array.isArray(doc)) {
-    doc.forEach((row, i) => {
-      if (!isRecord(row)) throw objectError(file, `item ${i + 1}`, row);
-      builder.addObject(row);
-    });
-    return;
   }
   // orient="columns": {"text": {"0": "...", "1": "..."}, "label": {"0": 1, ...}}
   if (isRecord(doc) && Object.values(doc).every(isRecord)) {
@@ -111,7 +121,8 @@ export async function readJson(abs: string, opts: { encoding?: string } = {}): P
     if (first) {
       first = false;
       // A .json document (array, or pretty-printed object) rather than one object per line.
-      if (line.startsWith('[') || (/\.json$/i.test(abs) && line === '{')) return false;
+      if (line.startsWith('[')) isArray = true;
+      if (isArray || (/\.json$/i.test(abs) && line === '{')) return false;
     }
     let value: unknown;
     try {
@@ -127,17 +138,31 @@ export async function readJson(abs: string, opts: { encoding?: string } = {}): P
     return true;
   };
   let asDocument = false;
+  let isArray = false;
+  const isJsonFile = /\.json$/i.test(abs);
+  const { size } = await fs.stat(abs);
   outer: for await (const chunk of decoded.chunks) {
     rest += chunk;
     // A JSON array (often written on one line) is a document: do not wait for a newline that may never come.
     if (first && rest.trimStart().startsWith('[')) {
+      asDocument = isArray = true;
+      break;
+    }
+    // A huge .json object on one line is a column-oriented document (refused by size), not a JSON Lines record.
+    if (
+      first &&
+      isJsonFile &&
+      rest.trimStart().startsWith('{') &&
+      !rest.includes('\n') &&
+      size > MAX_JSON_ARRAY_BYTES
+    ) {
       asDocument = true;
       break;
     }
     if (rest.length > MAX_JSON_ARRAY_BYTES)
       throw new ProbescopeError(
         'DATASET_INVALID',
-        `${file} line ${lineNo + 1}: longer than ${MAX_JSON_ARRAY_BYTES / 2 ** 20} MiB; JSON Lines needs one record per line.`,
+        `${file} line ${lineNo + 1}: longer than ${MAX_JSON_ARRAY_BYTES / 2 ** 20} MiB without a line break; JSON Lines needs one record per line.`,
       );
     let nl = rest.indexOf('\n');
     let start = 0;
@@ -160,7 +185,8 @@ export async function readJson(abs: string, opts: { encoding?: string } = {}): P
   if (asDocument) {
     const doc = new ColumnTableBuilder(abs, 'jsonl');
     doc.notes.push(...builder.notes);
-    await readJsonDocument(abs, doc, opts.encoding);
+    if (isArray) await readJsonArray(abs, doc, opts.encoding);
+    else await readJsonColumns(abs, doc, opts.encoding);
     return doc.finish(abs);
   }
   return builder.finish(abs);

@@ -4,10 +4,10 @@
  * LZ4 (Hadoop framing) and LZ4_RAW.
  */
 import * as path from 'node:path';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { ProbescopeError } from '../errors';
-import { ColumnTableBuilder, type RawRow, type RawTable } from './columnTable';
+import { ColumnTableBuilder, type RawTable } from './columnTable';
 
 export async function readParquet(abs: string): Promise<RawTable> {
   const file = path.basename(abs);
@@ -21,10 +21,16 @@ export async function readParquet(abs: string): Promise<RawTable> {
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
-    const rows = (await parquetReadObjects({ file: buffer, metadata, rowStart, rowEnd, compressors }).catch(
-      fail,
-    )) as RawRow[];
-    for (const row of rows) builder.addObject(row);
+    // Column chunks straight into the columns: no object per row.
+    await parquetRead({
+      file: buffer,
+      metadata,
+      rowStart,
+      rowEnd,
+      compressors,
+      onChunk: (c) => builder.addColumnChunk(c.columnName, c.rowStart, c.columnData),
+    }).catch(fail);
+    builder.endRows(rowEnd);
     rowStart = rowEnd;
   }
   return builder.finish(abs);

@@ -171,11 +171,14 @@ test('json: a column-oriented document (pandas to_json default) reads like recor
   assert.deepEqual(ds.labels, ['1', '0']);
 });
 
-test('json: a top-level value that is not records is refused in one line naming JSON Lines shape', async () => {
+test('json: an array of non-records is refused in one line showing the expected shape', async () => {
   const p = join(dir, 'scalar.json');
   const { writeFileSync } = await import('node:fs');
   writeFileSync(p, '[1, 2, 3]');
-  await assert.rejects(readDataset(p), /item 1: expected a JSON object like \{"text": "...", "label": 1\}, got number/);
+  await assert.rejects(
+    readDataset(p),
+    /item 1: expected a JSON object, got "1, 2, 3\]"; a JSON array of records like \[\{"text": "...", "label": 1\}, …\] is expected/,
+  );
 });
 
 test('parquet: a list column of labels is unwrapped when each list holds one label, refused when one holds two', async () => {
@@ -215,17 +218,51 @@ test("jsonl: a bare NaN (Python's json.dumps of a float NaN) is a missing label,
   assert.equal(ds.skipped.missingLabel, 1);
 });
 
-test('json: an array too large to parse at once is refused in one line that says to write JSON Lines', async () => {
+test('json: a one-line array of records is streamed across read chunks, braces and quotes inside strings included', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const p = join(dir, 'stream.json');
+  const n = 20000; // ≈ 3 MiB on one line: records cross the 1 MiB chunk boundaries
+  const records = Array.from({ length: n }, (_, i) => ({
+    text: `item ${i} {not a brace} [nor "this"] \\ ${'x'.repeat(i % 200)}`,
+    label: i % 3,
+  }));
+  writeFileSync(p, JSON.stringify(records));
+  const ds = await readDataset(p);
+  assert.equal(ds.texts.length, n);
+  assert.deepEqual(
+    ds.texts.slice(0, 2),
+    records.slice(0, 2).map((r) => r.text),
+  );
+  assert.equal(ds.texts[n - 1], records[n - 1].text);
+  assert.deepEqual(sortedClasses(ds.labels), ['0', '1', '2']);
+});
+
+test('json: a broken array is refused naming the item (not an object, unclosed, trailing text)', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const cases: [string, RegExp][] = [
+    ['[{"text":"a","label":1}, 7]', /item 2: expected a JSON object, got "7\]"/],
+    ['[{"text":"a","label":1}, {"text":"b"', /item 2: the array is not closed/],
+    ['[{"text":"a","label":1}] extra', /item 2: text after the closing "\]"/],
+    ['[{"text":"a","label":1}, {"text": oops}]', /item 2: invalid JSON/],
+  ];
+  for (const [i, [body, says]] of cases.entries()) {
+    const p = join(dir, `broken-${i}.json`);
+    writeFileSync(p, body);
+    await assert.rejects(readDataset(p), (e: unknown) => e instanceof ProbescopeError && says.test(e.message));
+  }
+});
+
+test('json: a column-oriented object too large to parse at once is refused in one line that says to write JSON Lines', async () => {
   const { writeFileSync, truncateSync } = await import('node:fs');
   const p = join(dir, 'huge.json');
-  writeFileSync(p, '[{"text": "a", "label": 1}, ');
+  writeFileSync(p, '{"text": {"0": "a"}, ');
   truncateSync(p, 300 * 2 ** 20); // sparse: no disk space used, and never read
   await assert.rejects(
     readDataset(p),
     (e: unknown) =>
       e instanceof ProbescopeError &&
       e.code === 'DATASET_INVALID' &&
-      /^huge\.json: a 300 MiB JSON array is too large to read at once; write JSON Lines instead/.test(e.message) &&
+      /^huge\.json: a 300 MiB JSON object is too large to read at once; write JSON Lines instead/.test(e.message) &&
       !e.message.includes('\n'),
   );
 });
