@@ -13,13 +13,14 @@ import { ProbescopeError } from '../../core/errors';
 import { ActivationExtractor } from '../../core/model/extractor';
 import { resolveModelFolder } from '../../core/model/modelFolder';
 import { num, oneOf, required, str } from './args';
+import { textArg, textFileOption } from './textArg';
 
 const EPS = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
 
 export const activationsCommand: CliCommand = {
   name: 'activations',
   summary: 'Extract residual-stream states: of one text (JSON) or of a dataset (an activation cache).',
-  usage: 'probescope activations --model DIR --layers 0,2,final|all (--text STR | --data FILE) [--out DIR]',
+  usage: 'probescope activations --model DIR --layers 0,2,final|all (--text STR | --text-file FILE | --data FILE) [--out DIR]',
   options: {
     model: { type: 'string', description: 'Model folder (config.json, tokenizer.json, model.onnx)', valueName: 'DIR' },
     layers: {
@@ -28,6 +29,7 @@ export const activationsCommand: CliCommand = {
       valueName: 'LIST',
     },
     text: { type: 'string', description: 'One text: print its tokens and states', valueName: 'STR' },
+    'text-file': textFileOption,
     data: {
       type: 'string',
       description: 'JSONL / CSV / Parquet dataset: build an activation cache',
@@ -43,10 +45,10 @@ export const activationsCommand: CliCommand = {
   async run(values, ctx) {
     const folder = await resolveModelFolder(required(values, 'model'));
     const layers = parseLayers(required(values, 'layers'), folder.config.numLayers);
-    const text = str(values, 'text');
+    const text = await textArg(values);
     const data = str(values, 'data');
     if ((text === undefined) === (data === undefined))
-      throw new ProbescopeError('BAD_ARGUMENT', 'Give exactly one of --text or --data.');
+      throw new ProbescopeError('BAD_ARGUMENT', 'Give exactly one of --text, --text-file or --data.');
     const executionProvider = oneOf(values, 'execution-provider', EPS);
     const maxLength = num(values, 'max-length', { integer: true, min: 1 });
     const batchSize = num(values, 'batch-size', { integer: true, min: 1 });
@@ -68,7 +70,12 @@ export const activationsCommand: CliCommand = {
             Array.from(s.subarray(t * D, (t + 1) * D)),
           );
         }
-        return { tokens: r.tokens.map(({ id, text: t, start, end }) => ({ id, text: t, start, end })), layers: out };
+        const tokens = r.tokens.map(({ id, text: t, start, end }) => ({ id, text: t, start, end }));
+        // --max-length cuts the text (states of one model run, never stitched): say what the states cover.
+        const truncated = r.truncated
+          ? { tokens: r.tokens.length, coveredChars: r.tokens.reduce((m, t) => Math.max(m, t.end), 0) }
+          : undefined;
+        return { tokens, layers: out, ...(truncated ? { truncated } : {}) };
       } finally {
         await ex.dispose();
       }

@@ -90,6 +90,10 @@ export class ActivationExtractor {
     return this.tokenizer.padId;
   }
 
+  get bosId(): number {
+    return this.tokenizer.bosId;
+  }
+
   tokenize(text: string): TokenSpan[] {
     return this.tokenizer.encode(text);
   }
