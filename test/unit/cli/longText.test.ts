@@ -136,6 +136,15 @@ describe('long texts through the CLI bundle', () => {
     });
   }
 
+  test('a text that already starts with <bos> gets no second <bos>, and the CLI says so once', async () => {
+    const text = '<bos><start_of_turn>user\nWho won?<end_of_turn>\n';
+    const r = await cli('activations', '--model', MODEL, '--layers', '0', '--text', text);
+    const out = json<{ tokens: { id: number; text: string; start: number; end: number }[] }>(r);
+    assert.deepEqual(out.tokens[0], { id: 2, text: '<bos>', start: 0, end: 5 });
+    assert.notEqual(out.tokens[1]!.id, 2);
+    assert.equal(r.stderr.match(/already starts with <bos>; no second <bos>/g)?.length, 1);
+  });
+
   test('--text and --text-file together are refused with one error line', async () => {
     const r = await cli('classify', '--probe', probe, '--text', 'x', '--text-file', file('x.txt', 'x'));
     assert.equal(r.status, 2);
