@@ -12,6 +12,7 @@ import { ActivationExtractor, DEFAULT_MAX_LENGTH } from '../model/extractor';
 import type { ModelFolder } from '../model/modelFolder';
 import { normalizeLayers, writeFileAtomic } from '../model/tappedModel';
 import { cacheKey, hashFile, hashTexts } from './cacheKey';
+import { assertFitsFloat16 } from './float16';
 import { planShards, readCompleteShard, writeShard } from './shardFiles';
 import {
   bytesPerValue,
@@ -170,7 +171,7 @@ export class ActivationCache {
       const truncated = seqs.map((s) => s.length > maxLength);
       const nTrunc = truncated.filter(Boolean).length;
       if (nTrunc) {
-        const longest = Math.max(...seqs.map((s) => s.length));
+        const longest = seqs.reduce((m, s) => Math.max(m, s.length), 0);
         opts.onLog?.(
           `Warning: ${nTrunc} of ${texts.length} texts are longer than ${maxLength} tokens (longest ${longest}) and were truncated to ${maxLength}.`,
         );
@@ -213,6 +214,7 @@ export class ActivationCache {
             },
           },
         );
+        if (dtype === 'float16') assertFitsFloat16(states, layers);
         metas[s] = await writeShard(dir, s, key, ids, states, layers, D, dtype, truncated);
         done += ids.length;
         extracted += ids.length;

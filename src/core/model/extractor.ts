@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderSetting, LayerSpec, TokenSpan } from '../../protocol/types';
 import { ProbescopeError, throwIfAborted } from '../errors';
 import { padBatch, planBatches, type PaddedBatch, type PaddingSide } from './batching';
+import { assertFiniteStates } from './finiteStates';
 import type { ModelFolder } from './modelFolder';
 import { createSession, resolveExecutionProvider, type ResolvedProvider } from './session';
 import { buildTappedModel, normalizeLayers } from './tappedModel';
@@ -135,7 +136,9 @@ export class ActivationExtractor {
         for (const l of this.layers) {
           const D = this.hiddenSize;
           const from = (b * padded.seqLen + padded.starts[b]) * D;
-          states.set(l, out.get(l)!.slice(from, from + padded.lengths[b] * D));
+          const s = out.get(l)!.slice(from, from + padded.lengths[b] * D);
+          assertFiniteStates(s, l, D, exampleIndex); // real tokens only: padding rows may hold anything
+          states.set(l, s);
         }
         results[exampleIndex] = states;
       });

@@ -196,8 +196,9 @@ export async function trainAdamW(
     if (settings.earlyStop.kind === 'train-plateau') {
       const w = settings.earlyStop.window;
       if (losses.length > w) {
-        const recent = Math.min(...losses.slice(-w));
-        const before = Math.min(...losses.slice(0, -w));
+        // A loop, not Math.min(...losses): a spread of 100k+ steps' losses overflows the call stack.
+        const recent = minOf(losses, losses.length - w, losses.length);
+        const before = minOf(losses, 0, losses.length - w);
         if (recent >= before) {
           stoppedEarly = true;
           step++;
@@ -258,4 +259,11 @@ export async function trainLbfgs(
     if (!(err instanceof Stop) && !isCancelled(err)) throw err;
     return { params: unflattenParams(best.theta, H, C, D), steps: evals, stoppedEarly: true, cancelled: true };
   }
+}
+
+/** Smallest of xs[from..to). */
+function minOf(xs: readonly number[], from: number, to: number): number {
+  let m = Infinity;
+  for (let i = from; i < to; i++) if (xs[i] < m) m = xs[i];
+  return m;
 }
