@@ -13,6 +13,7 @@ import type { Example } from './batches';
 import { makeChunks } from './batches';
 import { probeComputer } from './computerCache';
 import * as defaults from './defaults';
+import { featureScaling, foldScaling, standardizeExamples } from './featureScaling';
 import { entropyRatioOf, splitMetrics } from './metrics';
 import type { ProbeComputer } from './probeComputer';
 import { buildActivations, defaultCacheDir, examplesFrom, type CacheHooks } from './probeData';
@@ -192,8 +193,13 @@ export async function trainProbeRun(
   const t1 = performance.now();
   const computer = await probeComputer({ H: heads, C, D }, params.executionProvider);
   const spec: FitSpec = { computer, H: heads, C, D, optimizer, preset, params, seed };
+  // 'fast' fits on standardised features (featureScaling.ts) and folds μ, σ back into the saved weights; 'reference'
+  // keeps EleutherAI's exact recipe on raw features.
+  const scaling = preset === 'reference' ? undefined : featureScaling(train, D);
+  const fitTrain = scaling ? standardizeExamples(train, scaling) : train;
+  const fitVal = scaling ? standardizeExamples(val, scaling) : val;
   const weightDecay =
-    params.weightDecay === 'cv' ? await chooseWeightDecay(spec, train, hooks) : (params.weightDecay ?? 0);
+    params.weightDecay === 'cv' ? await chooseWeightDecay(spec, fitTrain, hooks) : (params.weightDecay ?? 0);
   const steps =
     optimizer === 'adamw'
       ? defaults.adamwSettings(preset, params).steps
@@ -204,7 +210,7 @@ export async function trainProbeRun(
     total: steps,
     message: `${params.probe} probe, ${optimizer}, ${preset} preset`,
   });
-  const result = await fit(spec, train, val, weightDecay, {
+  const fitted = await fit(spec, fitTrain, fitVal, weightDecay, {
     signal: hooks.signal,
     onLog: hooks.onLog,
     onStep: (e) => {
@@ -212,6 +218,7 @@ export async function trainProbeRun(
       hooks.onProgress?.({ phase: 'train', done: Math.min(e.step + 1, steps), total: steps });
     },
   });
+  const result = scaling ? { ...fitted, params: foldScaling(fitted.params, scaling) } : fitted;
   const trainSeconds = (performance.now() - t1) / 1000;
   if (result.cancelled) hooks.onLog?.(`Stopped at step ${result.steps}; saving the best probe so far.`);
 
@@ -238,6 +245,8 @@ export async function trainProbeRun(
       stoppedByUser: result.cancelled,
       weightDecay,
       weightDecaySetting: params.weightDecay ?? 0,
+      // Fitted on (x − μ)/σ with μ, σ of the training examples, folded back into the saved weights.
+      featureStandardization: scaling ? 'train-split' : 'none',
       seed,
       testSplit,
       validationFraction: defaults.VALIDATION_FRACTION,

@@ -21,8 +21,7 @@ async function classified(text: string): Promise<ClassifiedToken[]> {
   return spans.map((s, i) => ({ ...s, attention: [(i + 1) / z, 1 / spans.length] }));
 }
 
-const unitTexts = (text: string, tokens: ClassifiedToken[]) =>
-  paintUnits(text, tokens).map((u) => text.slice(u.start, u.end));
+const unitTexts = (text: string, units: PaintUnit[]) => units.map((u) => text.slice(u.start, u.end));
 
 test('"tea 🫖🫖 time": every byte piece spans its teapot, each teapot is one unit weighing the sum of its 4 pieces', async () => {
   const text = 'tea 🫖🫖 time';
