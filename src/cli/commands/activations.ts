@@ -20,7 +20,8 @@ const EPS = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
 export const activationsCommand: CliCommand = {
   name: 'activations',
   summary: 'Extract residual-stream states: of one text (JSON) or of a dataset (an activation cache).',
-  usage: 'probescope activations --model DIR --layers 0,2,final|all (--text STR | --text-file FILE | --data FILE) [--out DIR]',
+  usage:
+    'probescope activations --model DIR --layers 0,2,final|all (--text STR | --text-file FILE | --data FILE) [--out DIR]',
   options: {
     model: { type: 'string', description: 'Model folder (config.json, tokenizer.json, model.onnx)', valueName: 'DIR' },
     layers: {

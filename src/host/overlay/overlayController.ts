@@ -84,7 +84,12 @@ export class OverlayController implements vscode.Disposable {
     this.headChanged.fire(head);
     const p = this.painted;
     if (p) {
-      p.tokens = weighTokens(p.classification.result.tokens, head, p.classification.result.probe, p.classification.text);
+      p.tokens = weighTokens(
+        p.classification.result.tokens,
+        head,
+        p.classification.result.probe,
+        p.classification.text,
+      );
       this.paint();
       return;
     }
