@@ -49,7 +49,10 @@ export const activationsCommand: CliCommand = {
     const text = await textArg(values);
     const data = str(values, 'data');
     if ((text === undefined) === (data === undefined))
-      throw new ProbescopeError('BAD_ARGUMENT', 'Give exactly one of --text, --text-file or --data.');
+      throw new ProbescopeError(
+        'BAD_ARGUMENT',
+        'Give exactly one of --text or --data (--text-file FILE for a long text).',
+      );
     const executionProvider = oneOf(values, 'execution-provider', EPS);
     const maxLength = num(values, 'max-length', { integer: true, min: 1 });
     const batchSize = num(values, 'batch-size', { integer: true, min: 1 });
