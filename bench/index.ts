@@ -125,7 +125,10 @@ async function main(): Promise<number> {
       summary.push({ bench: name, metric: 'FAILED', value: String((e as Error).message ?? e).split('\n')[0]! });
     }
     const seconds = (performance.now() - t0) / 1000;
-    console.log(`(${name}: ${seconds.toFixed(1)} s)\n`);
+    // getrusage's maxRSS: the peak of this process so far (benches run in name order in one process).
+    const peak = process.resourceUsage().maxRSS / 1024;
+    console.log(`(${name}: ${seconds.toFixed(1)} s; peak RSS of the bench process so far ${peak.toFixed(0)} MiB)\n`);
+    summary.push({ bench: name, metric: 'peak RSS of the bench process after it', value: `${peak.toFixed(0)} MiB` });
   }
   console.log(
     `Summary (CPU, ${new Date().toISOString()}; timings on a shared machine vary run to run)\n${table(summary)}`,

@@ -238,6 +238,20 @@ export interface ClassifyResult {
   heads: number;
   probe: ProbeKind;
   layer: LayerSpec;
+  /**
+   * What was scored (docs/CONTRACTS.md "Long texts"): the whole text, in `windows` model runs of `windowTokens` tokens
+   * overlapping by `overlapTokens`. Painting and labels never go past `coveredChars` (UTF-16). Always set by the
+   * engine; optional so results built elsewhere (webview fixtures) need not invent one.
+   */
+  coverage?: ClassifyCoverage;
+}
+
+export interface ClassifyCoverage {
+  tokens: number;
+  coveredChars: number;
+  windows: number;
+  windowTokens: number;
+  overlapTokens: number;
 }
 
 /** probe.json beside probe.safetensors. */

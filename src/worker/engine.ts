@@ -86,7 +86,7 @@ export function registerEngine(connection: MessageConnection): void {
   );
   connection.onRequest(
     Requests.classify,
-    adapt(Requests.classify.method, async (p) => (await core()).classifyText(p)),
+    adapt(Requests.classify.method, async (p, signal) => (await core()).classifyText(p, { signal })),
   );
   connection.onRequest(
     Requests.layerSweep,

@@ -19,7 +19,7 @@ import { cssVar, onThemeChange, themeRgb } from '../shared/theme';
 import { onHostMessage, panelApi } from '../shared/vscodeApi';
 import { attentionFigure, figurePng } from './figure';
 import { drawGrid, gridRows, hitTest, rowName, layoutFor, type GridColors, type GridLayout } from './grid';
-import { exportHtml, headLabel, headWeights, heatColor, maxOf, textSegments } from './weights';
+import { exportHtml, headLabel, headWeights, heatColor, maxOf, textSegments, unitWeight } from './weights';
 
 const api = panelApi<AttentionToHost, AttentionPanelState>(parseAttentionPanelState);
 let state: AttentionPanelState = api.getState() ?? { head: 'sum' };
@@ -65,6 +65,7 @@ appRoot().append(
 );
 
 let spans: HTMLSpanElement[] = []; // by token index (undefined for tokens with no text, e.g. <bos>)
+let units: { span: HTMLSpanElement; tokens: number[] }[] = []; // one per paint unit, in text order
 let layout: GridLayout = layoutFor(0, 0);
 let cursor = -1;
 let gridWidth = 0; // from the ResizeObserver: reading clientWidth here would force a layout of the whole text
@@ -115,6 +116,7 @@ function renderShow(show: AttentionShowPayload): void {
 
   const frag = document.createDocumentFragment();
   spans = [];
+  units = [];
   for (const seg of textSegments(show.text, r.tokens)) {
     if (seg.token === undefined) {
       frag.append(seg.text);
@@ -124,7 +126,9 @@ function renderShow(show: AttentionShowPayload): void {
     span.className = 'tok';
     span.textContent = seg.text;
     span.dataset.i = String(seg.token);
-    spans[seg.token] = span;
+    // Byte pieces of one character and tokens of one grapheme cluster share one span, coloured by their sum.
+    for (const i of seg.tokens ?? [seg.token]) spans[i] = span;
+    units.push({ span, tokens: seg.tokens ?? [seg.token] });
     frag.append(span);
   }
   textBox.replaceChildren(frag);
@@ -145,11 +149,11 @@ function applyHead(): void {
     b.setAttribute('aria-checked', String((b as HTMLElement).dataset.head === String(state.head)));
 
   const w = headWeights(tokens, state.head);
-  const max = maxOf(w);
   const rgb = heatRgb();
-  spans.forEach((span, i) => {
-    if (!span) return;
-    span.style.backgroundColor = heatColor(rgb, max > 0 ? w[i] / max : 0);
+  const unitWeights = units.map((u) => unitWeight(w, u.tokens));
+  const unitMax = maxOf(unitWeights);
+  units.forEach((u, k) => {
+    u.span.style.backgroundColor = heatColor(rgb, unitMax > 0 ? unitWeights[k] / unitMax : 0);
   });
   textBox.dataset.head = String(state.head);
 

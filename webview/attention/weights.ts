@@ -1,4 +1,5 @@
 /** Attention weights per token for a head selection, the colour ramp, and the self-contained HTML export. */
+import { paintUnits } from '../../src/protocol/paintUnits';
 import type { ClassifiedToken } from '../../src/protocol/types';
 import type { AttentionShowPayload, HeadSelection } from '../../src/protocol/webview';
 
@@ -36,36 +37,47 @@ export function headLabel(head: HeadSelection): string {
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** Segments of the original text: token spans (with index) and the gaps between them, in text order. */
-export function textSegments(text: string, tokens: ClassifiedToken[]): { text: string; token?: number }[] {
-  const order = tokens.map((_, i) => i).filter((i) => tokens[i].end > tokens[i].start);
-  order.sort((a, b) => tokens[a].start - tokens[b].start);
-  const out: { text: string; token?: number }[] = [];
+/**
+ * Segments of the original text in text order: paint units (src/protocol/paintUnits.ts: a token, or the byte-fallback
+ * pieces of one character / the tokens of one grapheme cluster, painted together) and the gaps between them.
+ * `token` is the unit's first token, `tokens` all of them.
+ */
+export function textSegments(
+  text: string,
+  tokens: ClassifiedToken[],
+): { text: string; token?: number; tokens?: number[] }[] {
+  const out: { text: string; token?: number; tokens?: number[] }[] = [];
   let pos = 0;
-  for (const i of order) {
-    const t = tokens[i];
-    if (t.start < pos) continue; // overlapping offsets: keep the first
-    if (t.start > pos) out.push({ text: text.slice(pos, t.start) });
-    out.push({ text: text.slice(t.start, t.end), token: i });
-    pos = t.end;
+  for (const u of paintUnits(text, tokens)) {
+    if (u.start > pos) out.push({ text: text.slice(pos, u.start) });
+    out.push({ text: text.slice(u.start, u.end), token: u.tokens[0], tokens: u.tokens });
+    pos = u.end;
   }
   if (pos < text.length) out.push({ text: text.slice(pos) });
   return out;
 }
 
+/** A unit's weight: the sum of its pieces' weights (w from headWeights). */
+export function unitWeight(w: ArrayLike<number>, tokens: readonly number[]): number {
+  let s = 0;
+  for (const i of tokens) s += w[i];
+  return s;
+}
+
 /** Inline-styled HTML that pastes into documents and mail as-is (no classes, no external CSS). */
 export function exportHtml(show: AttentionShowPayload, head: HeadSelection, rgb: Rgb): string {
   const w = headWeights(show.result.tokens, head);
-  const max = maxOf(w);
+  const segments = textSegments(show.text, show.result.tokens);
+  const max = segments.reduce((m, s) => (s.tokens ? Math.max(m, unitWeight(w, s.tokens)) : m), 0);
   const p = show.result.probabilities[show.result.label];
   const header =
     `<div style="font-family:sans-serif;font-size:12px;margin-bottom:6px;color:#555">` +
     `${escapeHtml(show.probeName)} · predicted <b>${escapeHtml(show.result.label)}</b>` +
     `${p !== undefined ? ` (p = ${p.toFixed(3)})` : ''} · ${escapeHtml(headLabel(head))}</div>`;
-  const body = textSegments(show.text, show.result.tokens)
+  const body = segments
     .map((s) => {
-      if (s.token === undefined) return escapeHtml(s.text);
-      const weight = w[s.token];
+      if (s.tokens === undefined) return escapeHtml(s.text);
+      const weight = unitWeight(w, s.tokens);
       const bg = heatColor(rgb, max > 0 ? weight / max : 0);
       return `<span style="background-color:${bg};border-radius:2px" title="weight ${weight.toFixed(4)}">${escapeHtml(s.text)}</span>`;
     })

@@ -26,13 +26,15 @@ import {
   type ChatEncoding,
 } from '../../core/chat';
 import { GemmaTokenizer } from '../../core/model/tokenizer';
+import { textArg, textFileOption } from './textArg';
 
 const EPS = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
 
 export const activationsCommand: CliCommand = {
   name: 'activations',
   summary: 'Extract residual-stream states: of one text (JSON) or of a dataset (an activation cache).',
-  usage: 'probescope activations --model DIR --layers 0,2,final|all (--text STR | --data FILE) [--out DIR]',
+  usage:
+    'probescope activations --model DIR --layers 0,2,final|all (--text STR | --text-file FILE | --data FILE) [--out DIR]',
   options: {
     model: { type: 'string', description: 'Model folder (config.json, tokenizer.json, model.onnx)', valueName: 'DIR' },
     layers: {
@@ -44,6 +46,7 @@ export const activationsCommand: CliCommand = {
       valueName: 'LIST',
     },
     text: { type: 'string', description: 'One text: print its tokens and states', valueName: 'STR' },
+    'text-file': textFileOption,
     data: {
       type: 'string',
       description: 'JSONL / CSV / Parquet dataset: build an activation cache',
@@ -66,11 +69,14 @@ export const activationsCommand: CliCommand = {
   async run(values, ctx) {
     const folder = await resolveModelFolder(required(values, 'model'));
     const layers = parseLayers(required(values, 'layers'), folder.config.numLayers);
-    const text = str(values, 'text');
+    const text = await textArg(values);
     const data = str(values, 'data') === undefined ? undefined : await resolveDataArg(values, ctx);
     const chatSpec = str(values, 'chat');
     if ((text === undefined) === (data === undefined))
-      throw new ProbescopeError('BAD_ARGUMENT', 'Give exactly one of --text or --data.');
+      throw new ProbescopeError(
+        'BAD_ARGUMENT',
+        'Give exactly one of --text or --data (--text-file FILE for a long text).',
+      );
     const executionProvider = oneOf(values, 'execution-provider', EPS);
     const maxLength = num(values, 'max-length', { integer: true, min: 1 }) ?? DEFAULT_CACHE_MAX_LENGTH;
     const batchSize = num(values, 'batch-size', { integer: true, min: 1 });
@@ -97,12 +103,17 @@ export const activationsCommand: CliCommand = {
           );
         }
         const spans = chat ? chat.tokens.slice(0, r.tokens.length) : r.tokens;
+        // --max-length cuts the text (states of one model run, never stitched): say what the states cover.
+        const truncated = r.truncated
+          ? { tokens: r.tokens.length, coveredChars: spans.reduce((m, t) => Math.max(m, t.end), 0) }
+          : undefined;
         return {
           tokens: spans.map(({ id, text: t, start, end, message }) =>
             message === undefined ? { id, text: t, start, end } : { id, text: t, start, end, message },
           ),
           layers: out,
           ...(chat ? { chatText: chat.text } : {}),
+          ...(truncated ? { truncated } : {}),
         };
       } finally {
         await ex.dispose();

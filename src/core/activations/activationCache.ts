@@ -16,6 +16,7 @@ import { type IndexExpectation, indexProblems, readIndex, removeStaleTemps } fro
 import { checkedIndex, findSupersetCache } from './cacheReuse';
 import { cacheBaseKey, cacheKey, type CacheKeyParts, hashTexts, hashTokenizerFiles, TAP_SCHEME } from './cacheKey';
 import { planShards, readCompleteShard, writeFileAtomicClean, writeShard } from './shardFiles';
+import { assertFitsFloat16 } from './float16';
 import {
   bytesPerValue,
   CACHE_FORMAT,
@@ -208,7 +209,7 @@ export class ActivationCache {
       const truncated = seqs.map((s) => s.length > maxLength);
       const nTrunc = truncated.filter(Boolean).length;
       if (nTrunc) {
-        const longest = Math.max(...seqs.map((s) => s.length));
+        const longest = seqs.reduce((m, s) => Math.max(m, s.length), 0);
         opts.onLog?.(
           `Warning: ${nTrunc} of ${texts.length} texts are longer than ${maxLength} tokens (longest ${longest}) and were truncated to ${maxLength}.`,
         );
@@ -252,6 +253,7 @@ export class ActivationCache {
             },
           },
         );
+        if (dtype === 'float16') assertFitsFloat16(states, layers);
         try {
           metas[s] = await writeShard(dir, s, key, ids, states, layers, D, dtype, truncated);
         } catch (err) {

@@ -1,4 +1,6 @@
 /** IEEE 754 half-precision conversions (Node 20 has no Float16Array). */
+import { ProbescopeError } from '../errors';
+
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
@@ -35,4 +37,31 @@ export function halfToFloat(h: number): number {
   if (e === 0) return s * f * 2 ** -24;
   if (e === 31) return f ? NaN : s * Infinity;
   return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+/** Largest finite float16 value. */
+export const FLOAT16_MAX = 65504;
+
+/**
+ * Refuses (BAD_ARGUMENT) states that a float16 cache cannot hold: |x| > 65,504 would be stored as ±Infinity.
+ * `states` are per example, per layer ([tokens·D]); names the layer and the largest value.
+ */
+export function assertFitsFloat16(
+  states: readonly Map<string | number, Float32Array>[],
+  layers: readonly (string | number)[],
+): void {
+  for (const layer of layers) {
+    let max = 0;
+    for (const ex of states) {
+      const s = ex.get(layer);
+      if (s) for (let k = 0; k < s.length; k++) if (Math.abs(s[k]) > max) max = Math.abs(s[k]);
+    }
+    if (max > FLOAT16_MAX) {
+      throw new ProbescopeError(
+        'BAD_ARGUMENT',
+        `Layer ${layer} holds values up to ${max.toPrecision(6)}, beyond float16's largest value ${FLOAT16_MAX}: a ` +
+          'float16 cache would store them as ±Infinity. Use --dtype float32 (the default) for this model.',
+      );
+    }
+  }
 }

@@ -33,8 +33,7 @@ export function stratifiedSplit(
     let nTest = Math.round(idx.length * testFraction);
     if (nTest === 0 && idx.length >= 2) nTest = 1;
     if (nTest === idx.length && idx.length >= 2) nTest = idx.length - 1;
-    test.push(...idx.slice(0, nTest));
-    train.push(...idx.slice(nTest));
+    for (let k = 0; k < idx.length; k++) (k < nTest ? test : train).push(idx[k]); // no push(...): 100k+ rows overflow the stack
   }
   return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
 }

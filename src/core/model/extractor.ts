@@ -8,6 +8,7 @@ import { ProbescopeError, throwIfAborted } from '../errors';
 import { verifyBatchConsistency } from './batchConsistency';
 import { padBatch, planBatches, type PaddedBatch, type PaddingSide } from './batching';
 import { type GraphKind, graphTraits } from './graphKind';
+import { assertFiniteStates } from './finiteStates';
 import type { ModelFolder } from './modelFolder';
 import { assertPrecisionRunnable } from './precisionSupport';
 import { createSession, resolveExecutionProvider, type ResolvedProvider } from './session';
@@ -111,6 +112,10 @@ export class ActivationExtractor {
     return this.tokenizer.padId;
   }
 
+  get bosId(): number {
+    return this.tokenizer.bosId;
+  }
+
   tokenize(text: string): TokenSpan[] {
     return this.tokenizer.encode(text);
   }
@@ -153,7 +158,9 @@ export class ActivationExtractor {
         for (const l of this.layers) {
           const D = this.hiddenSize;
           const from = (b * padded.seqLen + padded.starts[b]) * D;
-          states.set(l, out.get(l)!.slice(from, from + padded.lengths[b] * D));
+          const s = out.get(l)!.slice(from, from + padded.lengths[b] * D);
+          assertFiniteStates(s, l, D, exampleIndex); // real tokens only: padding rows may hold anything
+          states.set(l, s);
         }
         results[exampleIndex] = states;
       });

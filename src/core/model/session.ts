@@ -12,6 +12,15 @@ import { ProbescopeError } from '../errors';
 import { DataType, encodeModel, graph, model, node, valueInfo } from '../onnx/proto';
 import { numericalSelfCheck, selfCheckTestHooks } from './providerSelfCheck';
 
+/**
+ * onnxruntime-node 1.30's Linux build links Microsoft's 1DS telemetry SDK, which on the first session reads
+ * /proc/self/cmdline and matches it with a recursive std::regex: about 290 bytes of native stack per character, so a
+ * command line over ~28 KB (`probescope classify --text "<a long text>"`) overflowed the 8 MB main stack (SIGSEGV,
+ * before any output). ORT skips that code when ORT_DISABLE_TELEMETRY is set; it reads the variable when a session is
+ * created, so setting it here, before any session exists, is enough (the user may still set it to something else).
+ */
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 export type ResolvedProvider = 'cpu' | 'webgpu' | 'cuda';
 
 export interface ResolvedExecutionProvider {

@@ -9,8 +9,10 @@ const BYTE_PIECE = /^<0x([0-9A-Fa-f]{2})>$/;
  * walking the text alongside the token strings:
  * - `▁` in a piece matches a space (or a literal `▁`); a `▁` with no space under it is a dummy prefix and takes no
  *   characters.
- * - `<0xNN>` byte-fallback pieces collect UTF-8 bytes until one character is complete; as in SentencePiece, all but
- *   the last byte piece get an empty span at the character start and the last gets the whole character.
+ * - `<0xNN>` byte-fallback pieces collect UTF-8 bytes until one character is complete; every byte piece of a character
+ *   gets that character's whole span (transformers' `return_offsets_mapping` convention, reference.json
+ *   `offsets_utf16_hf`), so a character's attention is the sum over its pieces and no piece is left unpainted.
+ *   Byte pieces of one character therefore share a span; spans are monotone (start and end never decrease).
  * - added tokens (`<start_of_turn>`, `\n` …) match their content literally where it is in the text; otherwise (Gemma's
  *   added `▁▁` that BPE also yields for two spaces) they align as ordinary pieces.
  * Everything else matches character by character. A piece that does not match (a normalizer that rewrote the text,
@@ -28,6 +30,7 @@ export function alignTokens(
   const n = text.length;
   let pos = 0;
   let bytesPending = 0; // byte pieces still expected for the character at `pos`
+  let charEnd = 0; // end of the character the pending byte pieces encode
 
   for (let t = 0; t < ids.length; t++) {
     const id = ids[t];
@@ -36,10 +39,13 @@ export function alignTokens(
 
     const byte = piece.length === 6 ? BYTE_PIECE.exec(piece) : null;
     if (byte) {
-      if (bytesPending === 0) bytesPending = utf8Length(parseInt(byte[1], 16));
+      if (bytesPending === 0) {
+        bytesPending = utf8Length(parseInt(byte[1], 16));
+        charEnd = Math.min(n, pos + charLength(text, pos));
+      }
       bytesPending--;
-      if (bytesPending === 0) pos = Math.min(n, pos + charLength(text, pos));
-      spans[t] = { id, text: piece, start, end: pos };
+      spans[t] = { id, text: piece, start, end: charEnd };
+      if (bytesPending === 0) pos = charEnd;
       continue;
     }
     bytesPending = 0;

@@ -35,6 +35,9 @@ export class GemmaTokenizer {
   readonly addBosByDefault: boolean;
   private readonly addedTokens: Map<number, string>;
   private readonly unkId: number | undefined;
+  /** Where the one-time notice about a text that already starts with <bos> goes (default: stderr). */
+  onNotice: (message: string) => void = (m) => process.stderr.write(`${m}\n`);
+  private bosNoticeGiven = false;
 
   private constructor(
     private readonly tokenizer: Tokenizer,
@@ -83,7 +86,12 @@ export class GemmaTokenizer {
     return new GemmaTokenizer(tokenizer, json, tokenizerConfig, config, paths.dir);
   }
 
-  /** Token ids with UTF-16 [start, end) offsets; a prepended <bos> is [0, 0]. */
+  /**
+   * Token ids with UTF-16 [start, end) offsets; a prepended <bos> is [0, 0]. A text that already starts with the BOS
+   * string (chat-template output such as "<bos><start_of_turn>user…") gets no second <bos>, as transformers' chat path
+   * (apply_chat_template, then add_special_tokens=False) does: its own <bos> token, spanning [0, 5), is the first
+   * token. That is said once per tokenizer through onNotice.
+   */
   encode(text: string, opts: { addBos?: boolean } = {}): TokenSpan[] {
     // Encode without the post-processor's specials so every token comes from the text, then add <bos> ourselves.
     // Within a time budget: tokenizer.json regexes can backtrack catastrophically (tokenizeBudget.ts).
@@ -94,7 +102,17 @@ export class GemmaTokenizer {
     );
     const spans = alignTokens(text, enc.ids, enc.tokens, this.addedTokens, this.unkId);
     if (opts.addBos ?? this.addBosByDefault) {
-      spans.unshift({ id: this.bosId, text: this.tokenizer.id_to_token(this.bosId) ?? '<bos>', start: 0, end: 0 });
+      const bosText = this.tokenizer.id_to_token(this.bosId) ?? '<bos>';
+      if (spans.length > 0 && spans[0].id === this.bosId && spans[0].start === 0 && spans[0].end > 0) {
+        if (!this.bosNoticeGiven) {
+          this.bosNoticeGiven = true;
+          this.onNotice(
+            `note: a text already starts with ${bosText}; no second ${bosText} was added (as transformers' chat template path does).`,
+          );
+        }
+        return spans;
+      }
+      spans.unshift({ id: this.bosId, text: bosText, start: 0, end: 0 });
     }
     return spans;
   }

@@ -24,6 +24,22 @@ export interface LbfgsResult {
   loss: number;
   iterations: number;
   evaluations: number;
+  /**
+   * Why it stopped: 'gradient' (max |g| ≤ toleranceGrad: converged), 'step' / 'loss-change' (steps or loss changes
+   * below toleranceChange), 'no-descent', 'max-iter', 'max-eval'.
+   */
+  stopReason: 'gradient' | 'step' | 'loss-change' | 'no-descent' | 'max-iter' | 'max-eval';
+  /** The last line search found no point meeting the strong Wolfe conditions (a stall, not convergence). */
+  lineSearchFailed: boolean;
+  /** Gradient at x, and its max |g|. */
+  grad: Float64Array;
+  gradMax: number;
+  /**
+   * −g·d of the last iteration (d the L-BFGS direction ≈ −H⁻¹g): twice the decrease its quadratic model predicted,
+   * in loss units and independent of the parameters' scale. Far above the loss's rounding it means the model still
+   * expected progress where the line search found none.
+   */
+  expectedDecrease: number;
 }
 
 const dot = (a: Float64Array, b: Float64Array): number => {
@@ -84,7 +100,7 @@ async function strongWolfe(
   c1 = 1e-4,
   c2 = 0.9,
   maxLs = 25,
-): Promise<{ f: number; g: Float64Array; t: number; evals: number }> {
+): Promise<{ f: number; g: Float64Array; t: number; evals: number; ok: boolean }> {
   const dNorm = maxAbs(d);
   const evalAt = async (step: number): Promise<Point> => {
     const r = await fn(axpy(x, step, d));
@@ -154,7 +170,7 @@ async function strongWolfe(
     }
   }
   const best = bracket[bracket.length === 1 ? 0 : low]!;
-  return { f: best.f, g: best.g, t: best.t, evals };
+  return { f: best.f, g: best.g, t: best.t, evals, ok: done };
 }
 
 export async function lbfgsMinimize(fn: Objective, x0: Float64Array, opts: LbfgsOptions): Promise<LbfgsResult> {
@@ -167,7 +183,21 @@ export async function lbfgsMinimize(fn: Objective, x0: Float64Array, opts: Lbfgs
   let x: Float64Array = Float64Array.from(x0);
   let { loss, grad } = await fn(x);
   let evaluations = 1;
-  if (maxAbs(grad) <= tolGrad) return { x, loss, iterations: 0, evaluations };
+  if (maxAbs(grad) <= tolGrad)
+    return {
+      x,
+      loss,
+      iterations: 0,
+      evaluations,
+      stopReason: 'gradient',
+      lineSearchFailed: false,
+      grad,
+      gradMax: maxAbs(grad),
+      expectedDecrease: 0,
+    };
+  let stopReason: LbfgsResult['stopReason'] = 'max-iter';
+  let lineSearchFailed = false;
+  let expectedDecrease = 0;
 
   const dirs: Float64Array[] = []; // y = g_{k+1} − g_k
   const steps: Float64Array[] = []; // s = t·d
@@ -223,7 +253,11 @@ export async function lbfgsMinimize(fn: Objective, x0: Float64Array, opts: Lbfgs
       t = lr;
     }
     const gtd = dot(grad, d);
-    if (gtd > -tolChange) break; // not a descent direction any more
+    expectedDecrease = -gtd;
+    if (gtd > -tolChange) {
+      stopReason = 'no-descent'; // not a descent direction any more
+      break;
+    }
 
     const ls = await strongWolfe(fn, x, t, d, loss, grad, gtd, tolChange);
     t = ls.t;
@@ -231,12 +265,35 @@ export async function lbfgsMinimize(fn: Objective, x0: Float64Array, opts: Lbfgs
     loss = ls.f;
     grad = ls.g;
     evaluations += ls.evals;
+    lineSearchFailed = !ls.ok;
     opts.onIteration?.(iterations, loss);
 
-    if (evaluations >= maxEval) break;
-    if (maxAbs(grad) <= tolGrad) break;
-    if (maxAbs(d) * Math.abs(t) <= tolChange) break;
-    if (Math.abs(loss - prevLoss) < tolChange) break;
+    if (maxAbs(grad) <= tolGrad) {
+      stopReason = 'gradient';
+      break;
+    }
+    if (evaluations >= maxEval) {
+      stopReason = 'max-eval';
+      break;
+    }
+    if (maxAbs(d) * Math.abs(t) <= tolChange) {
+      stopReason = 'step';
+      break;
+    }
+    if (Math.abs(loss - prevLoss) < tolChange) {
+      stopReason = 'loss-change';
+      break;
+    }
   }
-  return { x, loss, iterations, evaluations };
+  return {
+    x,
+    loss,
+    iterations,
+    evaluations,
+    stopReason,
+    lineSearchFailed,
+    grad,
+    gradMax: maxAbs(grad),
+    expectedDecrease,
+  };
 }

@@ -13,6 +13,7 @@ import type { Example } from './batches';
 import { makeChunks } from './batches';
 import { probeComputer } from './computerCache';
 import * as defaults from './defaults';
+import { featureScaling, foldScaling, standardizeExamples } from './featureScaling';
 import { entropyRatioOf, splitMetrics } from './metrics';
 import type { ProbeComputer } from './probeComputer';
 import { buildActivations, defaultCacheDir, examplesFrom, type CacheHooks } from './probeData';
@@ -178,11 +179,16 @@ export async function trainProbeRun(
   const t1 = performance.now();
   const computer = await probeComputer({ H: heads, C, D }, params.executionProvider);
   const base: FitSpec = { computer, H: heads, C, D, optimizer, preset, params, seed: seeds[0] };
+  // 'fast' fits on standardised features (featureScaling.ts) and folds μ, σ back into the saved weights; 'reference'
+  // keeps EleutherAI's exact recipe on raw features.
+  const scaling = preset === 'reference' ? undefined : featureScaling(train, D);
+  const fitTrain = scaling ? standardizeExamples(train, scaling) : train;
+  const fitVal = scaling ? standardizeExamples(val, scaling) : val;
   const weightDecay =
     params.weightDecay === 'cv'
       ? await chooseWeightDecay(
           base,
-          train,
+          fitTrain,
           plan.train.map((r) => plan.groups[r]),
           hooks,
         )
@@ -202,7 +208,7 @@ export async function trainProbeRun(
       total: steps,
       message: `${params.probe} probe, ${optimizer}, ${preset} preset${seeds.length > 1 ? `, seed ${s} (${k + 1}/${seeds.length})` : ''}`,
     });
-    const f = await fitSeed({ ...base, seed: s }, { train, val, refit }, weightDecay, classes, {
+    const fitted = await fitSeed({ ...base, seed: s }, { train: fitTrain, val: fitVal, refit }, weightDecay, classes, {
       signal: hooks.signal,
       onLog: hooks.onLog,
       onStep: (e) => {
@@ -211,6 +217,7 @@ export async function trainProbeRun(
         hooks.onProgress?.({ phase: 'train', done: Math.min(e.step + 1, steps), total: steps });
       },
     });
+    const f = scaling ? { ...fitted, params: foldScaling(fitted.params, scaling) } : fitted;
     if (f.loop.cancelled) hooks.onLog?.(`Stopped at step ${f.loop.steps}; saving the best probe so far.`);
     // Final metrics must run even after a Stop: they are part of saving the work.
     const trainMetrics = await evaluateExamples(computer, f.params, [...train, ...val], classes, false);
@@ -269,6 +276,8 @@ export async function trainProbeRun(
       validationFraction: split.validationFraction,
       split,
       ...(chosen.refit ? { refit: chosen.refit } : {}),
+      // Fitted on (x − μ)/σ with μ, σ of the training examples, folded back into the saved weights.
+      featureStandardization: scaling ? 'train-split' : 'none',
       dataPath: ds.path,
       textField: ds.textField,
       labelField: ds.labelField,

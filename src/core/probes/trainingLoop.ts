@@ -7,6 +7,7 @@ import { AdamW } from './adamw';
 import { makeBatch, makeChunks, type Example } from './batches';
 import type { AdamWSettings, LbfgsSettings } from './defaults';
 import { VALIDATION_EVERY } from './defaults';
+import { featureScaling, type FeatureScaling } from './featureScaling';
 import { lbfgsMinimize } from './lbfgs';
 import { argmax, probabilities } from './metrics';
 import type { ProbeComputer } from './probeComputer';
@@ -204,8 +205,9 @@ export async function trainAdamW(
     if (!fixed && settings.earlyStop.kind === 'train-plateau') {
       const w = settings.earlyStop.window;
       if (losses.length > w) {
-        const recent = Math.min(...losses.slice(-w));
-        const before = Math.min(...losses.slice(0, -w));
+        // A loop, not Math.min(...losses): a spread of 100k+ steps' losses overflows the call stack.
+        const recent = minOf(losses, losses.length - w, losses.length);
+        const before = minOf(losses, 0, losses.length - w);
         if (recent >= before) {
           stoppedEarly = true;
           step++;
@@ -262,6 +264,18 @@ export async function trainLbfgs(
   };
   try {
     const r = await lbfgsMinimize(f, flattenParams(init), { maxIter: settings.maxIter });
+    const stalled =
+      r.lineSearchFailed && r.stopReason !== 'gradient'
+        ? standardizedGradMax(r.grad, featureScaling(data.train, D), H, C, D)
+        : 0;
+    if (stalled > STALL_GRADIENT) {
+      // torch.optim.LBFGS stops silently here; a stall is not convergence (badly scaled features, a wrong lr).
+      hooks.onLog?.(
+        `Warning: LBFGS stopped after ${r.iterations} iterations on a failed line search (no step lowered the loss ` +
+          `enough; loss ${r.loss.toPrecision(4)}, standardised gradient ${stalled.toPrecision(2)}), not on convergence. The probe may be under-fitted: features on very ` +
+          `different scales cause this (the 'fast' preset standardises them), or try --optimizer adamw.`,
+      );
+    }
     return {
       params: unflattenParams(r.x, H, C, D),
       steps: r.iterations,
@@ -272,4 +286,35 @@ export async function trainLbfgs(
     if (!(err instanceof Stop) && !isCancelled(err)) throw err;
     return { params: unflattenParams(best.theta, H, C, D), steps: evals, stoppedEarly: true, cancelled: true };
   }
+}
+
+/**
+ * A failed line search at the optimum is normal in float32 (the loss stops changing above its rounding), so the
+ * warning needs the gradient to say the optimum is not reached. Raw gradients scale with the features; measured in
+ * standardised coordinates (V' = V·σ, b' = b + V·μ, featureScaling.ts) they do not:
+ *   ∂L/∂b' = ∂L/∂b,   ∂L/∂V'_d = (∂L/∂V_d − μ_d·∂L/∂b) / σ_d   (likewise q: ∂L/∂q'_d = ∂L/∂q_d / σ_d).
+ * Converged fits measured here end at 1e-5 or below; a stall far from the optimum well above STALL_GRADIENT.
+ */
+const STALL_GRADIENT = 1e-3;
+
+/** max |∂L/∂θ'| over q', V', b' (flat layout q, w, V, b as flattenParams). */
+export function standardizedGradMax(g: Float64Array, s: FeatureScaling, H: number, C: number, D: number): number {
+  let m = 0;
+  const qOff = 0;
+  const vOff = H * D + H;
+  const bOff = vOff + H * C * D;
+  for (let i = 0; i < H * D; i++) m = Math.max(m, Math.abs(g[qOff + i] / s.scale[i % D]));
+  for (let r = 0; r < H * C; r++) {
+    const gb = g[bOff + r];
+    m = Math.max(m, Math.abs(gb));
+    for (let d = 0; d < D; d++) m = Math.max(m, Math.abs((g[vOff + r * D + d] - s.mean[d] * gb) / s.scale[d]));
+  }
+  return m;
+}
+
+/** Smallest of xs[from..to). */
+function minOf(xs: readonly number[], from: number, to: number): number {
+  let m = Infinity;
+  for (let i = from; i < to; i++) if (xs[i] < m) m = xs[i];
+  return m;
 }

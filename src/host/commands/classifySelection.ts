@@ -59,6 +59,14 @@ export async function classifyInEditor(
       void vscode.window.showWarningMessage('Probescope: the text changed during classification; classify it again.');
       return undefined;
     }
+    // The engine scores the whole text (overlapping windows); should a worker ever cover less, say so: the overlay
+    // only paints tokens, so the uncovered rest stays unpainted.
+    const covered = result.coverage?.coveredChars ?? text.length;
+    if (covered < text.length) {
+      void vscode.window.showWarningMessage(
+        `Probescope: only the first ${covered} of ${text.length} characters were classified; the rest is unpainted.`,
+      );
+    }
     const classification: Classification = {
       uri: doc.uri,
       baseOffset: doc.offsetAt(range.start),

@@ -71,7 +71,7 @@ export class OverlayController implements vscode.Disposable {
 
   show(document: vscode.TextDocument, c: Classification): void {
     this.last = c;
-    const tokens = weighTokens(c.result.tokens, this.head, c.result.probe);
+    const tokens = weighTokens(c.result.tokens, this.head, c.result.probe, c.text);
     const ranges = tokens.map(
       (t) => new vscode.Range(document.positionAt(c.baseOffset + t.start), document.positionAt(c.baseOffset + t.end)),
     );
@@ -84,7 +84,12 @@ export class OverlayController implements vscode.Disposable {
     this.headChanged.fire(head);
     const p = this.painted;
     if (p) {
-      p.tokens = weighTokens(p.classification.result.tokens, head, p.classification.result.probe);
+      p.tokens = weighTokens(
+        p.classification.result.tokens,
+        head,
+        p.classification.result.probe,
+        p.classification.text,
+      );
       this.paint();
       return;
     }

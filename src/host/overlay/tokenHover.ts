@@ -10,7 +10,15 @@ export function tokenHover(t: WeightedToken, c: Classification, head: HeadSelect
   const md = new vscode.MarkdownString();
   const shown = JSON.stringify(c.text.slice(t.start, t.end));
   md.appendMarkdown(`**Probescope** · ${escapeMd(c.probeName)} · label **${escapeMd(c.result.label)}**\n\n`);
-  md.appendMarkdown(`token ${escapeMd(shown)} · id ${t.id} · piece ${escapeMd(t.text)}\n\n`);
+  if (t.pieces.length > 1) {
+    // Several tokens paint this text (byte-fallback pieces of one character, or a grapheme cluster): list each.
+    md.appendMarkdown(`text ${escapeMd(shown)} · ${t.pieces.length} pieces\n\n`);
+    md.appendMarkdown(`| piece | id | weight |\n|---|---:|---:|\n`);
+    for (const p of t.pieces) md.appendMarkdown(`| ${escapeMd(p.text)} | ${p.id} | ${p.weight.toFixed(4)} |\n`);
+    md.appendMarkdown('\n');
+  } else {
+    md.appendMarkdown(`token ${escapeMd(shown)} · id ${t.id} · piece ${escapeMd(t.text)}\n\n`);
+  }
   md.appendMarkdown(
     `weight (${headSelectionLabel(head)}): **${t.weight.toFixed(4)}** · ${(t.normalized * 100).toFixed(0)}% of the max\n\n`,
   );

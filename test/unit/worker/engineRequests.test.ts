@@ -36,9 +36,9 @@ describe('engine requests through the real worker', () => {
 
   test('tokenize returns the reference ids and UTF-16 offsets of the tiny model', async () => {
     const ref = JSON.parse(readFileSync(join(tinyModel, 'reference.json'), 'utf8')) as {
-      cases: { text: string; input_ids: number[]; offsets_utf16: [number, number][] }[];
+      cases: { text: string; input_ids: number[]; offsets_utf16_hf: [number, number][] }[];
     };
-    const c = ref.cases[0]!;
+    const c = ref.cases[1]!; // byte-fallback pieces: each spans its whole character
     const { tokens } = await worker.request(Requests.tokenize, { modelDir: tinyModel, text: c.text });
     assert.deepEqual(
       tokens.map((t) => t.id),
@@ -46,7 +46,7 @@ describe('engine requests through the real worker', () => {
     );
     assert.deepEqual(
       tokens.map((t) => [t.start, t.end]),
-      c.offsets_utf16,
+      c.offsets_utf16_hf,
     );
   });
 

@@ -1,0 +1,3 @@
+export * from './windowPlan';
+export * from './probeReadout';
+export * from './stitchedStates';
