@@ -25,8 +25,7 @@
  */
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
-import { basename, join, relative, sep } from 'node:path';
-import { readRegularText, SMALL_JSON_LIMIT } from '../storage';
+import { basename } from 'node:path';
 
 export const SAMPLE_BLOCKS = 256;
 export const SAMPLE_BLOCK_BYTES = 16 * 1024;

@@ -67,7 +67,11 @@ export async function pickDatasetFile(
     description: vscode.workspace.asRelativePath(path.dirname(f.fsPath)),
     value: f.fsPath,
   }));
-  items.push({ label: '$(folder-opened) Browse…', description: 'a JSONL, JSON, CSV, TSV or Parquet file', value: 'browse' });
+  items.push({
+    label: '$(folder-opened) Browse…',
+    description: 'a JSONL, JSON, CSV, TSV or Parquet file',
+    value: 'browse',
+  });
   for (;;) {
     const picked = await pickOne(items, 0, { ...s, placeholder: 'Dataset with a text field and a label field' });
     if (picked === undefined) return undefined;
