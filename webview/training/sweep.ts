@@ -48,6 +48,16 @@ export class SweepView {
     return this.chart;
   }
 
+  /** Hover text of a cell: the test accuracy's 95 % interval and the validation accuracy Keep Best ranks by. */
+  private detail(l: LayerSpec, k: string): string | undefined {
+    const p = this.points.find((q) => q.layer === l && kindKey(q.probe, q.heads) === k);
+    if (!p) return undefined;
+    const parts: string[] = [];
+    if (p.accuracyCi95) parts.push(`test 95 % interval ${fmtPct(p.accuracyCi95[0])} – ${fmtPct(p.accuracyCi95[1])}`);
+    if (p.valAccuracy !== undefined) parts.push(`validation ${fmtPct(p.valAccuracy)}`);
+    return parts.length ? parts.join(' · ') : undefined;
+  }
+
   private render(): void {
     if (this.kinds.length === 0) {
       this.chart = undefined;
@@ -87,7 +97,12 @@ export class SweepView {
     );
     for (const l of layers) {
       table.append(
-        h('tr', {}, h('th', { scope: 'row' }, String(l)), ...this.kinds.map((k) => h('td', {}, fmtPct(acc(l, k))))),
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'row' }, String(l)),
+          ...this.kinds.map((k) => h('td', { title: this.detail(l, k) }, fmtPct(acc(l, k)))),
+        ),
       );
     }
     this.tableBox.replaceChildren(table);
