@@ -15,6 +15,7 @@ export class SweepView {
   private readonly chartBox = h('div');
   private readonly tableBox = h('div');
   private finalX = 0;
+  private bands: { series: number; lo: (number | null)[]; hi: (number | null)[] }[] = [];
   private hasFinal = false;
 
   constructor(private kinds: string[] = []) {
@@ -86,9 +87,18 @@ export class SweepView {
         series: this.kinds.map((label) => ({ label, points: true })),
         xValues: (v) => (this.hasFinal && v === this.finalX ? 'final' : Number.isInteger(v) ? String(v) : ''),
         yValues: (v) => fmtPct(v, 0),
+        bands: () => this.bands,
       });
       this.chartBox.replaceChildren(this.chart.element);
     }
+    // 95 % intervals of test accuracy as bands under each kind's line (points without one have none).
+    const ci = (l: LayerSpec, k: string) =>
+      this.points.find((p) => p.layer === l && kindKey(p.probe, p.heads) === k)?.accuracyCi95;
+    this.bands = this.kinds.map((k, series) => ({
+      series,
+      lo: layers.map((l) => ci(l, k)?.[0] ?? null),
+      hi: layers.map((l) => ci(l, k)?.[1] ?? null),
+    }));
     this.chart!.replace([layers.map(x), ...this.kinds.map((k) => layers.map((l) => acc(l, k) ?? null))]);
 
     const table = h('table', { class: 'metrics', id: 'sweep-table' });
