@@ -157,3 +157,28 @@ test('the layer sweep draws each kind’s 95 % interval as a band and names inte
   assert.deepEqual(p.problems, []);
   await p.page.close();
 });
+
+test('a class with no test rows shows "no test rows" in the per-class table, not 0 %', async () => {
+  const p = await openPanel(h, 'training');
+  await p.send({ type: 'start', config: CONFIG });
+  await p.send({
+    type: 'finished',
+    result: {
+      ...RESULT,
+      classes: ['a', 'b', 'c'],
+      train: { n: 30, accuracy: 0.9, per_class_accuracy: { a: 1, b: 0.8, c: 1 } },
+      test: { n: 8, accuracy: 0.75, per_class_accuracy: { a: 0.75, b: 0, c: null } },
+      seeds: undefined,
+    },
+  });
+  await p.page.locator('#per-class').waitFor();
+  const rows = await p.page
+    .locator('#per-class tr')
+    .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent ?? '')));
+  assert.deepEqual(rows.slice(1), [
+    ['a', '100.0%', '75.0%'],
+    ['b', '80.0%', '0.0%'],
+    ['c', '100.0%', 'no test rows'],
+  ]);
+  await p.page.close();
+});
