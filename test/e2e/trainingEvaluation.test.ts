@@ -114,3 +114,71 @@ test('final metrics show "value [lo, hi]", recall at 1 %/5 % FPR, the split used
   assert.ok(Math.abs(g1 - (xs[0]! + ((xs.at(-1)! - xs[0]!) * 1) / 3)) < 0.5, `guide at ${g1}, decades ${xs.join(',')}`);
   await p.page.screenshot({ path: join(RESULTS, 'training-evaluation.png'), fullPage: true });
 });
+
+test('the layer sweep draws each kind’s 95 % interval as a band and names interval and validation on hover', async () => {
+  const p = await openPanel(h, 'training');
+  const kinds = [{ probe: 'mean' as const }, { probe: 'attention' as const, heads: 8 }];
+  await p.send({
+    type: 'start',
+    config: { mode: 'sweep', modelId: 'tiny-gemma2', dataPath: '/data/needle.jsonl', layers: [0, 1, 2, 3], kinds },
+  });
+  const point = (layer: number, ki: number, withCi: boolean) => {
+    const accuracy = 0.55 + 0.08 * layer + 0.05 * ki;
+    return {
+      layer,
+      probe: kinds[ki]!.probe,
+      heads: kinds[ki]!.heads ?? 1,
+      accuracy,
+      ...(withCi
+        ? { accuracyCi95: [accuracy - 0.09, accuracy + 0.07] as [number, number], valAccuracy: accuracy - 0.01 }
+        : {}),
+    };
+  };
+  const inked = () =>
+    p.page.evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('#sweep .chart canvas')!;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let k = 3; k < data.length; k += 4) if (data[k] > 0) n++;
+      return n;
+    });
+  const all = (withCi: boolean) => [0, 1, 2, 3].flatMap((l) => [0, 1].map((ki) => point(l, ki, withCi)));
+  await p.send({ type: 'sweepFinished', points: all(false) });
+  await p.page.locator('#sweep-table').waitFor();
+  await p.page.waitForTimeout(200);
+  const plain = await inked();
+  await p.send({ type: 'sweepFinished', points: all(true) });
+  await p.page.waitForTimeout(200);
+  const banded = await inked();
+  assert.ok(banded > plain + 2000, `bands add ink: ${plain} → ${banded} pixels`);
+  const title = await p.page.locator('#sweep-table tr:nth-child(2) td').first().getAttribute('title');
+  assert.equal(title, 'test 95 % interval 46.0% – 62.0% · validation 54.0%');
+  await p.page.screenshot({ path: join(RESULTS, 'sweep-bands.png'), fullPage: true });
+  assert.deepEqual(p.problems, []);
+  await p.page.close();
+});
+
+test('a class with no test rows shows "no test rows" in the per-class table, not 0 %', async () => {
+  const p = await openPanel(h, 'training');
+  await p.send({ type: 'start', config: CONFIG });
+  await p.send({
+    type: 'finished',
+    result: {
+      ...RESULT,
+      classes: ['a', 'b', 'c'],
+      train: { n: 30, accuracy: 0.9, per_class_accuracy: { a: 1, b: 0.8, c: 1 } },
+      test: { n: 8, accuracy: 0.75, per_class_accuracy: { a: 0.75, b: 0, c: null } },
+      seeds: undefined,
+    },
+  });
+  await p.page.locator('#per-class').waitFor();
+  const rows = await p.page
+    .locator('#per-class tr')
+    .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent ?? '')));
+  assert.deepEqual(rows.slice(1), [
+    ['a', '100.0%', '75.0%'],
+    ['b', '80.0%', '0.0%'],
+    ['c', '100.0%', 'no test rows'],
+  ]);
+  await p.page.close();
+});

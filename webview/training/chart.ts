@@ -24,6 +24,11 @@ export interface ChartOptions {
   xValues?: (v: number) => string;
   yValues?: (v: number) => string;
   height?: number;
+  /**
+   * Shaded bands (e.g. 95 % intervals) drawn under series `series` (0-based): lo/hi per x index, null where none.
+   * Drawn on the canvas, not as extra series, so the data columns stay one per line.
+   */
+  bands?: () => { series: number; lo: (number | null)[]; hi: (number | null)[] }[];
 }
 
 export const DASHES = [[], [6, 4], [2, 3], [10, 3, 2, 3], [4, 2, 4, 6]];
@@ -96,6 +101,7 @@ export class LiveChart {
     this.plot = new uPlot(
       {
         title: o.title,
+        hooks: o.bands ? { drawClear: [(u: uPlot) => this.drawBands(u)] } : undefined,
         width: this.element.clientWidth,
         height: o.height ?? 220,
         scales: { x: { time: false }, y: o.yRange ? { range: o.yRange } : {} },
@@ -116,6 +122,38 @@ export class LiveChart {
       this.data as uPlot.AlignedData,
       this.element,
     );
+  }
+
+  /** uPlot draw hook: one translucent polygon per band in its series' colour, over the x positions that have both. */
+  private drawBands(u: uPlot): void {
+    const bands = this.opts.bands?.() ?? [];
+    if (!bands.length) return;
+    const colors = chartColors();
+    const xs = u.data[0] as number[];
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+    ctx.clip();
+    for (const b of bands) {
+      const idx = xs.map((_, i) => i).filter((i) => b.lo[i] != null && b.hi[i] != null);
+      if (!idx.length) continue;
+      const px = (i: number) => u.valToPos(xs[i], 'x', true);
+      const py = (v: number) => u.valToPos(v, 'y', true);
+      ctx.beginPath();
+      // A lone point gets a small vertical bar; otherwise the polygon hi (left→right) then lo (right→left).
+      const w = idx.length === 1 ? 3 * devicePixelRatio : 0;
+      idx.forEach((i, j) => (j === 0 ? ctx.moveTo(px(i) - w, py(b.hi[i]!)) : ctx.lineTo(px(i), py(b.hi[i]!))));
+      if (w) ctx.lineTo(px(idx[0]) + w, py(b.hi[idx[0]]!));
+      for (let j = idx.length - 1; j >= 0; j--) ctx.lineTo(px(idx[j]) + (w && j === 0 ? w : 0), py(b.lo[idx[j]]!));
+      if (w) ctx.lineTo(px(idx[0]) - w, py(b.lo[idx[0]]!));
+      ctx.closePath();
+      ctx.globalAlpha = 0.18;
+      ctx.fillStyle = colors[b.series % colors.length];
+      ctx.fill();
+      ctx.globalAlpha = 1;
+    }
+    ctx.restore();
   }
 
   private resize(): void {

@@ -16,6 +16,7 @@ export class SweepView {
   private readonly chartBox = h('div');
   private readonly tableBox = h('div');
   private finalX = 0;
+  private bands: { series: number; lo: (number | null)[]; hi: (number | null)[] }[] = [];
   private hasFinal = false;
 
   constructor(private kinds: string[] = []) {
@@ -49,6 +50,16 @@ export class SweepView {
     return this.chart;
   }
 
+  /** Hover text of a cell: the test accuracy's 95 % interval and the validation accuracy Keep Best ranks by. */
+  private detail(l: LayerSpec, k: string): string | undefined {
+    const p = this.points.find((q) => q.layer === l && kindKey(q.probe, q.heads) === k);
+    if (!p) return undefined;
+    const parts: string[] = [];
+    if (p.accuracyCi95) parts.push(`test 95 % interval ${fmtPct(p.accuracyCi95[0])} – ${fmtPct(p.accuracyCi95[1])}`);
+    if (p.valAccuracy !== undefined) parts.push(`validation ${fmtPct(p.valAccuracy)}`);
+    return parts.length ? parts.join(' · ') : undefined;
+  }
+
   private render(): void {
     if (this.kinds.length === 0) {
       this.chart = undefined;
@@ -77,9 +88,18 @@ export class SweepView {
         series: this.kinds.map((label) => ({ label, points: true })),
         xValues: (v) => (this.hasFinal && v === this.finalX ? 'final' : Number.isInteger(v) ? String(v) : ''),
         yValues: (v) => fmtPct(v, 0),
+        bands: () => this.bands,
       });
       this.chartBox.replaceChildren(this.chart.element);
     }
+    // 95 % intervals of test accuracy as bands under each kind's line (points without one have none).
+    const ci = (l: LayerSpec, k: string) =>
+      this.points.find((p) => p.layer === l && kindKey(p.probe, p.heads) === k)?.accuracyCi95;
+    this.bands = this.kinds.map((k, series) => ({
+      series,
+      lo: layers.map((l) => ci(l, k)?.[0] ?? null),
+      hi: layers.map((l) => ci(l, k)?.[1] ?? null),
+    }));
     this.chart!.replace([layers.map(x), ...this.kinds.map((k) => layers.map((l) => acc(l, k) ?? null))]);
 
     const table = h('table', { class: 'metrics', id: 'sweep-table' });
@@ -88,7 +108,12 @@ export class SweepView {
     );
     for (const l of layers) {
       table.append(
-        h('tr', {}, h('th', { scope: 'row' }, String(l)), ...this.kinds.map((k) => h('td', {}, fmtPct(acc(l, k))))),
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'row' }, String(l)),
+          ...this.kinds.map((k) => h('td', { title: this.detail(l, k) }, fmtPct(acc(l, k)))),
+        ),
       );
     }
     this.tableBox.replaceChildren(table);

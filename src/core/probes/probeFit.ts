@@ -95,6 +95,8 @@ export async function fitSeed(
           { ...defaults.lbfgsSettings(spec.preset, spec.params), weightDecay },
           { signal: hooks.signal },
         );
-  if (refit.cancelled) return { seed: spec.seed, params: loop.params, loop, validation };
+  // A Stop during the refit keeps the validated fit (and records the Stop).
+  if (refit.cancelled)
+    return { seed: spec.seed, params: loop.params, loop: { ...loop, cancelled: true, stoppedEarly: true }, validation };
   return { seed: spec.seed, params: refit.params, loop, validation, refit: { steps: refit.steps, rows: all.length } };
 }

@@ -201,6 +201,8 @@ export async function trainProbeRun(
   const refit = preset !== 'reference' && plan.record.validation === 'carved';
   const fits: (SeedFit & { train: SplitMetrics; test: SplitMetrics })[] = [];
   for (const [k, s] of seeds.entries()) {
+    // A Stop between seeds keeps the seeds already trained (never lost work); before the first, it cancels.
+    if (k > 0 && hooks.signal?.aborted) break;
     throwIfAborted(hooks.signal);
     hooks.onProgress?.({
       phase: 'train',
@@ -226,10 +228,13 @@ export async function trainProbeRun(
     if (f.loop.cancelled) break;
   }
   const trainSeconds = (performance.now() - t1) / 1000;
+  // A seed cut short by a Stop does not enter mean ± sd or the choice when a complete seed exists.
+  const complete = fits.filter((f) => !f.loop.cancelled);
+  const used = complete.length > 0 ? complete : fits;
   const seedsSummary =
     seeds.length > 1
       ? summarizeSeeds(
-          fits.map((f) => ({
+          used.map((f) => ({
             seed: f.seed,
             steps: f.loop.steps,
             train: f.train,
@@ -238,7 +243,7 @@ export async function trainProbeRun(
           })),
         )
       : undefined;
-  const chosen = seedsSummary ? fits.find((f) => f.seed === seedsSummary.selectedSeed)! : fits[0];
+  const chosen = seedsSummary ? used.find((f) => f.seed === seedsSummary.selectedSeed)! : used[0];
   if (seedsSummary)
     hooks.onLog?.(`Saved the probe of seed ${seedsSummary.selectedSeed} (lowest ${seedsSummary.selectedBy}).`);
   const result = chosen.loop;
@@ -267,7 +272,7 @@ export async function trainProbeRun(
       maxSteps: steps,
       stepsRun: result.steps,
       stoppedEarly: result.stoppedEarly,
-      stoppedByUser: result.cancelled,
+      stoppedByUser: result.cancelled || !!hooks.signal?.aborted,
       weightDecay,
       weightDecaySetting: params.weightDecay ?? 0,
       seed: chosen.seed,

@@ -173,3 +173,27 @@ test('many 2–3-row classes: warnings as in the dataset panel, no validation ca
   assert.equal(r.test.per_class_accuracy!.c18, null, 'the one-row class has no test rows');
   assert.equal(typeof r.test.per_class_accuracy!.c0, 'number');
 });
+
+test('a Stop during the second of three seeds keeps the trained seeds and saves a probe (never lost work)', async () => {
+  const ctrl = new AbortController();
+  const r = await trainProbeRun(
+    {
+      ...base,
+      dataPath: join(root, 'examples/span-sentiment.jsonl'),
+      probe: 'attention',
+      heads: 2,
+      steps: 40,
+      seeds: [0, 1, 2],
+      outDir: join(work, 'p-seeds-stop'),
+    },
+    { signal: ctrl.signal, onProgress: (e) => /seed 1 \(2\/3\)/.test(e.message ?? '') && ctrl.abort() },
+  );
+  // The stopped seed (cut short) stays out of mean ± sd and the choice; the complete one is saved.
+  assert.deepEqual(
+    r.seeds!.runs.map((x) => x.seed),
+    [0],
+  );
+  const m = manifestOf(r.outDir);
+  assert.equal(m.training.stoppedByUser, true);
+  assert.equal(m.training.seed, 0);
+});
