@@ -177,7 +177,7 @@ export class ActivationCache {
     const key = cacheKey(parts);
     const baseKey = cacheBaseKey(parts);
     const dir = join(opts.cacheDir, 'activations', key);
-    const removed = await removeStaleTemps(join(opts.cacheDir, 'activations'));
+    const removed = await removeStaleTemps(opts.cacheDir);
     if (removed) opts.onLog?.(`Removed ${removed} temporary file(s) left by an interrupted cache write.`);
     const expect = { hiddenSize: folder.config.hiddenSize, layers, numExamples: texts.length };
     const ready = await checkedIndex(dir, { ...expect, key }, opts.onLog, opts.signal);

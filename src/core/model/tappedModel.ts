@@ -13,6 +13,7 @@ import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promis
 import { dirname, join } from 'node:path';
 import type { LayerSpec } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
+import { markVerified, shardIntact } from '../storage';
 import { DataType, decodeModel, encodeModel, node } from '../onnx/proto';
 import type { ModelFolder } from './modelFolder';
 import { pruneToOutputs } from './prune';
@@ -68,8 +69,11 @@ export async function buildTappedModel(
   const path = join(cacheDir, 'graphs', `${tappedModelKey(folder.hash, layers)}.onnx`);
   const metaPath = path.replace(/\.onnx$/, '.json');
   if (await isFile(path)) {
-    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { halfPrecision: boolean };
-    return { path, outputNames, externalDataFolder, halfPrecision: meta.halfPrecision };
+    // Reused only when its sha256 (recorded in the sidecar) still matches: a damaged graph would give wrong states.
+    const meta = await readJsonOr<{ halfPrecision: boolean; sha256?: string }>(metaPath);
+    const size = (await stat(path)).size;
+    if (meta?.sha256 && (await shardIntact(path, size, meta.sha256)))
+      return { path, outputNames, externalDataFolder, halfPrecision: meta.halfPrecision };
   }
 
   const size = (await stat(folder.onnxPath)).size;
@@ -92,11 +96,14 @@ export async function buildTappedModel(
   const pruned = pruneToOutputs(model, layers.map(tapOutputName));
   const halfPrecision = taps.weightType === 'float16' || taps.weightType === 'bfloat16';
   // The sidecar first: a cached .onnx always has its .json.
+  const bytes = encodeModel(pruned.model);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
   await writeFileAtomic(
     metaPath,
-    JSON.stringify({ halfPrecision, layers, nodesBefore, nodesAfter: pruned.nodesAfter }),
+    JSON.stringify({ halfPrecision, layers, nodesBefore, nodesAfter: pruned.nodesAfter, sha256 }),
   );
-  await writeFileAtomic(path, encodeModel(pruned.model));
+  await writeFileAtomic(path, bytes);
+  await markVerified(path);
   return { path, outputNames, externalDataFolder, halfPrecision, nodesBefore, nodesAfter: pruned.nodesAfter };
 }
 
@@ -110,6 +117,14 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     // A failed write (disk full) must not leave a partial temp file behind.
     await unlink(tmp).catch(() => undefined);
     throw err;
+  }
+}
+
+async function readJsonOr<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return undefined;
   }
 }
 
