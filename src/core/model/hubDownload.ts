@@ -69,6 +69,8 @@ export async function downloadModel(
     revision: ref.revision,
     endpoint: ref.endpoint,
     file: files.find((f) => f.path.endsWith('.onnx'))!.path,
+    // The Hub's sha256 per LFS file: the model hash uses it instead of sampling the weights (modelHash.ts).
+    sha256: Object.fromEntries(files.filter((f) => f.sha256).map((f) => [f.path, f.sha256!])),
   };
   await writeFile(join(modelDir, `${SOURCE_FILE}.tmp`), JSON.stringify(source, null, 2));
   await rename(join(modelDir, `${SOURCE_FILE}.tmp`), join(modelDir, SOURCE_FILE));

@@ -5,7 +5,10 @@
  * (model.onnx_data, _data_1 …) its name, size and either
  *   - the Hub's sha256 of that file, when the download recorded it (hubFileHashes: the one place the Hub client feeds), or
  *   - a sha256 of SAMPLE_BLOCKS blocks of SAMPLE_BLOCK_BYTES spread evenly over the file, first and last block included
- *     (the whole file when it is at most SAMPLE_BLOCKS · SAMPLE_BLOCK_BYTES = 4 MiB).
+ *     (a file of at most SAMPLE_BLOCKS · SAMPLE_BLOCK_BYTES = 4 MiB is hashed whole and named by its sha256, exactly
+ *     as the Hub names it, so a downloaded and a copied folder agree).
+ * A large file downloaded from the Hub (sha256 known) and the same file copied by hand (sampled) hash differently:
+ * probes then need the folder they were trained with, or retraining (the mismatch check refuses, it never guesses).
  *
  * Why 256 blocks of 16 KiB (4 MiB read per file, a few ms from a warm disk, well under a second from a cold one, instead
  * of minutes for tens of GB): two exports of the same architecture with different weights (a base model and its
@@ -21,7 +24,7 @@
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
-import { readRegularText, SMALL_JSON_LIMIT } from '../storage';
+import { hashRegularFile, readRegularText, SMALL_JSON_LIMIT } from '../storage';
 
 export const SAMPLE_BLOCKS = 256;
 export const SAMPLE_BLOCK_BYTES = 16 * 1024;
@@ -104,7 +107,13 @@ export async function hashModelContent(dir: string, onnxPath: string, externalDa
       }
       for (const [i, p] of externalData.entries()) {
         const hubSha = hub.get(relative(dir, p).split(sep).join('/'));
-        const content = hubSha ? `sha256=${hubSha}` : `sampled=${await sampledFileHash(p)}`;
+        // A small file is hashed whole, so it is named exactly as the Hub names it (same weights, same hash).
+        const small = stats[i + 1].size <= SAMPLE_BLOCKS * SAMPLE_BLOCK_BYTES;
+        const content = hubSha
+          ? `sha256=${hubSha}`
+          : small
+            ? `sha256=${await hashRegularFile(p, { maxBytes: SAMPLE_BLOCKS * SAMPLE_BLOCK_BYTES, what: 'model data file' })}`
+            : `sampled=${await sampledFileHash(p)}`;
         h.update(`\0${basename(p)}:${stats[i + 1].size}:${content}`);
       }
       return h.digest('hex');
