@@ -176,9 +176,14 @@ export async function recoverInterruptedSwaps(
       continue;
     }
     if (j.pid === process.pid || processAlive(j.pid)) continue; // a save in progress
-    const line = await recoverOne(j, isComplete, ownFiles);
-    if (line) report.push(line);
-    await unlink(file).catch(() => undefined);
+    try {
+      const line = await recoverOne(j, isComplete, ownFiles);
+      if (line) report.push(line);
+      await unlink(file).catch(() => undefined);
+    } catch (err) {
+      // Left for the next start; the others still recover.
+      report.push(`${basename(j.target)}: could not recover an interrupted save yet (${(err as Error).message}).`);
+    }
   }
   return report;
 }
