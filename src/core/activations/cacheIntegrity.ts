@@ -101,20 +101,28 @@ export async function verifyCacheFolder(dir: string): Promise<CacheVerifyReport>
   return { dir, ok: problems.length === 0, examples: index.numExamples, shards: index.shards.length, bytes, problems };
 }
 
-/** `<file>.<pid>[.<stamp>].tmp`: temp files of cache writes (shards, indexes, graphs); pid of the writer. */
-const TEMP = /\.(\d+)(?:\.\d+)?\.tmp$/;
+/**
+ * Temp files of our own cache writes, by exact name (a --cache-dir may be any folder: nothing else is ever removed):
+ * in a 32-hex activation cache folder `shard-NNNNN.bin.<pid>.tmp`, `shard-NNNNN.json.<pid>.<stamp>.tmp`,
+ * `index.json.<pid>.<stamp>.tmp`; in graphs/ `<32 hex>.onnx|json.<pid>.<stamp>.tmp`. Group 1 is the writer's pid.
+ */
+const SHARD_TEMP = /^(?:shard-\d{5}\.(?:bin|json)|index\.json)\.(\d+)(?:\.\d+)?\.tmp$/;
+const GRAPH_TEMP = /^[0-9a-f]{32}\.(?:onnx|json)\.(\d+)\.\d+\.tmp$/;
+const KEY_DIR = /^[0-9a-f]{32}$/;
 
 /**
  * Removes temp files of interrupted cache writes (their writer process is gone) under `cacheDir`: in every activation
- * cache folder ({cacheDir}/activations/*) and among the tapped graphs ({cacheDir}/graphs). Returns how many.
+ * cache folder ({cacheDir}/activations/<key>) and among the tapped graphs ({cacheDir}/graphs). Returns how many.
  */
 export async function removeStaleTemps(cacheDir: string): Promise<number> {
   const activations = join(cacheDir, 'activations');
-  const dirs = (await readdir(activations).catch(() => [] as string[])).map((sub) => join(activations, sub));
+  const dirs = (await readdir(activations).catch(() => [] as string[]))
+    .filter((sub) => KEY_DIR.test(sub))
+    .map((sub) => ({ dir: join(activations, sub), pattern: SHARD_TEMP }));
   let removed = 0;
-  for (const dir of [...dirs, join(cacheDir, 'graphs')]) {
+  for (const { dir, pattern } of [...dirs, { dir: join(cacheDir, 'graphs'), pattern: GRAPH_TEMP }]) {
     for (const name of await readdir(dir).catch(() => [] as string[])) {
-      const m = TEMP.exec(name);
+      const m = pattern.exec(name);
       if (!m) continue;
       const pid = Number(m[1]);
       if (pid === process.pid || processAlive(pid)) continue;
