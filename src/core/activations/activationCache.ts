@@ -11,7 +11,7 @@ import { ProbescopeError, throwIfAborted } from '../errors';
 import { ActivationExtractor } from '../model/extractor';
 import type { ModelFolder } from '../model/modelFolder';
 import { normalizeLayers } from '../model/tappedModel';
-import { diskFullError, errnoOf, formatBytes, fsError } from '../storage';
+import { diskFullError, errnoOf, formatBytes, fsError, hangPoint } from '../storage';
 import { type IndexExpectation, indexProblems, readIndex, removeStaleTemps } from './cacheIntegrity';
 import { checkedIndex, findSupersetCache } from './cacheReuse';
 import { cacheBaseKey, cacheKey, type CacheKeyParts, hashTexts, hashTokenizerFiles, TAP_SCHEME } from './cacheKey';
@@ -178,7 +178,7 @@ export class ActivationCache {
     const key = cacheKey(parts);
     const baseKey = cacheBaseKey(parts);
     const dir = join(opts.cacheDir, 'activations', key);
-    const removed = await removeStaleTemps(join(opts.cacheDir, 'activations'));
+    const removed = await removeStaleTemps(opts.cacheDir);
     if (removed) opts.onLog?.(`Removed ${removed} temporary file(s) left by an interrupted cache write.`);
     const expect = { hiddenSize: folder.config.hiddenSize, layers, numExamples: texts.length };
     const ready = await checkedIndex(dir, { ...expect, key }, opts.onLog, opts.signal);
@@ -315,6 +315,7 @@ async function tokenizeAll(
   const seqs: number[][] = [];
   let last = performance.now();
   opts.onLog?.(`Tokenizing ${texts.length} text${texts.length === 1 ? '' : 's'}…`);
+  await hangPoint('cache:tokenize');
   for (const t of texts) {
     seqs.push(extractor.tokenize(t).map((s) => s.id));
     if (performance.now() - last > 50) {

@@ -5,42 +5,16 @@
  * size and layers against the model, examples inside their shard). A damaged shard is deleted and extracted again with a
  * message, never used. `probescope cache verify` runs the full check on demand (verifyCacheFolder).
  */
-import { readdir, stat, unlink } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayerSpec } from '../../protocol/types';
-import { hashRegularFile, processAlive, readRegularText } from '../storage';
+import { processAlive, readRegularText, shardIntact } from '../storage';
+
+export { markVerified, shardIntact } from '../storage';
 import { bytesPerValue, CACHE_FORMAT, type CacheIndex } from './shardFormat';
 
 /** index.json can list millions of examples; anything beyond this is not ours. */
 export const MAX_INDEX_BYTES = 1 << 30;
-
-const verified = new Set<string>();
-
-async function fileId(path: string): Promise<string | undefined> {
-  const st = await stat(path).catch(() => undefined);
-  return st?.isFile() ? `${path}\0${st.ino}\0${st.size}\0${st.mtimeMs}` : undefined;
-}
-
-/** Records a shard this process just wrote (its checksum was computed from the bytes written). */
-export async function markVerified(path: string): Promise<void> {
-  const id = await fileId(path);
-  if (id) verified.add(id);
-}
-
-/**
- * true when `path` is a regular file of `bytes` bytes whose sha256 is `sha256`. Reads the whole file the first time
- * in a process (or always with `full`), then trusts the (path, inode, size, mtime) it verified.
- */
-export async function shardIntact(path: string, bytes: number, sha256: string, full = false): Promise<boolean> {
-  const st = await stat(path).catch(() => undefined);
-  if (!st?.isFile() || st.size !== bytes) return false;
-  const id = `${path}\0${st.ino}\0${st.size}\0${st.mtimeMs}`;
-  if (!full && verified.has(id)) return true;
-  const actual = await hashRegularFile(path, { maxBytes: bytes, what: 'activation shard' }).catch(() => undefined);
-  if (actual !== sha256) return false;
-  verified.add(id);
-  return true;
-}
 
 export interface IndexExpectation {
   key?: string;
@@ -127,20 +101,29 @@ export async function verifyCacheFolder(dir: string): Promise<CacheVerifyReport>
   return { dir, ok: problems.length === 0, examples: index.numExamples, shards: index.shards.length, bytes, problems };
 }
 
-/** `<file>.<pid>[.<stamp>].tmp`: temp files of cache writes; pid of the writer. */
-const TEMP = /\.(\d+)(?:\.\d+)?\.tmp$/;
+/**
+ * Temp files of our own cache writes, by exact name (a --cache-dir may be any folder: nothing else is ever removed):
+ * in a 32-hex activation cache folder `shard-NNNNN.bin.<pid>.tmp`, `shard-NNNNN.json.<pid>.<stamp>.tmp`,
+ * `index.json.<pid>.<stamp>.tmp`; in graphs/ `<32 hex>.onnx|json.<pid>.<stamp>.tmp`. Group 1 is the writer's pid.
+ */
+const SHARD_TEMP = /^(?:shard-\d{5}\.(?:bin|json)|index\.json)\.(\d+)(?:\.\d+)?\.tmp$/;
+const GRAPH_TEMP = /^[0-9a-f]{32}\.(?:onnx|json)\.(\d+)\.\d+\.tmp$/;
+const KEY_DIR = /^[0-9a-f]{32}$/;
 
 /**
- * Removes temp files of interrupted cache writes (their writer process is gone) from every cache folder under
- * `activationsRoot` ({cacheDir}/activations). Returns how many were removed.
+ * Removes temp files of interrupted cache writes (their writer process is gone) under `cacheDir`: in every activation
+ * cache folder ({cacheDir}/activations/<key>) and among the tapped graphs ({cacheDir}/graphs). Returns how many.
  */
-export async function removeStaleTemps(activationsRoot: string): Promise<number> {
+export async function removeStaleTemps(cacheDir: string): Promise<number> {
+  const activations = join(cacheDir, 'activations');
+  const dirs = (await readdir(activations).catch(() => [] as string[]))
+    .filter((sub) => KEY_DIR.test(sub))
+    .map((sub) => ({ dir: join(activations, sub), pattern: SHARD_TEMP }));
   let removed = 0;
-  for (const sub of await readdir(activationsRoot).catch(() => [] as string[])) {
-    const dir = join(activationsRoot, sub);
+  for (const { dir, pattern } of [...dirs, { dir: join(cacheDir, 'graphs'), pattern: GRAPH_TEMP }]) {
     for (const name of await readdir(dir).catch(() => [] as string[])) {
-      const m = TEMP.exec(name);
-      if (!m || (!name.startsWith('shard-') && !name.startsWith('index.json'))) continue;
+      const m = pattern.exec(name);
+      if (!m) continue;
       const pid = Number(m[1]);
       if (pid === process.pid || processAlive(pid)) continue;
       await unlink(join(dir, name)).then(

@@ -14,6 +14,7 @@ import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promis
 import { dirname, join } from 'node:path';
 import type { LayerSpec } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
+import { markVerified, shardIntact } from '../storage';
 import { DataType, decodeModel, encodeModel, node } from '../onnx/proto';
 import { relocateExternalData, resolveExternalDataLayout } from './externalDataLayout';
 import { detectGraphKind, type GraphKind, isGraphKind } from './graphKind';
@@ -79,10 +80,12 @@ export async function buildTappedModel(
   const path = join(cacheDir, 'graphs', `${key}.onnx`);
   const metaPath = path.replace(/\.onnx$/, '.json');
   if (await isFile(path)) {
-    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as Pick<TappedModel, 'halfPrecision' | 'weightType'> & {
-      graphKind?: unknown;
-    };
-    if (isGraphKind(meta.graphKind)) {
+    // Reused only when its sha256 (recorded in the sidecar) still matches: a damaged graph would give wrong states.
+    const meta = await readJsonOr<
+      Pick<TappedModel, 'halfPrecision' | 'weightType'> & { graphKind?: unknown; sha256?: string }
+    >(metaPath);
+    const size = (await stat(path)).size;
+    if (meta?.sha256 && isGraphKind(meta.graphKind) && (await shardIntact(path, size, meta.sha256))) {
       const { halfPrecision, weightType } = meta;
       return { path, outputNames, externalDataFolder, halfPrecision, weightType, graphKind: meta.graphKind };
     }
@@ -110,6 +113,8 @@ export async function buildTappedModel(
   const pruned = pruneToOutputs(model, layers.map(tapOutputName));
   const halfPrecision = taps.weightType === 'float16' || taps.weightType === 'bfloat16';
   // The sidecar first: a cached .onnx always has its .json.
+  const bytes = encodeModel(pruned.model);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
   await writeFileAtomic(
     metaPath,
     JSON.stringify({
@@ -119,9 +124,11 @@ export async function buildTappedModel(
       layers,
       nodesBefore,
       nodesAfter: pruned.nodesAfter,
+      sha256,
     }),
   );
-  await writeFileAtomic(path, encodeModel(pruned.model));
+  await writeFileAtomic(path, bytes);
+  await markVerified(path);
   return {
     path,
     outputNames,
@@ -144,6 +151,14 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     // A failed write (disk full) must not leave a partial temp file behind.
     await unlink(tmp).catch(() => undefined);
     throw err;
+  }
+}
+
+async function readJsonOr<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return undefined;
   }
 }
 

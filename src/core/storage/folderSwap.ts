@@ -70,6 +70,12 @@ export async function removeOwnFolder(dir: string, ownFiles: readonly string[]):
   }
 }
 
+/** true when every entry of `dir` is one of `own` (an empty folder too). */
+async function holdsOnly(dir: string, own: readonly string[]): Promise<boolean> {
+  const entries = await readdir(dir).catch(() => undefined);
+  return entries !== undefined && entries.every((e) => own.includes(e));
+}
+
 async function writeSynced(path: string, data: Uint8Array | string): Promise<void> {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   beforeWrite(path, bytes.byteLength);
@@ -176,9 +182,14 @@ export async function recoverInterruptedSwaps(
       continue;
     }
     if (j.pid === process.pid || processAlive(j.pid)) continue; // a save in progress
-    const line = await recoverOne(j, isComplete, ownFiles);
-    if (line) report.push(line);
-    await unlink(file).catch(() => undefined);
+    try {
+      const line = await recoverOne(j, isComplete, ownFiles);
+      if (line) report.push(line);
+      await unlink(file).catch(() => undefined);
+    } catch (err) {
+      // Left for the next start; the others still recover.
+      report.push(`${basename(j.target)}: could not recover an interrupted save yet (${(err as Error).message}).`);
+    }
   }
   return report;
 }
@@ -192,6 +203,9 @@ async function recoverOne(
   const name = basename(j.target);
   if (hasTmp && (await isComplete(j.tmp))) {
     if (hasTarget && hasOld) return `${name}: left as found (${j.target}, ${j.tmp} and ${j.old} all exist).`;
+    // Something appeared at the target since: move it aside only when it is one of our own folders.
+    if (hasTarget && !((await holdsOnly(j.target, own)) && (await isComplete(j.target))))
+      return `${name}: left as found (${j.target} now holds other files; the unfinished save is at ${j.tmp}).`;
     if (hasTarget) await rename(j.target, j.old);
     await rename(j.tmp, j.target);
     if (hasTarget || hasOld) await removeOwnFolder(j.old, own);

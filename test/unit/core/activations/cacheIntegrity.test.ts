@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -189,6 +189,25 @@ describe('activation cache integrity', () => {
     assert.equal(b.extractedExamples, 0);
     assert.equal(b.numExamples, TEXTS.length);
     b.close();
+  });
+
+  it('a damaged cached tapped graph is rebuilt, not run', async () => {
+    const model = join(FIXTURES, 'tiny-gemma2');
+    const cacheDir = join(root, 'graph');
+    const clean = await build(model, cacheDir, [], TEXTS.slice(0, 4));
+    const expected = [0, 1, 2, 3].map((i) => clean.get(i, 3));
+    clean.close();
+    const graphs = join(cacheDir, 'graphs');
+    const onnx = readdirSync(graphs).find((f) => f.endsWith('.onnx'))!;
+    const bytes = readFileSync(join(graphs, onnx));
+    // Flip bits in the middle of the graph file (the tiny model keeps its weights inline).
+    for (let i = bytes.length >> 1; i < (bytes.length >> 1) + 64; i++) bytes[i] ^= 0x01;
+    writeFileSync(join(graphs, onnx), bytes);
+    rmSync(join(cacheDir, 'activations'), { recursive: true });
+    const again = await build(model, cacheDir, [], TEXTS.slice(0, 4));
+    assert.equal(again.extractedExamples, 4);
+    [0, 1, 2, 3].forEach((i) => assert.deepEqual(again.get(i, 3), expected[i], `example ${i}`));
+    again.close();
   });
 
   it('disk full (stubbed ENOSPC) says how much is needed where, leaves no temp shard, and the next run resumes', async () => {

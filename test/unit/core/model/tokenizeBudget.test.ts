@@ -96,3 +96,52 @@ test('Ctrl-C stops a CLI run stuck in a catastrophic tokenizer regex (exit 130)'
   assert.equal(code, 130, stderr);
   assert.match(stderr, /cancel/i);
 });
+
+test('the second Ctrl-C quits a CLI run whose current step ignores the first (exit 130)', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'ps-sigint-'));
+  const data = join(root, 'data.jsonl');
+  writeFileSync(data, JSON.stringify({ text: 'hello' }) + '\n');
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'src/cli/main.ts'),
+      'activations',
+      '--model',
+      join(repoRoot, 'models/tiny-gemma2'),
+      '--layers',
+      '1',
+      '--data',
+      data,
+      '--out',
+      join(root, 'cache'),
+      '--execution-provider',
+      'cpu',
+    ],
+    // The test hook makes the tokenize step hang without looking at cancellation.
+    {
+      cwd: repoRoot,
+      env: { ...process.env, PROBESCOPE_TEST_HANG_AT: 'cache:tokenize' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  const presses: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    if (presses.length === 0 && /^Tokenizing 1 text/m.test(stderr)) {
+      presses.push('first');
+      child.kill('SIGINT');
+    } else if (presses.length === 1 && /press Ctrl-C again to quit now/.test(stderr)) {
+      // The first Ctrl-C was seen and the step ignores it: the process must still be running, and quit on the second.
+      presses.push('second');
+      assert.equal(child.exitCode, null, 'still running after the first Ctrl-C');
+      child.kill('SIGINT');
+    }
+  });
+  const code = await exited;
+  assert.deepEqual(presses, ['first', 'second'], stderr);
+  assert.equal(code, 130, stderr);
+});

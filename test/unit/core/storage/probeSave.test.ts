@@ -199,3 +199,20 @@ test('Delete Probe deletes only a folder holding just a probe (never the project
   writeFileSync(join(probe, 'extra.txt'), 'mine too');
   await assert.rejects(checkDeletableProbe(probe), isCode('OUTPUT_REFUSED'));
 });
+
+test('recovery never moves a folder of user files that appeared at the target after the kill', async () => {
+  const root = fresh();
+  const dir = join(root, 'probe');
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'helpers/saveChild.ts'), dir, '3'],
+    { cwd: repoRoot, env: { ...process.env, PROBESCOPE_TEST_KILL_AT: 'swap:after-temp' }, encoding: 'utf8' },
+  );
+  assert.equal(child.signal, 'SIGKILL', child.stderr);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'mine.txt'), 'user data');
+  const before = snapshot(root);
+  const lines = await recoverInterruptedSaves();
+  assert.match(lines.join('\n'), /left as found .*now holds other files/);
+  assert.deepEqual(snapshot(root), before, 'nothing moved, written or deleted');
+});
