@@ -4,7 +4,11 @@
  */
 
 export type ExecutionProviderSetting = 'auto' | 'cpu' | 'webgpu' | 'cuda';
-/** A Hugging Face hidden_states index (0 = scaled embeddings, i = after decoder layer i) or the final-norm state. */
+/**
+ * A residual-stream layer: L = after decoder block L (0 = scaled embeddings) = TransformerLens
+ * `blocks.{L-1}.hook_resid_post` = Hugging Face `hidden_states[L]` for L < N; 'final' = the final-norm state = Hugging
+ * Face `hidden_states[N]` (core/model/layerSemantics.ts).
+ */
 export type LayerSpec = number | 'final';
 export type ProbeKind = 'attention' | 'mean' | 'last';
 export type OptimizerName = 'adamw' | 'lbfgs';
@@ -168,6 +172,11 @@ export interface ProbeManifest {
   name: string;
   model: { id: string; hash: string; dir?: string; hiddenSize: number; numLayers: number };
   layer: LayerSpec;
+  /**
+   * What `layer` is, in words and in other tools' names (core/model/layerSemantics.ts), e.g. "residual stream after
+   * decoder block 3 of 26 · TransformerLens blocks.2.hook_resid_post · HF hidden_states[3] · EleutherAI layer 3".
+   */
+  layerMeaning?: string;
   probe: ProbeKind;
   heads: number;
   classes: string[];

@@ -25,7 +25,10 @@ export const activationsCommand: CliCommand = {
     model: { type: 'string', description: 'Model folder (config.json, tokenizer.json, model.onnx)', valueName: 'DIR' },
     layers: {
       type: 'string',
-      description: 'Comma-separated layers (0 = embeddings, final = after the final norm) or all',
+      description:
+        'Comma-separated layers or all. L = residual stream after decoder block L (0 = scaled embeddings) = ' +
+        'TransformerLens blocks.{L-1}.hook_resid_post; final = the final-norm state = HF hidden_states[N] ' +
+        '(HF hidden_states[L] = layer L only for L < N)',
       valueName: 'LIST',
     },
     text: { type: 'string', description: 'One text: print its tokens and states', valueName: 'STR' },

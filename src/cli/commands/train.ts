@@ -37,7 +37,13 @@ export const trainCommand: CliCommand = {
       description: 'Dataset: .jsonl, .csv or .parquet with a text and a label field',
       valueName: 'FILE',
     },
-    layer: { type: 'string', description: 'hidden_states index (0 = embeddings) or "final"', valueName: 'L' },
+    layer: {
+      type: 'string',
+      description:
+        'L = residual stream after decoder block L (0 = scaled embeddings; TransformerLens ' +
+        'blocks.{L-1}.hook_resid_post; HF hidden_states[L] for L < N), or "final" = the final-norm state (HF hidden_states[N])',
+      valueName: 'L',
+    },
     probe: { type: 'string', default: 'attention', description: 'attention | mean | last', valueName: 'KIND' },
     heads: { type: 'string', description: 'Attention heads (attention probes; default 8)', valueName: 'N' },
     optimizer: {

@@ -5,9 +5,12 @@
 import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderSetting, LayerSpec, TokenSpan } from '../../protocol/types';
 import { ProbescopeError, throwIfAborted } from '../errors';
+import { verifyBatchConsistency } from './batchConsistency';
 import { padBatch, planBatches, type PaddedBatch, type PaddingSide } from './batching';
 import { assertFiniteStates } from './finiteStates';
+import { type GraphKind, graphTraits } from './graphKind';
 import type { ModelFolder } from './modelFolder';
+import { assertPrecisionRunnable } from './precisionSupport';
 import { createSession, resolveExecutionProvider, type ResolvedProvider } from './session';
 import { buildTappedModel, normalizeLayers } from './tappedModel';
 import { GemmaTokenizer } from './tokenizer';
@@ -25,6 +28,10 @@ export interface ExtractorOptions {
   executionProvider?: ExecutionProviderSetting;
   maxLength?: number;
   cacheDir: string;
+  /**
+   * Padding side for batches. Default: what the graph kind needs (right for GroupQueryAttention, graphKind.ts), else
+   * left. A side the graph cannot take fails the batch check (batchConsistency.ts) instead of returning wrong states.
+   */
   padding?: PaddingSide;
 }
 
@@ -37,8 +44,10 @@ export interface ExtractOptions {
 }
 
 export class ActivationExtractor {
-  /** Number of session.run calls so far (tests use it to prove a cache did not re-extract). */
+  /** Number of extraction batches run so far (tests use it to prove a cache did not re-extract). */
   runs = 0;
+  /** Set once the first multi-text batch matched the same text run alone (batchConsistency.ts). */
+  batchCheck?: { row: number; maxAbsDiff: Map<LayerSpec, number> };
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -49,9 +58,18 @@ export class ActivationExtractor {
     readonly notice: string | undefined,
     readonly hiddenSize: number,
     readonly maxLength: number,
-    private readonly padding: PaddingSide,
+    /** The side batches are padded on (graphKind.ts: GroupQueryAttention graphs need right). */
+    readonly padding: PaddingSide,
     private readonly kv: { heads: number; headDim: number },
+    /** How the export reads padding (graphKind.ts); part of what makes its states. */
+    readonly graphKind: GraphKind,
+    private readonly halfPrecision: boolean,
   ) {}
+
+  /** Most texts per model run for this graph kind (1 for dynamic int8 quantization). */
+  get maxBatchSize(): number {
+    return graphTraits(this.graphKind).maxBatchSize;
+  }
 
   static async create(
     folder: ModelFolder,
@@ -68,6 +86,7 @@ export class ActivationExtractor {
       GemmaTokenizer.load(folder),
       buildTappedModel(folder, layers, opts.cacheDir),
     ]);
+    assertPrecisionRunnable(tapped.weightType, ep.provider, folder.onnxPath);
     const session = await createSession(tapped.path, ep.provider, {
       externalDataFolder: tapped.externalDataFolder,
       halfPrecision: tapped.halfPrecision,
@@ -82,8 +101,10 @@ export class ActivationExtractor {
       ep.notice,
       hiddenSize,
       maxLength,
-      opts.padding ?? 'left',
+      opts.padding ?? graphTraits(tapped.graphKind).requiredPadding ?? 'left',
       { heads: numKvHeads, headDim },
+      tapped.graphKind,
+      tapped.halfPrecision,
     );
   }
 
@@ -115,7 +136,7 @@ export class ActivationExtractor {
 
   /** States for already-tokenized sequences (at most maxLength ids each). */
   async extractIds(seqs: number[][], opts: ExtractOptions = {}): Promise<Map<LayerSpec, Float32Array>[]> {
-    const batchSize = opts.batchSize ?? 16;
+    const batchSize = Math.min(opts.batchSize ?? 16, this.maxBatchSize);
     const results: Map<LayerSpec, Float32Array>[] = new Array(seqs.length);
     const batches = planBatches(
       seqs.map((s) => s.length),
@@ -131,6 +152,7 @@ export class ActivationExtractor {
         this.padding,
       );
       const out = await this.run(padded);
+      if (idx.length > 1 && !this.batchCheck) await this.checkBatch(padded, out);
       idx.forEach((exampleIndex, b) => {
         const states = new Map<LayerSpec, Float32Array>();
         for (const l of this.layers) {
@@ -148,7 +170,27 @@ export class ActivationExtractor {
     return results;
   }
 
-  private async run(p: PaddedBatch): Promise<Map<LayerSpec, Float32Array>> {
+  /** Reruns the batch's shortest text alone and compares (throws on a mismatch); not counted in `runs`. */
+  private async checkBatch(padded: PaddedBatch, out: Map<LayerSpec, Float32Array>): Promise<void> {
+    const D = this.hiddenSize;
+    this.batchCheck = await verifyBatchConsistency({
+      padded,
+      out,
+      hiddenSize: D,
+      layers: this.layers,
+      halfPrecision: this.halfPrecision,
+      kind: this.graphKind,
+      padding: this.padding,
+      runSingle: async (b) => {
+        const ids = Array.from(padded.inputIds.subarray(b * padded.seqLen, (b + 1) * padded.seqLen), Number);
+        const seq = ids.slice(padded.starts[b], padded.starts[b] + padded.lengths[b]);
+        const alone = await this.run(padBatch([seq], this.tokenizer.padId, this.padding), false);
+        return new Map(this.layers.map((l) => [l, alone.get(l)!.slice(0, seq.length * D)] as const));
+      },
+    });
+  }
+
+  private async run(p: PaddedBatch, counted = true): Promise<Map<LayerSpec, Float32Array>> {
     const feeds: Record<string, ort.Tensor> = {};
     const dims = [p.batch, p.seqLen];
     for (const meta of this.session.inputMetadata) {
@@ -164,7 +206,7 @@ export class ActivationExtractor {
           `The model needs an input '${name}' that Probescope does not know how to fill.`,
         );
     }
-    this.runs++;
+    if (counted) this.runs++;
     const out = await this.session.run(feeds);
     const result = new Map<LayerSpec, Float32Array>();
     for (const l of this.layers) {

@@ -12,3 +12,6 @@ export * from './tappedModel';
 export * from './session';
 export * from './extractor';
 export * from './loadModel';
+export * from './layerSemantics';
+export * from './graphKind';
+export * from './extractionLayout';

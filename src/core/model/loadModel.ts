@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { ExecutionProviderSetting, ModelSummary } from '../../protocol/types';
 import { decodeModel } from '../onnx/proto';
 import { resolveModelFolder } from './modelFolder';
+import { assertPrecisionRunnable } from './precisionSupport';
 import { findResidualTaps } from './residualTaps';
 import { resolveExecutionProvider } from './session';
 
@@ -17,10 +18,12 @@ export async function loadModel(
   opts: { executionProvider?: ExecutionProviderSetting } = {},
 ): Promise<ModelSummary> {
   const folder = await resolveModelFolder(dir);
-  if ((await stat(folder.onnxPath)).size <= CHECK_LIMIT) {
-    findResidualTaps(decodeModel(await readFile(folder.onnxPath)), folder.config.numLayers);
-  }
+  const taps =
+    (await stat(folder.onnxPath)).size <= CHECK_LIMIT
+      ? findResidualTaps(decodeModel(await readFile(folder.onnxPath)), folder.config.numLayers)
+      : undefined;
   const ep = await resolveExecutionProvider(opts.executionProvider ?? 'auto');
+  if (taps) assertPrecisionRunnable(taps.weightType, ep.provider, folder.onnxPath);
   const c = folder.config;
   return {
     id: folder.id,

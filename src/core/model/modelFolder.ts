@@ -35,13 +35,16 @@ export interface ModelSource {
 /**
  * Which .onnx file a folder uses, first match wins: a top-level model.onnx (optimum exports), then onnx-community's
  * layout: onnx/model.onnx (full precision), onnx/model_fp16.onnx, then any other onnx/*.onnx in name order
- * (model_q4.onnx, model_quantized.onnx …).
+ * (model_q4.onnx, model_quantized.onnx …), bfloat16 files last (CPU cannot run them: precisionSupport.ts).
  */
 export async function findOnnxFile(dir: string): Promise<string | undefined> {
   for (const rel of ['model.onnx', join('onnx', 'model.onnx'), join('onnx', 'model_fp16.onnx')]) {
     if (await isFile(join(dir, rel))) return join(dir, rel);
   }
-  const others = (await listDir(join(dir, 'onnx'))).filter((n) => n.endsWith('.onnx')).sort();
+  const bf16 = (n: string): number => (/bf16|bfloat16/i.test(n) ? 1 : 0);
+  const others = (await listDir(join(dir, 'onnx')))
+    .filter((n) => n.endsWith('.onnx'))
+    .sort((a, b) => bf16(a) - bf16(b) || (a < b ? -1 : a > b ? 1 : 0));
   for (const name of others) if (await isFile(join(dir, 'onnx', name))) return join(dir, 'onnx', name);
   return undefined;
 }
@@ -78,12 +81,7 @@ export async function resolveModelFolder(dirIn: string): Promise<ModelFolder> {
     );
   }
   const onnxPath = await findOnnxFile(dir);
-  if (!onnxPath) {
-    throw new ProbescopeError(
-      'MODEL_INVALID',
-      `No model.onnx (or onnx/*.onnx) in ${dir}; export the model to ONNX (e.g. optimum-cli export onnx) or download an onnx-community model.`,
-    );
-  }
+  if (!onnxPath) throw await noOnnxError(dir);
   const tokenizerJson = join(dir, 'tokenizer.json');
   if (!(await isFile(tokenizerJson))) {
     throw new ProbescopeError(
@@ -106,10 +104,35 @@ export async function resolveModelFolder(dirIn: string): Promise<ModelFolder> {
   };
 }
 
-/** repoId from .probescope-source.json, else the folder name. */
+/**
+ * repoId from .probescope-source.json, else the repo a Hugging Face cache snapshot belongs to
+ * (`…/models--owner--name/snapshots/<rev>` -> owner/name), else the folder name. A display name: what identifies a
+ * model's states is `hash`, the same whichever way the files arrived.
+ */
 export async function readModelId(dir: string): Promise<string> {
   const source = await readModelSource(dir);
-  return source?.repoId ?? basename(dir);
+  if (source) return source.repoId;
+  const cached = /(?:^|[\\/])models--([^\\/]+?)--([^\\/]+)[\\/]snapshots[\\/][^\\/]+[\\/]?$/.exec(dir);
+  return cached ? `${cached[1]}/${cached[2]}` : basename(dir);
+}
+
+/** MODEL_INVALID for a folder without .onnx; weights without a graph get the README's export section. */
+async function noOnnxError(dir: string): Promise<ProbescopeError> {
+  const names = [...(await listDir(dir)), ...(await listDir(join(dir, 'onnx'))).map((n) => `onnx/${n}`)];
+  const weights = names.filter((n) => /\.(safetensors|bin|pth|gguf)$/.test(n));
+  if (weights.length) {
+    return new ProbescopeError(
+      'MODEL_INVALID',
+      `${dir} holds PyTorch weights (${weights.slice(0, 3).join(', ')}${weights.length > 3 ? ', …' : ''}) but no ` +
+        '.onnx graph; Probescope runs ONNX. Export it first (optimum-cli export onnx --model <dir> ' +
+        '--task text-generation-with-past <out>), as the README section "Models without an ONNX export" shows, ' +
+        'or download an onnx-community export of the model.',
+    );
+  }
+  return new ProbescopeError(
+    'MODEL_INVALID',
+    `No model.onnx (or onnx/*.onnx) in ${dir}; export the model to ONNX (e.g. optimum-cli export onnx) or download an onnx-community model.`,
+  );
 }
 
 export async function readModelSource(dir: string): Promise<ModelSource | undefined> {

@@ -58,15 +58,19 @@ export function findResidualTaps(model: ModelProto, numLayers: number): Residual
   return { layers, final, weightType };
 }
 
+/**
+ * hidden_states[0]: the token embedding scaled by sqrt(hidden_size). The embedding is a Gather on input_ids from a
+ * float table, from a quantized table followed by DequantizeLinear (onnxruntime quantize_dynamic: int8 table ->
+ * DequantizeLinear -> Mul), from a DequantizeLinear of the table, or a GatherBlockQuantized (4-bit table).
+ */
 function findScaledEmbedding(g: GraphIndex): { h0: string; weightType: ResidualTaps['weightType'] } {
   const gathers = g.graph.node.filter(
     (n) => (n.opType === 'Gather' || n.opType === 'GatherBlockQuantized') && g.graphInputs.has(n.input[1] ?? ''),
   );
   const found: string[] = [];
   for (const gather of gathers) {
-    const table = g.initializers.get(gather.input[0]);
-    const dim = table && table.dims.length === 2 ? Number(table.dims[1]) : undefined;
-    for (const a of g.aliases(gather.output[0])) {
+    const { dim, dataType } = embeddingTable(g, gather);
+    for (const a of dequantizedAliases(g, gather.output[0])) {
       for (const c of g.consumersOf(a)) {
         if (c.opType !== 'Mul') continue;
         const other = c.input[0] === a ? c.input[1] : c.input[0];
@@ -75,13 +79,12 @@ function findScaledEmbedding(g: GraphIndex): { h0: string; weightType: ResidualT
         found.push(`${c.output[0]} (x${scale})`);
         // Gemma scales by sqrt(hidden_size), rounded to the weights' dtype (bf16 keeps ~3 significant digits).
         if (dim === undefined || Math.abs(scale - Math.sqrt(dim)) <= 0.01 * Math.sqrt(dim)) {
-          const dt = table?.dataType;
           const weightType =
-            dt === DataType.FLOAT
+            dataType === DataType.FLOAT
               ? 'float32'
-              : dt === DataType.FLOAT16
+              : dataType === DataType.FLOAT16
                 ? 'float16'
-                : dt === DataType.BFLOAT16
+                : dataType === DataType.BFLOAT16
                   ? 'bfloat16'
                   : 'other';
           return { h0: c.output[0], weightType };
@@ -91,10 +94,54 @@ function findScaledEmbedding(g: GraphIndex): { h0: string; weightType: ResidualT
   }
   throw new ProbescopeError(
     'UNSUPPORTED_GRAPH',
-    `Could not find the scaled token embedding (Gather on input_ids, then Mul by sqrt(hidden_size)). ` +
-      `Found ${gathers.length} Gather node(s) on graph inputs${found.length ? `, scaled outputs ${found.join(', ')}` : ''}. ` +
-      'Is this a Gemma model?',
+    `Could not find the scaled token embedding (Gather on input_ids, optionally DequantizeLinear, then Mul by ` +
+      `sqrt(hidden_size)). Found ${gathers.length} Gather node(s) on graph inputs` +
+      `${found.length ? `, scaled outputs ${found.join(', ')}` : ''}. Is this a Gemma model?`,
   );
+}
+
+const DEQUANTIZE = new Set(['DequantizeLinear', 'DynamicDequantizeLinear']);
+
+/**
+ * The embedding table's hidden size and the element type of the embeddings it yields: a quantized table's values
+ * come out in its scale's type (DequantizeLinear, GatherBlockQuantized); a 4-bit table packed in uint8 holds two
+ * values per byte.
+ */
+function embeddingTable(g: GraphIndex, gather: NodeProto): { dim?: number; dataType?: number } {
+  let table = g.initializers.get(gather.input[0]);
+  let scale: string | undefined;
+  const dq = g.producer.get(gather.input[0]);
+  if (!table && dq && DEQUANTIZE.has(dq.opType)) {
+    table = g.initializers.get(dq.input[0]);
+    scale = dq.input[1];
+  }
+  if (gather.opType === 'GatherBlockQuantized') scale = gather.input[2];
+  else {
+    const after = g
+      .consumersOf(gather.output[0])
+      .find((c) => DEQUANTIZE.has(c.opType) && c.input[0] === gather.output[0]);
+    if (after) scale = after.input[1];
+  }
+  const packed =
+    gather.opType === 'GatherBlockQuantized' &&
+    table?.dataType === DataType.UINT8 &&
+    Number(gather.attribute.find((a) => a.name === 'bits')?.i ?? 4n) === 4;
+  const dim = table && table.dims.length === 2 ? Number(table.dims[1]) * (packed ? 2 : 1) : undefined;
+  const scaleType = scale ? g.initializers.get(scale)?.dataType : undefined;
+  return { dim, dataType: scaleType ?? table?.dataType };
+}
+
+/** The Gather output and its aliases, plus the outputs of DequantizeLinear nodes applied to them (and their aliases). */
+function dequantizedAliases(g: GraphIndex, name: string): Set<string> {
+  const out = g.aliases(name);
+  for (const a of [...out]) {
+    for (const c of g.consumersOf(a)) {
+      if (DEQUANTIZE.has(c.opType) && c.input[0] === a && c.output[0]) {
+        for (const b of g.aliases(c.output[0])) out.add(b);
+      }
+    }
+  }
+  return out;
 }
 
 /** The residual update consuming `r`: an Add / fused skip-norm whose other operand is computed from `r`. */

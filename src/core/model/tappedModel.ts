@@ -6,7 +6,8 @@
  * relative to the model file. So sessions load it as a buffer with the session config entry
  * `session.model_external_initializers_file_folder_path` = the model's folder (DESIGN.md: a symlinked data file or a
  * bare buffer fail in ORT 1.30). The .onnx itself is a protobuf and cannot exceed 2 GiB; bigger files are refused
- * with a message (Node cannot read them into one Buffer either).
+ * with a message (Node cannot read them into one Buffer either). Data files that are symlinks (Hugging Face cache
+ * snapshots) are read from their real folder under their real names (externalDataLayout.ts).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
@@ -14,12 +15,14 @@ import { dirname, join } from 'node:path';
 import type { LayerSpec } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
 import { DataType, decodeModel, encodeModel, node } from '../onnx/proto';
+import { relocateExternalData, resolveExternalDataLayout } from './externalDataLayout';
+import { detectGraphKind, type GraphKind, isGraphKind } from './graphKind';
 import type { ModelFolder } from './modelFolder';
 import { pruneToOutputs } from './prune';
-import { findResidualTaps } from './residualTaps';
+import { findResidualTaps, type ResidualTaps } from './residualTaps';
 
 /** Bump when the patching changes, so stale cached graphs are not reused. */
-const GRAPH_FORMAT = 2;
+const GRAPH_FORMAT = 3;
 const MAX_PROTO_BYTES = 2 ** 31 - 1;
 
 export interface TappedModel {
@@ -30,6 +33,10 @@ export interface TappedModel {
   externalDataFolder?: string;
   /** The export computes in float16/bfloat16 (sessions pick safer CPU optimisations). */
   halfPrecision: boolean;
+  /** How the export reads padding (graphKind.ts). */
+  graphKind: GraphKind;
+  /** Element type of the embedding table (residualTaps.ts): tells bfloat16 exports apart. */
+  weightType: ResidualTaps['weightType'];
   nodesBefore?: number;
   nodesAfter?: number;
 }
@@ -50,9 +57,11 @@ export function normalizeLayers(layers: LayerSpec[], numLayers: number): LayerSp
   return layers.includes('final') ? [...nums, 'final'] : nums;
 }
 
-export function tappedModelKey(modelHash: string, layers: LayerSpec[]): string {
+/** `dataRenames`: external data locations rewritten to real file names (symlinked data); part of the graph. */
+export function tappedModelKey(modelHash: string, layers: LayerSpec[], dataRenames: [string, string][] = []): string {
+  const renames = dataRenames.length ? { renames: [...dataRenames].sort() } : {};
   return createHash('sha256')
-    .update(JSON.stringify({ v: GRAPH_FORMAT, modelHash, layers }))
+    .update(JSON.stringify({ v: GRAPH_FORMAT, modelHash, layers, ...renames }))
     .digest('hex')
     .slice(0, 32);
 }
@@ -64,12 +73,19 @@ export async function buildTappedModel(
 ): Promise<TappedModel> {
   const layers = normalizeLayers(layersIn, folder.config.numLayers);
   const outputNames = new Map(layers.map((l) => [l, tapOutputName(l)] as const));
-  const externalDataFolder = folder.externalData.length ? dirname(folder.onnxPath) : undefined;
-  const path = join(cacheDir, 'graphs', `${tappedModelKey(folder.hash, layers)}.onnx`);
+  const layout = await resolveExternalDataLayout(folder.onnxPath, folder.externalData);
+  const externalDataFolder = layout?.folder;
+  const key = tappedModelKey(folder.hash, layers, [...(layout?.renames ?? [])]);
+  const path = join(cacheDir, 'graphs', `${key}.onnx`);
   const metaPath = path.replace(/\.onnx$/, '.json');
   if (await isFile(path)) {
-    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { halfPrecision: boolean };
-    return { path, outputNames, externalDataFolder, halfPrecision: meta.halfPrecision };
+    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as Pick<TappedModel, 'halfPrecision' | 'weightType'> & {
+      graphKind?: unknown;
+    };
+    if (isGraphKind(meta.graphKind)) {
+      const { halfPrecision, weightType } = meta;
+      return { path, outputNames, externalDataFolder, halfPrecision, weightType, graphKind: meta.graphKind };
+    }
   }
 
   const size = (await stat(folder.onnxPath)).size;
@@ -82,6 +98,8 @@ export async function buildTappedModel(
   }
   const model = decodeModel(await readFile(folder.onnxPath));
   const taps = findResidualTaps(model, folder.config.numLayers);
+  const graphKind = detectGraphKind(model);
+  if (layout) relocateExternalData(model, layout, folder.onnxPath);
   const g = model.graph!;
   const nodesBefore = g.node.length;
   // A Cast to float per tap: free for float32 graphs, converts float16/bfloat16 residuals for the caller.
@@ -94,10 +112,26 @@ export async function buildTappedModel(
   // The sidecar first: a cached .onnx always has its .json.
   await writeFileAtomic(
     metaPath,
-    JSON.stringify({ halfPrecision, layers, nodesBefore, nodesAfter: pruned.nodesAfter }),
+    JSON.stringify({
+      halfPrecision,
+      weightType: taps.weightType,
+      graphKind,
+      layers,
+      nodesBefore,
+      nodesAfter: pruned.nodesAfter,
+    }),
   );
   await writeFileAtomic(path, encodeModel(pruned.model));
-  return { path, outputNames, externalDataFolder, halfPrecision, nodesBefore, nodesAfter: pruned.nodesAfter };
+  return {
+    path,
+    outputNames,
+    externalDataFolder,
+    halfPrecision,
+    graphKind,
+    weightType: taps.weightType,
+    nodesBefore,
+    nodesAfter: pruned.nodesAfter,
+  };
 }
 
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {

@@ -8,7 +8,7 @@ import type { ProbeManifest, SplitMetrics, TrainProbeParams, TrainResult } from 
 import type { ActivationCache } from '../activations';
 import { kFold, readDataset, sortedClasses, stratifiedSplit } from '../data';
 import { ProbescopeError, throwIfAborted } from '../errors';
-import { resolveModelFolder } from '../model';
+import { describeLayer, resolveModelFolder } from '../model';
 import type { Example } from './batches';
 import { makeChunks } from './batches';
 import { probeComputer } from './computerCache';
@@ -231,6 +231,7 @@ export async function trainProbeRun(
     name: path.basename(outDir),
     model: { id: folder.id, hash: folder.hash, dir: folder.dir, hiddenSize: D, numLayers: folder.config.numLayers },
     layer: params.layer,
+    layerMeaning: describeLayer(params.layer, folder.config.numLayers),
     probe: params.probe,
     heads,
     classes,

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LayerSpec, OptimizerName, ProbeKind } from '../../protocol/types';
+import { layerMeaning } from '../../core/model/layerSemantics';
 
 export interface Step {
   title: string;
@@ -76,17 +77,23 @@ export function pickLayer(
 ): Promise<LayerSpec | undefined> {
   const n = numLayers ?? (typeof current === 'number' ? Math.max(current, 1) : 1);
   const items: ValueItem<LayerSpec>[] = [];
-  for (let l = 0; l <= n; l++) {
-    items.push({
-      label: `Layer ${l}`,
-      description:
-        l === 0 ? 'embeddings' : l === n ? `after the last decoder layer (${n})` : `after decoder layer ${l}`,
+  // Each item says what the layer is and its name in TransformerLens, transformers and EleutherAI (layerSemantics.ts).
+  const item = (l: LayerSpec): ValueItem<LayerSpec> => {
+    const m = layerMeaning(l, n);
+    return {
+      label: l === 'final' ? 'final' : `Layer ${l}`,
+      description: m.probescope,
+      detail: `TransformerLens ${m.transformerLens} · HF ${m.huggingFace} · EleutherAI ${m.eleutherAI}`,
       value: l,
-    });
-  }
-  if (withFinal) items.push({ label: 'final', description: 'after the final norm', value: 'final' });
+    };
+  };
+  for (let l = 0; l <= n; l++) items.push(item(l));
+  if (withFinal) items.push(item('final'));
   const active = items.findIndex((i) => i.value === current);
-  return pickOne(items, Math.max(0, active), { ...s, placeholder: 'Residual stream layer (hidden_states index)' });
+  return pickOne(items, Math.max(0, active), {
+    ...s,
+    placeholder: `Residual stream layer: L = after decoder block L (HF hidden_states[L] for L < ${n}); final = after the final norm`,
+  });
 }
 
 export interface ProbeShape {

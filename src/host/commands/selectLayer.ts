@@ -1,4 +1,4 @@
-/** Probescope: Select Layer — the residual layer used by default for training (hidden_states index). */
+/** Probescope: Select Layer — the residual layer used by default for training (layerSemantics.ts: L = after block L). */
 import { ModelSelection } from '../model/modelSelection';
 import type { HostCommand } from './hostCommand';
 import { pickLayer } from './quickPicks';

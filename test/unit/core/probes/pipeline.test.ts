@@ -74,6 +74,11 @@ test('on span-sentiment at layer 3 an 8-head attention probe clearly beats the m
   assert.equal(params.C, 1);
   assert.equal(params.D, 64);
   assert.equal(manifest.layer, 3);
+  assert.equal(
+    manifest.layerMeaning,
+    'residual stream after decoder block 3 of 4 · TransformerLens blocks.2.hook_resid_post · HF hidden_states[3] · ' +
+      'EleutherAI layer 3',
+  );
   assert.equal(manifest.metrics.test!.accuracy, attention.test.accuracy);
   assert.equal(manifest.training.preset, 'fast');
   assert.equal(manifest.model.id, 'tiny-gemma2');
