@@ -4,3 +4,4 @@ export * from './data';
 export * from './probes';
 export * from './model';
 export * from './activations';
+export * from './scoring';
