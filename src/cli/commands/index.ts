@@ -4,6 +4,14 @@ import { activationsCommand } from './activations';
 import { classifyCommand } from './classify';
 import { demoCommand } from './demo';
 import { evalCommand } from './eval';
+import { scoreCommand } from './score';
 import { trainCommand } from './train';
 
-export const commands: CliCommand[] = [activationsCommand, trainCommand, evalCommand, classifyCommand, demoCommand];
+export const commands: CliCommand[] = [
+  activationsCommand,
+  trainCommand,
+  evalCommand,
+  classifyCommand,
+  scoreCommand,
+  demoCommand,
+];

@@ -107,6 +107,8 @@ export async function scoreText(params: ScoreTextParams, hooks: ScoreHooks = {})
       'BAD_ARGUMENT',
       "Class-vs-rest needs a multiclass probe; a binary probe's score already is one class against the other.",
     );
+  // Refuse an unknown class before any model run (resolveScoreTarget names the classes the probe has).
+  resolveScoreTarget(manifest.classes, new Float64Array(manifest.classes.length), params);
   const extractor = await cachedExtractor(folder, manifest.layer, params.executionProvider, windowTokens);
   const spans = extractor.tokenize(params.text);
   if (spans.length < 1 || params.text.length === 0)
