@@ -26,8 +26,10 @@ import type {
   TrainProbeParams,
   TrainResult,
 } from './types';
+import type { ScoreTextParams, TokenScoresResult } from './tokenScores';
 
 export * from './types';
+export * from './tokenScores';
 
 /** Error data attached to jsonrpc ResponseErrors so the host can show `code`-specific actions. */
 export interface WorkerErrorData {
@@ -73,6 +75,8 @@ export const Requests = {
     'probescope/layerSweep',
   ),
   listProbes: new RequestType<{ dir: string }, ProbeSummary[], WorkerErrorData>('probescope/listProbes'),
+  /** Per-token probe scores over a whole text (docs/CONTRACTS.md "Token scores"); progress phase 'extract' (windows). */
+  scoreText: new RequestType<ScoreTextParams, TokenScoresResult, WorkerErrorData>('probescope/scoreText'),
 } as const;
 
 export const Notifications = {
