@@ -26,6 +26,8 @@ export interface ScoreTextParams extends ScoreTargetSpec {
 }
 
 export interface ScoredToken {
+  /** Token id (the model's vocabulary). */
+  id: number;
   text: string;
   /** UTF-16 offsets into the text. */
   start: number;

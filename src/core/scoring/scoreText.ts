@@ -121,6 +121,7 @@ export async function scoreText(params: ScoreTextParams, hooks: ScoreHooks = {})
   const s = run.scorer.finish(target.k);
   const H = probe.H;
   const tokens: ScoredToken[] = spans.map((t, i) => ({
+    id: t.id,
     text: t.text,
     start: t.start,
     end: t.end,
