@@ -12,6 +12,8 @@ import { AttentionPanelManager } from './panels/attentionPanel';
 import { DatasetPanelManager } from './panels/datasetPanel';
 import { TrainingPanelManager } from './panels/trainingPanel';
 import { ProgressRouter } from './progressRouter';
+import { scoreInEditor } from './commands/scoreDocument';
+import { ScoreController } from './scores/scoreController';
 import { readSettings } from './settings';
 import { HostState } from './state/hostState';
 import { TestStateFile } from './state/testStateFile';
@@ -59,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): HostContext {
   ctx.datasetPanel = new DatasetPanelManager(ctx);
   ctx.trainingPanel = new TrainingPanelManager(ctx);
   ctx.attentionPanel = new AttentionPanelManager(ctx);
+  ctx.scores = new ScoreController(state, (doc) => void scoreInEditor(ctx, doc, undefined, { interactive: false }));
 
   context.subscriptions.push(
     log,
@@ -68,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): HostContext {
     ctx.datasetPanel,
     ctx.trainingPanel,
     ctx.attentionPanel,
+    ctx.scores,
     new StatusItems(state),
     ...allCommands.map((c) => vscode.commands.registerCommand(c.id, (...args: unknown[]) => c.run(ctx, ...args))),
     (ctx.probes.view = vscode.window.createTreeView('probescope.probes', { treeDataProvider: ctx.probes })),

@@ -10,6 +10,7 @@ import type { AttentionPanelManager } from './panels/attentionPanel';
 import type { DatasetPanelManager } from './panels/datasetPanel';
 import type { TrainingPanelManager } from './panels/trainingPanel';
 import type { ProgressRouter } from './progressRouter';
+import type { ScoreController } from './scores/scoreController';
 import type { ProbescopeSettings } from './settings';
 import type { HostState } from './state/hostState';
 import type { ActiveProbe } from './tree/activeProbe';
@@ -35,6 +36,8 @@ export interface HostContext {
   readonly datasetPanel: DatasetPanelManager;
   readonly trainingPanel: TrainingPanelManager;
   readonly attentionPanel: AttentionPanelManager;
+  /** Token scores painted over documents (Score Document / Score Selection). */
+  readonly scores: ScoreController;
   settings(): ProbescopeSettings;
 }
 

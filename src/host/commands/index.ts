@@ -4,6 +4,7 @@ import { classifySelectionCommand } from './classifySelection';
 import { clearOverlayCommand } from './clearOverlay';
 import { deleteProbeCommand } from './deleteProbe';
 import { evaluateProbeCommand } from './evaluateProbe';
+import { clearScoresCommand, nextFiringSpanCommand, previousFiringSpanCommand } from './firingSpans';
 import type { HostCommand } from './hostCommand';
 import { layerSweepCommand } from './layerSweep';
 import { openDatasetPanelCommand } from './openDatasetPanel';
@@ -11,6 +12,7 @@ import { refreshProbesCommand } from './refreshProbes';
 import { renameProbeCommand } from './renameProbe';
 import { restartWorkerCommand } from './restartWorker';
 import { revealProbeCommand } from './revealProbe';
+import { scoreDocumentCommand, scoreSelectionCommand } from './scoreDocument';
 import { selectLayerCommand } from './selectLayer';
 import { selectModelCommand } from './selectModel';
 import { setActiveProbeCommand } from './setActiveProbe';
@@ -42,4 +44,9 @@ export const allCommands: readonly HostCommand[] = [
   deleteProbeCommand,
   revealProbeCommand,
   showProbeMetricsCommand,
+  scoreDocumentCommand,
+  scoreSelectionCommand,
+  nextFiringSpanCommand,
+  previousFiringSpanCommand,
+  clearScoresCommand,
 ];
