@@ -14,6 +14,7 @@ import { TrainingPanelManager } from './panels/trainingPanel';
 import { ProgressRouter } from './progressRouter';
 import { scoreInEditor } from './commands/scoreDocument';
 import { ScoreController } from './scores/scoreController';
+import { ScorePanelManager } from './panels/scorePanel';
 import { readSettings } from './settings';
 import { HostState } from './state/hostState';
 import { TestStateFile } from './state/testStateFile';
@@ -62,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): HostContext {
   ctx.trainingPanel = new TrainingPanelManager(ctx);
   ctx.attentionPanel = new AttentionPanelManager(ctx);
   ctx.scores = new ScoreController(state, (doc) => void scoreInEditor(ctx, doc, undefined, { interactive: false }));
+  ctx.scorePanel = new ScorePanelManager(ctx);
 
   context.subscriptions.push(
     log,
@@ -72,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): HostContext {
     ctx.trainingPanel,
     ctx.attentionPanel,
     ctx.scores,
+    ctx.scorePanel,
     new StatusItems(state),
     ...allCommands.map((c) => vscode.commands.registerCommand(c.id, (...args: unknown[]) => c.run(ctx, ...args))),
     (ctx.probes.view = vscode.window.createTreeView('probescope.probes', { treeDataProvider: ctx.probes })),

@@ -9,6 +9,7 @@ import type { OverlayController } from './overlay/overlayController';
 import type { AttentionPanelManager } from './panels/attentionPanel';
 import type { DatasetPanelManager } from './panels/datasetPanel';
 import type { TrainingPanelManager } from './panels/trainingPanel';
+import type { ScorePanelManager } from './panels/scorePanel';
 import type { ProgressRouter } from './progressRouter';
 import type { ScoreController } from './scores/scoreController';
 import type { ProbescopeSettings } from './settings';
@@ -38,6 +39,7 @@ export interface HostContext {
   readonly attentionPanel: AttentionPanelManager;
   /** Token scores painted over documents (Score Document / Score Selection). */
   readonly scores: ScoreController;
+  readonly scorePanel: ScorePanelManager;
   settings(): ProbescopeSettings;
 }
 

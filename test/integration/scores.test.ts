@@ -133,7 +133,14 @@ describe('Token scores in code-server', { skip: hostSkipReason() }, () => {
 
   test('painted colours are the theme’s positive and negative score colours; the ruler shows firing spans', async (t) => {
     await step(t, async () => {
-      const kind = 'dark';
+      const cls = (await host.page.locator('.monaco-workbench').getAttribute('class')) ?? '';
+      const kind = /\bhc-light\b/.test(cls)
+        ? 'highContrastLight'
+        : /\bhc-black\b/.test(cls)
+          ? 'highContrast'
+          : /\bvs-dark\b/.test(cls)
+            ? 'dark'
+            : 'light';
       const pos = declaredScoreColours(kind, 'Positive');
       const neg = declaredScoreColours(kind, 'Negative');
       const is = (set: number[][]) => (c: number[]) =>
@@ -152,7 +159,7 @@ describe('Token scores in code-server', { skip: hostSkipReason() }, () => {
         seen.every((c) => is(pos)(c) || is(neg)(c)),
         `colours other than the score colours: ${JSON.stringify(seen)}`,
       );
-      // The overview ruler (a canvas) holds the firing-span colour (#FF5A46 at 0xCC alpha over the dark theme).
+      // The overview ruler (a canvas) holds the firing-span colour (#FF5A46 / #D72814 at 0xCC alpha over the theme's background).
       const reddish = await poll('ruler marks', async () => {
         const n = await host.page.evaluate(() => {
           const c = document.querySelector(

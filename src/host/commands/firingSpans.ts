@@ -32,3 +32,13 @@ export const clearScoresCommand: HostCommand = {
   id: 'probescope.clearScores',
   run: (ctx) => ctx.scores.clear(vscode.window.activeTextEditor?.document.uri),
 };
+
+export const showScorePanelCommand: HostCommand = {
+  id: 'probescope.showScorePanel',
+  run: (ctx) => {
+    if (!ctx.scorePanel.show())
+      void vscode.window.showInformationMessage(
+        'Probescope: score the document first (Probescope: Score Document), then open the score panel.',
+      );
+  },
+};

@@ -4,7 +4,12 @@ import { classifySelectionCommand } from './classifySelection';
 import { clearOverlayCommand } from './clearOverlay';
 import { deleteProbeCommand } from './deleteProbe';
 import { evaluateProbeCommand } from './evaluateProbe';
-import { clearScoresCommand, nextFiringSpanCommand, previousFiringSpanCommand } from './firingSpans';
+import {
+  clearScoresCommand,
+  nextFiringSpanCommand,
+  previousFiringSpanCommand,
+  showScorePanelCommand,
+} from './firingSpans';
 import type { HostCommand } from './hostCommand';
 import { layerSweepCommand } from './layerSweep';
 import { openDatasetPanelCommand } from './openDatasetPanel';
@@ -49,4 +54,5 @@ export const allCommands: readonly HostCommand[] = [
   nextFiringSpanCommand,
   previousFiringSpanCommand,
   clearScoresCommand,
+  showScorePanelCommand,
 ];

@@ -23,7 +23,7 @@ export interface DocumentScores {
   probeName: string;
 }
 
-interface Painted {
+export interface Painted {
   scores: DocumentScores;
   units: ScoredUnit[];
   /** Unit start offsets (document offsets), for binary search in hovers. */
@@ -41,6 +41,9 @@ export class ScoreController implements vscode.Disposable {
   private readonly byDocument = new Map<string, Painted[]>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly rescoreTimers = new Map<string, NodeJS.Timeout>();
+  private readonly shown = new vscode.EventEmitter<Painted>();
+  /** Fires when new scores are painted (the score panel follows). */
+  readonly onDidShow = this.shown.event;
 
   constructor(
     private readonly state: HostState,
@@ -87,6 +90,7 @@ export class ScoreController implements vscode.Disposable {
     kept.unshift(painted);
     this.byDocument.set(key, kept.slice(0, VERSIONS_KEPT));
     this.paintAll();
+    this.shown.fire(painted);
   }
 
   /** The scores painted on `document` now (its current version), if any. */
@@ -168,6 +172,7 @@ export class ScoreController implements vscode.Disposable {
     for (const t of this.rescoreTimers.values()) clearTimeout(t);
     for (const t of this.levelTypes) t.dispose();
     this.rulerType.dispose();
+    this.shown.dispose();
     for (const s of this.subscriptions) s.dispose();
     this.byDocument.clear();
   }
