@@ -22,6 +22,7 @@ import {
   runCommand,
   screenshot,
   waitForNotification,
+  webviewText,
   type Host,
   type TestState,
 } from './harness';
@@ -42,6 +43,7 @@ type ScoreState = TestState & {
     windows: number;
     coveredChars: number;
     threshold: number;
+    paintMs?: number;
     highest: UnitState | null;
     lowest: UnitState | null;
     firingSpans: { start: [number, number]; end: [number, number] }[];
@@ -49,11 +51,10 @@ type ScoreState = TestState & {
 };
 
 const MODEL = join(repoRoot, 'models/tiny-gemma2');
-/** A long file of mixed sentences (the example dataset's texts, one per line): thousands of tokens. */
+/** A long file of mixed sentences (the example dataset's texts, one per line): about 10,000 tokens. */
 const LONG = readFileSync(join(repoRoot, 'examples/span-sentiment.jsonl'), 'utf8')
   .split('\n')
   .filter((l) => l.trim())
-  .slice(0, 40)
   .map((l) => (JSON.parse(l) as { text: string }).text)
   .join('\n');
 
@@ -128,6 +129,9 @@ describe('Token scores in code-server', { skip: hostSkipReason() }, () => {
       assert.deepEqual([sc.highest!.level, sc.highest!.color], [4, 'probescope.scorePositive4']);
       assert.deepEqual([sc.lowest!.level, sc.lowest!.color], [-4, 'probescope.scoreNegative4']);
       assert.ok(sc.firingSpans.length > 0);
+      console.log(
+        `scores: ${sc.tokens} tokens, ${sc.units} units painted in ${sc.paintMs?.toFixed(0)} ms after arrival`,
+      );
     });
   });
 
@@ -217,6 +221,20 @@ describe('Token scores in code-server', { skip: hostSkipReason() }, () => {
       assert.match(hover, /window \d+ of \d+/);
       assert.match(hover, /token "/);
       await host.page.keyboard.press('Escape');
+    });
+  });
+
+  test('Show Score Panel plots every painted unit of the document and lists its firing spans', async (t) => {
+    await step(t, async () => {
+      const sc = scores()!;
+      await runCommand(host.page, 'Probescope: Show Score Panel');
+      const { frame, text } = await webviewText(host.page, /Top firing spans/);
+      assert.match(text, /long\.txt/);
+      assert.match(text, /score-probe · class 1/);
+      assert.ok(text.includes(`${sc.units.toLocaleString('en-US')} points`), `no "${sc.units} points" in:\n${text}`);
+      assert.equal(await frame.locator('#plot').getAttribute('data-points'), String(sc.units));
+      assert.equal(await frame.locator('#spans button').count(), Math.min(20, sc.firingSpans.length));
+      await screenshot(host.page, 'scores-panel');
     });
   });
 });

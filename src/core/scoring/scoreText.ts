@@ -17,7 +17,7 @@ import { defaultOverlap, planWindows, rowInWindow, windowIds, type TokenWindow }
 export interface ScoreHooks {
   signal?: AbortSignal;
   onWindows?(done: number, total: number): void;
-  /** Windows per extractor call (default 16: one padded batch). */
+  /** Windows per extractor call, run as one padded batch (default 4: faster than 16 on CPU at 512 tokens). */
   windowsPerRun?: number;
 }
 
@@ -55,7 +55,7 @@ export async function scoreSpans(
   const tokenWindow = new Int32Array(spans.length);
   const windowLogits: Float64Array[] = [];
   const r = newStateReadout(probe);
-  const perRun = Math.max(1, opts.windowsPerRun ?? 16);
+  const perRun = Math.max(1, opts.windowsPerRun ?? 4);
   for (let i = 0; i < windows.length; i += perRun) {
     throwIfAborted(opts.signal);
     const group = windows.slice(i, i + perRun);

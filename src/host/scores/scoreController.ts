@@ -42,6 +42,7 @@ export class ScoreController implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly rescoreTimers = new Map<string, NodeJS.Timeout>();
   private readonly shown = new vscode.EventEmitter<Painted>();
+  private paintMs = 0;
   /** Fires when new scores are painted (the score panel follows). */
   readonly onDidShow = this.shown.event;
 
@@ -74,6 +75,7 @@ export class ScoreController implements vscode.Disposable {
 
   /** Keeps `scores` for its document version and paints it. */
   show(document: vscode.TextDocument, scores: DocumentScores): void {
+    const t0 = performance.now();
     const units = scoreUnits(scores.text, scores.result.tokens, scores.result.threshold);
     const at = (o: number) => document.positionAt(scores.baseOffset + o);
     const spans = firingSpans(scores.text, units, scores.result.threshold);
@@ -90,6 +92,10 @@ export class ScoreController implements vscode.Disposable {
     kept.unshift(painted);
     this.byDocument.set(key, kept.slice(0, VERSIONS_KEPT));
     this.paintAll();
+    // Time from the scores' arrival to the decorations handed to the editor (units, ranges, setDecorations).
+    this.paintMs = performance.now() - t0;
+    const st = this.state.current.scores;
+    if (st) this.state.update({ scores: { ...st, paintMs: this.paintMs } });
     this.shown.fire(painted);
   }
 
@@ -148,7 +154,7 @@ export class ScoreController implements vscode.Disposable {
       if (p && (!shown || editor === vscode.window.activeTextEditor)) shown = p;
     }
     void vscode.commands.executeCommand('setContext', 'probescope.scoresVisible', shown !== undefined);
-    this.state.update({ scores: shown ? describe(shown) : null });
+    this.state.update({ scores: shown ? { ...describe(shown), paintMs: this.paintMs } : null });
   }
 
   private hover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {

@@ -46,6 +46,8 @@ export interface ScoresState {
   coveredChars: number;
   highest: ScoreUnitState | null;
   lowest: ScoreUnitState | null;
+  /** Milliseconds from the scores' arrival to the decorations handed to the editor (last Score Document). */
+  paintMs?: number;
   /** Ranges marked on the overview ruler (score > threshold), in document order. */
   firingSpans: { start: [number, number]; end: [number, number] }[];
 }
