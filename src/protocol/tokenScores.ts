@@ -23,6 +23,11 @@ export interface ScoreTextParams extends ScoreTargetSpec {
   /** New tokens per window after the first (default: three quarters of the window). */
   strideTokens?: number;
   progressId?: string;
+  /**
+   * Names the document (e.g. its URI): the engine keeps this text's per-window readouts and, scoring the same key
+   * again, reuses the windows an edit cannot have changed (all before the first changed token).
+   */
+  reuseKey?: string;
 }
 
 export interface ScoredToken {
@@ -72,4 +77,6 @@ export interface TokenScoresResult {
   coverage: { start: 0; end: number };
   windowTokens: number;
   strideTokens: number;
+  /** Windows taken from the previous run of the same `reuseKey` instead of run through the model. */
+  reusedWindows?: number;
 }

@@ -13,6 +13,7 @@ import { cachedExtractor, probeWithModel } from '../probes/runtime';
 import { resolveScoreTarget } from './scoreTarget';
 import { logitsFromReadouts, newStateReadout, readState, TokenScorer } from './tokenScorer';
 import { defaultOverlap, planWindows, rowInWindow, windowIds, type TokenWindow } from './windowPlan';
+import { previousRun, rememberRun, reusableWindows, type ScoreRun, type WindowReadouts } from './scoreReuse';
 
 export interface ScoreHooks {
   signal?: AbortSignal;
@@ -28,13 +29,17 @@ export async function scoreSpans(
   kind: ProbeKind,
   layer: LayerSpec,
   spans: TokenSpan[],
-  opts: { strideTokens?: number } & ScoreHooks,
+  opts: { strideTokens?: number; previous?: ScoreRun } & ScoreHooks,
 ): Promise<{
   scorer: TokenScorer;
   windows: TokenWindow[];
   windowLogits: Float64Array[];
   tokenWindow: Int32Array;
   strideTokens: number;
+  /** This run's per-window readouts (pass as `previous` to re-score an edited text). */
+  run: ScoreRun;
+  /** Windows taken from `previous` instead of run through the model. */
+  reusedWindows: number;
 }> {
   const windowTokens = extractor.maxLength;
   const bos = spans.length > 0 && spans[0]!.id === extractor.bosId && spans[0]!.end === 0;
@@ -47,23 +52,25 @@ export async function scoreSpans(
     );
   const overlapTokens = stride !== undefined ? capacity - stride : defaultOverlap(windowTokens);
   const windows = planWindows(spans.length, { windowTokens, bos, overlapTokens });
-  const ids = spans.map((t) => t.id);
+  const ids = Int32Array.from(spans, (t) => t.id);
   const D = probe.D;
   const H = probe.H;
   const C = probe.C;
-  const scorer = new TokenScorer(probe, kind, spans.length);
-  const tokenWindow = new Int32Array(spans.length);
-  const windowLogits: Float64Array[] = [];
+  const kept: WindowReadouts[] = new Array(windows.length);
+  const reused = reusableWindows(opts.previous, ids, windows);
+  reused.forEach((k) => (kept[k] = opts.previous!.kept[k]!));
+  const todo = windows.map((_, k) => k).filter((k) => !kept[k]);
   const r = newStateReadout(probe);
   const perRun = Math.max(1, opts.windowsPerRun ?? 4);
-  for (let i = 0; i < windows.length; i += perRun) {
+  for (let i = 0; i < todo.length; i += perRun) {
     throwIfAborted(opts.signal);
-    const group = windows.slice(i, i + perRun);
+    const group = todo.slice(i, i + perRun);
     const states = await extractor.extractIds(
-      group.map((w) => windowIds(ids, w)),
+      group.map((k) => windowIds(ids, windows[k]!)),
       { signal: opts.signal, batchSize: perRun },
     );
-    group.forEach((w, g) => {
+    group.forEach((k, g) => {
+      const w = windows[k]!;
       const s = states[g]!.get(layer);
       if (!s) throw new ProbescopeError('INTERNAL', `The extractor returned no states for layer ${layer}.`);
       const rows = w.end - w.start + (w.withBos ? 1 : 0);
@@ -74,18 +81,37 @@ export async function scoreSpans(
         qx.set(r.qx, row * H);
         v.set(r.v, row * H * C);
       }
-      windowLogits.push(logitsFromReadouts(probe, kind, rows, qx, v));
-      for (let t = w.keepFrom; t < w.end; t++) {
-        const row = rowInWindow(w, t);
-        r.qx.set(qx.subarray(row * H, (row + 1) * H));
-        r.v.set(v.subarray(row * H * C, (row + 1) * H * C));
-        scorer.add(r);
-        tokenWindow[t] = i + g;
-      }
+      const first = rowInWindow(w, w.keepFrom);
+      const last = rowInWindow(w, w.end);
+      kept[k] = {
+        qx: qx.slice(first * H, last * H),
+        v: v.slice(first * H * C, last * H * C),
+        logits: logitsFromReadouts(probe, kind, rows, qx, v),
+      };
     });
-    opts.onWindows?.(Math.min(windows.length, i + perRun), windows.length);
+    opts.onWindows?.(Math.min(todo.length, i + perRun), todo.length);
   }
-  return { scorer, windows, windowLogits, tokenWindow, strideTokens: capacity - overlapTokens };
+  const scorer = new TokenScorer(probe, kind, spans.length);
+  const tokenWindow = new Int32Array(spans.length);
+  windows.forEach((w, k) => {
+    const kr = kept[k]!;
+    for (let t = w.keepFrom; t < w.end; t++) {
+      const j = t - w.keepFrom;
+      r.qx.set(kr.qx.subarray(j * H, (j + 1) * H));
+      r.v.set(kr.v.subarray(j * H * C, (j + 1) * H * C));
+      scorer.add(r);
+      tokenWindow[t] = k;
+    }
+  });
+  return {
+    scorer,
+    windows,
+    windowLogits: kept.map((x) => x.logits),
+    tokenWindow,
+    strideTokens: capacity - overlapTokens,
+    run: { ids, windows, kept },
+    reusedWindows: reused.length,
+  };
 }
 
 /**
@@ -113,10 +139,18 @@ export async function scoreText(params: ScoreTextParams, hooks: ScoreHooks = {})
   const spans = extractor.tokenize(params.text);
   if (spans.length < 1 || params.text.length === 0)
     throw new ProbescopeError('BAD_ARGUMENT', 'The text is empty: there is nothing to score.');
+  const owner = {
+    probe,
+    extractor,
+    layer: String(manifest.layer),
+    overlap: params.strideTokens ?? -1,
+  };
   const run = await scoreSpans(extractor, probe, manifest.probe, manifest.layer, spans, {
     ...hooks,
     strideTokens: params.strideTokens,
+    previous: previousRun(params.reuseKey, owner),
   });
+  rememberRun(params.reuseKey, { ...run.run, owner });
   const target = resolveScoreTarget(manifest.classes, run.scorer.logits(), params);
   const s = run.scorer.finish(target.k);
   const H = probe.H;
@@ -162,5 +196,6 @@ export async function scoreText(params: ScoreTextParams, hooks: ScoreHooks = {})
     coverage: { start: 0, end },
     windowTokens: extractor.maxLength,
     strideTokens: run.strideTokens,
+    reusedWindows: run.reusedWindows,
   };
 }

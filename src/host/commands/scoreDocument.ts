@@ -85,6 +85,8 @@ export async function scoreInEditor(
               modelDir,
               executionProvider: ctx.settings().executionProvider,
               progressId: route.progressId,
+              // Whole documents: an edit re-scores only the windows after the first changed token.
+              ...(range ? {} : { reuseKey: doc.uri.toString() }),
             },
             token,
           );

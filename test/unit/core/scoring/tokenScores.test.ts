@@ -281,3 +281,40 @@ test('bad input is refused with a message that says what to fix', async () => {
   assert.equal(pos.class, '1');
   pos.tokens.forEach((t, i) => assert.equal(neg.tokens[i]!.score, -t.score));
 });
+
+test('re-scoring an edited text reuses the windows before the edit and equals a fresh run', async () => {
+  const dir = (await probes).attention;
+  const base = { probeDir: dir, executionProvider: 'cpu' as const };
+  const first = await scoreText({ ...base, text: LONG, reuseKey: 'doc-a' });
+  assert.equal(first.reusedWindows, 0);
+  // An edit in the last sentence: every window that ends before it is reused.
+  const at = LONG.lastIndexOf('recount');
+  const edited = `${LONG.slice(0, at)}audit${LONG.slice(at + 'recount'.length)}`;
+  const again = await scoreText({ ...base, text: edited, reuseKey: 'doc-a' });
+  const fresh = await scoreText({ ...base, text: edited });
+  const changed = fresh.tokens.findIndex(
+    (t, i) => t.start !== first.tokens[i]?.start || t.text !== first.tokens[i]?.text,
+  );
+  const before = fresh.windows.filter((w) => w.tokenEnd <= changed).length;
+  assert.ok(before >= 3, `${before} windows end before the edit at token ${changed}`);
+  assert.equal(again.reusedWindows, before);
+  assert.equal(again.tokens.length, fresh.tokens.length);
+  again.tokens.forEach((t, i) => {
+    assert.ok(Math.abs(t.score - fresh.tokens[i]!.score) < 1e-5, `token ${i}`);
+    assert.ok(Math.abs(t.contribution! - fresh.tokens[i]!.contribution!) < 1e-6);
+  });
+  assert.ok(Math.abs(again.logit - fresh.logit) < 1e-5);
+  again.windows.forEach((w, k) => assert.ok(Math.abs(w.logit - fresh.windows[k]!.logit) < 1e-5));
+  // An edit at the very start changes every window; another key or another probe reuses nothing.
+  const head = await scoreText({ ...base, text: `Today ${edited}`, reuseKey: 'doc-a' });
+  assert.equal(head.reusedWindows, 0);
+  const other = await scoreText({ ...base, text: edited, reuseKey: 'doc-b' });
+  assert.equal(other.reusedWindows, 0);
+  const mean = await scoreText({
+    probeDir: (await probes).mean,
+    executionProvider: 'cpu',
+    text: edited,
+    reuseKey: 'doc-a',
+  });
+  assert.equal(mean.reusedWindows, 0);
+});
