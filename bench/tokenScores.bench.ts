@@ -53,14 +53,21 @@ export async function run(): Promise<BenchRow[]> {
     const rows: BenchRow[] = [];
     for (const n of [10_000, 100_000]) {
       const text = await documentOf(n);
-      const t0 = performance.now();
-      const r = await scoreText({ ...params, text });
-      const s = (performance.now() - t0) / 1000;
-      const line = `tokenScores ${r.tokens.length} tokens: ${s.toFixed(3)} s end to end (${r.windows.length} windows of ${r.windowTokens}), ${Math.round(r.tokens.length / s).toLocaleString('en-US')} tokens/s, peak RSS ${mib()} MiB`;
-      console.log(line);
+      // 10k: three runs, the median reported (the machine is shared; each run is printed).
+      const times: number[] = [];
+      for (let k = 0; k < (n === 10_000 ? 3 : 1); k++) {
+        const t0 = performance.now();
+        const r = await scoreText({ ...params, text });
+        const s = (performance.now() - t0) / 1000;
+        times.push(s);
+        console.log(
+          `tokenScores ${r.tokens.length} tokens: ${s.toFixed(3)} s end to end (${r.windows.length} windows of ${r.windowTokens}), ${Math.round(r.tokens.length / s).toLocaleString('en-US')} tokens/s, peak RSS ${mib()} MiB`,
+        );
+      }
+      const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
       rows.push({
-        metric: `score a ${n.toLocaleString('en-US')}-token document (load excluded)`,
-        value: `${s.toFixed(2)} s${n === 10_000 ? ' (target < 1.5 s)' : ''}, peak RSS ${mib()} MiB`,
+        metric: `score a ${n.toLocaleString('en-US')}-token document (load excluded${times.length > 1 ? `, median of ${times.length}` : ''})`,
+        value: `${median.toFixed(2)} s${n === 10_000 ? ' (target < 1.5 s)' : ''}, peak RSS ${mib()} MiB`,
       });
     }
     return rows;
