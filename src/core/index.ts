@@ -10,3 +10,4 @@ export { comparisonCsv, comparisonMarkdown } from './evaluation/comparisonTable'
 export * from './chat';
 export { openHubDataset, parseHfDatasetUri, PARQUET_REVISION } from './hub/hubDataset';
 export { hubCacheDir } from './hub/hubCache';
+export * from './scoring';

@@ -13,6 +13,9 @@ import { AttentionPanelManager } from './panels/attentionPanel';
 import { DatasetPanelManager } from './panels/datasetPanel';
 import { TrainingPanelManager } from './panels/trainingPanel';
 import { ProgressRouter } from './progressRouter';
+import { scoreInEditor } from './commands/scoreDocument';
+import { ScoreController } from './scores/scoreController';
+import { ScorePanelManager } from './panels/scorePanel';
 import { readSettings } from './settings';
 import { shutdownSafeLog } from './hostLog';
 import { HostState } from './state/hostState';
@@ -61,6 +64,8 @@ export function activate(context: vscode.ExtensionContext): HostContext {
   ctx.datasetPanel = new DatasetPanelManager(ctx);
   ctx.trainingPanel = new TrainingPanelManager(ctx);
   ctx.attentionPanel = new AttentionPanelManager(ctx);
+  ctx.scores = new ScoreController(state, (doc) => void scoreInEditor(ctx, doc, undefined, { interactive: false }));
+  ctx.scorePanel = new ScorePanelManager(ctx);
 
   context.subscriptions.push(
     log,
@@ -70,6 +75,8 @@ export function activate(context: vscode.ExtensionContext): HostContext {
     ctx.datasetPanel,
     ctx.trainingPanel,
     ctx.attentionPanel,
+    ctx.scores,
+    ctx.scorePanel,
     new StatusItems(state),
     ...allCommands.map((c) => vscode.commands.registerCommand(c.id, (...args: unknown[]) => c.run(ctx, ...args))),
     (ctx.probes.view = vscode.window.createTreeView('probescope.probes', {

@@ -9,7 +9,9 @@ import type { OverlayController } from './overlay/overlayController';
 import type { AttentionPanelManager } from './panels/attentionPanel';
 import type { DatasetPanelManager } from './panels/datasetPanel';
 import type { TrainingPanelManager } from './panels/trainingPanel';
+import type { ScorePanelManager } from './panels/scorePanel';
 import type { ProgressRouter } from './progressRouter';
+import type { ScoreController } from './scores/scoreController';
 import type { ProbescopeSettings } from './settings';
 import type { HostState } from './state/hostState';
 import type { ActiveProbe } from './tree/activeProbe';
@@ -35,6 +37,9 @@ export interface HostContext {
   readonly datasetPanel: DatasetPanelManager;
   readonly trainingPanel: TrainingPanelManager;
   readonly attentionPanel: AttentionPanelManager;
+  /** Token scores painted over documents (Score Document / Score Selection). */
+  readonly scores: ScoreController;
+  readonly scorePanel: ScorePanelManager;
   settings(): ProbescopeSettings;
 }
 

@@ -15,12 +15,41 @@ export interface PaintUnit {
   tokens: number[];
 }
 
-/** Grapheme-cluster boundaries of `text`: out[i] = 1 when a cluster starts (or the text ends) at UTF-16 offset i. */
+/**
+ * Grapheme-cluster boundaries of `text`: out[i] = 1 when a cluster starts (or the text ends) at UTF-16 offset i.
+ * Intl.Segmenter is slow on long texts (~2 s for 56k characters here), so ASCII runs are decided directly: an ASCII
+ * character never extends the cluster before it (UAX #29 GB9–GB9b: Extend, ZWJ and SpacingMark are non-ASCII), except
+ * LF after CR (GB3). Only the stretches around non-ASCII characters go through the Segmenter, each with one ASCII
+ * character of context on both sides (a cluster may start at the ASCII base before combining marks, and a Prepend
+ * character may hold on to the ASCII character after it).
+ */
 export function graphemeBoundaries(text: string): Uint8Array {
-  const out = new Uint8Array(text.length + 1);
-  out[text.length] = 1;
-  const seg = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-  for (const s of seg.segment(text)) out[s.index] = 1;
+  const n = text.length;
+  const out = new Uint8Array(n + 1);
+  out[n] = 1;
+  let seg: Intl.Segmenter | undefined;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      out[i] = c === 0x0a && i > 0 && text.charCodeAt(i - 1) === 0x0d ? 0 : 1;
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < n && text.charCodeAt(j) >= 0x80) j++;
+    // Non-ASCII stretch [i, j): segment [from, to) with the ASCII neighbours; set boundaries for offsets i..j.
+    const from = Math.max(0, i - 1);
+    const to = Math.min(n, j + 1);
+    seg ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+    for (let k = i; k <= j && k < n; k++) out[k] = 0;
+    for (const s of seg.segment(text.slice(from, to))) {
+      const at = from + s.index;
+      if (at >= i && at <= j && at < n) out[at] = 1;
+    }
+    // The ASCII character at j (if any) is decided by the Segmenter above (a Prepend before it may hold on to it).
+    i = j + 1;
+  }
   return out;
 }
 

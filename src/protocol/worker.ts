@@ -33,8 +33,10 @@ import type {
   TrainProbeParams,
   TrainResult,
 } from './types';
+import type { ScoreTextParams, TokenScoresResult } from './tokenScores';
 
 export * from './types';
+export * from './tokenScores';
 
 /** Error data attached to jsonrpc ResponseErrors so the host can show `code`-specific actions. */
 export interface WorkerErrorData {
@@ -90,6 +92,8 @@ export const Requests = {
   ),
   /** One config/split of a Hub dataset's Parquet conversion into the Hugging Face cache. */
   openHubDataset: new RequestType<OpenHubDatasetParams, HubDatasetInfo, WorkerErrorData>('probescope/openHubDataset'),
+  /** Per-token probe scores over a whole text (docs/CONTRACTS.md "Token scores"); progress phase 'extract' (windows). */
+  scoreText: new RequestType<ScoreTextParams, TokenScoresResult, WorkerErrorData>('probescope/scoreText'),
 } as const;
 
 export const Notifications = {

@@ -101,6 +101,16 @@ export function registerEngine(connection: MessageConnection): void {
     ),
   );
   connection.onRequest(
+    Requests.scoreText,
+    adapt(Requests.scoreText.method, async (p, signal) => {
+      const hooks = hooksFor(connection, p.progressId, signal);
+      return (await core()).scoreText(p, {
+        signal,
+        onWindows: (done, total) => hooks.onProgress({ phase: 'extract', done, total, message: 'windows' }),
+      });
+    }),
+  );
+  connection.onRequest(
     Requests.listProbes,
     adapt(Requests.listProbes.method, async (p) => (await core()).listProbes(p.dir)),
   );

@@ -15,7 +15,7 @@ import { launchChromium } from '../chromium';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const RESULTS = join(ROOT, 'test-results');
-export type PanelName = 'dataset' | 'training' | 'attention' | 'compare';
+export type PanelName = 'dataset' | 'training' | 'attention' | 'compare' | 'scores';
 export type Theme = 'dark' | 'light';
 
 export async function buildWebviews(): Promise<string> {
@@ -29,7 +29,7 @@ export async function buildWebviews(): Promise<string> {
     platform: 'browser',
     format: 'esm',
     target: 'es2022',
-    entryPoints: (['dataset', 'training', 'attention', 'compare'] as const)
+    entryPoints: (['dataset', 'training', 'attention', 'compare', 'scores'] as const)
       .filter((p) => existsSync(join(ROOT, `webview/${p}/main.ts`)))
       .map((p) => ({ in: `webview/${p}/main.ts`, out: p })),
     outdir,
@@ -185,7 +185,7 @@ export async function startHarness(): Promise<Harness> {
   const outdir = await buildWebviews();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const m = /^\/(dataset|training|attention|compare)\.html$/.exec(url.pathname);
+    const m = /^\/(dataset|training|attention|compare|scores)\.html$/.exec(url.pathname);
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     if (m) {
       res.writeHead(200, { 'content-type': 'text/html' });

@@ -7,6 +7,7 @@ import { compareCommand } from './compare';
 import { demoCommand } from './demo';
 import { downloadCommand, variantsCommand } from './download';
 import { evalCommand } from './eval';
+import { scoreCommand } from './score';
 import { trainCommand } from './train';
 
 export const commands: CliCommand[] = [
@@ -15,6 +16,7 @@ export const commands: CliCommand[] = [
   evalCommand,
   compareCommand,
   classifyCommand,
+  scoreCommand,
   demoCommand,
   cacheVerifyCommand,
   variantsCommand,

@@ -16,11 +16,11 @@ export const textFileOption: CliOption = {
 };
 
 /** The text given by --text or --text-file, or undefined when neither is (BAD_ARGUMENT when both are). */
-export async function textArg(values: Values): Promise<string | undefined> {
+export async function textArg(values: Values, fileFlag = 'text-file'): Promise<string | undefined> {
   const text = str(values, 'text');
   const file = str(values, 'text-file');
   if (text !== undefined && file !== undefined)
-    throw new ProbescopeError('BAD_ARGUMENT', 'Give --text or --text-file, not both.');
+    throw new ProbescopeError('BAD_ARGUMENT', `Give --text or --${fileFlag}, not both.`);
   if (file === undefined) return text;
   try {
     if (file === '-') {
@@ -30,6 +30,6 @@ export async function textArg(values: Values): Promise<string | undefined> {
     }
     return await readFile(file, 'utf8');
   } catch (err) {
-    throw new ProbescopeError('BAD_ARGUMENT', `--text-file: cannot read ${file} (${(err as Error).message}).`);
+    throw new ProbescopeError('BAD_ARGUMENT', `--${fileFlag}: cannot read ${file} (${(err as Error).message}).`);
   }
 }

@@ -7,8 +7,8 @@ import type { ExecutionProviderSetting, LayerSpec, TokenSpan } from '../../proto
 import { ProbescopeError, throwIfAborted } from '../errors';
 import { verifyBatchConsistency } from './batchConsistency';
 import { padBatch, planBatches, type PaddedBatch, type PaddingSide } from './batching';
-import { type GraphKind, graphTraits } from './graphKind';
 import { assertFiniteStates } from './finiteStates';
+import { type GraphKind, graphTraits } from './graphKind';
 import type { ModelFolder } from './modelFolder';
 import { assertPrecisionRunnable } from './precisionSupport';
 import { createSession, resolveExecutionProvider, type ResolvedProvider } from './session';

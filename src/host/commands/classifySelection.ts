@@ -86,7 +86,7 @@ export async function classifyInEditor(
   }
 }
 
-async function ensureActiveProbe(ctx: HostContext): Promise<string | undefined> {
+export async function ensureActiveProbe(ctx: HostContext): Promise<string | undefined> {
   const active = ctx.activeProbe.get();
   if (active) return active;
   const probes = await ctx.probes.list();
@@ -116,7 +116,7 @@ async function ensureActiveProbe(ctx: HostContext): Promise<string | undefined> 
  * The probe's own model folder when it still exists and may be loaded (Restricted Mode refuses workspace folders),
  * else the selected model.
  */
-async function modelFor(ctx: HostContext, recorded: string | undefined): Promise<string | undefined> {
+export async function modelFor(ctx: HostContext, recorded: string | undefined): Promise<string | undefined> {
   if (recorded && (await exists(path.join(recorded, 'config.json')))) {
     if (vscode.workspace.isTrusted || !isInsideWorkspace(recorded)) return recorded;
   }

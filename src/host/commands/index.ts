@@ -5,6 +5,12 @@ import { compareProbesCommand } from './compareProbes';
 import { clearOverlayCommand } from './clearOverlay';
 import { deleteProbeCommand } from './deleteProbe';
 import { evaluateProbeCommand } from './evaluateProbe';
+import {
+  clearScoresCommand,
+  nextFiringSpanCommand,
+  previousFiringSpanCommand,
+  showScorePanelCommand,
+} from './firingSpans';
 import type { HostCommand } from './hostCommand';
 import { layerSweepCommand } from './layerSweep';
 import { openDatasetPanelCommand } from './openDatasetPanel';
@@ -13,6 +19,7 @@ import { refreshProbesCommand } from './refreshProbes';
 import { renameProbeCommand } from './renameProbe';
 import { restartWorkerCommand } from './restartWorker';
 import { revealProbeCommand } from './revealProbe';
+import { scoreDocumentCommand, scoreSelectionCommand } from './scoreDocument';
 import { selectLayerCommand } from './selectLayer';
 import { selectModelCommand } from './selectModel';
 import { setActiveProbeCommand } from './setActiveProbe';
@@ -46,4 +53,10 @@ export const allCommands: readonly HostCommand[] = [
   revealProbeCommand,
   showProbeMetricsCommand,
   openHubDatasetCommand,
+  scoreDocumentCommand,
+  scoreSelectionCommand,
+  nextFiringSpanCommand,
+  previousFiringSpanCommand,
+  clearScoresCommand,
+  showScorePanelCommand,
 ];

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 
-export type PanelName = 'dataset' | 'training' | 'attention' | 'compare';
+export type PanelName = 'dataset' | 'training' | 'attention' | 'compare' | 'scores';
 
 export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
   return {

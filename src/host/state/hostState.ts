@@ -24,6 +24,36 @@ export interface OverlayState {
   ranges: OverlayRangeState[];
 }
 
+/** A painted unit of the token scores (Score Document): range, text, score and its theme colour. */
+export interface ScoreUnitState {
+  start: [number, number];
+  end: [number, number];
+  text: string;
+  score: number;
+  /** −4..4 (0: on the threshold, unpainted). */
+  level: number;
+  color: string | null;
+}
+
+/** The token scores painted in the active (or a visible) editor. */
+export interface ScoresState {
+  uri: string;
+  version: number;
+  probe: string;
+  class: string;
+  threshold: number;
+  tokens: number;
+  units: number;
+  windows: number;
+  coveredChars: number;
+  highest: ScoreUnitState | null;
+  lowest: ScoreUnitState | null;
+  /** Milliseconds from the scores' arrival to the decorations handed to the editor (last Score Document). */
+  paintMs?: number;
+  /** Ranges marked on the overview ruler (score > threshold), in document order. */
+  firingSpans: { start: [number, number]; end: [number, number] }[];
+}
+
 export type TrainingRunState = 'running' | 'finished' | 'failed' | 'stopped';
 
 export interface TrainingState {
@@ -39,6 +69,7 @@ export interface HostSnapshot {
   model: { id: string; layer: LayerSpec } | null;
   activeProbe: string | null;
   overlay: OverlayState | null;
+  scores?: ScoresState | null;
   training: TrainingState | null;
   lastError: string | null;
 }
