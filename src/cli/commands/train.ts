@@ -32,7 +32,7 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Train a probe on a dataset at one layer and save it (probe.safetensors + probe.json).',
   usage:
-    'probescope train --model DIR --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] [--split-field NAME | --test-data FILE] [--seeds 0,1,2] [--encoding NAME] [--delimiter CHAR] [--quote|--no-quote] --out DIR [--force]',
+    'probescope train (--model DIR | --cache DIR) --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] [--split-field NAME | --test-data FILE] [--seeds 0,1,2] [--encoding NAME] [--delimiter CHAR] [--quote|--no-quote] --out DIR [--force]',
   options: {
     model: {
       type: 'string',
@@ -97,6 +97,13 @@ export const trainCommand: CliCommand = {
       valueName: 'DIR',
     },
     'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
+    cache: {
+      type: 'string',
+      description:
+        'Train from this existing activation cache (e.g. from `cache merge`) without the model folder; ' +
+        'with --model, its hash must match the cache',
+      valueName: 'DIR',
+    },
     out: {
       type: 'string',
       description: 'Output folder for the probe: new, empty, or a probe folder (with --force)',
@@ -112,7 +119,9 @@ export const trainCommand: CliCommand = {
     const wd = str(values, 'weight-decay');
     const result = await trainProbeRun(
       {
-        modelDir: str(values, 'model') ?? bundledModelDir(),
+        // With --cache and no --model: '' = no model folder (the cache records the model).
+        modelDir: str(values, 'model') ?? (str(values, 'cache') !== undefined ? '' : bundledModelDir()),
+        cachePath: str(values, 'cache'),
         dataPath: required(values, 'data'),
         layer: layer(values),
         probe: oneOf(values, 'probe', ['attention', 'mean', 'last'] as const) ?? 'attention',

@@ -17,6 +17,15 @@ import { checkedIndex, findSupersetCache } from './cacheReuse';
 import { cacheBaseKey, cacheKey, type CacheKeyParts, hashTexts, hashTokenizerFiles, TAP_SCHEME } from './cacheKey';
 import { planShards, readCompleteShard, writeFileAtomicClean, writeShard } from './shardFiles';
 import {
+  assembleIndex,
+  type CacheIndexHeader,
+  SLICE_FORMAT,
+  type ShardSlice,
+  sliceFileName,
+  sliceOwnsShard,
+  type SliceRecord,
+} from './shardSlice';
+import {
   bytesPerValue,
   CACHE_FORMAT,
   type CacheDtype,
@@ -45,6 +54,24 @@ export interface BuildCacheOptions {
   padding?: 'left' | 'right';
   /** Target shard size in bytes (tests use small shards). */
   shardBytes?: number;
+  /**
+   * Extract only slice I of N of the planned shards and write slice-I-of-N.json instead of index.json (shardSlice.ts;
+   * `probescope cache merge` joins the slices). Use buildCacheSlice().
+   */
+  slice?: ShardSlice;
+}
+
+/** What a slice build wrote (no index.json: `cache merge` makes the cache usable). */
+export interface SliceBuildResult {
+  dir: string;
+  key: string;
+  slice: ShardSlice;
+  numShards: number;
+  shards: number[];
+  examples: number;
+  tokens: number;
+  bytes: number;
+  extractedExamples: number;
 }
 
 export class ActivationCache {
@@ -159,7 +186,25 @@ export class ActivationCache {
 
   /** Opens a complete cache or extracts what is missing (resumable, shard by shard, temp + rename). */
   static async build(opts: BuildCacheOptions): Promise<ActivationCache> {
-    const { folder, texts } = opts;
+    return (await ActivationCache.buildOrSlice({ ...opts, slice: undefined })) as ActivationCache;
+  }
+
+  /**
+   * Slice `opts.slice` of a cache (shardSlice.ts): its planned shards, then slice-I-of-N.json. When the folder already
+   * holds a complete cache of this key, nothing is extracted (shards: []).
+   */
+  static async buildSlice(opts: BuildCacheOptions & { slice: ShardSlice }): Promise<SliceBuildResult> {
+    const r = await ActivationCache.buildOrSlice(opts);
+    if (r instanceof ActivationCache) {
+      r.close();
+      const s = { slice: opts.slice, numShards: r.index.shards.length, shards: [], examples: 0, tokens: 0, bytes: 0 };
+      return { dir: r.dir, key: r.key, ...s, extractedExamples: 0 };
+    }
+    return r;
+  }
+
+  private static async buildOrSlice(opts: BuildCacheOptions): Promise<ActivationCache | SliceBuildResult> {
+    const { folder, texts, slice } = opts;
     const layers = normalizeLayers(opts.layers, folder.config.numLayers);
     const dtype = opts.dtype ?? 'float32';
     const maxLength = opts.maxLength ?? DEFAULT_CACHE_MAX_LENGTH;
@@ -177,12 +222,13 @@ export class ActivationCache {
     const key = cacheKey(parts);
     const baseKey = cacheBaseKey(parts);
     const dir = join(opts.cacheDir, 'activations', key);
-    const removed = await removeStaleTemps(join(opts.cacheDir, 'activations'));
+    // Slices may share a folder across machines, where another host's writer pid means nothing here.
+    const removed = slice ? 0 : await removeStaleTemps(join(opts.cacheDir, 'activations'));
     if (removed) opts.onLog?.(`Removed ${removed} temporary file(s) left by an interrupted cache write.`);
     const expect = { hiddenSize: folder.config.hiddenSize, layers, numExamples: texts.length };
     const ready = await checkedIndex(dir, { ...expect, key }, opts.onLog, opts.signal);
     if (ready) return new ActivationCache(dir, ready, 0, 0);
-    const wider = await findSupersetCache(opts.cacheDir, baseKey, layers);
+    const wider = slice ? undefined : await findSupersetCache(opts.cacheDir, baseKey, layers);
     if (wider) {
       const reused = await checkedIndex(wider, expect, opts.onLog, opts.signal);
       if (reused) {
@@ -223,15 +269,24 @@ export class ActivationCache {
           `${formatBytes(totalTokens * bytesPerToken)} on disk in ${plan.length} shard(s) at ${dir}`,
       );
 
+      if (slice) {
+        const own = plan.filter((_, s) => sliceOwnsShard(slice, s));
+        const tokens = own.reduce((a, p) => a + p.reduce((b, i) => b + lengths[i], 0), 0);
+        opts.onLog?.(
+          `Slice ${slice.index}/${slice.count}: ${own.length} of ${plan.length} shards, ` +
+            `${own.reduce((a, p) => a + p.length, 0)} examples (${formatBytes(tokens * bytesPerToken)}).`,
+        );
+      }
       const metas: (ShardMeta | undefined)[] = [];
-      for (const [s, p] of plan.entries()) metas.push(await readCompleteShard(dir, s, key, p, bytesPerToken));
+      for (const [s, p] of plan.entries())
+        metas.push(sliceOwnsShard(slice, s) ? await readCompleteShard(dir, s, key, p, bytesPerToken) : undefined);
       let done = metas.reduce((a, m) => a + (m ? m.examples.length : 0), 0);
       const resumed = metas.filter(Boolean).length;
       if (resumed) opts.onLog?.(`Resuming: ${resumed} of ${plan.length} shards were already extracted.`);
       const start = performance.now();
       let extracted = 0;
       for (let s = 0; s < plan.length; s++) {
-        if (metas[s]) continue;
+        if (metas[s] || !sliceOwnsShard(slice, s)) continue;
         throwIfAborted(opts.signal);
         const ids = plan[s];
         const states = await extractor.extractIds(
@@ -267,11 +322,11 @@ export class ActivationCache {
         extracted += ids.length;
       }
 
-      const index: CacheIndex = {
+      const header: CacheIndexHeader = {
         format: CACHE_FORMAT,
         key,
         baseKey,
-        model: { id: folder.id, hash: folder.hash },
+        model: { id: folder.id, hash: folder.hash, numLayers: folder.config.numLayers },
         tokenizerHash: parts.tokenizerHash,
         datasetHash: parts.datasetHash,
         layers,
@@ -280,13 +335,25 @@ export class ActivationCache {
         maxLength,
         numExamples: texts.length,
         totalTokens,
-        shards: plan.map((_, s) => `${shardName(s)}.bin`),
-        shardSums: metas.map((m) => ({ bytes: m!.bytes, sha256: m!.sha256 })),
-        examples: new Array(texts.length),
       };
-      metas.forEach((m, s) =>
-        m!.examples.forEach((e) => (index.examples[e.index] = [s, e.offset, e.length, e.truncated ? 1 : 0])),
-      );
+      if (slice) {
+        const own = plan.map((_, s) => s).filter((s) => sliceOwnsShard(slice, s));
+        const record: SliceRecord = { format: SLICE_FORMAT, slice, numShards: plan.length, shards: own, header };
+        await writeFileAtomicClean(join(dir, sliceFileName(slice)), JSON.stringify(record));
+        const bytes = own.reduce((a, s) => a + metas[s]!.bytes, 0);
+        return {
+          dir,
+          key,
+          slice,
+          numShards: plan.length,
+          shards: own,
+          examples: own.reduce((a, s) => a + plan[s].length, 0),
+          tokens: bytes / bytesPerToken,
+          bytes,
+          extractedExamples: extracted,
+        };
+      }
+      const index: CacheIndex = assembleIndex(header, metas as ShardMeta[]);
       try {
         await writeFileAtomicClean(join(dir, 'index.json'), JSON.stringify(index));
       } catch (err) {

@@ -42,7 +42,8 @@ export interface CacheIndex {
   key: string;
   /** The key without the layers (cacheKey.ts cacheBaseKey). */
   baseKey: string;
-  model: { id: string; hash: string };
+  /** numLayers: the model's decoder blocks (absent in caches written before it was recorded). */
+  model: { id: string; hash: string; numLayers?: number };
   tokenizerHash: string;
   datasetHash: string;
   layers: LayerSpec[];

@@ -13,6 +13,7 @@ import type { Example } from './batches';
 import { makeChunks } from './batches';
 import { probeComputer } from './computerCache';
 import * as defaults from './defaults';
+import { openExistingCache } from './existingCache';
 import { entropyRatioOf, splitMetrics } from './metrics';
 import type { ProbeComputer } from './probeComputer';
 import { buildActivations, defaultCacheDir, examplesFrom, type CacheHooks } from './probeData';
@@ -150,12 +151,30 @@ export async function trainProbeRun(
   const outDir = path.resolve(params.outDir);
   // Refuse a folder that cannot take the probe before any extraction or training time is spent.
   await checkProbeOutput(outDir, { force: params.force });
-  const folder = await resolveModelFolder(params.modelDir);
   const t0 = performance.now();
+  // `train --cache DIR`: an existing cache, no model folder needed (existingCache.ts checks data, layer and model).
+  const existing =
+    !shared && params.cachePath
+      ? await openExistingCache(
+          params.cachePath,
+          {
+            texts: plan.texts,
+            layer: params.layer,
+            maxLength: params.maxLength,
+            modelDir: params.modelDir || undefined,
+          },
+          hooks,
+        )
+      : undefined;
+  const folder = existing ? undefined : await resolveModelFolder(params.modelDir);
+  const model = existing
+    ? existing.model
+    : { id: folder!.id, hash: folder!.hash, dir: folder!.dir, numLayers: folder!.config.numLayers };
   const cache =
+    existing?.cache ??
     shared?.cache ??
     (await buildActivations(
-      folder,
+      folder!,
       [params.layer],
       plan.texts,
       {
@@ -241,9 +260,9 @@ export async function trainProbeRun(
   const manifest: ProbeManifest = {
     format: 'probescope-probe/1',
     name: path.basename(outDir),
-    model: { id: folder.id, hash: folder.hash, dir: folder.dir, hiddenSize: D, numLayers: folder.config.numLayers },
+    model: { id: model.id, hash: model.hash, dir: model.dir, hiddenSize: D, numLayers: model.numLayers },
     layer: params.layer,
-    layerMeaning: describeLayer(params.layer, folder.config.numLayers),
+    layerMeaning: describeLayer(params.layer, model.numLayers),
     probe: params.probe,
     heads,
     classes,
@@ -276,7 +295,7 @@ export async function trainProbeRun(
       skippedRows: ds.skipped,
       duplicateTexts: ds.duplicates,
       splitGroupedByText: ds.duplicates > 0,
-      maxLength: params.maxLength ?? defaults.DEFAULT_TRAIN_MAX_LENGTH,
+      maxLength: params.maxLength ?? existing?.maxLength ?? defaults.DEFAULT_TRAIN_MAX_LENGTH,
       nTrain: train.length,
       nVal: val.length,
       nTest: test.length,
