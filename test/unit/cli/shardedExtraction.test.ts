@@ -205,6 +205,52 @@ describe('sharded extraction + cache merge + train --cache', () => {
     assert.match(layer2.stderr, /holds layers 1,3, not 2/);
   });
 
+  test('examples/slurm/extract.sbatch runs as array task 2 of --array=0-3 and writes slice 2/4', async () => {
+    const script = join(repoRoot, 'examples/slurm/extract.sbatch');
+    const text = await readFile(script, 'utf8');
+    assert.match(text, /^#SBATCH --array=0-\d+$/m);
+    const out = join(root, 'slurm');
+    const r = spawnSync('bash', [script], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: {
+        ...process.env,
+        SLURM_ARRAY_TASK_ID: '2',
+        SLURM_ARRAY_TASK_MIN: '0',
+        SLURM_ARRAY_TASK_MAX: '3',
+        SLURM_ARRAY_TASK_COUNT: '4',
+        MODEL,
+        DATA: data,
+        CACHE: out,
+        LAYERS: '1,3',
+        PROVIDER: 'cpu',
+        PROBESCOPE: `${process.execPath} ${bundle.path}`,
+        EXTRA_ARGS: '--shard-size 20KB --batch-size 4',
+      },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    assert.equal(j.slice, '2/4');
+    assert.ok((await readdir(j.cacheDir)).includes('slice-00002-of-00004.json'));
+  });
+
+  test('examples/k8s/extract-job.yaml is an Indexed Job whose command uses JOB_COMPLETION_INDEX and real options', async () => {
+    const yaml = await readFile(join(repoRoot, 'examples/k8s/extract-job.yaml'), 'utf8');
+    assert.match(yaml, /^\s+completionMode: Indexed$/m);
+    const completions = /^\s+completions: (\d+)$/m.exec(yaml)?.[1];
+    const slices = /name: SLICES\s+value: '(\d+)'/.exec(yaml)?.[1];
+    assert.ok(completions && completions === slices, 'completions and SLICES differ');
+    assert.match(yaml, /--shard "\$JOB_COMPLETION_INDEX\/\$SLICES"/);
+    const { activationsCommand } = await import('../../../src/cli/commands/activations');
+    const command = /probescope activations [^]*?--out \/cache/.exec(yaml.replace(/^#.*$/gm, ''))?.[0] ?? '';
+    const used = [...command.matchAll(/ --([a-z-]+)/g)].map((m) => m[1]);
+    assert.ok(used.length >= 5);
+    for (const o of used) assert.ok(o in activationsCommand.options, `--${o} is not an option of activations`);
+    const merge = await readFile(join(repoRoot, 'examples/k8s/merge-job.yaml'), 'utf8');
+    assert.match(merge, /\['probescope', 'cache', 'merge', '\/cache', '--out', '\/cache'\]/);
+  });
+
   test('--shard and --shard-size refuse what is not a slice or a size', () => {
     for (const bad of ['4/4', '1', '-1/2', 'a/b', '0/0']) {
       const r = cli('activations', '--model', MODEL, '--data', data, '--layers', '1', `--shard=${bad}`);
