@@ -4,7 +4,7 @@
  * the next build with the same key extracts only the rest. States are read back slice by slice, on demand.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, statfs } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { ExecutionProviderSetting, LayerSpec, ProgressEvent } from '../../protocol/types';
 import { ProbescopeError, throwIfAborted } from '../errors';
@@ -15,6 +15,7 @@ import { diskFullError, errnoOf, formatBytes, fsError } from '../storage';
 import { type IndexExpectation, indexProblems, readIndex, removeStaleTemps } from './cacheIntegrity';
 import { checkedIndex, findSupersetCache } from './cacheReuse';
 import { cacheBaseKey, cacheKey, type CacheKeyParts, hashTexts, hashTokenizerFiles, TAP_SCHEME } from './cacheKey';
+import { type CacheKind, planCache, poolForCache, rowsPerExample } from './pooledCache';
 import { planShards, readCompleteShard, writeFileAtomicClean, writeShard } from './shardFiles';
 import {
   assembleIndex,
@@ -59,6 +60,11 @@ export interface BuildCacheOptions {
    * `probescope cache merge` joins the slices). Use buildCacheSlice().
    */
   slice?: ShardSlice;
+  /**
+   * What to store (pooledCache.ts): every token (default), or one vector per example and layer pooled during
+   * extraction (mean, last, mean+last). A pooled build reuses a complete token cache of the same inputs when there is one.
+   */
+  kind?: CacheKind;
 }
 
 /** What a slice build wrote (no index.json: `cache merge` makes the cache usable). */
@@ -102,8 +108,13 @@ export class ActivationCache {
   get dtype(): CacheDtype {
     return this.index.dtype;
   }
+  /** Rows stored (= tokens for a token cache, examples × rows per example for a pooled one). */
   get totalTokens(): number {
     return this.index.totalTokens;
+  }
+  /** tokens | mean | last | mean+last (pooledCache.ts); caches written before pooling hold tokens. */
+  get kind(): CacheKind {
+    return this.index.kind ?? 'tokens';
   }
   get bytes(): number {
     return this.index.totalTokens * this.index.hiddenSize * this.index.layers.length * bytesPerValue(this.index.dtype);
@@ -205,6 +216,7 @@ export class ActivationCache {
 
   private static async buildOrSlice(opts: BuildCacheOptions): Promise<ActivationCache | SliceBuildResult> {
     const { folder, texts, slice } = opts;
+    const kind = opts.kind ?? 'tokens';
     const layers = normalizeLayers(opts.layers, folder.config.numLayers);
     const dtype = opts.dtype ?? 'float32';
     const maxLength = opts.maxLength ?? DEFAULT_CACHE_MAX_LENGTH;
@@ -218,6 +230,8 @@ export class ActivationCache {
       dtype,
       padding,
       graph: { onnxFile: relative(folder.dir, folder.onnxPath).split(sep).join('/'), taps: TAP_SCHEME },
+      // Absent for token caches, so their keys are those of caches written before pooling.
+      ...(kind !== 'tokens' ? { pooling: kind } : {}),
     };
     const key = cacheKey(parts);
     const baseKey = cacheBaseKey(parts);
@@ -226,6 +240,22 @@ export class ActivationCache {
     const removed = slice ? 0 : await removeStaleTemps(join(opts.cacheDir, 'activations'));
     if (removed) opts.onLog?.(`Removed ${removed} temporary file(s) left by an interrupted cache write.`);
     const expect = { hiddenSize: folder.config.hiddenSize, layers, numExamples: texts.length };
+    if (kind !== 'tokens' && !slice) {
+      // A complete token cache of the same inputs serves pooled probes too (pooled when read): no extraction.
+      const { pooling: _pooling, ...tokenParts } = parts;
+      const tokenKey = cacheKey(tokenParts);
+      const tokenDir = join(opts.cacheDir, 'activations', tokenKey);
+      const tokens =
+        (await checkedIndex(tokenDir, { ...expect, key: tokenKey }, opts.onLog, opts.signal)) &&
+        (await ActivationCache.open(tokenDir, undefined, { key: tokenKey }));
+      if (tokens) return tokens;
+      const widerTokens = await findSupersetCache(opts.cacheDir, cacheBaseKey(tokenParts), layers);
+      const reused = widerTokens && (await checkedIndex(widerTokens, expect, opts.onLog, opts.signal));
+      if (widerTokens && reused) {
+        opts.onLog?.(`Reusing the activation cache ${widerTokens} (it holds layers ${reused.layers.join(',')}).`);
+        return new ActivationCache(widerTokens, reused, 0, 0);
+      }
+    }
     const ready = await checkedIndex(dir, { ...expect, key }, opts.onLog, opts.signal);
     if (ready) return new ActivationCache(dir, ready, 0, 0);
     const wider = slice ? undefined : await findSupersetCache(opts.cacheDir, baseKey, layers);
@@ -262,16 +292,37 @@ export class ActivationCache {
       const lengths = seqs.map((s) => Math.min(s.length, maxLength));
       const D = extractor.hiddenSize;
       const bytesPerToken = D * layers.length * bytesPerValue(dtype);
-      const plan = planShards(lengths, bytesPerToken, opts.shardBytes ?? DEFAULT_SHARD_BYTES);
-      const totalTokens = lengths.reduce((a, b) => a + b, 0);
+      // Rows stored per example: its tokens, or 1–2 pooled vectors (pooledCache.ts).
+      const rows = lengths.map((n) => rowsPerExample(kind, n));
+      const plan = planShards(lengths, bytesPerToken, opts.shardBytes ?? DEFAULT_SHARD_BYTES, rows);
+      const sourceTokens = lengths.reduce((a, b) => a + b, 0);
+      const totalTokens = rows.reduce((a, b) => a + b, 0);
+      const diskPlan = planCache({
+        examples: texts.length,
+        tokens: sourceTokens,
+        layers: layers.length,
+        hiddenSize: D,
+        dtype,
+        kind,
+      });
       opts.onLog?.(
-        `Extracting ${texts.length} examples (${totalTokens} tokens, layers ${layers.join(',')}, ${dtype}): about ` +
-          `${formatBytes(totalTokens * bytesPerToken)} on disk in ${plan.length} shard(s) at ${dir}`,
+        `Extracting ${texts.length} examples (${sourceTokens} tokens, layers ${layers.join(',')}, ${dtype}): about ` +
+          `${formatBytes(diskPlan.bytes)} on disk in ${plan.length} shard(s) at ${dir}` +
+          (kind === 'tokens'
+            ? ''
+            : ` (${kind}-pooled: ${rowsPerExample(kind, 1)} vector(s) per example and layer; every token would take ` +
+              `${formatBytes(diskPlan.tokenBytes)})`),
       );
+      opts.onProgress?.({
+        phase: 'extract',
+        done: 0,
+        total: texts.length,
+        message: `cache plan: ${formatBytes(diskPlan.bytes)} on disk`,
+      });
 
       if (slice) {
         const own = plan.filter((_, s) => sliceOwnsShard(slice, s));
-        const tokens = own.reduce((a, p) => a + p.reduce((b, i) => b + lengths[i], 0), 0);
+        const tokens = own.reduce((a, p) => a + p.reduce((b, i) => b + rows[i], 0), 0);
         opts.onLog?.(
           `Slice ${slice.index}/${slice.count}: ${own.length} of ${plan.length} shards, ` +
             `${own.reduce((a, p) => a + p.length, 0)} examples (${formatBytes(tokens * bytesPerToken)}).`,
@@ -280,6 +331,13 @@ export class ActivationCache {
       const metas: (ShardMeta | undefined)[] = [];
       for (const [s, p] of plan.entries())
         metas.push(sliceOwnsShard(slice, s) ? await readCompleteShard(dir, s, key, p, bytesPerToken) : undefined);
+      await checkFreeSpace(
+        dir,
+        plan.reduce(
+          (a, p, s) => a + (metas[s] || !sliceOwnsShard(slice, s) ? 0 : p.reduce((b, i) => b + rows[i], 0)),
+          0,
+        ) * bytesPerToken,
+      );
       let done = metas.reduce((a, m) => a + (m ? m.examples.length : 0), 0);
       const resumed = metas.filter(Boolean).length;
       if (resumed) opts.onLog?.(`Resuming: ${resumed} of ${plan.length} shards were already extracted.`);
@@ -308,10 +366,11 @@ export class ActivationCache {
           },
         );
         try {
-          metas[s] = await writeShard(dir, s, key, ids, states, layers, D, dtype, truncated);
+          const stored = kind === 'tokens' ? states : states.map((m) => poolForCache(m, D, kind));
+          metas[s] = await writeShard(dir, s, key, ids, stored, layers, D, dtype, truncated);
         } catch (err) {
           if (errnoOf(err) !== 'ENOSPC') throw fsError(err, dir, 'write the activation cache in');
-          const left = plan.slice(s).reduce((a, p) => a + p.reduce((b, i) => b + lengths[i], 0), 0) * bytesPerToken;
+          const left = plan.slice(s).reduce((a, p) => a + p.reduce((b, i) => b + rows[i], 0), 0) * bytesPerToken;
           throw await diskFullError(
             dir,
             left,
@@ -335,6 +394,8 @@ export class ActivationCache {
         maxLength,
         numExamples: texts.length,
         totalTokens,
+        kind,
+        sourceTokens,
       };
       if (slice) {
         const own = plan.map((_, s) => s).filter((s) => sliceOwnsShard(slice, s));
@@ -366,6 +427,12 @@ export class ActivationCache {
       await extractor.dispose();
     }
   }
+}
+
+/** DISK_FULL before any extraction when the cache folder's disk has less free space than `bytes` (the plan). */
+async function checkFreeSpace(dir: string, bytes: number): Promise<void> {
+  const s = await statfs(dir).catch(() => undefined);
+  if (s && Number(s.bavail) * Number(s.bsize) < bytes) throw await diskFullError(dir, bytes, 'the activation cache');
 }
 
 /**

@@ -13,6 +13,7 @@ import type { Example } from './batches';
 import { makeChunks } from './batches';
 import { probeComputer } from './computerCache';
 import * as defaults from './defaults';
+import { cacheKindFor } from '../activations/pooledCache';
 import { openExistingCache } from './existingCache';
 import { entropyRatioOf, splitMetrics } from './metrics';
 import type { ProbeComputer } from './probeComputer';
@@ -182,6 +183,7 @@ export async function trainProbeRun(
         maxLength: params.maxLength,
         executionProvider: params.executionProvider,
         batchSize: params.batchSize,
+        kind: cacheKindFor([params.probe]),
       },
       hooks,
     ));
