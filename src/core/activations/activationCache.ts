@@ -313,12 +313,6 @@ export class ActivationCache {
             : ` (${kind}-pooled: ${rowsPerExample(kind, 1)} vector(s) per example and layer; every token would take ` +
               `${formatBytes(diskPlan.tokenBytes)})`),
       );
-      opts.onProgress?.({
-        phase: 'extract',
-        done: 0,
-        total: texts.length,
-        message: `cache plan: ${formatBytes(diskPlan.bytes)} on disk`,
-      });
 
       if (slice) {
         const own = plan.filter((_, s) => sliceOwnsShard(slice, s));
@@ -361,6 +355,7 @@ export class ActivationCache {
                 total: texts.length,
                 rate,
                 etaSeconds: rate > 0 ? remaining / rate : undefined,
+                message: `cache: about ${formatBytes(diskPlan.bytes)} on disk`,
               });
             },
           },
