@@ -114,6 +114,11 @@ export interface TrainProbeParams extends DatasetReadParams {
    * must match the one recorded in the cache. The dataset's texts must be the cached ones (cache key).
    */
   cachePath?: string;
+  /**
+   * Bytes of examples training may hold in memory (default: half the free memory, at least 256 MiB). Beyond it the
+   * examples are streamed from the cache on disk (core/probes/streamingTrainer.ts).
+   */
+  memoryBudget?: number;
   maxLength?: number;
   /** Extraction batch size, and the training mini-batch size (default 2048: full batch up to that). */
   batchSize?: number;

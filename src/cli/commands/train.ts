@@ -3,7 +3,11 @@ import { bundledModelDir } from '../../core/model';
 import { trainProbeRun } from '../../core/probes';
 import type { TrainResult } from '../../protocol/types';
 import { intList, layer, num, oneOf, required, str } from './args';
+import { parseByteSize } from './byteSize';
 import { datasetReadOptions, datasetReadParams } from './datasetOptions';
+
+const budgetOf = (spec: string | undefined) =>
+  spec === undefined ? undefined : parseByteSize(spec, '--memory-budget');
 
 /** The CLI's JSON for a training run (the DESIGN contract's fields first). */
 export function trainSummary(r: TrainResult): object {
@@ -97,6 +101,12 @@ export const trainCommand: CliCommand = {
       valueName: 'DIR',
     },
     'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
+    'memory-budget': {
+      type: 'string',
+      description:
+        'Examples held in memory at most (e.g. 256MB, 4GiB; default half the free memory); beyond it training streams them from the cache',
+      valueName: 'SIZE',
+    },
     cache: {
       type: 'string',
       description:
@@ -122,6 +132,7 @@ export const trainCommand: CliCommand = {
         // With --cache and no --model: '' = no model folder (the cache records the model).
         modelDir: str(values, 'model') ?? (str(values, 'cache') !== undefined ? '' : bundledModelDir()),
         cachePath: str(values, 'cache'),
+        memoryBudget: budgetOf(str(values, 'memory-budget')),
         dataPath: required(values, 'data'),
         layer: layer(values),
         probe: oneOf(values, 'probe', ['attention', 'mean', 'last'] as const) ?? 'attention',

@@ -153,6 +153,32 @@ export class ActivationCache {
     return out ?? decodeValues(bytes, this.index.dtype);
   }
 
+  /**
+   * Where get(i, layer) reads: the shard file, byte position and byte count, the stored dtype and rows (for callers
+   * that read asynchronously, e.g. the streaming trainer's prefetch). BAD_ARGUMENT for a layer not in the cache.
+   */
+  location(
+    i: number,
+    layer: LayerSpec,
+  ): { path: string; shard: number; position: number; bytes: number; rows: number; dtype: CacheDtype } {
+    const [shard, offset, rows] = this.entry(i);
+    const k = this.index.layers.indexOf(layer);
+    if (k < 0)
+      throw new ProbescopeError(
+        'BAD_ARGUMENT',
+        `Layer ${layer} is not in this cache (it has ${this.index.layers.join(', ')}).`,
+      );
+    const bytes = rows * this.index.hiddenSize * bytesPerValue(this.index.dtype);
+    return {
+      path: join(this.dir, `${shardName(shard)}.bin`),
+      shard,
+      position: offset + k * bytes,
+      bytes,
+      rows,
+      dtype: this.index.dtype,
+    };
+  }
+
   close(): void {
     for (const fd of this.fds.values()) closeSync(fd);
     this.fds.clear();

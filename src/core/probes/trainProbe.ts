@@ -15,6 +15,8 @@ import { probeComputer } from './computerCache';
 import * as defaults from './defaults';
 import { cacheKindFor } from '../activations/pooledCache';
 import { openExistingCache } from './existingCache';
+import { defaultMemoryBudget, lazyExamplesFrom, trainingBytes } from './streamingTrainer';
+import { formatBytes } from '../storage';
 import { entropyRatioOf, splitMetrics } from './metrics';
 import type { ProbeComputer } from './probeComputer';
 import { buildActivations, defaultCacheDir, examplesFrom, type CacheHooks } from './probeData';
@@ -190,11 +192,25 @@ export async function trainProbeRun(
   const extractSeconds = (performance.now() - t0) / 1000;
   const D = cache.hiddenSize;
   const C = classes.length === 2 ? 1 : classes.length;
-  const pick = (rows: number[]) => examplesFrom(cache, params.layer, params.probe, rows, labels);
+  // Beyond the memory budget the examples stay on disk and are streamed (streamingTrainer.ts).
+  const budget = params.memoryBudget ?? defaultMemoryBudget();
+  const needed = trainingBytes(cache, [...plan.train, ...plan.val, ...plan.test], params.probe);
+  const streaming = needed > budget;
+  if (streaming)
+    hooks.onLog?.(
+      `The examples take ${formatBytes(needed)}, more than the memory budget of ${formatBytes(budget)} ` +
+        '(--memory-budget): streaming them from the activation cache. AdamW reads mini-batches shard by shard (seeded), ' +
+        `the next while the current runs; ${optimizer === 'lbfgs' ? 'LBFGS reads every example from disk each evaluation; ' : ''}` +
+        'validation and the final metrics read all their rows from disk in chunks.',
+    );
+  const pick = (rows: number[]) =>
+    streaming
+      ? lazyExamplesFrom(cache, params.layer, params.probe, rows, labels, budget)
+      : examplesFrom(cache, params.layer, params.probe, rows, labels);
   const train = pick(plan.train);
   const val = pick(plan.val);
   const test = pick(plan.test);
-  if (!shared) cache.close();
+  if (!shared && !streaming) cache.close();
 
   const t1 = performance.now();
   const computer = await probeComputer({ H: heads, C, D }, params.executionProvider);
@@ -304,6 +320,7 @@ export async function trainProbeRun(
     },
     createdAt: new Date().toISOString(),
   };
+  if (!shared && streaming) cache.close();
   await saveProbe(outDir, chosen.params, manifest, { force: params.force });
   return {
     probe: params.probe,
