@@ -26,6 +26,8 @@ export interface ProbescopeSettings {
   probesFolder: string;
   maxLength: number;
   attentionHeads: HeadSelection;
+  /** Bytes of examples training holds in memory before streaming from disk; undefined = from free memory. */
+  memoryBudget?: number;
 }
 
 const SECTION = 'probescope';
@@ -52,6 +54,7 @@ export function readSettings(context: vscode.ExtensionContext): ProbescopeSettin
     probesFolder: resolveProbesFolder(c.get<string>('probesFolder', '.probescope/probes'), context),
     maxLength: Math.max(8, Math.floor(num('maxLength') ?? 512)),
     attentionHeads: parseHeadSelection(c.get<string | number>('attentionHeads', 'sum')),
+    memoryBudget: (num('memoryBudgetMB') ?? 0) > 0 ? Math.round(num('memoryBudgetMB')! * 1e6) : undefined,
   };
 }
 

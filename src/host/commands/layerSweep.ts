@@ -79,6 +79,7 @@ export const layerSweepCommand: HostCommand = {
       executionProvider: s.executionProvider,
       cacheDir: s.cacheFolder,
       maxLength: s.maxLength,
+      memoryBudget: s.memoryBudget,
     };
     await ctx.trainingPanel.start({
       mode: 'sweep',

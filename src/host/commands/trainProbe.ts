@@ -108,5 +108,6 @@ async function collectTrainParams(ctx: HostContext, args: TrainArgs): Promise<Tr
     executionProvider: s.executionProvider,
     cacheDir: s.cacheFolder,
     maxLength: s.maxLength,
+    memoryBudget: s.memoryBudget,
   };
 }
