@@ -112,6 +112,10 @@ export class ActivationCache {
   get totalTokens(): number {
     return this.index.totalTokens;
   }
+  /** Size in bytes of each shard file (index order). */
+  get shardSizes(): number[] {
+    return this.index.shardSums.map((x) => x.bytes);
+  }
   /** tokens | mean | last | mean+last (pooledCache.ts); caches written before pooling hold tokens. */
   get kind(): CacheKind {
     return this.index.kind ?? 'tokens';

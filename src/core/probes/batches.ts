@@ -13,7 +13,14 @@ export interface Example {
    * Streaming (streamingTrainer.ts): x is read from the cache on each access and never kept; chunks of such examples
    * build their batch on access (makeChunks), so memory holds one chunk of at most chunkFloats values at a time.
    */
-  lazy?: { cache: ActivationCache; index: number; layer: LayerSpec; chunkFloats: number; probe: ProbeKind };
+  lazy?: {
+    cache: ActivationCache;
+    index: number;
+    layer: LayerSpec;
+    chunkFloats: number;
+    probe: ProbeKind;
+    budget: number;
+  };
 }
 
 export function makeBatch(examples: Example[], D: number): ProbeBatch {

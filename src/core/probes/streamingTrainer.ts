@@ -10,7 +10,7 @@
  *     the budget (makeChunks on lazy examples), so LBFGS reads its pooled vectors from disk each evaluation.
  * Peak memory is then a few chunks plus the example table, whatever the dataset size.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import * as os from 'node:os';
 import type { LayerSpec, ProbeKind } from '../../protocol/types';
 import type { ActivationCache } from '../activations/activationCache';
@@ -63,7 +63,7 @@ export function lazyExamplesFrom(
       },
       length: cache.kind === 'tokens' ? pooledLength(stored, probe) : 1,
       label: labels[i],
-      lazy: { cache, index: i, layer, chunkFloats, probe },
+      lazy: { cache, index: i, layer, chunkFloats, probe, budget },
     } as Example;
   });
 }
@@ -79,12 +79,23 @@ export class ShardBatchSampler {
   private pending?: Promise<Example[]>;
   private readonly handles = new Map<string, Promise<FileHandle>>();
   private readonly byShard = new Map<number, number[]>();
+  /** The shard being served when whole shards are read (one sequential read per shard and epoch). */
+  private shardBuf?: { shard: number; bytes: Promise<Uint8Array> };
+  private readonly wholeShards: boolean;
 
+  /**
+   * `budget` (bytes): when three of the largest shards fit in it, each shard is read whole, sequentially, once per
+   * epoch (batches of one shard are served from that buffer; at most two shard buffers live at once); otherwise each
+   * example is read by itself.
+   */
   constructor(
     private readonly examples: Example[],
     private readonly batchSize: number,
     private readonly rng: Rng,
+    budget = 0,
   ) {
+    const cache = examples[0]?.lazy?.cache;
+    this.wholeShards = cache !== undefined && 3 * Math.max(0, ...cache.shardSizes) <= budget;
     examples.forEach((e, j) => {
       if (!e.lazy) throw new ProbescopeError('INTERNAL', 'ShardBatchSampler needs lazy examples.');
       const shard = e.lazy.cache.location(e.lazy.index, e.lazy.layer).shard;
@@ -142,8 +153,17 @@ export class ShardBatchSampler {
         const e = this.examples[j];
         const { cache, index, layer, probe } = e.lazy!;
         const loc = cache.location(index, layer);
-        const buf = new Uint8Array(loc.bytes);
-        const { bytesRead } = await (await this.handle(loc.path)).read(buf, 0, loc.bytes, loc.position);
+        let buf: Uint8Array;
+        let bytesRead: number;
+        if (this.wholeShards) {
+          if (this.shardBuf?.shard !== loc.shard) this.shardBuf = { shard: loc.shard, bytes: readFile(loc.path) };
+          const whole = await this.shardBuf.bytes;
+          buf = whole.subarray(loc.position, loc.position + loc.bytes);
+          bytesRead = buf.byteLength;
+        } else {
+          buf = new Uint8Array(loc.bytes);
+          ({ bytesRead } = await (await this.handle(loc.path)).read(buf, 0, loc.bytes, loc.position));
+        }
         if (bytesRead !== loc.bytes)
           throw new ProbescopeError(
             'CACHE_DAMAGED',

@@ -158,7 +158,12 @@ export async function trainAdamW(
   // Examples on disk (streamingTrainer.ts): mini-batches in shard order, the next one read while this one runs.
   const sampler =
     !fullBatch && data.train[0]?.lazy
-      ? new ShardBatchSampler(data.train, settings.batchSize, createRng(Math.floor(rng.next() * 2 ** 31)))
+      ? new ShardBatchSampler(
+          data.train,
+          settings.batchSize,
+          createRng(Math.floor(rng.next() * 2 ** 31)),
+          data.train[0].lazy.budget,
+        )
       : undefined;
 
   try {

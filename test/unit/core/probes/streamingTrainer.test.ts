@@ -84,6 +84,17 @@ describe('streaming from the activation cache', () => {
       rows,
     );
     await s1.close();
+    // With a budget that holds three shards, whole shards are read once each and serve the same batches.
+    const s2 = new ShardBatchSampler(lazy, 5, createRng(4), 1 << 30);
+    s2.epochOrder(); // as s1 above, so both draw the same orders
+    const again: number[] = [];
+    for (let b = 0; b < 4; b++)
+      for (const e of await s2.next()) {
+        assert.deepEqual(e.x, cache.get(e.label, 2));
+        again.push(e.label);
+      }
+    assert.deepEqual(again, seen);
+    await s2.close();
   });
 });
 
