@@ -32,6 +32,9 @@ void (async () => {
   process.stdout.write(
     JSON.stringify({
       maxRssKiB: process.resourceUsage().maxRSS,
+      // Where the memory is at the end (V8 heap vs typed-array buffers), to tell bookkeeping from states.
+      heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+      arrayBuffersMiB: Math.round(process.memoryUsage().arrayBuffers / 2 ** 20),
       examplesPerSecond: ((times.length - 1) * Number(batchSize)) / stepSeconds,
       seconds: (performance.now() - t0) / 1000,
       accuracy: r.test.accuracy,
