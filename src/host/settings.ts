@@ -29,6 +29,8 @@ export interface ProbescopeSettings {
   attentionHeads: HeadSelection;
   /** Chat template formatting for training and sweeps: undefined (text as is), 'user' or 'messages' (TrainProbeParams.chat). */
   chatFormat?: 'user' | 'messages';
+  /** Bytes of examples training holds in memory before streaming from disk; undefined = from free memory. */
+  memoryBudget?: number;
 }
 
 const SECTION = 'probescope';
@@ -56,6 +58,7 @@ export function readSettings(context: vscode.ExtensionContext): ProbescopeSettin
     maxLength: Math.max(8, Math.floor(num('maxLength') ?? 512)),
     attentionHeads: parseHeadSelection(c.get<string | number>('attentionHeads', 'sum')),
     chatFormat: chatFormatOf(c.get('chatFormat')),
+    memoryBudget: (num('memoryBudgetMB') ?? 0) > 0 ? Math.round(num('memoryBudgetMB')! * 1e6) : undefined,
   };
 }
 

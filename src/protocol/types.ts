@@ -44,7 +44,7 @@ export interface ModelSummary {
 export interface ProgressEvent {
   /** Correlates with the `progressId` the caller put in the request. */
   progressId: string;
-  phase: 'download' | 'tokenize' | 'extract' | 'train' | 'evaluate' | 'sweep' | 'test' | 'verify';
+  phase: 'download' | 'tokenize' | 'extract' | 'train' | 'evaluate' | 'sweep' | 'test' | 'verify' | 'merge';
   done: number;
   total: number;
   message?: string;
@@ -110,6 +110,17 @@ export interface TrainProbeParams extends DatasetReadParams {
   force?: boolean;
   executionProvider?: ExecutionProviderSetting;
   cacheDir?: string;
+  /**
+   * Train from this existing activation cache (a folder with index.json, or a cache folder holding one cache of this
+   * dataset) instead of extracting: no model folder is needed (modelDir '' = none); when modelDir is given its hash
+   * must match the one recorded in the cache. The dataset's texts must be the cached ones (cache key).
+   */
+  cachePath?: string;
+  /**
+   * Bytes of examples training may hold in memory (default: half the free memory, at least 256 MiB). Beyond it the
+   * examples are streamed from the cache on disk (core/probes/streamingTrainer.ts).
+   */
+  memoryBudget?: number;
   maxLength?: number;
   /** Extraction batch size, and the training mini-batch size (default 2048: full batch up to that). */
   batchSize?: number;

@@ -10,11 +10,13 @@ import { ActivationCache } from '../../core/activations/activationCache';
 import { DEFAULT_CACHE_MAX_LENGTH } from '../../core/activations/shardFormat';
 import { detectFields, loadTable } from '../../core/data';
 import { cellText } from '../../core/data/cellValues';
-import type { DatasetReadParams } from '../../protocol/types';
+import type { DatasetReadParams, ProgressEvent } from '../../protocol/types';
 import { ProbescopeError } from '../../core/errors';
 import { ActivationExtractor } from '../../core/model/extractor';
 import { resolveModelFolder } from '../../core/model/modelFolder';
+import { parseShardSlice } from '../../core/activations/shardSlice';
 import { num, oneOf, required, str } from './args';
+import { parseByteSize } from './byteSize';
 import { datasetReadOptions, datasetReadParams } from './datasetOptions';
 import { chatOption, hubDataOptions, resolveDataArg } from './hubData';
 import {
@@ -34,7 +36,7 @@ export const activationsCommand: CliCommand = {
   name: 'activations',
   summary: 'Extract residual-stream states: of one text (JSON) or of a dataset (an activation cache).',
   usage:
-    'probescope activations --model DIR --layers 0,2,final|all (--text STR | --text-file FILE | --data FILE) [--out DIR]',
+    'probescope activations --model DIR --layers 0,2,final|all (--text STR | --text-file FILE | --data FILE) [--out DIR] [--shard I/N] [--shard-size SIZE]',
   options: {
     model: { type: 'string', description: 'Model folder (config.json, tokenizer.json, model.onnx)', valueName: 'DIR' },
     layers: {
@@ -62,6 +64,18 @@ export const activationsCommand: CliCommand = {
     'batch-size': { type: 'string', description: 'Sequences per model run (default 16)', valueName: 'N' },
     dtype: { type: 'string', description: 'Cache dtype: float32 (default) or float16', valueName: 'T' },
     'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
+    shard: {
+      type: 'string',
+      description:
+        'With --data: extract only slice I of N (0-based; cache shards s with s mod N = I) for a cluster worker; ' +
+        'join the slices with `probescope cache merge`',
+      valueName: 'I/N',
+    },
+    'shard-size': {
+      type: 'string',
+      description: 'Target size of one cache shard file (default 64MiB; the same in every slice and the single run)',
+      valueName: 'SIZE',
+    },
     ...datasetReadOptions,
     ...hubDataOptions,
     ...chatOption,
@@ -120,6 +134,10 @@ export const activationsCommand: CliCommand = {
       }
     }
 
+    const shardSpec = str(values, 'shard');
+    const slice = shardSpec === undefined ? undefined : parseShardSlice(shardSpec);
+    const sizeSpec = str(values, 'shard-size');
+    const shardBytes = sizeSpec === undefined ? undefined : parseByteSize(sizeSpec, '--shard-size');
     const readParams = datasetReadParams(values);
     const texts =
       chatSpec === undefined
@@ -130,7 +148,8 @@ export const activationsCommand: CliCommand = {
             folder.dir,
           );
     const t0 = performance.now();
-    const cache = await ActivationCache.build({
+    const seconds = () => Math.round((performance.now() - t0) / 10) / 100;
+    const buildOpts = {
       folder,
       layers,
       texts,
@@ -139,10 +158,27 @@ export const activationsCommand: CliCommand = {
       batchSize,
       executionProvider,
       dtype: oneOf(values, 'dtype', ['float32', 'float16'] as const),
-      onProgress: (e) => ctx.progress(e),
-      onLog: (m) => ctx.log(m),
+      onProgress: (e: Omit<ProgressEvent, 'progressId'>) => ctx.progress(e),
+      onLog: (m: string) => ctx.log(m),
       signal: ctx.signal,
-    });
+      shardBytes,
+    };
+    if (slice) {
+      const r = await ActivationCache.buildSlice({ ...buildOpts, slice });
+      return {
+        cacheDir: r.dir,
+        slice: `${r.slice.index}/${r.slice.count}`,
+        shards: r.shards,
+        totalShards: r.numShards,
+        examples: r.examples,
+        tokens: r.tokens,
+        layers,
+        bytes: r.bytes,
+        merge: `probescope cache merge ${cacheDir} --out ${cacheDir}`,
+        seconds: seconds(),
+      };
+    }
+    const cache = await ActivationCache.build(buildOpts);
     cache.close();
     return {
       cacheDir: cache.dir,
@@ -150,7 +186,7 @@ export const activationsCommand: CliCommand = {
       tokens: cache.totalTokens,
       layers: cache.layers,
       bytes: cache.bytes,
-      seconds: Math.round((performance.now() - t0) / 10) / 100,
+      seconds: seconds(),
     };
   },
 };

@@ -1,6 +1,7 @@
 /** The `probescope` subcommands; each command file exports a CliCommand and is listed here (help keeps this order). */
 import type { CliCommand } from '../command';
 import { activationsCommand } from './activations';
+import { cacheMergeCommand } from './cacheMerge';
 import { cacheVerifyCommand } from './cacheVerify';
 import { classifyCommand } from './classify';
 import { compareCommand } from './compare';
@@ -21,4 +22,5 @@ export const commands: CliCommand[] = [
   cacheVerifyCommand,
   variantsCommand,
   downloadCommand,
+  cacheMergeCommand,
 ];

@@ -3,8 +3,12 @@ import { bundledModelDir } from '../../core/model';
 import { trainProbeRun } from '../../core/probes';
 import type { TrainResult } from '../../protocol/types';
 import { intList, layer, num, oneOf, required, str } from './args';
+import { parseByteSize } from './byteSize';
 import { datasetReadOptions, datasetReadParams } from './datasetOptions';
 import { chatOption, hubDataOptions, resolveDataArg } from './hubData';
+
+const budgetOf = (spec: string | undefined) =>
+  spec === undefined ? undefined : parseByteSize(spec, '--memory-budget');
 
 /** The CLI's JSON for a training run (the DESIGN contract's fields first). */
 export function trainSummary(r: TrainResult): object {
@@ -33,7 +37,7 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Train a probe on a dataset at one layer and save it (probe.safetensors + probe.json).',
   usage:
-    'probescope train --model DIR --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] [--split-field NAME | --test-data FILE] [--seeds 0,1,2] [--chat user|user,model|messages] [--config C --split S] [--encoding NAME] [--delimiter CHAR] [--quote|--no-quote] --out DIR [--force]',
+    'probescope train (--model DIR | --cache DIR) --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] [--split-field NAME | --test-data FILE] [--seeds 0,1,2] [--chat user|user,model|messages] [--config C --split S] [--encoding NAME] [--delimiter CHAR] [--quote|--no-quote] [--memory-budget SIZE] --out DIR [--force]',
   options: {
     model: {
       type: 'string',
@@ -98,6 +102,19 @@ export const trainCommand: CliCommand = {
       valueName: 'DIR',
     },
     'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
+    'memory-budget': {
+      type: 'string',
+      description:
+        'Examples held in memory at most (e.g. 256MB, 4GiB; default half the free memory); beyond it training streams them from the cache',
+      valueName: 'SIZE',
+    },
+    cache: {
+      type: 'string',
+      description:
+        'Train from this existing activation cache (e.g. from `cache merge`) without the model folder; ' +
+        'with --model, its hash must match the cache',
+      valueName: 'DIR',
+    },
     out: {
       type: 'string',
       description: 'Output folder for the probe: new, empty, or a probe folder (with --force)',
@@ -115,7 +132,10 @@ export const trainCommand: CliCommand = {
     const wd = str(values, 'weight-decay');
     const result = await trainProbeRun(
       {
-        modelDir: str(values, 'model') ?? bundledModelDir(),
+        // With --cache and no --model: '' = no model folder (the cache records the model).
+        modelDir: str(values, 'model') ?? (str(values, 'cache') !== undefined ? '' : bundledModelDir()),
+        cachePath: str(values, 'cache'),
+        memoryBudget: budgetOf(str(values, 'memory-budget')),
         dataPath: await resolveDataArg(values, ctx),
         layer: layer(values),
         probe: oneOf(values, 'probe', ['attention', 'mean', 'last'] as const) ?? 'attention',

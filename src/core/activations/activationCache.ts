@@ -4,7 +4,7 @@
  * the next build with the same key extracts only the rest. States are read back slice by slice, on demand.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, statfs } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { ExecutionProviderSetting, LayerSpec, ProgressEvent } from '../../protocol/types';
 import { ProbescopeError, throwIfAborted } from '../errors';
@@ -15,8 +15,18 @@ import { diskFullError, errnoOf, formatBytes, fsError, hangPoint } from '../stor
 import { type IndexExpectation, indexProblems, readIndex, removeStaleTemps } from './cacheIntegrity';
 import { checkedIndex, findSupersetCache } from './cacheReuse';
 import { cacheBaseKey, cacheKey, type CacheKeyParts, hashTexts, hashTokenizerFiles, TAP_SCHEME } from './cacheKey';
+import { type CacheKind, planCache, poolForCache, rowsPerExample } from './pooledCache';
 import { planShards, readCompleteShard, writeFileAtomicClean, writeShard } from './shardFiles';
 import { assertFitsFloat16 } from './float16';
+import {
+  assembleIndex,
+  type CacheIndexHeader,
+  SLICE_FORMAT,
+  type ShardSlice,
+  sliceFileName,
+  sliceOwnsShard,
+  type SliceRecord,
+} from './shardSlice';
 import {
   bytesPerValue,
   CACHE_FORMAT,
@@ -46,6 +56,29 @@ export interface BuildCacheOptions {
   padding?: 'left' | 'right';
   /** Target shard size in bytes (tests use small shards). */
   shardBytes?: number;
+  /**
+   * Extract only slice I of N of the planned shards and write slice-I-of-N.json instead of index.json (shardSlice.ts;
+   * `probescope cache merge` joins the slices). Use buildCacheSlice().
+   */
+  slice?: ShardSlice;
+  /**
+   * What to store (pooledCache.ts): every token (default), or one vector per example and layer pooled during
+   * extraction (mean, last, mean+last). A pooled build reuses a complete token cache of the same inputs when there is one.
+   */
+  kind?: CacheKind;
+}
+
+/** What a slice build wrote (no index.json: `cache merge` makes the cache usable). */
+export interface SliceBuildResult {
+  dir: string;
+  key: string;
+  slice: ShardSlice;
+  numShards: number;
+  shards: number[];
+  examples: number;
+  tokens: number;
+  bytes: number;
+  extractedExamples: number;
 }
 
 export class ActivationCache {
@@ -76,8 +109,17 @@ export class ActivationCache {
   get dtype(): CacheDtype {
     return this.index.dtype;
   }
+  /** Rows stored (= tokens for a token cache, examples × rows per example for a pooled one). */
   get totalTokens(): number {
     return this.index.totalTokens;
+  }
+  /** Size in bytes of each shard file (index order). */
+  get shardSizes(): number[] {
+    return this.index.shardSums.map((x) => x.bytes);
+  }
+  /** tokens | mean | last | mean+last (pooledCache.ts); caches written before pooling hold tokens. */
+  get kind(): CacheKind {
+    return this.index.kind ?? 'tokens';
   }
   get bytes(): number {
     return this.index.totalTokens * this.index.hiddenSize * this.index.layers.length * bytesPerValue(this.index.dtype);
@@ -114,6 +156,32 @@ export class ActivationCache {
       );
     }
     return out ?? decodeValues(bytes, this.index.dtype);
+  }
+
+  /**
+   * Where get(i, layer) reads: the shard file, byte position and byte count, the stored dtype and rows (for callers
+   * that read asynchronously, e.g. the streaming trainer's prefetch). BAD_ARGUMENT for a layer not in the cache.
+   */
+  location(
+    i: number,
+    layer: LayerSpec,
+  ): { path: string; shard: number; position: number; bytes: number; rows: number; dtype: CacheDtype } {
+    const [shard, offset, rows] = this.entry(i);
+    const k = this.index.layers.indexOf(layer);
+    if (k < 0)
+      throw new ProbescopeError(
+        'BAD_ARGUMENT',
+        `Layer ${layer} is not in this cache (it has ${this.index.layers.join(', ')}).`,
+      );
+    const bytes = rows * this.index.hiddenSize * bytesPerValue(this.index.dtype);
+    return {
+      path: join(this.dir, `${shardName(shard)}.bin`),
+      shard,
+      position: offset + k * bytes,
+      bytes,
+      rows,
+      dtype: this.index.dtype,
+    };
   }
 
   close(): void {
@@ -160,7 +228,26 @@ export class ActivationCache {
 
   /** Opens a complete cache or extracts what is missing (resumable, shard by shard, temp + rename). */
   static async build(opts: BuildCacheOptions): Promise<ActivationCache> {
-    const { folder, texts } = opts;
+    return (await ActivationCache.buildOrSlice({ ...opts, slice: undefined })) as ActivationCache;
+  }
+
+  /**
+   * Slice `opts.slice` of a cache (shardSlice.ts): its planned shards, then slice-I-of-N.json. When the folder already
+   * holds a complete cache of this key, nothing is extracted (shards: []).
+   */
+  static async buildSlice(opts: BuildCacheOptions & { slice: ShardSlice }): Promise<SliceBuildResult> {
+    const r = await ActivationCache.buildOrSlice(opts);
+    if (r instanceof ActivationCache) {
+      r.close();
+      const s = { slice: opts.slice, numShards: r.index.shards.length, shards: [], examples: 0, tokens: 0, bytes: 0 };
+      return { dir: r.dir, key: r.key, ...s, extractedExamples: 0 };
+    }
+    return r;
+  }
+
+  private static async buildOrSlice(opts: BuildCacheOptions): Promise<ActivationCache | SliceBuildResult> {
+    const { folder, texts, slice } = opts;
+    const kind = opts.kind ?? 'tokens';
     const layers = normalizeLayers(opts.layers, folder.config.numLayers);
     const dtype = opts.dtype ?? 'float32';
     const maxLength = opts.maxLength ?? DEFAULT_CACHE_MAX_LENGTH;
@@ -174,16 +261,35 @@ export class ActivationCache {
       dtype,
       padding,
       graph: { onnxFile: relative(folder.dir, folder.onnxPath).split(sep).join('/'), taps: TAP_SCHEME },
+      // Absent for token caches, so their keys are those of caches written before pooling.
+      ...(kind !== 'tokens' ? { pooling: kind } : {}),
     };
     const key = cacheKey(parts);
     const baseKey = cacheBaseKey(parts);
     const dir = join(opts.cacheDir, 'activations', key);
-    const removed = await removeStaleTemps(opts.cacheDir);
+    // Slices may share a folder across machines, where another host's writer pid means nothing here.
+    const removed = slice ? 0 : await removeStaleTemps(opts.cacheDir);
     if (removed) opts.onLog?.(`Removed ${removed} temporary file(s) left by an interrupted cache write.`);
     const expect = { hiddenSize: folder.config.hiddenSize, layers, numExamples: texts.length };
+    if (kind !== 'tokens' && !slice) {
+      // A complete token cache of the same inputs serves pooled probes too (pooled when read): no extraction.
+      const { pooling: _pooling, ...tokenParts } = parts;
+      const tokenKey = cacheKey(tokenParts);
+      const tokenDir = join(opts.cacheDir, 'activations', tokenKey);
+      const tokens =
+        (await checkedIndex(tokenDir, { ...expect, key: tokenKey }, opts.onLog, opts.signal)) &&
+        (await ActivationCache.open(tokenDir, undefined, { key: tokenKey }));
+      if (tokens) return tokens;
+      const widerTokens = await findSupersetCache(opts.cacheDir, cacheBaseKey(tokenParts), layers);
+      const reused = widerTokens && (await checkedIndex(widerTokens, expect, opts.onLog, opts.signal));
+      if (widerTokens && reused) {
+        opts.onLog?.(`Reusing the activation cache ${widerTokens} (it holds layers ${reused.layers.join(',')}).`);
+        return new ActivationCache(widerTokens, reused, 0, 0);
+      }
+    }
     const ready = await checkedIndex(dir, { ...expect, key }, opts.onLog, opts.signal);
     if (ready) return new ActivationCache(dir, ready, 0, 0);
-    const wider = await findSupersetCache(opts.cacheDir, baseKey, layers);
+    const wider = slice ? undefined : await findSupersetCache(opts.cacheDir, baseKey, layers);
     if (wider) {
       const reused = await checkedIndex(wider, expect, opts.onLog, opts.signal);
       if (reused) {
@@ -217,22 +323,53 @@ export class ActivationCache {
       const lengths = seqs.map((s) => Math.min(s.length, maxLength));
       const D = extractor.hiddenSize;
       const bytesPerToken = D * layers.length * bytesPerValue(dtype);
-      const plan = planShards(lengths, bytesPerToken, opts.shardBytes ?? DEFAULT_SHARD_BYTES);
-      const totalTokens = lengths.reduce((a, b) => a + b, 0);
+      // Rows stored per example: its tokens, or 1–2 pooled vectors (pooledCache.ts).
+      const rows = lengths.map((n) => rowsPerExample(kind, n));
+      const plan = planShards(lengths, bytesPerToken, opts.shardBytes ?? DEFAULT_SHARD_BYTES, rows);
+      const sourceTokens = lengths.reduce((a, b) => a + b, 0);
+      const totalTokens = rows.reduce((a, b) => a + b, 0);
+      const diskPlan = planCache({
+        examples: texts.length,
+        tokens: sourceTokens,
+        layers: layers.length,
+        hiddenSize: D,
+        dtype,
+        kind,
+      });
       opts.onLog?.(
-        `Extracting ${texts.length} examples (${totalTokens} tokens, layers ${layers.join(',')}, ${dtype}): about ` +
-          `${formatBytes(totalTokens * bytesPerToken)} on disk in ${plan.length} shard(s) at ${dir}`,
+        `Extracting ${texts.length} examples (${sourceTokens} tokens, layers ${layers.join(',')}, ${dtype}): about ` +
+          `${formatBytes(diskPlan.bytes)} on disk in ${plan.length} shard(s) at ${dir}` +
+          (kind === 'tokens'
+            ? ''
+            : ` (${kind}-pooled: ${rowsPerExample(kind, 1)} vector(s) per example and layer; every token would take ` +
+              `${formatBytes(diskPlan.tokenBytes)})`),
       );
 
+      if (slice) {
+        const own = plan.filter((_, s) => sliceOwnsShard(slice, s));
+        const tokens = own.reduce((a, p) => a + p.reduce((b, i) => b + rows[i], 0), 0);
+        opts.onLog?.(
+          `Slice ${slice.index}/${slice.count}: ${own.length} of ${plan.length} shards, ` +
+            `${own.reduce((a, p) => a + p.length, 0)} examples (${formatBytes(tokens * bytesPerToken)}).`,
+        );
+      }
       const metas: (ShardMeta | undefined)[] = [];
-      for (const [s, p] of plan.entries()) metas.push(await readCompleteShard(dir, s, key, p, bytesPerToken));
+      for (const [s, p] of plan.entries())
+        metas.push(sliceOwnsShard(slice, s) ? await readCompleteShard(dir, s, key, p, bytesPerToken) : undefined);
+      await checkFreeSpace(
+        dir,
+        plan.reduce(
+          (a, p, s) => a + (metas[s] || !sliceOwnsShard(slice, s) ? 0 : p.reduce((b, i) => b + rows[i], 0)),
+          0,
+        ) * bytesPerToken,
+      );
       let done = metas.reduce((a, m) => a + (m ? m.examples.length : 0), 0);
       const resumed = metas.filter(Boolean).length;
       if (resumed) opts.onLog?.(`Resuming: ${resumed} of ${plan.length} shards were already extracted.`);
       const start = performance.now();
       let extracted = 0;
       for (let s = 0; s < plan.length; s++) {
-        if (metas[s]) continue;
+        if (metas[s] || !sliceOwnsShard(slice, s)) continue;
         throwIfAborted(opts.signal);
         const ids = plan[s];
         const states = await extractor.extractIds(
@@ -249,16 +386,18 @@ export class ActivationCache {
                 total: texts.length,
                 rate,
                 etaSeconds: rate > 0 ? remaining / rate : undefined,
+                message: `cache: about ${formatBytes(diskPlan.bytes)} on disk`,
               });
             },
           },
         );
         if (dtype === 'float16') assertFitsFloat16(states, layers);
         try {
-          metas[s] = await writeShard(dir, s, key, ids, states, layers, D, dtype, truncated);
+          const stored = kind === 'tokens' ? states : states.map((m) => poolForCache(m, D, kind));
+          metas[s] = await writeShard(dir, s, key, ids, stored, layers, D, dtype, truncated);
         } catch (err) {
           if (errnoOf(err) !== 'ENOSPC') throw fsError(err, dir, 'write the activation cache in');
-          const left = plan.slice(s).reduce((a, p) => a + p.reduce((b, i) => b + lengths[i], 0), 0) * bytesPerToken;
+          const left = plan.slice(s).reduce((a, p) => a + p.reduce((b, i) => b + rows[i], 0), 0) * bytesPerToken;
           throw await diskFullError(
             dir,
             left,
@@ -269,11 +408,11 @@ export class ActivationCache {
         extracted += ids.length;
       }
 
-      const index: CacheIndex = {
+      const header: CacheIndexHeader = {
         format: CACHE_FORMAT,
         key,
         baseKey,
-        model: { id: folder.id, hash: folder.hash },
+        model: { id: folder.id, hash: folder.hash, numLayers: folder.config.numLayers },
         tokenizerHash: parts.tokenizerHash,
         datasetHash: parts.datasetHash,
         layers,
@@ -282,13 +421,27 @@ export class ActivationCache {
         maxLength,
         numExamples: texts.length,
         totalTokens,
-        shards: plan.map((_, s) => `${shardName(s)}.bin`),
-        shardSums: metas.map((m) => ({ bytes: m!.bytes, sha256: m!.sha256 })),
-        examples: new Array(texts.length),
+        kind,
+        sourceTokens,
       };
-      metas.forEach((m, s) =>
-        m!.examples.forEach((e) => (index.examples[e.index] = [s, e.offset, e.length, e.truncated ? 1 : 0])),
-      );
+      if (slice) {
+        const own = plan.map((_, s) => s).filter((s) => sliceOwnsShard(slice, s));
+        const record: SliceRecord = { format: SLICE_FORMAT, slice, numShards: plan.length, shards: own, header };
+        await writeFileAtomicClean(join(dir, sliceFileName(slice)), JSON.stringify(record));
+        const bytes = own.reduce((a, s) => a + metas[s]!.bytes, 0);
+        return {
+          dir,
+          key,
+          slice,
+          numShards: plan.length,
+          shards: own,
+          examples: own.reduce((a, s) => a + plan[s].length, 0),
+          tokens: bytes / bytesPerToken,
+          bytes,
+          extractedExamples: extracted,
+        };
+      }
+      const index: CacheIndex = assembleIndex(header, metas as ShardMeta[]);
       try {
         await writeFileAtomicClean(join(dir, 'index.json'), JSON.stringify(index));
       } catch (err) {
@@ -301,6 +454,12 @@ export class ActivationCache {
       await extractor.dispose();
     }
   }
+}
+
+/** DISK_FULL before any extraction when the cache folder's disk has less free space than `bytes` (the plan). */
+async function checkFreeSpace(dir: string, bytes: number): Promise<void> {
+  const s = await statfs(dir).catch(() => undefined);
+  if (s && Number(s.bavail) * Number(s.bsize) < bytes) throw await diskFullError(dir, bytes, 'the activation cache');
 }
 
 /**

@@ -29,6 +29,8 @@ export interface CacheKeyParts {
   dtype: CacheDtype;
   padding: 'left' | 'right';
   graph: { onnxFile: string; taps: string };
+  /** Pooled caches only (pooledCache.ts); absent for token caches so their keys are unchanged. */
+  pooling?: 'mean' | 'last' | 'mean+last';
 }
 
 export function cacheKey(parts: CacheKeyParts): string {

@@ -11,14 +11,22 @@ import { beforeWrite, killPoint, readRegularText, SMALL_JSON_LIMIT } from '../st
 import { markVerified, shardIntact } from './cacheIntegrity';
 import { CACHE_FORMAT, type CacheDtype, encodeValues, type ShardMeta, shardName } from './shardFormat';
 
-/** Examples sorted by length (similar lengths batch with little padding), cut into shards of about shardBytes. */
-export function planShards(lengths: number[], bytesPerToken: number, shardBytes: number): number[][] {
+/**
+ * Examples sorted by length (similar lengths batch with little padding), cut into shards of about shardBytes.
+ * `rows`: rows stored per example when not its length (pooled caches, pooledCache.ts).
+ */
+export function planShards(
+  lengths: number[],
+  bytesPerToken: number,
+  shardBytes: number,
+  rows: number[] = lengths,
+): number[][] {
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);
   const shards: number[][] = [];
   let current: number[] = [];
   let bytes = 0;
   for (const i of order) {
-    const b = lengths[i] * bytesPerToken;
+    const b = rows[i] * bytesPerToken;
     if (current.length && bytes + b > shardBytes) {
       shards.push(current);
       current = [];

@@ -6,6 +6,7 @@
  */
 import type { LayerSpec } from '../../protocol/types';
 import { floatToHalf, halfToFloat } from './float16';
+import type { CacheKind } from './pooledCache';
 
 /** /2: shards carry a sha256 (cacheIntegrity.ts), keys cover tokenizer files, BOS rule, padding and graph. */
 export const CACHE_FORMAT = 'probescope-activations/2';
@@ -42,7 +43,8 @@ export interface CacheIndex {
   key: string;
   /** The key without the layers (cacheKey.ts cacheBaseKey). */
   baseKey: string;
-  model: { id: string; hash: string };
+  /** numLayers: the model's decoder blocks (absent in caches written before it was recorded). */
+  model: { id: string; hash: string; numLayers?: number };
   tokenizerHash: string;
   datasetHash: string;
   layers: LayerSpec[];
@@ -50,7 +52,12 @@ export interface CacheIndex {
   dtype: CacheDtype;
   maxLength: number;
   numExamples: number;
+  /** Rows stored: valid tokens for a token cache; examples × rows per example for a pooled one. */
   totalTokens: number;
+  /** tokens | mean | last | mean+last (pooledCache.ts); absent in caches written before pooling (= tokens). */
+  kind?: CacheKind;
+  /** Valid tokens the rows were computed from (absent before pooling; = totalTokens for a token cache). */
+  sourceTokens?: number;
   shards: string[];
   /** Per shard: its .bin size in bytes and sha256 hex (checked before use, cacheIntegrity.ts). */
   shardSums: { bytes: number; sha256: string }[];

@@ -1,4 +1,6 @@
 /** Padded probe batches (right padding: token t of every example sits at position t, as in single-text inference). */
+import type { LayerSpec, ProbeKind } from '../../protocol/types';
+import type { ActivationCache } from '../activations/activationCache';
 import type { ProbeBatch } from './probeParams';
 
 export interface Example {
@@ -7,6 +9,18 @@ export interface Example {
   length: number;
   /** 0/1 for two classes, class index otherwise. */
   label: number;
+  /**
+   * Streaming (streamingTrainer.ts): x is read from the cache on each access and never kept; chunks of such examples
+   * build their batch on access (makeChunks), so memory holds one chunk of at most chunkFloats values at a time.
+   */
+  lazy?: {
+    cache: ActivationCache;
+    index: number;
+    layer: LayerSpec;
+    chunkFloats: number;
+    probe: ProbeKind;
+    budget: number;
+  };
 }
 
 export function makeBatch(examples: Example[], D: number): ProbeBatch {
@@ -35,6 +49,8 @@ export function makeChunks(
   D: number,
   maxFloats = MAX_CHUNK_FLOATS,
 ): { batch: ProbeBatch; indices: number[] }[] {
+  const lazy = examples.find((e) => e.lazy)?.lazy;
+  if (lazy) return lazyChunks(examples, D, Math.min(maxFloats, lazy.chunkFloats));
   const order = examples.map((_, i) => i).sort((a, b) => examples[a].length - examples[b].length);
   const chunks: { batch: ProbeBatch; indices: number[] }[] = [];
   let cur: number[] = [];
@@ -56,4 +72,28 @@ export function makeChunks(
   }
   flush();
   return chunks;
+}
+
+/** makeChunks for lazy examples: each chunk's batch is read from the cache when accessed and not kept. */
+function lazyChunks(examples: Example[], D: number, maxFloats: number): { batch: ProbeBatch; indices: number[] }[] {
+  const order = examples.map((_, i) => i).sort((a, b) => examples[a].length - examples[b].length);
+  const groups: number[][] = [];
+  let cur: number[] = [];
+  for (const i of order) {
+    if (cur.length > 0 && (cur.length + 1) * examples[i].length * D > maxFloats) {
+      groups.push(cur);
+      cur = [];
+    }
+    cur.push(i);
+  }
+  if (cur.length) groups.push(cur);
+  return groups.map((indices) => ({
+    indices,
+    get batch() {
+      return makeBatch(
+        indices.map((i) => examples[i]),
+        D,
+      );
+    },
+  }));
 }

@@ -5,6 +5,7 @@ import type { EvalParams, ProbeManifest, SplitMetrics } from '../../protocol/typ
 import { readDatasetForModel } from '../chat/chatDataset';
 import { ProbescopeError } from '../errors';
 import { probeComputer } from './computerCache';
+import { cacheKindFor } from '../activations/pooledCache';
 import { buildActivations, examplesFrom, type CacheHooks } from './probeData';
 import { probeWithModel } from './runtime';
 import { makeChunks } from './batches';
@@ -47,6 +48,7 @@ export async function probePredictions(
       cacheDir: params.cacheDir ?? path.join(os.tmpdir(), 'probescope-cache'),
       maxLength: typeof manifest.training.maxLength === 'number' ? manifest.training.maxLength : undefined,
       executionProvider: params.executionProvider,
+      kind: cacheKindFor([manifest.probe]),
     },
     hooks,
   );

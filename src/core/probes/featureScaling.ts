@@ -27,10 +27,11 @@ export function featureScaling(examples: readonly Example[], D: number): Feature
   let n = 0;
   // Welford per dimension: stable for values in the 1e5 range with small spread.
   for (const e of examples) {
+    const x = e.x; // read once: x may be a getter (examples read from the cache on access)
     for (let t = 0; t < e.length; t++) {
       n++;
       for (let d = 0; d < D; d++) {
-        const v = e.x[t * D + d];
+        const v = x[t * D + d];
         const delta = v - mean[d];
         mean[d] += delta / n;
         m2[d] += delta * (v - mean[d]);
@@ -51,8 +52,9 @@ export function standardizeExamples(examples: readonly Example[], s: FeatureScal
   const D = s.mean.length;
   return examples.map((e) => {
     const x = new Float32Array(e.length * D);
+    const raw = e.x;
     for (let t = 0; t < e.length; t++)
-      for (let d = 0; d < D; d++) x[t * D + d] = (e.x[t * D + d] - s.mean[d]) / s.scale[d];
+      for (let d = 0; d < D; d++) x[t * D + d] = (raw[t * D + d] - s.mean[d]) / s.scale[d];
     return { x, length: e.length, label: e.label };
   });
 }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { LayerSweepParams, LayerSweepPoint } from '../../protocol/types';
 import { readDatasetForModel } from '../chat/chatDataset';
 import { throwIfAborted } from '../errors';
+import { cacheKindFor } from '../activations/pooledCache';
 import { buildActivations, defaultCacheDir } from './probeData';
 import { cachedModelFolder } from './runtime';
 import { trainProbeRun, type TrainHooks } from './trainProbe';
@@ -46,6 +47,8 @@ export async function layerSweep(
       maxLength: params.maxLength,
       executionProvider: params.executionProvider,
       batchSize: params.batchSize,
+      // Sweeps of mean/last probes cache one vector per example and layer (pooledCache.ts); the plan is logged first.
+      kind: cacheKindFor(params.kinds.map((k) => k.probe)),
     },
     hooks,
   );

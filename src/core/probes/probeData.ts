@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ExecutionProviderSetting, LayerSpec, ProbeKind, ProgressEvent } from '../../protocol/types';
 import { ActivationCache } from '../activations';
+import { type CacheKind, rowFor } from '../activations/pooledCache';
 import { ProbescopeError } from '../errors';
 import type { ModelFolder } from '../model';
 import type { Example } from './batches';
@@ -41,7 +42,14 @@ export async function buildActivations(
   folder: ModelFolder,
   layers: LayerSpec[],
   texts: string[],
-  opts: { cacheDir: string; maxLength?: number; executionProvider?: ExecutionProviderSetting; batchSize?: number },
+  opts: {
+    cacheDir: string;
+    maxLength?: number;
+    executionProvider?: ExecutionProviderSetting;
+    batchSize?: number;
+    /** tokens (default) or a pooled kind (activations/pooledCache.ts cacheKindFor). */
+    kind?: CacheKind;
+  },
   hooks: CacheHooks,
 ): Promise<ActivationCache> {
   for (const l of layers) checkLayer(l, folder);
@@ -53,13 +61,17 @@ export async function buildActivations(
     maxLength: opts.maxLength ?? DEFAULT_TRAIN_MAX_LENGTH,
     executionProvider: opts.executionProvider,
     batchSize: opts.batchSize,
+    kind: opts.kind,
     onProgress: hooks.onProgress,
     onLog: hooks.onLog,
     signal: hooks.signal,
   });
 }
 
-/** Examples for the given dataset rows, pooled for the probe kind (mean/last → one row each). */
+/**
+ * Examples for the given dataset rows, pooled for the probe kind (mean/last → one row each): pooled here from a token
+ * cache, read as stored from a pooled cache (rowFor: BAD_ARGUMENT when the cache cannot serve the kind).
+ */
 export function examplesFrom(
   cache: ActivationCache,
   layer: LayerSpec,
@@ -68,6 +80,14 @@ export function examplesFrom(
   labels: number[],
 ): Example[] {
   const D = cache.hiddenSize;
+  if (cache.kind !== 'tokens') {
+    const { row } = rowFor(cache.kind, kind);
+    return rows.map((i) => ({
+      x: cache.get(i, layer).slice(row * D, (row + 1) * D),
+      length: 1,
+      label: labels[i],
+    }));
+  }
   return rows.map((i) => {
     const length = cache.length(i);
     return {

@@ -14,6 +14,10 @@ import { makeChunks } from './batches';
 import { probeComputer } from './computerCache';
 import * as defaults from './defaults';
 import { featureScaling, foldScaling, standardizeExamples } from './featureScaling';
+import { cacheKindFor } from '../activations/pooledCache';
+import { openExistingCache } from './existingCache';
+import { defaultMemoryBudget, lazyExamplesFrom, trainingBytes } from './streamingTrainer';
+import { formatBytes } from '../storage';
 import { entropyRatioOf, splitMetrics } from './metrics';
 import type { ProbeComputer } from './probeComputer';
 import { buildActivations, defaultCacheDir, examplesFrom, type CacheHooks } from './probeData';
@@ -151,12 +155,30 @@ export async function trainProbeRun(
   const classIndex = new Map(classes.map((c, i) => [c, i]));
   const labels = plan.labels.map((l) => classIndex.get(l)!);
 
-  const folder = await resolveModelFolder(params.modelDir);
   const t0 = performance.now();
+  // `train --cache DIR`: an existing cache, no model folder needed (existingCache.ts checks data, layer and model).
+  const existing =
+    !shared && params.cachePath
+      ? await openExistingCache(
+          params.cachePath,
+          {
+            texts: plan.texts,
+            layer: params.layer,
+            maxLength: params.maxLength,
+            modelDir: params.modelDir || undefined,
+          },
+          hooks,
+        )
+      : undefined;
+  const folder = existing ? undefined : await resolveModelFolder(params.modelDir);
+  const model = existing
+    ? existing.model
+    : { id: folder!.id, hash: folder!.hash, dir: folder!.dir, numLayers: folder!.config.numLayers };
   const cache =
+    existing?.cache ??
     shared?.cache ??
     (await buildActivations(
-      folder,
+      folder!,
       [params.layer],
       plan.texts,
       {
@@ -164,24 +186,42 @@ export async function trainProbeRun(
         maxLength: params.maxLength,
         executionProvider: params.executionProvider,
         batchSize: params.batchSize,
+        kind: cacheKindFor([params.probe]),
       },
       hooks,
     ));
   const extractSeconds = (performance.now() - t0) / 1000;
   const D = cache.hiddenSize;
   const C = classes.length === 2 ? 1 : classes.length;
-  const pick = (rows: number[]) => examplesFrom(cache, params.layer, params.probe, rows, labels);
+  // Beyond the memory budget the examples stay on disk and are streamed (streamingTrainer.ts).
+  const budget = params.memoryBudget ?? defaultMemoryBudget();
+  const needed = trainingBytes(cache, [...plan.train, ...plan.val, ...plan.test], params.probe);
+  const streaming = needed > budget;
+  if (streaming)
+    hooks.onLog?.(
+      `The examples take ${formatBytes(needed)}, more than the memory budget of ${formatBytes(budget)} ` +
+        '(--memory-budget): streaming them from the activation cache. AdamW reads mini-batches shard by shard (seeded), ' +
+        `the next while the current runs; ${optimizer === 'lbfgs' ? 'LBFGS reads every example from disk each evaluation; ' : ''}` +
+        'validation and the final metrics read all their rows from disk in chunks.',
+    );
+  const pick = (rows: number[]) =>
+    streaming
+      ? lazyExamplesFrom(cache, params.layer, params.probe, rows, labels, budget)
+      : examplesFrom(cache, params.layer, params.probe, rows, labels);
   const train = pick(plan.train);
   const val = pick(plan.val);
   const test = pick(plan.test);
-  if (!shared) cache.close();
+  if (!shared && !streaming) cache.close();
 
   const t1 = performance.now();
   const computer = await probeComputer({ H: heads, C, D }, params.executionProvider);
   const base: FitSpec = { computer, H: heads, C, D, optimizer, preset, params, seed: seeds[0] };
   // 'fast' fits on standardised features (featureScaling.ts) and folds μ, σ back into the saved weights; 'reference'
-  // keeps EleutherAI's exact recipe on raw features.
-  const scaling = preset === 'reference' ? undefined : featureScaling(train, D);
+  // keeps EleutherAI's exact recipe on raw features. Streamed examples are read from the cache as stored, so a
+  // streamed run fits on raw features too (and says so).
+  const scaling = preset === 'reference' || streaming ? undefined : featureScaling(train, D);
+  if (streaming && preset !== 'reference')
+    hooks.onLog?.('Streaming: features are not standardised in this run (the fit uses the raw states).');
   const fitTrain = scaling ? standardizeExamples(train, scaling) : train;
   const fitVal = scaling ? standardizeExamples(val, scaling) : val;
   const weightDecay =
@@ -253,9 +293,9 @@ export async function trainProbeRun(
   const manifest: ProbeManifest = {
     format: 'probescope-probe/1',
     name: path.basename(outDir),
-    model: { id: folder.id, hash: folder.hash, dir: folder.dir, hiddenSize: D, numLayers: folder.config.numLayers },
+    model: { id: model.id, hash: model.hash, dir: model.dir, hiddenSize: D, numLayers: model.numLayers },
     layer: params.layer,
-    layerMeaning: describeLayer(params.layer, folder.config.numLayers),
+    layerMeaning: describeLayer(params.layer, model.numLayers),
     probe: params.probe,
     heads,
     classes,
@@ -291,13 +331,14 @@ export async function trainProbeRun(
       duplicateTexts: ds.duplicates,
       splitGroupedByText: ds.duplicates > 0,
       ...(params.chat ? { chat: params.chat } : {}),
-      maxLength: params.maxLength ?? defaults.DEFAULT_TRAIN_MAX_LENGTH,
+      maxLength: params.maxLength ?? existing?.maxLength ?? defaults.DEFAULT_TRAIN_MAX_LENGTH,
       nTrain: train.length,
       nVal: val.length,
       nTest: test.length,
     },
     createdAt: new Date().toISOString(),
   };
+  if (!shared && streaming) cache.close();
   await saveProbe(outDir, chosen.params, manifest, { force: params.force });
   return {
     probe: params.probe,

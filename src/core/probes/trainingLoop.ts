@@ -12,7 +12,8 @@ import { lbfgsMinimize } from './lbfgs';
 import { argmax, probabilities } from './metrics';
 import type { ProbeComputer } from './probeComputer';
 import { flattenParams, unflattenParams, type ProbeBatch, type ProbeParams } from './probeParams';
-import type { Rng } from './rng';
+import { createRng, type Rng } from './rng';
+import { ShardBatchSampler } from './streamingTrainer';
 
 export interface StepEvent {
   step: number;
@@ -155,67 +156,85 @@ export async function trainAdamW(
   let step = 0;
   let stoppedEarly = false;
   let cancelled = false;
+  // Examples on disk (streamingTrainer.ts): mini-batches in shard order, the next one read while this one runs.
+  const sampler =
+    !fullBatch && data.train[0]?.lazy
+      ? new ShardBatchSampler(
+          data.train,
+          settings.batchSize,
+          createRng(Math.floor(rng.next() * 2 ** 31)),
+          data.train[0].lazy.budget,
+        )
+      : undefined;
 
-  for (step = 0; step < stepLimit; step++) {
-    if (hooks.signal?.aborted) {
-      cancelled = stoppedEarly = true;
-      break;
-    }
-    if (settings.schedule === 'cosine') opt.lr = settings.lr * 0.5 * (1 + Math.cos((Math.PI * step) / settings.steps));
-    const p = unflattenParams(theta, H, C, D);
-    let r: { loss: number; grad: Float64Array };
-    if (fullBatch) r = await lossAndGradOver(computer, p, trainChunks);
-    else {
-      const pick = rng.shuffle(data.train.map((_, i) => i)).slice(0, settings.batchSize);
-      const batch = makeBatch(
-        pick.map((i) => data.train[i]),
-        D,
-      );
-      const g = await computer.lossAndGrad(p, batch);
-      r = { loss: g.loss, grad: flattenParams(g.grad) };
-    }
-    if (!Number.isFinite(r.loss))
-      throw new ProbescopeError(
-        'INTERNAL',
-        `Training diverged at step ${step} (loss ${r.loss}); lower the learning rate.`,
-      );
-    losses.push(r.loss);
-    const event: StepEvent = { step, trainLoss: r.loss };
-    const validating = hasVal && (step % VALIDATION_EVERY === 0 || step === settings.steps - 1);
-    if (validating) {
-      const v = await validate(computer, p, data.val, valChunks);
-      Object.assign(event, v);
-      if (v.valLoss < best.valLoss) best = { theta: theta.slice(), valLoss: v.valLoss, trainLoss: r.loss, step };
-      if (v.valAccuracy > progress.valAccuracy || v.valLoss < progress.valLoss * (1 - MIN_REL_IMPROVEMENT)) {
-        progress = {
-          valLoss: Math.min(v.valLoss, progress.valLoss),
-          valAccuracy: Math.max(v.valAccuracy, progress.valAccuracy),
-        };
-        sinceBest = 0;
-      } else sinceBest++;
-      await hooks.onCheckpoint?.(step, p);
-    } else if (!hasVal && r.loss < best.trainLoss)
-      best = { theta: theta.slice(), valLoss: Infinity, trainLoss: r.loss, step };
-    hooks.onStep?.(event);
-    if (!fixed && settings.earlyStop.kind === 'validation' && hasVal && sinceBest >= settings.earlyStop.patience) {
-      stoppedEarly = true;
-      step++;
-      break;
-    }
-    if (!fixed && settings.earlyStop.kind === 'train-plateau') {
-      const w = settings.earlyStop.window;
-      if (losses.length > w) {
-        // A loop, not Math.min(...losses): a spread of 100k+ steps' losses overflows the call stack.
-        const recent = minOf(losses, losses.length - w, losses.length);
-        const before = minOf(losses, 0, losses.length - w);
-        if (recent >= before) {
-          stoppedEarly = true;
-          step++;
-          break;
+  try {
+    for (step = 0; step < stepLimit; step++) {
+      if (hooks.signal?.aborted) {
+        cancelled = stoppedEarly = true;
+        break;
+      }
+      if (settings.schedule === 'cosine')
+        opt.lr = settings.lr * 0.5 * (1 + Math.cos((Math.PI * step) / settings.steps));
+      const p = unflattenParams(theta, H, C, D);
+      let r: { loss: number; grad: Float64Array };
+      if (fullBatch) r = await lossAndGradOver(computer, p, trainChunks);
+      else if (sampler) {
+        const g = await computer.lossAndGrad(p, makeBatch(await sampler.next(), D));
+        r = { loss: g.loss, grad: flattenParams(g.grad) };
+      } else {
+        const pick = rng.shuffle(data.train.map((_, i) => i)).slice(0, settings.batchSize);
+        const batch = makeBatch(
+          pick.map((i) => data.train[i]),
+          D,
+        );
+        const g = await computer.lossAndGrad(p, batch);
+        r = { loss: g.loss, grad: flattenParams(g.grad) };
+      }
+      if (!Number.isFinite(r.loss))
+        throw new ProbescopeError(
+          'INTERNAL',
+          `Training diverged at step ${step} (loss ${r.loss}); lower the learning rate.`,
+        );
+      losses.push(r.loss);
+      const event: StepEvent = { step, trainLoss: r.loss };
+      const validating = hasVal && (step % VALIDATION_EVERY === 0 || step === settings.steps - 1);
+      if (validating) {
+        const v = await validate(computer, p, data.val, valChunks);
+        Object.assign(event, v);
+        if (v.valLoss < best.valLoss) best = { theta: theta.slice(), valLoss: v.valLoss, trainLoss: r.loss, step };
+        if (v.valAccuracy > progress.valAccuracy || v.valLoss < progress.valLoss * (1 - MIN_REL_IMPROVEMENT)) {
+          progress = {
+            valLoss: Math.min(v.valLoss, progress.valLoss),
+            valAccuracy: Math.max(v.valAccuracy, progress.valAccuracy),
+          };
+          sinceBest = 0;
+        } else sinceBest++;
+        await hooks.onCheckpoint?.(step, p);
+      } else if (!hasVal && r.loss < best.trainLoss)
+        best = { theta: theta.slice(), valLoss: Infinity, trainLoss: r.loss, step };
+      hooks.onStep?.(event);
+      if (!fixed && settings.earlyStop.kind === 'validation' && hasVal && sinceBest >= settings.earlyStop.patience) {
+        stoppedEarly = true;
+        step++;
+        break;
+      }
+      if (!fixed && settings.earlyStop.kind === 'train-plateau') {
+        const w = settings.earlyStop.window;
+        if (losses.length > w) {
+          // A loop, not Math.min(...losses): a spread of 100k+ steps' losses overflows the call stack.
+          const recent = minOf(losses, losses.length - w, losses.length);
+          const before = minOf(losses, 0, losses.length - w);
+          if (recent >= before) {
+            stoppedEarly = true;
+            step++;
+            break;
+          }
         }
       }
+      opt.step(theta, r.grad);
     }
-    opt.step(theta, r.grad);
+  } finally {
+    await sampler?.close();
   }
   // The reference keeps its last parameters; with validation we keep the best-validating ones.
   const keepBest = (!fixed && settings.earlyStop.kind === 'validation') || cancelled;

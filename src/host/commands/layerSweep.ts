@@ -80,6 +80,7 @@ export const layerSweepCommand: HostCommand = {
       cacheDir: s.cacheFolder,
       maxLength: s.maxLength,
       chat: s.chatFormat,
+      memoryBudget: s.memoryBudget,
     };
     await ctx.trainingPanel.start({
       mode: 'sweep',

@@ -109,5 +109,6 @@ async function collectTrainParams(ctx: HostContext, args: TrainArgs): Promise<Tr
     cacheDir: s.cacheFolder,
     maxLength: s.maxLength,
     chat: s.chatFormat,
+    memoryBudget: s.memoryBudget,
   };
 }
