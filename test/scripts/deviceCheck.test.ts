@@ -50,17 +50,21 @@ interface BenchJson {
 }
 
 const NO_NODE = ['node', 'nodejs', 'npm', 'npx', 'corepack'];
+/** The --fast bundle's budget here: the device's 64 MiB plus the ~8 MiB that xz -6 saves over xz -0. */
+const FAST_BUDGET_MIB = 72;
 
 describe('device check bundle (CPU side of the GPU run)', () => {
   let prepare: ReturnType<typeof run>;
   before(() => {
-    prepare = run('prepare-device-bundle.sh', ['--fast', '--out', bundle], { ...process.env } as Record<
-      string,
-      string
-    >);
+    // --fast (xz -0) keeps the test short; its bundle is ~8 MiB larger than the default xz -6 one that the device run
+    // carries (docs/GPU-CHECK.md), so the test gives it the room of that difference: 72 MiB instead of 64.
+    prepare = run('prepare-device-bundle.sh', ['--fast', '--out', bundle], {
+      ...process.env,
+      PROBESCOPE_DEVICE_BUDGET_BYTES: String(FAST_BUDGET_MIB * 2 ** 20),
+    } as Record<string, string>);
   });
 
-  it('prepare-device-bundle.sh packs node, the linux-x64 ORT native files, the bench and libvulkan1 within 64 MiB', () => {
+  it('prepare-device-bundle.sh packs node, the linux-x64 ORT native files, the bench and libvulkan1 within its budget', () => {
     assert.equal(prepare.status, 0, prepare.stderr + prepare.stdout);
     const m = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8')) as {
       node: string;
@@ -83,11 +87,13 @@ describe('device check bundle (CPU side of the GPU run)', () => {
     assert.equal(m.node, process.version);
     assert.equal(m.cuda, false);
     assert.match(m.cudaNote, /ONNXRUNTIME_NODE_INSTALL=cuda12/);
-    const budget = /budget: bundle ([\d.]+) MiB \+ working tree ([\d.]+) MiB = ([\d.]+) MiB of 64\.0 MiB/.exec(
+    const budget = /budget: bundle ([\d.]+) MiB \+ working tree ([\d.]+) MiB = ([\d.]+) MiB of ([\d.]+) MiB/.exec(
       prepare.stdout,
     );
     assert.ok(budget, prepare.stdout);
-    assert.ok(Number(budget[3]) <= 64 && Number(budget[1]) > 20, `total ${budget[3]} MiB`);
+    assert.equal(Number(budget[4]), FAST_BUDGET_MIB);
+    assert.ok(Math.abs(Number(budget[1]) + Number(budget[2]) - Number(budget[3])) < 0.11, 'the total adds up');
+    assert.ok(Number(budget[3]) <= FAST_BUDGET_MIB && Number(budget[1]) > 20, `total ${budget[3]} MiB`);
   });
 
   it('the budget check fails with a message when bundle + working tree exceed the budget', () => {
