@@ -182,7 +182,7 @@ export class DatasetPanelManager implements vscode.WebviewPanelSerializer, vscod
     try {
       const info = await this.ctx.worker.request(Requests.openHubDataset, { repoId: d.hub.repoId, config, split });
       if (this.dataset !== d) return;
-      d.path = info.files[0];
+      d.path = info.dataPath;
       d.hub = hubView(info);
       d.textField = undefined;
       d.labelField = undefined;
