@@ -37,7 +37,7 @@ const TRAIN = SPLITS.default.train;
 
 describe('Parquet conversion layouts', () => {
   it('recognises both namings, with shards in row order and hyphenated dataset names', () => {
-    const f = (path: string) => ({ path, size: 10 });
+    const f = (path: string) => ({ path, size: 10, etag: 'e' });
     const layout = parquetLayout([
       f('README.md'),
       f('default/train/0010.parquet'),
