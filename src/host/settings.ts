@@ -8,6 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
 import type { ExecutionProviderSetting, LayerSpec, OptimizerName, ProbeKind } from '../protocol/types';
 import type { HeadSelection } from '../protocol/webview';
+import { type ChatFormat, chatFormatOf } from './commands/chatFields';
 import { parseHeadSelection } from './overlay/tokenWeights';
 import { planSettingWrites } from './settingWrites';
 
@@ -27,8 +28,11 @@ export interface ProbescopeSettings {
   probesFolder: string;
   maxLength: number;
   attentionHeads: HeadSelection;
-  /** Chat template formatting for training and sweeps: undefined (text as is), 'user' or 'messages' (TrainProbeParams.chat). */
-  chatFormat?: 'user' | 'messages';
+  /**
+   * Chat template formatting for training and sweeps: undefined (text as is), 'user', 'user,model' (two text columns,
+   * picked in the flow: chatColumnPick.ts) or 'messages' (TrainProbeParams.chat).
+   */
+  chatFormat?: ChatFormat;
 }
 
 const SECTION = 'probescope';
@@ -57,10 +61,6 @@ export function readSettings(context: vscode.ExtensionContext): ProbescopeSettin
     attentionHeads: parseHeadSelection(c.get<string | number>('attentionHeads', 'sum')),
     chatFormat: chatFormatOf(c.get('chatFormat')),
   };
-}
-
-function chatFormatOf(v: unknown): 'user' | 'messages' | undefined {
-  return v === 'user' || v === 'messages' ? v : undefined;
 }
 
 /** package.json capabilities.untrustedWorkspaces.restrictedConfigurations: Restricted Mode ignores their workspace values. */
