@@ -25,6 +25,8 @@ import {
 } from './harness';
 
 const DS = 'probescope-test/reviews';
+/** default/train in two Parquet shards of 4 rows each. */
+const SHARDED = 'probescope-test/sharded';
 const MODEL = 'probescope-test/tiny-gemma2-variants';
 
 describe('Hugging Face datasets and model variants in code-server', { skip: hostSkipReason() }, () => {
@@ -45,7 +47,10 @@ describe('Hugging Face datasets and model variants in code-server', { skip: host
     hub = await startFakeHub({
       repoId: MODEL,
       dir: modelRepo,
-      datasets: [await makeFakeDataset(tmp, DS, 'cc-by-4.0')],
+      datasets: [
+        await makeFakeDataset(tmp, DS, 'cc-by-4.0'),
+        await makeFakeDataset(tmp, SHARDED, 'mit', { trainShards: 2 }),
+      ],
     });
     host = await openHost({ env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: hubCache } });
   });
@@ -96,6 +101,29 @@ describe('Hugging Face datasets and model variants in code-server', { skip: host
       );
       assert.ok(hub.seen.some((r) => r.path.endsWith('/default/test/0000.parquet')));
       await screenshot(host.page, 'hub-dataset-test');
+    });
+  });
+
+  test('a train split in two Parquet shards opens as one dataset: the rows of both shards, in order', async (t) => {
+    await step(t, async () => {
+      await runCommand(host.page, 'Probescope: Open Dataset from Hugging Face');
+      await poll('the dataset id input box', async () =>
+        (await host.page.locator('.quick-input-widget .quick-input-title').innerText()).includes(
+          'Hugging Face dataset',
+        ),
+      );
+      const box = quickInputBoxOf(host.page);
+      await box.fill(SHARDED);
+      await box.press('Enter');
+      const { frame, text } = await webviewText(host.page, /PARQUET · 8 rows · 2 classes/);
+      assert.match(text, /Hugging Face: probescope-test\/sharded/);
+      const texts = await poll('the rows of both shards', async () => {
+        const cells = await frame.locator('.rows-row:not(.rows-header) .c-text').allInnerTexts();
+        return cells.length >= 8 && cells.includes(SPLITS.default.train.text[7]) ? cells : undefined;
+      });
+      assert.deepEqual(texts.slice(0, 8), SPLITS.default.train.text);
+      assert.ok(hub.seen.some((r) => r.path.endsWith('/default/train/0001.parquet')));
+      await screenshot(host.page, 'hub-dataset-sharded');
     });
   });
 
