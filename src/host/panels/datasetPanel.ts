@@ -119,9 +119,16 @@ export class DatasetPanelManager implements vscode.WebviewPanelSerializer, vscod
       case 'train':
         await vscode.commands.executeCommand('probescope.trainProbe', { ...d });
         return;
-      case 'openFile':
-        await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(d.path));
+      case 'openFile': {
+        // A Hub split in several shards is a folder (HubDatasetInfo.dataPath): show it in the OS file manager.
+        const isFolder =
+          (await vscode.workspace.fs.stat(vscode.Uri.file(d.path)).then(
+            (s) => s.type,
+            () => 0,
+          )) & vscode.FileType.Directory;
+        await vscode.commands.executeCommand(isFolder ? 'revealFileInOS' : 'vscode.open', vscode.Uri.file(d.path));
         return;
+      }
     }
   }
 
