@@ -8,6 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
 import type { ExecutionProviderSetting, LayerSpec, OptimizerName, ProbeKind } from '../protocol/types';
 import type { HeadSelection } from '../protocol/webview';
+import { type ChatFormat, chatFormatOf } from './commands/chatFields';
 import { parseHeadSelection } from './overlay/tokenWeights';
 import { planSettingWrites } from './settingWrites';
 
@@ -27,8 +28,11 @@ export interface ProbescopeSettings {
   probesFolder: string;
   maxLength: number;
   attentionHeads: HeadSelection;
-  /** Chat template formatting for training and sweeps: undefined (text as is), 'user' or 'messages' (TrainProbeParams.chat). */
-  chatFormat?: 'user' | 'messages';
+  /**
+   * Chat template formatting for training and sweeps: undefined (text as is), 'user', 'user,model' (two text columns,
+   * picked in the flow: chatColumnPick.ts) or 'messages' (TrainProbeParams.chat).
+   */
+  chatFormat?: ChatFormat;
   /** Bytes of examples training holds in memory before streaming from disk; undefined = from free memory. */
   memoryBudget?: number;
 }
@@ -60,10 +64,6 @@ export function readSettings(context: vscode.ExtensionContext): ProbescopeSettin
     chatFormat: chatFormatOf(c.get('chatFormat')),
     memoryBudget: (num('memoryBudgetMB') ?? 0) > 0 ? Math.round(num('memoryBudgetMB')! * 1e6) : undefined,
   };
-}
-
-function chatFormatOf(v: unknown): 'user' | 'messages' | undefined {
-  return v === 'user' || v === 'messages' ? v : undefined;
 }
 
 /** package.json capabilities.untrustedWorkspaces.restrictedConfigurations: Restricted Mode ignores their workspace values. */

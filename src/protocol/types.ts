@@ -503,9 +503,17 @@ export interface HubDatasetInfo {
   commit: string;
   config: string;
   split: string;
-  /** Local Parquet files of the split (Hugging Face cache). */
+  /** Local Parquet files of the split (Hugging Face cache), in row order. */
   files: string[];
-  configs: { name: string; splits: { name: string; files: string[]; bytes: number; partial: boolean }[] }[];
+  /**
+   * What to give the dataset readers (CLI --data, the dataset panel): the split's one file, or a folder holding only
+   * its shards, which loadTable reads as one table with the rows of every shard in order.
+   */
+  dataPath: string;
+  configs: {
+    name: string;
+    splits: { name: string; files: string[]; bytes: number; partial: boolean; folder?: string }[];
+  }[];
   /** From the dataset card (README.md `license:`). */
   license?: string;
 }

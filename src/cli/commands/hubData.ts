@@ -26,7 +26,7 @@ export const chatOption: Record<string, CliOption> = {
 
 /**
  * The local file for --data: the path as given, or for hf://datasets/owner/name the split's Parquet file downloaded
- * into the Hugging Face cache (first shard; the log says when there are more). Logs the licence of the dataset card.
+ * into the Hugging Face cache (its one file, or a folder of its shards, read as one table in shard order). Logs the licence of the dataset card.
  */
 export async function resolveDataArg(values: Values, ctx: CliContext): Promise<string> {
   const data = required(values, 'data');
@@ -44,6 +44,6 @@ export async function resolveDataArg(values: Values, ctx: CliContext): Promise<s
     `${repoId}: config ${ds.config}, split ${ds.split}${ds.license ? `, licence ${ds.license}` : ', no licence in the dataset card'}`,
   );
   if (ds.files.length > 1)
-    ctx.log(`${repoId} ${ds.config}/${ds.split} has ${ds.files.length} Parquet shards; using the first.`);
-  return ds.files[0];
+    ctx.log(`${repoId} ${ds.config}/${ds.split}: ${ds.files.length} Parquet shards, read as one table`);
+  return ds.dataPath;
 }

@@ -11,6 +11,7 @@ import type { DatasetFormat, RawTable } from './columnTable';
 import { readCsv } from './csvReader';
 import { readJson } from './jsonReader';
 import { readParquet } from './parquetReader';
+import { concatTables } from './tableConcat';
 
 export type { DatasetFormat, RawRow, RawTable } from './columnTable';
 
@@ -41,11 +42,12 @@ export async function loadTable(file: string, opts: DatasetReadOptions = {}): Pr
   } catch {
     throw new ProbescopeError('DATASET_INVALID', `Dataset not found: ${abs}. Check the path.`);
   }
+  if (stat.isDirectory()) return loadParquetFolder(abs);
   // Only regular files: a FIFO would block the read forever, /dev/zero would never end.
   if (!stat.isFile())
     throw new ProbescopeError(
       'DATASET_INVALID',
-      `${abs} is ${stat.isDirectory() ? 'a folder' : stat.isFIFO() ? 'a pipe (FIFO)' : 'not a regular file'}; give a .jsonl, .csv or .parquet file.`,
+      `${abs} is ${stat.isFIFO() ? 'a pipe (FIFO)' : 'not a regular file'}; give a .jsonl, .csv or .parquet file.`,
     );
   const key = `${abs}\u0000${opts.encoding ?? ''}\u0000${opts.delimiter ?? ''}\u0000${opts.quote ?? ''}`;
   const stamp = `${stat.mtimeMs}:${stat.size}`;
@@ -54,6 +56,43 @@ export async function loadTable(file: string, opts: DatasetReadOptions = {}): Pr
   const table = parseTable(abs, opts);
   cache.set(key, { stamp, table });
   table.catch(() => cache.delete(key));
+  if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string);
+  return table;
+}
+
+/**
+ * A folder of Parquet files (the shards of one split, as the Hub's conversion and `pandas.read_parquet(folder)` use
+ * them) as one table: every `*.parquet` / `*.pq` file in it, in name order with numeric collation (`0000.parquet`,
+ * `0001.parquet` …), rows concatenated (concatTables). Memoised on every file's mtime and size. A folder with no
+ * Parquet file, or with other data files beside them, is DATASET_INVALID.
+ */
+async function loadParquetFolder(abs: string): Promise<RawTable> {
+  const names = (await fs.readdir(abs)).filter((n) => !n.startsWith('.'));
+  const shards = names
+    .filter((n) => /\.(parquet|pq)$/i.test(n))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const others = names.filter((n) => /\.(jsonl|ndjson|json|csv|tsv|tab|txt)$/i.test(n));
+  if (shards.length === 0 || others.length > 0)
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      shards.length === 0
+        ? `${abs} is a folder with no .parquet file; give a .jsonl, .csv or .parquet file, or a folder of Parquet shards.`
+        : `${abs} mixes Parquet shards with ${others.join(', ')}; a folder dataset holds only the .parquet shards of one split.`,
+    );
+  const files = shards.map((n) => path.join(abs, n));
+  const stats = await Promise.all(files.map((f) => fs.stat(f)));
+  const stamp = stats.map((s) => `${s.mtimeMs}:${s.size}`).join(',');
+  const hit = cache.get(abs);
+  if (hit && hit.stamp === stamp) return hit.table;
+  const table = (async () => {
+    const parts: RawTable[] = [];
+    for (const f of files) parts.push(await readParquet(f));
+    const joined = concatTables(abs, parts);
+    if (joined.rowCount === 0) throw new ProbescopeError('DATASET_INVALID', `Dataset ${abs} has no rows.`);
+    return joined;
+  })();
+  cache.set(abs, { stamp, table });
+  table.catch(() => cache.delete(abs));
   if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string);
   return table;
 }

@@ -1,5 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
 import { datasetInfo } from '@huggingface/hub';
 import type { HubDatasetInfo, OpenHubDatasetParams, ProgressEvent } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
@@ -8,25 +8,15 @@ import { downloadToCache } from './blobDownload';
 import { DownloadProgress } from './downloadProgress';
 import { HubRepoCache, hubCacheDir } from './hubCache';
 import { type HubSession, hubFailure, hubParams, openHubSession } from './hubClient';
-import { type HubFile, listRepoFiles, resolveCommit } from './hubFiles';
+import { listRepoFiles, resolveCommit } from './hubFiles';
+import { type HubDatasetConfig, type HubDatasetSplit, parquetLayout } from './parquetLayout';
 import { hubOffline } from './hubToken';
 
 /** The Hub's automatic Parquet conversion of every dataset lives on this ref: `{config}/{split}/0000.parquet` … */
 export const PARQUET_REVISION = 'refs/convert/parquet';
 const SOURCE_FILE = '.probescope-source.json';
 
-export interface HubDatasetSplit {
-  name: string;
-  /** Shards in order (0000.parquet, 0001.parquet …), paths in the repo. */
-  files: string[];
-  bytes: number;
-  /** The conversion stopped early (a `partial-{split}` folder: very large datasets). */
-  partial: boolean;
-}
-export interface HubDatasetConfig {
-  name: string;
-  splits: HubDatasetSplit[];
-}
+export { parquetLayout, type HubDatasetConfig, type HubDatasetSplit } from './parquetLayout';
 
 /** What openHubDataset downloaded (local Parquet files in shard order), and what else the dataset has. */
 export type HubDataset = HubDatasetInfo;
@@ -48,31 +38,11 @@ export function parseHfDatasetUri(uri: string): string | undefined {
   return m[1];
 }
 
-/** Configs and splits of a Parquet conversion listing; unknown paths are ignored. */
-export function parquetLayout(files: HubFile[]): HubDatasetConfig[] {
-  const configs = new Map<string, Map<string, HubDatasetSplit>>();
-  for (const f of files) {
-    const m = /^([^/]+)\/([^/]+)\/(\d+)\.parquet$/.exec(f.path);
-    if (!m) continue;
-    const partial = m[2].startsWith('partial-');
-    const split = partial ? m[2].slice('partial-'.length) : m[2];
-    const splits = configs.get(m[1]) ?? new Map<string, HubDatasetSplit>();
-    configs.set(m[1], splits);
-    const s = splits.get(split) ?? { name: split, files: [], bytes: 0, partial };
-    splits.set(split, s);
-    s.files.push(f.path);
-    s.bytes += f.size;
-  }
-  return [...configs].map(([name, splits]) => ({
-    name,
-    splits: [...splits.values()].map((s) => ({ ...s, files: s.files.sort() })),
-  }));
-}
-
 /**
  * Puts one config/split of a Hub dataset's Parquet conversion (revision refs/convert/parquet) into the Hugging Face
  * cache (`datasets--owner--name/snapshots/<commit>/{config}/{split}/NNNN.parquet`, as huggingface_hub lays it out)
- * and returns the local files, for the ordinary Parquet reader. Defaults: config "default" (else the first), split
+ * and returns the local files, and `dataPath` for the dataset readers (the split's one file, or a folder of its shards
+ * that loadTable reads as one table, rows in shard order). Defaults: config "default" (else the first), split
  * "train" (else the first). Cache first: a split already cached is returned with no request; HF_HUB_OFFLINE=1 uses
  * only the cache. The card's licence comes from the info API (cardData.license) and is kept beside the snapshot.
  */
@@ -96,7 +66,7 @@ export async function openHubDataset(
       for (const f of hit.split.files) if (!(await cache.hasFile(cachedCommit, f))) complete = false;
       if (complete) {
         hooks.onLog?.(`${params.repoId} ${hit.config.name}/${hit.split.name}: using the cached Parquet files`);
-        return result(params.repoId, cachedCommit, hit, files, saved);
+        return result(cache, cachedCommit, hit, files, saved);
       }
     }
   }
@@ -130,25 +100,55 @@ export async function openHubDataset(
   await rename(join(dir, `${SOURCE_FILE}.tmp`), join(dir, SOURCE_FILE));
   await cache.writeRef(PARQUET_REVISION, commit);
   const files = hit.split.files.map((f) => join(dir, ...f.split('/')));
-  return result(params.repoId, commit, hit, files, saved);
+  return result(cache, commit, hit, files, saved);
 }
 
-function result(
-  repoId: string,
+async function result(
+  cache: HubRepoCache,
   commit: string,
   hit: { config: HubDatasetConfig; split: HubDatasetSplit },
   files: string[],
   saved: { configs: HubDatasetConfig[]; license?: string },
-): HubDataset {
+): Promise<HubDataset> {
   return {
-    repoId,
+    repoId: cache.repoId,
     commit,
     config: hit.config.name,
     split: hit.split.name,
     files,
+    dataPath: await splitDataPath(cache, commit, hit, files),
     configs: saved.configs,
     ...(saved.license ? { license: saved.license } : {}),
   };
+}
+
+/**
+ * The one path the dataset readers take for the split (loadTable reads a folder of Parquet shards as one table, in
+ * name order): its one file; else its own folder in the snapshot (current layout, `{config}/{split}/`); else (older
+ * layout, whose shards share `{config}/` with the other splits) a folder holding only this split's shards, as
+ * relative symlinks (copies where symlinks fail) in `<repo folder>/.probescope-splits/<commit>/<config>/<split>/`,
+ * outside `snapshots/` so the cache stays as huggingface_hub lays it out.
+ */
+async function splitDataPath(
+  cache: HubRepoCache,
+  commit: string,
+  hit: { config: HubDatasetConfig; split: HubDatasetSplit },
+  files: string[],
+): Promise<string> {
+  if (files.length === 1) return files[0];
+  if (hit.split.folder) return join(cache.snapshotDir(commit), ...hit.split.folder.split('/'));
+  const view = join(cache.folder, '.probescope-splits', commit, hit.config.name, hit.split.name);
+  await rm(view, { recursive: true, force: true });
+  await mkdir(view, { recursive: true });
+  for (const f of files) {
+    const pointer = join(view, basename(f));
+    try {
+      await symlink(relative(view, f), pointer);
+    } catch {
+      await copyFile(f, pointer);
+    }
+  }
+  return view;
 }
 
 function choose(

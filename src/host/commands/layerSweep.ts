@@ -8,6 +8,7 @@ import type { LayerSpec, LayerSweepParams, ProbeKind } from '../../protocol/type
 import { ModelSelection } from '../model/modelSelection';
 import { newProbeFolderName, probeKindLabel } from '../tree/probeFolder';
 import type { HostCommand } from './hostCommand';
+import { chatTextFieldFor } from './chatColumnPick';
 import { datasetChecker } from './datasetCheck';
 import { pickDatasetFile } from './quickPicks';
 import { parseTrainArgs } from './trainArgs';
@@ -56,11 +57,21 @@ export const layerSweepCommand: HostCommand = {
       }));
     if (!kinds?.length) return;
     const fromPanel = ctx.datasetPanel.current?.path === dataPath ? ctx.datasetPanel.current : undefined;
+    const labelField = args.labelField ?? fromPanel?.labelField;
+    // chatFormat user,model: the reply column is picked here, the worker gets textField "user,reply".
+    const text = await chatTextFieldFor(
+      ctx,
+      s.chatFormat,
+      dataPath,
+      { textField: args.textField ?? fromPanel?.textField, labelField },
+      { title: `${TITLE}: Model Reply Column` },
+    );
+    if (!text) return;
     const params: LayerSweepParams = {
       modelDir: model.dir,
       dataPath,
-      textField: args.textField ?? fromPanel?.textField,
-      labelField: args.labelField ?? fromPanel?.labelField,
+      textField: text.textField,
+      labelField,
       layers: layers.map((l) => l.value),
       kinds: kinds.map((k) => k.value),
       lr: s.learningRate,

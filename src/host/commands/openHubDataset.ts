@@ -41,7 +41,7 @@ export const openHubDatasetCommand: HostCommand = {
       ctx.log.info(
         `Dataset ${repoId}: ${info.config}/${info.split}, ${info.files.length} Parquet file(s), licence ${info.license ?? 'not stated in the card'}`,
       );
-      ctx.datasetPanel.open(info.files[0], info);
+      ctx.datasetPanel.open(info.dataPath, info);
     } catch (err) {
       if (!isCancellation(err)) reportError(ctx, `Opening dataset ${repoId} failed`, err);
     }

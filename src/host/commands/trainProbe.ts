@@ -10,6 +10,7 @@ import type { HostContext } from '../hostContext';
 import { ModelSelection } from '../model/modelSelection';
 import { newProbeFolderName } from '../tree/probeFolder';
 import type { HostCommand } from './hostCommand';
+import { chatTextFieldFor } from './chatColumnPick';
 import { datasetChecker } from './datasetCheck';
 import { pickDatasetFile, pickLayer, pickOptimizer, pickProbeKind, pickTestRows } from './quickPicks';
 import { parseTrainArgs, type TrainArgs } from './trainArgs';
@@ -87,11 +88,21 @@ async function collectTrainParams(ctx: HostContext, args: TrainArgs): Promise<Tr
         { title: `${TITLE}: Test Rows`, step: 5, totalSteps },
       );
   if (!testRows) return undefined;
+  const labelField = args.labelField ?? fromPanel?.labelField;
+  // chatFormat user,model: the reply column is picked here, the worker gets textField "user,reply".
+  const text = await chatTextFieldFor(
+    ctx,
+    s.chatFormat,
+    dataPath,
+    { textField: args.textField ?? fromPanel?.textField, labelField },
+    { title: `${TITLE}: Model Reply Column` },
+  );
+  if (!text) return undefined;
   return {
     modelDir: model.dir,
     dataPath,
-    textField: args.textField ?? fromPanel?.textField,
-    labelField: args.labelField ?? fromPanel?.labelField,
+    textField: text.textField,
+    labelField,
     layer,
     probe: shape.probe,
     heads: shape.probe === 'attention' ? shape.heads : undefined,

@@ -119,9 +119,16 @@ export class DatasetPanelManager implements vscode.WebviewPanelSerializer, vscod
       case 'train':
         await vscode.commands.executeCommand('probescope.trainProbe', { ...d });
         return;
-      case 'openFile':
-        await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(d.path));
+      case 'openFile': {
+        // A Hub split in several shards is a folder (HubDatasetInfo.dataPath): show it in the OS file manager.
+        const isFolder =
+          (await vscode.workspace.fs.stat(vscode.Uri.file(d.path)).then(
+            (s) => s.type,
+            () => 0,
+          )) & vscode.FileType.Directory;
+        await vscode.commands.executeCommand(isFolder ? 'revealFileInOS' : 'vscode.open', vscode.Uri.file(d.path));
         return;
+      }
     }
   }
 
@@ -182,7 +189,7 @@ export class DatasetPanelManager implements vscode.WebviewPanelSerializer, vscod
     try {
       const info = await this.ctx.worker.request(Requests.openHubDataset, { repoId: d.hub.repoId, config, split });
       if (this.dataset !== d) return;
-      d.path = info.files[0];
+      d.path = info.dataPath;
       d.hub = hubView(info);
       d.textField = undefined;
       d.labelField = undefined;

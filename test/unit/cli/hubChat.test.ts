@@ -14,6 +14,9 @@ import { buildBundle, repoRoot } from '../worker/buildBundle';
 
 const FIXTURE = join(repoRoot, 'test/fixtures/tiny-gemma2');
 const DS = 'probescope-test/reviews';
+/** default/train in two Parquet shards (current and older naming of the Hub's conversion). */
+const SHARDED = 'probescope-test/sharded';
+const OLDER = 'probescope-test/older';
 
 interface Run {
   status: number | null;
@@ -67,7 +70,11 @@ describe('CLI with Hub datasets and chat templates', () => {
     hub = await startFakeHub({
       repoId: 'probescope-test/none',
       dir: FIXTURE,
-      datasets: [await makeFakeDataset(tmp, DS)],
+      datasets: [
+        await makeFakeDataset(tmp, DS),
+        await makeFakeDataset(tmp, SHARDED, 'mit', { trainShards: 2 }),
+        await makeFakeDataset(tmp, OLDER, 'mit', { naming: 'older', trainShards: 2 }),
+      ],
     });
     env = {
       ...process.env,
@@ -145,6 +152,49 @@ describe('CLI with Hub datasets and chat templates', () => {
         .join(''),
       text,
     );
+  });
+
+  test('a split in two Parquet shards is read whole, in both namings: train sees 8 rows, eval and activations 8', async () => {
+    const out = join(tmp, 'probe-sharded');
+    const t = await cli(
+      {},
+      'train',
+      '--model',
+      model,
+      '--data',
+      `hf://datasets/${SHARDED}`,
+      '--split',
+      'train',
+      '--layer',
+      '1',
+      '--probe',
+      'mean',
+      '--test-split',
+      '0.25',
+      '--out',
+      out,
+    );
+    const trained = json<{ train: { n: number } }>(t);
+    assert.equal(trained.train.n, 6, '8 rows of both shards: 6 to train, 2 to test');
+    assert.match(t.stderr, /2 Parquet shards, read as one table/);
+    assert.ok(hub.seen.some((r) => r.path.endsWith('/default/train/0001.parquet')));
+    const e = json<{ n: number }>(await cli({}, 'eval', '--probe', out, '--data', `hf://datasets/${OLDER}`));
+    assert.equal(e.n, 8, 'both shards of the older naming');
+    const a = json<{ examples: number }>(
+      await cli(
+        {},
+        'activations',
+        '--model',
+        model,
+        '--data',
+        `hf://datasets/${SHARDED}`,
+        '--layers',
+        '1',
+        '--out',
+        join(tmp, 'acts-sharded'),
+      ),
+    );
+    assert.equal(a.examples, 8);
   });
 
   test('variants lists the Hub model with its size; download puts it into HF_HUB_CACHE and works offline afterwards', async () => {

