@@ -112,12 +112,14 @@ describe('Probescope experience in code-server', { skip: hostSkipReason() }, () 
       );
       assert.ok(s.activeProbe, 'the trained probe became the active probe');
       assert.deepEqual(probes().length, 1);
-      // The panel's metrics table writes the test accuracy the host recorded, as a percentage.
-      const pct = `${(s.training!.testAccuracy! * 100).toFixed(1)}%`;
+      // The panel's metrics table writes the test accuracy the host recorded, with its 95 % interval.
+      const acc = s.training!.testAccuracy!.toFixed(3);
       const panel = await webviewText(host.page, /Finished/);
-      assert.match(panel.text, /Accuracy/);
       assert.match(panel.text, /span-sentiment\.jsonl/);
-      assert.ok(panel.text.includes(pct), `the training panel does not show test accuracy ${pct}:\n${panel.text}`);
+      const row = /^Accuracy\t(\S+) \[[\d.]+, [\d.]+\]\t(\S+) \[([\d.]+), ([\d.]+)\]$/m.exec(panel.text);
+      assert.ok(row, `the training panel has no accuracy row with intervals:\n${panel.text}`);
+      assert.equal(row[2], acc, `the training panel does not show test accuracy ${acc}:\n${panel.text}`);
+      assert.ok(Number(row[3]) <= Number(acc) && Number(acc) <= Number(row[4]), 'the interval holds the estimate');
       await screenshot(host.page, 'experience-training-finished');
     });
   });
