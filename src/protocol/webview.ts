@@ -102,6 +102,9 @@ export type TrainingPanelConfig =
       lr?: number;
       testSplit?: number;
       seed?: number;
+      /** A given split (a split column, or a test file) instead of the random one; Retry re-runs with it. */
+      splitField?: string;
+      testDataPath?: string;
     }
   | {
       mode: 'sweep';
@@ -113,6 +116,8 @@ export type TrainingPanelConfig =
       kinds: { probe: ProbeKind; heads?: number }[];
       testSplit?: number;
       seed?: number;
+      splitField?: string;
+      testDataPath?: string;
     };
 
 /**
@@ -376,6 +381,8 @@ function isTrainingConfig(x: unknown): x is TrainingPanelConfig {
   if (!isObj(x) || !isStr(x.dataPath, 4096) || !isStr(x.modelId, 4096)) return false;
   if (x.textField !== undefined && !isStr(x.textField, 1000)) return false;
   if (x.labelField !== undefined && !isStr(x.labelField, 1000)) return false;
+  if (x.splitField !== undefined && !isStr(x.splitField, 1000)) return false;
+  if (x.testDataPath !== undefined && !isStr(x.testDataPath, 4096)) return false;
   const optNum = (v: unknown) => v === undefined || isNum(v);
   if (!optNum(x.testSplit) || !(x.seed === undefined || isInt(x.seed, 0, 0xffffffff))) return false;
   if (x.mode === 'train') {

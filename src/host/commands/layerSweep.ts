@@ -106,6 +106,8 @@ export const layerSweepCommand: HostCommand = {
         kinds: params.kinds,
         testSplit: params.testSplit,
         seed: params.seed,
+        splitField: params.splitField,
+        testDataPath: params.testDataPath,
       },
     });
   },

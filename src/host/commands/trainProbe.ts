@@ -40,6 +40,8 @@ export const trainProbeCommand: HostCommand = {
         lr: params.lr,
         testSplit: params.testSplit,
         seed: params.seed,
+        splitField: params.splitField,
+        testDataPath: params.testDataPath,
       },
     });
   },
@@ -79,14 +81,17 @@ async function collectTrainParams(ctx: HostContext, args: TrainArgs): Promise<Tr
   const testSplit = args.testSplit ?? fromPanel?.split.testSplit;
   const seed = args.seed ?? fromPanel?.split.seed;
   const given = args.splitField ?? args.testDataPath;
+  // A split given as arguments (a Retry, or a caller that names it) is used as is; only an interactive run asks.
   const testRows = given
     ? args.splitField
       ? { kind: 'field' as const, field: args.splitField }
       : { kind: 'file' as const, path: args.testDataPath! }
-    : await pickTestRows(
-        { splitField: fromPanel?.splitField, testSplit: testSplit ?? 0.25, seed: seed ?? 0 },
-        { title: `${TITLE}: Test Rows`, step: 5, totalSteps },
-      );
+    : args.testSplit !== undefined
+      ? { kind: 'random' as const }
+      : await pickTestRows(
+          { splitField: fromPanel?.splitField, testSplit: testSplit ?? 0.25, seed: seed ?? 0 },
+          { title: `${TITLE}: Test Rows`, step: 5, totalSteps },
+        );
   if (!testRows) return undefined;
   const labelField = args.labelField ?? fromPanel?.labelField;
   // chatFormat user,model: the reply column is picked here, the worker gets textField "user,reply".

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { TrainingPanelConfig } from '../../protocol/webview';
 import type { HostContext } from '../hostContext';
 import type { TrainArgs } from '../commands/trainArgs';
+import { DEFAULT_TEST_SPLIT } from '../../core/probes/defaults';
 
 export async function retryRestoredRun(ctx: HostContext, config: TrainingPanelConfig): Promise<void> {
   const current = ctx.model.current();
@@ -24,7 +25,10 @@ export async function retryRestoredRun(ctx: HostContext, config: TrainingPanelCo
     dataPath: config.dataPath,
     textField: config.textField,
     labelField: config.labelField,
-    testSplit: config.testSplit,
+    // The split the run used: a given one, else the random split with its fraction (the default when none was set).
+    splitField: config.splitField,
+    testDataPath: config.testDataPath,
+    testSplit: config.splitField || config.testDataPath ? undefined : (config.testSplit ?? DEFAULT_TEST_SPLIT),
     seed: config.seed,
   };
   ctx.log.info(`Training: retrying the run interrupted by the window reload (${config.mode}, ${config.dataPath}).`);
