@@ -186,6 +186,8 @@ export interface SplitRecord {
   /** Why there is no validation set, when it was skipped. */
   validationNote?: string;
   counts: { train: number; validation: number; test: number };
+  /** Given splits (field or file), when any: test / given-validation rows whose text is also a training row's text. */
+  sharedTexts?: { test: number; validation: number };
 }
 
 export interface SeedRun {

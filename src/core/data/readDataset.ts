@@ -145,7 +145,7 @@ export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {})
   if (duplicates > 0)
     warnings.push({
       kind: 'duplicates',
-      message: `${duplicates} duplicate text(s) (the same text as an earlier row); identical texts are kept in the same split so they cannot leak between train and test.`,
+      message: `${duplicates} duplicate text(s) (the same text as an earlier row); a random split keeps identical texts on one side (train/test, validation, CV folds); a given split is checked for texts it shares with its training rows.`,
     });
   if (texts.length === 0)
     throw new ProbescopeError(

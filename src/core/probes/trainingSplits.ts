@@ -96,6 +96,8 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
     record = { source: 'random', testSplit, seed };
   }
   const groups = textGroups(texts);
+  // A given split (field or file) is the user's and is kept; texts it shares across splits are counted instead.
+  const sharedTexts = record.source === 'random' ? undefined : sharedWithTrain(groups, train, test, given);
   const classes = sortedClasses(train.map((i) => labels[i]));
   if (classes.length < 2)
     throw new ProbescopeError(
@@ -142,6 +144,37 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
       ...(validation === 'carved' ? { validationFraction: defaults.VALIDATION_FRACTION } : {}),
       ...(validationNote ? { validationNote } : {}),
       counts: { train: train.length, validation: val.length, test: test.length },
+      ...(sharedTexts && sharedTexts.test + sharedTexts.validation > 0 ? { sharedTexts } : {}),
     },
   };
+}
+
+/**
+ * How many test rows and how many given-validation rows have the same text as a training row (same group id).
+ * Such rows are not held out: a given split (--split-field, --test-data) is used as given, so they are reported.
+ */
+export function sharedWithTrain(
+  groups: readonly number[],
+  train: readonly number[],
+  test: readonly number[],
+  validation: readonly number[],
+): { test: number; validation: number } {
+  const inTrain = new Set(train.map((i) => groups[i]));
+  const count = (rows: readonly number[]) => rows.filter((i) => inTrain.has(groups[i])).length;
+  return { test: count(test), validation: count(validation) };
+}
+
+/** The warning line for rows a given split shares with its training rows, or undefined when there are none. */
+export function sharedTextsWarning(record: SplitRecord): string | undefined {
+  const s = record.sharedTexts;
+  if (!s || s.test + s.validation === 0) return undefined;
+  const parts = [
+    ...(s.test > 0 ? [`${s.test} test row(s)`] : []),
+    ...(s.validation > 0 ? [`${s.validation} validation row(s)`] : []),
+  ];
+  const where = record.source === 'field' ? `the split field "${record.field}"` : '--test-data';
+  return (
+    `warning: ${parts.join(' and ')} have the same text as a training row; ${where} is used as given, so ` +
+    'those rows are not held out and their scores are optimistic (remove the repeats to hold them out).'
+  );
 }
