@@ -13,6 +13,7 @@ import { cellText } from '../../core/data/cellValues';
 import type { DatasetReadParams } from '../../protocol/types';
 import { ProbescopeError } from '../../core/errors';
 import { ActivationExtractor } from '../../core/model/extractor';
+import { bundledModelDir } from '../../core/model';
 import { resolveModelFolder } from '../../core/model/modelFolder';
 import { num, oneOf, required, str } from './args';
 import { datasetReadOptions, datasetReadParams } from './datasetOptions';
@@ -23,6 +24,7 @@ import {
   encodeChat,
   parseChatSpec,
   readChatTexts,
+  readDatasetForModel,
   type ChatEncoding,
 } from '../../core/chat';
 import { GemmaTokenizer } from '../../core/model/tokenizer';
@@ -36,7 +38,11 @@ export const activationsCommand: CliCommand = {
   usage:
     'probescope activations --model DIR --layers 0,2,final|all (--text STR | --text-file FILE | --data FILE) [--out DIR]',
   options: {
-    model: { type: 'string', description: 'Model folder (config.json, tokenizer.json, model.onnx)', valueName: 'DIR' },
+    model: {
+      type: 'string',
+      description: 'Model folder (config.json, tokenizer.json, model.onnx); default: the bundled tiny model',
+      valueName: 'DIR',
+    },
     layers: {
       type: 'string',
       description:
@@ -67,7 +73,7 @@ export const activationsCommand: CliCommand = {
     ...chatOption,
   },
   async run(values, ctx) {
-    const folder = await resolveModelFolder(required(values, 'model'));
+    const folder = await resolveModelFolder(str(values, 'model') ?? bundledModelDir());
     const layers = parseLayers(required(values, 'layers'), folder.config.numLayers);
     const text = await textArg(values);
     const data = str(values, 'data') === undefined ? undefined : await resolveDataArg(values, ctx);
@@ -121,14 +127,21 @@ export const activationsCommand: CliCommand = {
     }
 
     const readParams = datasetReadParams(values);
-    const texts =
-      chatSpec === undefined
-        ? await readTexts(data!, str(values, 'text-field'), readParams, ctx.log)
-        : await readChatTexts(
-            data!,
-            { textField: str(values, 'text-field'), chat: chatSpec, ...readParams },
-            folder.dir,
-          );
+    const textField = str(values, 'text-field');
+    // A labelled dataset gives the texts train reads (rows without a label skipped), so train --cache-dir reuses
+    // this cache; a dataset without a label column gives every text.
+    const labelled = await readDatasetForModel(data!, { textField, chat: chatSpec, ...readParams }, folder.dir).catch(
+      (err: unknown) => {
+        if (err instanceof ProbescopeError && err.code === 'DATASET_INVALID') return undefined;
+        throw err;
+      },
+    );
+    if (labelled) for (const w of labelled.warnings) ctx.log(`Dataset: ${w.message}`);
+    const texts = labelled
+      ? labelled.texts
+      : chatSpec === undefined
+        ? await readTexts(data!, textField, readParams, ctx.log)
+        : await readChatTexts(data!, { textField, chat: chatSpec, ...readParams }, folder.dir);
     const t0 = performance.now();
     const cache = await ActivationCache.build({
       folder,
