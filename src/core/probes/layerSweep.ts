@@ -33,10 +33,19 @@ export async function layerSweep(
   const testDs = params.testDataPath
     ? await readDatasetForModel(
         params.testDataPath,
-        { textField: ds.textField, labelField: ds.labelField, chat: params.chat },
+        {
+          textField: ds.textField,
+          labelField: ds.labelField,
+          chat: params.chat,
+          // As trainProbeRun's split plan reads it: the shared cache must hold exactly those texts.
+          encoding: params.encoding,
+          delimiter: params.delimiter,
+          quote: params.quote,
+        },
         folder.dir,
       )
     : undefined;
+  for (const w of testDs?.warnings ?? []) hooks.onLog?.(`Test data: ${w.message}`);
   const cache = await buildActivations(
     folder,
     params.layers,

@@ -143,6 +143,7 @@ export async function trainProbeRun(
   const { classes, ds } = plan;
   // A layer sweep reads the dataset once and reports its warnings itself.
   if (!shared) for (const w of ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
+  if (!shared) for (const w of plan.testDs?.warnings ?? []) hooks.onLog?.(`Test data: ${w.message}`);
   for (const line of tinyClassLines(plan.labels)) hooks.onLog?.(line);
   if (plan.record.validationNote) hooks.onLog?.(`warning: ${plan.record.validationNote}.`);
   const sharedLine = sharedTextsWarning(plan.record);

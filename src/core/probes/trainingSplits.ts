@@ -34,6 +34,8 @@ export interface SplitPlan {
   val: number[];
   test: number[];
   ds: Dataset;
+  /** The --test-data file, when given (its warnings are reported beside the dataset's). */
+  testDs?: Dataset;
   /** What probe.json records under training.split. */
   record: SplitRecord;
 }
@@ -64,6 +66,7 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
   let labels = ds.labels;
   let train: number[];
   let test: number[];
+  let testDs: Dataset | undefined;
   const given: number[] = [];
   let record: Omit<SplitPlan['record'], 'validation' | 'counts'>;
   if (params.splitField !== undefined) {
@@ -90,6 +93,7 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
     texts = [...ds.texts, ...other.texts];
     labels = [...ds.labels, ...other.labels];
     record = { source: 'file', testData: other.path };
+    testDs = other;
   } else {
     const testSplit = params.testSplit ?? defaults.DEFAULT_TEST_SPLIT;
     ({ train, test } = groupedStratifiedSplit(ds.labels, textGroups(ds.texts), testSplit, seed));
@@ -138,6 +142,7 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
     val,
     test,
     ds,
+    ...(testDs ? { testDs } : {}),
     record: {
       ...record,
       validation,
