@@ -13,7 +13,6 @@ import { cellText } from '../../core/data/cellValues';
 import type { DatasetReadParams } from '../../protocol/types';
 import { ProbescopeError } from '../../core/errors';
 import { ActivationExtractor } from '../../core/model/extractor';
-import { bundledModelDir } from '../../core/model';
 import { resolveModelFolder } from '../../core/model/modelFolder';
 import { num, oneOf, required, str } from './args';
 import { datasetReadOptions, datasetReadParams } from './datasetOptions';
@@ -38,11 +37,7 @@ export const activationsCommand: CliCommand = {
   usage:
     'probescope activations --model DIR --layers 0,2,final|all (--text STR | --text-file FILE | --data FILE) [--out DIR]',
   options: {
-    model: {
-      type: 'string',
-      description: 'Model folder (config.json, tokenizer.json, model.onnx); default: the bundled tiny model',
-      valueName: 'DIR',
-    },
+    model: { type: 'string', description: 'Model folder (config.json, tokenizer.json, model.onnx)', valueName: 'DIR' },
     layers: {
       type: 'string',
       description:
@@ -73,7 +68,7 @@ export const activationsCommand: CliCommand = {
     ...chatOption,
   },
   async run(values, ctx) {
-    const folder = await resolveModelFolder(str(values, 'model') ?? bundledModelDir());
+    const folder = await resolveModelFolder(required(values, 'model'));
     const layers = parseLayers(required(values, 'layers'), folder.config.numLayers);
     const text = await textArg(values);
     const data = str(values, 'data') === undefined ? undefined : await resolveDataArg(values, ctx);

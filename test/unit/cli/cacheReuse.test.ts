@@ -62,7 +62,7 @@ describe('activations --out C, then train --cache-dir C', () => {
     });
   }
 
-  it('reuses the cache of a dataset with rows that lack a label (semicolon CSV, nan labels), --model defaulted', async () => {
+  it('reuses the cache of a dataset with rows that lack a label (semicolon CSV, nan labels)', async () => {
     // train skips rows without a label; activations must cache the same texts or train extracts again.
     const csv = join(root, 'semi.csv');
     const lines = Array.from({ length: 20 }, (_, i) => {
@@ -71,7 +71,10 @@ describe('activations --out C, then train --cache-dir C', () => {
     });
     writeFileSync(csv, ['text;label', ...lines].join('\n') + '\n');
     const cacheDir = join(root, 'cache-semi');
-    const built = (await activationsCommand.run({ layers: '1', data: csv, out: cacheDir }, context([]))) as {
+    const built = (await activationsCommand.run(
+      { model: MODEL, layers: '1', data: csv, out: cacheDir },
+      context([]),
+    )) as {
       examples: number;
     };
     assert.equal(built.examples, 14, 'the 6 rows without a label are not extracted');
@@ -85,7 +88,7 @@ describe('activations --out C, then train --cache-dir C', () => {
     const textOnly = join(root, 'texts.jsonl');
     writeFileSync(textOnly, ['a', 'b', 'c'].map((t) => JSON.stringify({ text: `text ${t}` })).join('\n') + '\n');
     const plain = (await activationsCommand.run(
-      { layers: '1', data: textOnly, out: join(root, 'cache-plain') },
+      { model: MODEL, layers: '1', data: textOnly, out: join(root, 'cache-plain') },
       context([]),
     )) as { examples: number };
     assert.equal(plain.examples, 3);
