@@ -298,6 +298,8 @@ export interface DatasetWarning {
     | 'columns'
     | 'duplicate-column'
     | 'list-label'
+    /** A text label column holding one number or boolean in several spellings (separate classes). */
+    | 'label-spellings'
     | 'multiline-record';
   message: string;
 }
