@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import type { LayerSweepParams, LayerSweepPoint } from '../../protocol/types';
 import { readDatasetForModel } from '../chat/chatDataset';
+import { testFileReadOptions } from './trainingSplits';
 import { throwIfAborted } from '../errors';
 import { buildActivations, defaultCacheDir } from './probeData';
 import { cachedModelFolder } from './runtime';
@@ -38,9 +39,7 @@ export async function layerSweep(
           labelField: ds.labelField,
           chat: params.chat,
           // As trainProbeRun's split plan reads it: the shared cache must hold exactly those texts.
-          encoding: params.encoding,
-          delimiter: params.delimiter,
-          quote: params.quote,
+          ...testFileReadOptions(params),
         },
         folder.dir,
       )

@@ -9,6 +9,7 @@
  * Identical texts form one group (groupedSplit.ts): the random split and the carved validation never divide a group,
  * so a duplicated row cannot leak between train and test; without duplicates these are the plain stratified splits.
  */
+import * as path from 'node:path';
 import {
   groupedStratifiedSplit,
   groupedValidationSplit,
@@ -82,9 +83,7 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
         textField: ds.textField,
         labelField: ds.labelField,
         chat: params.chat,
-        encoding: params.encoding,
-        delimiter: params.delimiter,
-        quote: params.quote,
+        ...testFileReadOptions(params),
       },
       params.modelDir,
     );
@@ -151,6 +150,21 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
       counts: { train: train.length, validation: val.length, test: test.length },
       ...(sharedTexts && sharedTexts.test + sharedTexts.validation > 0 ? { sharedTexts } : {}),
     },
+  };
+}
+
+/**
+ * How the --test-data file is read: with --encoding, and with --delimiter / --quote only when it has the same
+ * extension as --data (a TSV test file for a semicolon CSV keeps its own detected dialect).
+ */
+export function testFileReadOptions(
+  params: Pick<TrainProbeParams, 'dataPath' | 'testDataPath' | 'encoding' | 'delimiter' | 'quote'>,
+): Pick<TrainProbeParams, 'encoding' | 'delimiter' | 'quote'> {
+  const ext = (f: string | undefined) => path.extname(f ?? '').toLowerCase();
+  const sameFormat = ext(params.dataPath) === ext(params.testDataPath);
+  return {
+    encoding: params.encoding,
+    ...(sameFormat ? { delimiter: params.delimiter, quote: params.quote } : {}),
   };
 }
 

@@ -71,3 +71,41 @@ test('layer sweep with --test-data and --encoding reads the test file as its pro
   assert.equal(r.points.length, 2);
   for (const p of r.points) assert.ok(p.accuracy >= 0 && p.accuracy <= 1);
 });
+
+test('--delimiter for a semicolon CSV does not re-parse a TSV test file (its dialect is detected)', async () => {
+  const semi = join(work, 'semi.csv');
+  writeFileSync(
+    semi,
+    ['text;label', ...rows.slice(0, 80).map((r) => `"${r.text.replace(/"/g, '""')}";${r.label}`)].join('\n') + '\n',
+  );
+  const tsv = join(work, 'test.tsv');
+  writeFileSync(tsv, ['text\tlabel', ...rows.slice(300, 330).map((r) => `${r.text}\t${r.label}`)].join('\n') + '\n');
+  const r = await trainProbeRun({
+    modelDir,
+    dataPath: semi,
+    testDataPath: tsv,
+    delimiter: ';',
+    layer: 1,
+    probe: 'mean',
+    cacheDir: join(work, 'cache'),
+    outDir: join(work, 'p-semi-tsv'),
+  });
+  assert.equal(r.test.n, 30);
+  // The same extension: the option applies to both files.
+  const semiTest = join(work, 'semi-test.csv');
+  writeFileSync(
+    semiTest,
+    ['text;label', ...rows.slice(300, 330).map((r) => `"${r.text.replace(/"/g, '""')}";${r.label}`)].join('\n') + '\n',
+  );
+  const r2 = await trainProbeRun({
+    modelDir,
+    dataPath: semi,
+    testDataPath: semiTest,
+    delimiter: ';',
+    layer: 1,
+    probe: 'mean',
+    cacheDir: join(work, 'cache'),
+    outDir: join(work, 'p-semi-semi'),
+  });
+  assert.equal(r2.test.n, 30);
+});
