@@ -139,6 +139,9 @@ export async function trainProbeRun(
   const heads = params.probe === 'attention' ? (params.heads ?? defaults.DEFAULT_HEADS) : 1;
   const optimizer = params.optimizer ?? defaults.defaultOptimizer(params.probe);
 
+  const outDir = path.resolve(params.outDir);
+  // Refuse a folder that cannot take the probe before the dataset is read or any extraction or training time is spent.
+  await checkProbeOutput(outDir, { force: params.force });
   const plan = await planSplits(params, preset, seed);
   const { classes, ds } = plan;
   // A layer sweep reads the dataset once and reports its warnings itself.
@@ -151,9 +154,6 @@ export async function trainProbeRun(
   const classIndex = new Map(classes.map((c, i) => [c, i]));
   const labels = plan.labels.map((l) => classIndex.get(l)!);
 
-  const outDir = path.resolve(params.outDir);
-  // Refuse a folder that cannot take the probe before any extraction or training time is spent.
-  await checkProbeOutput(outDir, { force: params.force });
   const folder = await resolveModelFolder(params.modelDir);
   const t0 = performance.now();
   const cache =
