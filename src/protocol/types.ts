@@ -197,6 +197,8 @@ export interface SplitRecord {
   /** Why there is no validation set, when it was skipped. */
   validationNote?: string;
   counts: { train: number; validation: number; test: number };
+  /** Given splits (field or file), when any: test / given-validation rows whose text is also a training row's text. */
+  sharedTexts?: { test: number; validation: number };
 }
 
 export interface SeedRun {
@@ -307,6 +309,8 @@ export interface DatasetWarning {
     | 'columns'
     | 'duplicate-column'
     | 'list-label'
+    /** A text label column holding one number or boolean in several spellings (separate classes). */
+    | 'label-spellings'
     | 'multiline-record';
   message: string;
 }

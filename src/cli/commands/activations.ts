@@ -25,6 +25,7 @@ import {
   encodeChat,
   parseChatSpec,
   readChatTexts,
+  readDatasetForModel,
   type ChatEncoding,
 } from '../../core/chat';
 import { GemmaTokenizer } from '../../core/model/tokenizer';
@@ -139,14 +140,21 @@ export const activationsCommand: CliCommand = {
     const sizeSpec = str(values, 'shard-size');
     const shardBytes = sizeSpec === undefined ? undefined : parseByteSize(sizeSpec, '--shard-size');
     const readParams = datasetReadParams(values);
-    const texts =
-      chatSpec === undefined
-        ? await readTexts(data!, str(values, 'text-field'), readParams, ctx.log)
-        : await readChatTexts(
-            data!,
-            { textField: str(values, 'text-field'), chat: chatSpec, ...readParams },
-            folder.dir,
-          );
+    const textField = str(values, 'text-field');
+    // A labelled dataset gives the texts train reads (rows without a label skipped), so train --cache-dir reuses
+    // this cache; a dataset without a label column gives every text.
+    const labelled = await readDatasetForModel(data!, { textField, chat: chatSpec, ...readParams }, folder.dir).catch(
+      (err: unknown) => {
+        if (err instanceof ProbescopeError && err.code === 'DATASET_INVALID') return undefined;
+        throw err;
+      },
+    );
+    if (labelled) for (const w of labelled.warnings) ctx.log(`Dataset: ${w.message}`);
+    const texts = labelled
+      ? labelled.texts
+      : chatSpec === undefined
+        ? await readTexts(data!, textField, readParams, ctx.log)
+        : await readChatTexts(data!, { textField, chat: chatSpec, ...readParams }, folder.dir);
     const t0 = performance.now();
     const seconds = () => Math.round((performance.now() - t0) / 10) / 100;
     const buildOpts = {

@@ -4,13 +4,15 @@ import { comparisonCsv, comparisonMarkdown } from '../../core/evaluation/compari
 import { writeFileAtomic } from '../../core/model/tappedModel';
 import { ProbescopeError } from '../../core/errors';
 import { oneOf, required, str } from './args';
+import { datasetReadOptions, datasetReadParams } from './datasetOptions';
+import { hubDataOptions, resolveDataArg } from './hubData';
 
 /** `probescope compare`: --probes takes the first folder; the further folders follow as bare arguments (or commas). */
 export const compareCommand: CliCommand = {
   name: 'compare',
   summary: 'Evaluate several probes on one dataset: one table with 95 % intervals and paired bootstrap tests.',
   usage:
-    'probescope compare --probes DIR DIR… --data FILE [--csv FILE] [--markdown FILE] [--model DIR] [--text-field NAME] [--label-field NAME]',
+    'probescope compare --probes DIR DIR… --data FILE [--csv FILE] [--markdown FILE] [--model DIR] [--text-field NAME] [--label-field NAME] [--encoding NAME] [--delimiter CHAR] [--quote|--no-quote]',
   options: {
     probes: {
       type: 'string',
@@ -41,6 +43,8 @@ export const compareCommand: CliCommand = {
     },
     'cache-dir': { type: 'string', description: 'Activation cache folder (default: OS temp)', valueName: 'DIR' },
     'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
+    ...datasetReadOptions,
+    ...hubDataOptions,
   },
   allowPositionals: true,
   async run(values, ctx, positionals = []) {
@@ -51,12 +55,13 @@ export const compareCommand: CliCommand = {
     const c = await compareProbes(
       {
         probeDirs,
-        dataPath: required(values, 'data'),
+        dataPath: await resolveDataArg(values, ctx),
         modelDir: str(values, 'model'),
         textField: str(values, 'text-field'),
         labelField: str(values, 'label-field'),
         cacheDir: str(values, 'cache-dir'),
         executionProvider: oneOf(values, 'execution-provider', ['auto', 'cpu', 'webgpu', 'cuda'] as const),
+        ...datasetReadParams(values),
       },
       { onProgress: ctx.progress, onLog: ctx.log, signal: ctx.signal },
     );

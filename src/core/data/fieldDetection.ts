@@ -61,7 +61,7 @@ export function detectFields(table: RawTable, opts: { textField?: string; labelF
       if (!names.includes(given))
         throw new ProbescopeError(
           'DATASET_INVALID',
-          `${file}: no ${what} field "${given}". Columns: ${names.join(', ')}.`,
+          `${file}: no ${what} field "${given}". Columns: ${names.join(', ')}.${oneColumnHint(names)}`,
         );
       return given;
     }
@@ -102,4 +102,13 @@ export function detectFields(table: RawTable, opts: { textField?: string; labelF
     note = { kind: 'columns', message: `${parts.join('; ')}. Pass --text-field / --label-field to choose others.` };
   }
   return { textField, labelField, note };
+}
+
+/** A header read as one column that holds a delimiter: the file's dialect was not the one used. */
+function oneColumnHint(names: readonly string[]): string {
+  if (names.length !== 1) return '';
+  const d = [',', ';', '\t', '|'].find((c) => names[0].includes(c));
+  if (d === undefined) return '';
+  const shown = d === '\t' ? 'tab' : `"${d}"`;
+  return ` The header was read as one column holding ${shown}: pass --delimiter ${d === '\t' ? 'tab' : d} (or drop a --delimiter that does not fit this file).`;
 }

@@ -5,7 +5,8 @@
  *   (counted, so a note can say so); several items are refused (multi-label probes are not supported);
  * - a column whose present values are all numbers → exact decimal spelling (`0`, `0.0`, `00` → "0"; never rounded);
  * - a column whose present values are all booleans → "true"/"false" (`True`, `TRUE`, `true` alike);
- * - otherwise the trimmed text.
+ * - otherwise the trimmed text; labels there that spell one number or one boolean differently (`1` / `1.0`,
+ *   `True` / `true`) stay separate classes and are listed in `sameValue` so the caller can warn.
  */
 import { ProbescopeError } from '../errors';
 import { booleanSpelling, cellText, isMissing, numericSpelling, parseListLiteral } from './cellValues';
@@ -17,6 +18,8 @@ export interface LabelColumn {
   kind: 'number' | 'boolean' | 'string';
   /** Rows whose one-item list was unwrapped. */
   unwrapped: number;
+  /** Text columns only: groups of distinct labels that spell the same number or boolean (`["1", "1.0"]`). */
+  sameValue: string[][];
 }
 
 export interface LabelColumnContext {
@@ -106,5 +109,17 @@ export function normaliseLabelColumn(values: readonly unknown[], ctx: LabelColum
     if (k === undefined) interned.set(s, (k = s));
     labels[i] = k;
   }
-  return { labels, kind, unwrapped };
+  return { labels, kind, unwrapped, sameValue: kind === 'string' ? sameValueGroups(interned.keys()) : [] };
+}
+
+/** Distinct labels grouped by the number or boolean they spell; only groups of two or more. */
+function sameValueGroups(distinct: Iterable<string>): string[][] {
+  const byValue = new Map<string, string[]>();
+  for (const label of distinct) {
+    const key = numericSpelling(label) ?? booleanSpelling(label);
+    if (key === undefined) continue;
+    const k = `${numericSpelling(label) !== undefined ? 'n' : 'b'}:${key}`;
+    byValue.set(k, [...(byValue.get(k) ?? []), label]);
+  }
+  return [...byValue.values()].filter((g) => g.length > 1);
 }

@@ -142,10 +142,20 @@ export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {})
       kind: 'list-label',
       message: `"${labelField}" holds one-item lists; ${labelCol.unwrapped} were unwrapped to their item.`,
     });
+  if (labelCol.sameValue.length > 0)
+    warnings.push({
+      kind: 'label-spellings',
+      message:
+        `"${labelField}" is neither all numbers nor all booleans, so its labels are read as written: ` +
+        `${labelCol.sameValue
+          .slice(0, 3)
+          .map((g) => g.map((l) => `"${l}"`).join(' and '))
+          .join('; ')} are different classes. Re-save the column with one spelling per class if they are the same.`,
+    });
   if (duplicates > 0)
     warnings.push({
       kind: 'duplicates',
-      message: `${duplicates} duplicate text(s) (the same text as an earlier row); identical texts are kept in the same split so they cannot leak between train and test.`,
+      message: `${duplicates} duplicate text(s) (the same text as an earlier row); a random split keeps identical texts on one side (train/test, validation, CV folds); a given split is checked for texts it shares with its training rows.`,
     });
   if (texts.length === 0)
     throw new ProbescopeError(

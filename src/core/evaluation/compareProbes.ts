@@ -24,6 +24,16 @@ export async function compareProbes(params: CompareParams, hooks: CacheHooks = {
     hooks.onLog?.(`Evaluating ${dir}`);
     preds.push({ dir: path.resolve(dir), ...(await probePredictions({ ...params, probeDir: dir }, hooks)) });
   }
+  // Paired tests pair row i of every probe: each probe must have read the same rows (its own text field or chat
+  // format may skip others).
+  const same = (a: number[], b: number[]) => a.length === b.length && a.every((r, i) => r === b[i]);
+  if (preds.some((p) => !same(p.rows, preds[0].rows)))
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `The probes read different rows of ${path.basename(params.dataPath)}: ` +
+        preds.map((p) => `${path.basename(p.dir)} ${p.rows.length} rows (text field "${p.textField}")`).join(', ') +
+        '; paired tests need the same rows. Pass --text-field (and --label-field) to read the same columns for every probe.',
+    );
   const classes = preds[0].manifest.classes;
   for (const p of preds.slice(1))
     if (p.manifest.classes.join('\u0000') !== classes.join('\u0000'))

@@ -16,7 +16,16 @@ import { lossFromLogits, predictOver } from './trainingLoop';
 export async function probePredictions(
   params: EvalParams,
   hooks: CacheHooks = {},
-): Promise<{ manifest: ProbeManifest; labels: number[]; logits: Float32Array; C: number; entropyRatio?: number }> {
+): Promise<{
+  manifest: ProbeManifest;
+  labels: number[];
+  logits: Float32Array;
+  C: number;
+  entropyRatio?: number;
+  /** Which rows of the dataset were read (Dataset.sourceRows) and with which text field. */
+  rows: number[];
+  textField: string;
+}> {
   const { probe, manifest, folder } = await probeWithModel(params.probeDir, params.modelDir);
   // A probe trained on chat-formatted text is evaluated on text formatted the same way.
   const ds = await readDatasetForModel(
@@ -78,6 +87,8 @@ export async function probePredictions(
     logits,
     C: probe.C,
     entropyRatio: withEntropy ? entropyRatioOf(attention, probe.H) : undefined,
+    rows: ds.sourceRows,
+    textField: ds.textField,
   };
 }
 

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import type { LayerSweepParams, LayerSweepPoint } from '../../protocol/types';
 import { readDatasetForModel } from '../chat/chatDataset';
+import { testFileReadOptions } from './trainingSplits';
 import { throwIfAborted } from '../errors';
 import { cacheKindFor } from '../activations/pooledCache';
 import { buildActivations, defaultCacheDir } from './probeData';
@@ -34,10 +35,17 @@ export async function layerSweep(
   const testDs = params.testDataPath
     ? await readDatasetForModel(
         params.testDataPath,
-        { textField: ds.textField, labelField: ds.labelField, chat: params.chat },
+        {
+          textField: ds.textField,
+          labelField: ds.labelField,
+          chat: params.chat,
+          // As trainProbeRun's split plan reads it: the shared cache must hold exactly those texts.
+          ...testFileReadOptions(params),
+        },
         folder.dir,
       )
     : undefined;
+  for (const w of testDs?.warnings ?? []) hooks.onLog?.(`Test data: ${w.message}`);
   const cache = await buildActivations(
     folder,
     params.layers,

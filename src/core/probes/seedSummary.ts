@@ -42,9 +42,11 @@ export function summarizeSeeds(runs: SeedRun[]): SeedsSummary {
   const sd: Record<string, number> = {};
   for (const k of names) {
     const xs = per.map((p) => p[k]);
-    const mu = xs.reduce((a, b) => a + b, 0) / xs.length;
+    // Seeds that agree exactly (convex LBFGS fits often do) have that value as mean and sd 0, not a rounding residue.
+    const same = xs.every((x) => x === xs[0]);
+    const mu = same ? xs[0] : xs.reduce((a, b) => a + b, 0) / xs.length;
     mean[k] = mu;
-    sd[k] = xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mu) ** 2, 0) / (xs.length - 1)) : 0;
+    sd[k] = same ? 0 : xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mu) ** 2, 0) / (xs.length - 1)) : 0;
   }
   return { seeds: runs.map((r) => r.seed), selectedSeed: runs[index].seed, selectedBy: by, mean, sd, runs };
 }

@@ -27,7 +27,7 @@ import type { ProbeParams } from './probeParams';
 import { fitSeed, fit, type FitSpec, type SeedFit } from './probeFit';
 import { summarizeSeeds } from './seedSummary';
 import { lossFromLogits, predictOver, type LoopHooks } from './trainingLoop';
-import { planSplits } from './trainingSplits';
+import { planSplits, sharedTextsWarning } from './trainingSplits';
 
 export interface TrainHooks extends CacheHooks {
   onStep?: LoopHooks['onStep'];
@@ -150,8 +150,11 @@ export async function trainProbeRun(
   const { classes, ds } = plan;
   // A layer sweep reads the dataset once and reports its warnings itself.
   if (!shared) for (const w of ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
+  if (!shared) for (const w of plan.testDs?.warnings ?? []) hooks.onLog?.(`Test data: ${w.message}`);
   for (const line of tinyClassLines(plan.labels)) hooks.onLog?.(line);
   if (plan.record.validationNote) hooks.onLog?.(`warning: ${plan.record.validationNote}.`);
+  const sharedLine = sharedTextsWarning(plan.record);
+  if (sharedLine) hooks.onLog?.(sharedLine);
   const classIndex = new Map(classes.map((c, i) => [c, i]));
   const labels = plan.labels.map((l) => classIndex.get(l)!);
 
@@ -262,7 +265,10 @@ export async function trainProbeRun(
     const f = scaling ? { ...fitted, params: foldScaling(fitted.params, scaling) } : fitted;
     if (f.loop.cancelled) hooks.onLog?.(`Stopped at step ${f.loop.steps}; saving the best probe so far.`);
     // Final metrics must run even after a Stop: they are part of saving the work.
-    const trainMetrics = await evaluateExamples(computer, f.params, [...train, ...val], classes, false);
+    // Train metrics cover the rows the saved probe was fitted on: with a refit these include the carved validation
+    // rows; a given validation set is never trained on.
+    const fittedOn = f.refit ? [...train, ...val] : train;
+    const trainMetrics = await evaluateExamples(computer, f.params, fittedOn, classes, false);
     const testMetrics = await evaluateExamples(computer, f.params, test, classes, withEntropy);
     fits.push({ ...f, train: trainMetrics, test: testMetrics });
     if (f.loop.cancelled) break;

@@ -9,6 +9,7 @@
  * Identical texts form one group (groupedSplit.ts): the random split and the carved validation never divide a group,
  * so a duplicated row cannot leak between train and test; without duplicates these are the plain stratified splits.
  */
+import * as path from 'node:path';
 import {
   groupedStratifiedSplit,
   groupedValidationSplit,
@@ -34,6 +35,8 @@ export interface SplitPlan {
   val: number[];
   test: number[];
   ds: Dataset;
+  /** The --test-data file, when given (its warnings are reported beside the dataset's). */
+  testDs?: Dataset;
   /** What probe.json records under training.split. */
   record: SplitRecord;
 }
@@ -64,6 +67,7 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
   let labels = ds.labels;
   let train: number[];
   let test: number[];
+  let testDs: Dataset | undefined;
   const given: number[] = [];
   let record: Omit<SplitPlan['record'], 'validation' | 'counts'>;
   if (params.splitField !== undefined) {
@@ -79,9 +83,7 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
         textField: ds.textField,
         labelField: ds.labelField,
         chat: params.chat,
-        encoding: params.encoding,
-        delimiter: params.delimiter,
-        quote: params.quote,
+        ...testFileReadOptions(params),
       },
       params.modelDir,
     );
@@ -90,12 +92,15 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
     texts = [...ds.texts, ...other.texts];
     labels = [...ds.labels, ...other.labels];
     record = { source: 'file', testData: other.path };
+    testDs = other;
   } else {
     const testSplit = params.testSplit ?? defaults.DEFAULT_TEST_SPLIT;
     ({ train, test } = groupedStratifiedSplit(ds.labels, textGroups(ds.texts), testSplit, seed));
     record = { source: 'random', testSplit, seed };
   }
   const groups = textGroups(texts);
+  // A given split (field or file) is the user's and is kept; texts it shares across splits are counted instead.
+  const sharedTexts = record.source === 'random' ? undefined : sharedWithTrain(groups, train, test, given);
   const classes = sortedClasses(train.map((i) => labels[i]));
   if (classes.length < 2)
     throw new ProbescopeError(
@@ -136,12 +141,59 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
     val,
     test,
     ds,
+    ...(testDs ? { testDs } : {}),
     record: {
       ...record,
       validation,
       ...(validation === 'carved' ? { validationFraction: defaults.VALIDATION_FRACTION } : {}),
       ...(validationNote ? { validationNote } : {}),
       counts: { train: train.length, validation: val.length, test: test.length },
+      ...(sharedTexts && sharedTexts.test + sharedTexts.validation > 0 ? { sharedTexts } : {}),
     },
   };
+}
+
+/**
+ * How the --test-data file is read: with --encoding, and with --delimiter / --quote only when it has the same
+ * extension as --data (a TSV test file for a semicolon CSV keeps its own detected dialect).
+ */
+export function testFileReadOptions(
+  params: Pick<TrainProbeParams, 'dataPath' | 'testDataPath' | 'encoding' | 'delimiter' | 'quote'>,
+): Pick<TrainProbeParams, 'encoding' | 'delimiter' | 'quote'> {
+  const ext = (f: string | undefined) => path.extname(f ?? '').toLowerCase();
+  const sameFormat = ext(params.dataPath) === ext(params.testDataPath);
+  return {
+    encoding: params.encoding,
+    ...(sameFormat ? { delimiter: params.delimiter, quote: params.quote } : {}),
+  };
+}
+
+/**
+ * How many test rows and how many given-validation rows have the same text as a training row (same group id).
+ * Such rows are not held out: a given split (--split-field, --test-data) is used as given, so they are reported.
+ */
+export function sharedWithTrain(
+  groups: readonly number[],
+  train: readonly number[],
+  test: readonly number[],
+  validation: readonly number[],
+): { test: number; validation: number } {
+  const inTrain = new Set(train.map((i) => groups[i]));
+  const count = (rows: readonly number[]) => rows.filter((i) => inTrain.has(groups[i])).length;
+  return { test: count(test), validation: count(validation) };
+}
+
+/** The warning line for rows a given split shares with its training rows, or undefined when there are none. */
+export function sharedTextsWarning(record: SplitRecord): string | undefined {
+  const s = record.sharedTexts;
+  if (!s || s.test + s.validation === 0) return undefined;
+  const parts = [
+    ...(s.test > 0 ? [`${s.test} test row(s)`] : []),
+    ...(s.validation > 0 ? [`${s.validation} validation row(s)`] : []),
+  ];
+  const where = record.source === 'field' ? `the split field "${record.field}"` : '--test-data';
+  return (
+    `warning: ${parts.join(' and ')} have the same text as a training row; ${where} is used as given, so ` +
+    'those rows are not held out and their scores are optimistic (remove the repeats to hold them out).'
+  );
 }

@@ -62,6 +62,38 @@ describe('activations --out C, then train --cache-dir C', () => {
     });
   }
 
+  it('reuses the cache of a dataset with rows that lack a label (semicolon CSV, nan labels)', async () => {
+    // train skips rows without a label; activations must cache the same texts or train extracts again.
+    const csv = join(root, 'semi.csv');
+    const lines = Array.from({ length: 20 }, (_, i) => {
+      const label = i % 5 === 0 ? 'nan' : i % 7 === 0 ? '' : i % 2 ? '1.0' : '0';
+      return `${i % 2 ? 'great lovely' : 'awful bad'} film number ${i};${label}`;
+    });
+    writeFileSync(csv, ['text;label', ...lines].join('\n') + '\n');
+    const cacheDir = join(root, 'cache-semi');
+    const built = (await activationsCommand.run(
+      { model: MODEL, layers: '1', data: csv, out: cacheDir },
+      context([]),
+    )) as {
+      examples: number;
+    };
+    assert.equal(built.examples, 14, 'the 6 rows without a label are not extracted');
+    const logs: string[] = [];
+    await trainCommand.run(
+      { data: csv, layer: '1', probe: 'mean', 'cache-dir': cacheDir, out: join(root, 'probe-semi') },
+      context(logs),
+    );
+    assert.ok(!logs.some((m) => /^Extracting/.test(m)), `train extracted again:\n${logs.join('\n')}`);
+    // A dataset without a label column is still extracted whole.
+    const textOnly = join(root, 'texts.jsonl');
+    writeFileSync(textOnly, ['a', 'b', 'c'].map((t) => JSON.stringify({ text: `text ${t}` })).join('\n') + '\n');
+    const plain = (await activationsCommand.run(
+      { model: MODEL, layers: '1', data: textOnly, out: join(root, 'cache-plain') },
+      context([]),
+    )) as { examples: number };
+    assert.equal(plain.examples, 3);
+  });
+
   it('cache verify reports every cache and names a damaged shard', async () => {
     const cacheDir = join(root, 'cache-2');
     const ok = (await cacheVerifyCommand.run({ 'cache-dir': cacheDir }, context([]))) as {

@@ -145,6 +145,30 @@ describe('long texts through the CLI bundle', () => {
     assert.equal(r.stderr.match(/already starts with <bos>; no second <bos>/g)?.length, 1);
   });
 
+  test('--text-file is decoded like a dataset: a BOM is dropped, UTF-16 read, invalid UTF-8 refused with its line', async () => {
+    const text = 'Voters certified the ballots. Café.';
+    const plain = json<{ label: string; tokens: { start: number; end: number }[]; coverage: { coveredChars: number } }>(
+      await cli('classify', '--probe', probe, '--text', text),
+    );
+    const bom = join(tmp, 'bom.txt');
+    writeFileSync(bom, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]));
+    const u16 = join(tmp, 'u16.txt');
+    writeFileSync(u16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    for (const f of [bom, u16]) {
+      const r = json<typeof plain>(await cli('classify', '--probe', probe, '--text-file', f));
+      assert.deepEqual(r.tokens, plain.tokens, f);
+      assert.equal(r.coverage.coveredChars, text.length);
+    }
+    const legacy = join(tmp, 'cp1252.txt');
+    writeFileSync(legacy, Buffer.from(`first line\n${text}`, 'latin1'));
+    const r = await cli('classify', '--probe', probe, '--text-file', legacy);
+    assert.equal(r.status, 2);
+    assert.match(
+      r.stderr.trim(),
+      /^probescope: error: --text-file: .*cp1252\.txt is not valid UTF-8 \(byte 0xE9 on line 2\)/,
+    );
+  });
+
   test('--text and --text-file together are refused with one error line', async () => {
     const r = await cli('classify', '--probe', probe, '--text', 'x', '--text-file', file('x.txt', 'x'));
     assert.equal(r.status, 2);

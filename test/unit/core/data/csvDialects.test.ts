@@ -128,3 +128,14 @@ for (const ext of ['csv', 'tsv'] as const) {
     assert.deepEqual((await readDataset(p, { labelField: 'label.1.1' })).labels, ['c', 'c']);
   });
 }
+
+test('a --delimiter that does not fit the file: the one-column header is named with the delimiter to pass', async () => {
+  const p = file('wrong-delim.tsv', 'text\tlabel\ngood film\t1\nbad film\t0\n');
+  await assert.rejects(
+    readDataset(p, { textField: 'text', delimiter: ';' }),
+    (e: unknown) =>
+      e instanceof ProbescopeError && /no text field "text"/.test(e.message) && /pass --delimiter tab/.test(e.message),
+  );
+  const ok = await readDataset(p, { textField: 'text', delimiter: '\t' });
+  assert.deepEqual(ok.labels, ['1', '0']);
+});

@@ -36,6 +36,28 @@ for (const format of FORMATS) {
     assert.deepEqual(ds.labels, ['true', 'true', 'true', 'false', 'false', 'false']);
   });
 
+  test(`${format}: a label column mixing spellings of one value with text warns that they are separate classes`, async () => {
+    // Not all numbers, not all booleans: the labels stay as written, so "1" / "1.0" and "True" / "true" are different
+    // classes. That is kept (a text column has no numeric meaning), but it must be said, with what to do.
+    const label: Cell[] =
+      format === 'parquet'
+        ? ['1', '1.0', 'True', 'true', 'maybe', '0']
+        : format === 'json' || format === 'jsonl'
+          ? [1, '1.0', true, 'True', 'maybe', 0]
+          : ['1', '1.0', 'True', 'true', 'maybe', '0'];
+    const p = await writeTable(dir, `mixed-${format}`, { text: texts(6), label }, format);
+    const ds = await readDataset(p);
+    assert.equal(new Set(ds.labels).size, 6);
+    const w = ds.warnings.find((x) => x.kind === 'label-spellings');
+    assert.ok(w, `no label-spellings warning: ${JSON.stringify(ds.warnings)}`);
+    assert.match(w.message, /"1" and "1\.0"/);
+    assert.match(w.message, /"(True|true)" and "(True|true)"/);
+    assert.doesNotMatch(w.message, /maybe/);
+    // A column of one spelling per value gets no such warning.
+    const clean = await writeTable(dir, `clean-${format}`, { text: texts(3), label: ['yes', 'no', '1'] }, format);
+    assert.equal((await readDataset(clean)).warnings.filter((x) => x.kind === 'label-spellings').length, 0);
+  });
+
   test(`${format}: nan, NaN, None, null, NA and empty labels are missing: skipped and counted, never a class`, async () => {
     const label: Cell[] =
       format === 'parquet'

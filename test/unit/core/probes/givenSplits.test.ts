@@ -197,3 +197,45 @@ test('a Stop during the second of three seeds keeps the trained seeds and saves 
   assert.equal(m.training.stoppedByUser, true);
   assert.equal(m.training.seed, 0);
 });
+
+test('a given split is taken as given, but texts it shares between train and test/validation are counted and warned about', async () => {
+  // Row 0 is a test row; its text is repeated as a train row, and row 1's (validation) text as another train row.
+  const split = rows.slice(0, 120).map((r, i) => ({ ...r, split: role(i) }));
+  const data = jsonl(join(work, 'split-dup.jsonl'), [
+    ...split,
+    { ...rows[0], split: 'train' },
+    { ...rows[1], split: 'train' },
+  ]);
+  const logs: string[] = [];
+  const r = await trainProbeRun(
+    { ...base, dataPath: data, splitField: 'split', probe: 'mean', outDir: join(work, 'p-split-dup') },
+    { onLog: (m) => logs.push(m) },
+  );
+  assert.deepEqual(r.split!.sharedTexts, { test: 1, validation: 1 });
+  assert.ok(
+    logs.some((m) =>
+      /^warning: 1 test row\(s\) and 1 validation row\(s\) have the same text as a training row/.test(m),
+    ),
+    logs.join('\n'),
+  );
+  assert.ok(
+    !logs.some((m) => /kept in the same split/.test(m)),
+    'no claim that a given split keeps duplicates together',
+  );
+  // A given validation set is not trained on (no refit): the train metrics are the train rows' alone.
+  assert.equal(r.train.n, r.split!.counts.train);
+
+  // --test-data: test-file texts that are also training texts.
+  const trainFile = jsonl(join(work, 'dup-train.jsonl'), rows.slice(0, 100));
+  const testFile = jsonl(join(work, 'dup-test.jsonl'), [...rows.slice(98, 100), ...rows.slice(300, 340)]);
+  const logs2: string[] = [];
+  const r2 = await trainProbeRun(
+    { ...base, dataPath: trainFile, testDataPath: testFile, probe: 'mean', outDir: join(work, 'p-file-dup') },
+    { onLog: (m) => logs2.push(m) },
+  );
+  assert.deepEqual(r2.split!.sharedTexts, { test: 2, validation: 0 });
+  assert.ok(
+    logs2.some((m) => /^warning: 2 test row\(s\) have the same text as a training row/.test(m)),
+    logs2.join('\n'),
+  );
+});

@@ -1,0 +1,111 @@
+/**
+ * The --test-data file is read by the dataset rules and options of --data on every route: its warnings (skipped rows)
+ * are reported, and a layer sweep reads it with the same --encoding/--delimiter/--quote as each trained probe does.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { layerSweep, trainProbeRun } from '../../../../src/core/probes';
+
+const root = resolve(__dirname, '../../../..');
+const work = mkdtempSync(join(tmpdir(), 'ps-testdata-'));
+const rows = readFileSync(join(root, 'examples/span-sentiment.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => JSON.parse(l) as { text: string; label: number });
+const modelDir = join(root, 'models/tiny-gemma2');
+
+/** A cp1252 CSV (é as the single byte 0xE9): not valid UTF-8. */
+function cp1252Csv(file: string, rs: { text: string; label: number | string }[]): string {
+  const body = ['text,label', ...rs.map((r) => `"${r.text.replace(/"/g, '""')} café",${r.label}`)].join('\r\n');
+  writeFileSync(file, Buffer.from(body, 'latin1'));
+  return file;
+}
+
+test('train --test-data reports the test file’s skipped rows', async () => {
+  const trainFile = cp1252Csv(join(work, 'train.csv'), rows.slice(0, 80));
+  const testFile = cp1252Csv(join(work, 'test.csv'), [
+    ...rows.slice(300, 330),
+    { text: 'no label here', label: 'nan' },
+  ]);
+  const logs: string[] = [];
+  const r = await trainProbeRun(
+    {
+      modelDir,
+      dataPath: trainFile,
+      testDataPath: testFile,
+      encoding: 'cp1252',
+      layer: 1,
+      probe: 'mean',
+      cacheDir: join(work, 'cache'),
+      outDir: join(work, 'p-train'),
+    },
+    { onLog: (m) => logs.push(m) },
+  );
+  assert.equal(r.test.n, 30);
+  assert.ok(
+    logs.some((m) => /^Test data: Skipped 1 row\(s\) with no "label"/.test(m)),
+    `no test-file warning:\n${logs.join('\n')}`,
+  );
+});
+
+test('layer sweep with --test-data and --encoding reads the test file as its probes do', async () => {
+  const trainFile = cp1252Csv(join(work, 'sweep-train.csv'), rows.slice(0, 80));
+  const testFile = cp1252Csv(join(work, 'sweep-test.csv'), rows.slice(300, 330));
+  const logs: string[] = [];
+  const r = await layerSweep(
+    {
+      modelDir,
+      dataPath: trainFile,
+      testDataPath: testFile,
+      encoding: 'cp1252',
+      layers: [1, 2],
+      kinds: [{ probe: 'mean' }],
+      cacheDir: join(work, 'cache'),
+      outDir: join(work, 'sweep'),
+    },
+    { onLog: (m) => logs.push(m) },
+  );
+  assert.equal(r.points.length, 2);
+  for (const p of r.points) assert.ok(p.accuracy >= 0 && p.accuracy <= 1);
+});
+
+test('--delimiter for a semicolon CSV does not re-parse a TSV test file (its dialect is detected)', async () => {
+  const semi = join(work, 'semi.csv');
+  writeFileSync(
+    semi,
+    ['text;label', ...rows.slice(0, 80).map((r) => `"${r.text.replace(/"/g, '""')}";${r.label}`)].join('\n') + '\n',
+  );
+  const tsv = join(work, 'test.tsv');
+  writeFileSync(tsv, ['text\tlabel', ...rows.slice(300, 330).map((r) => `${r.text}\t${r.label}`)].join('\n') + '\n');
+  const r = await trainProbeRun({
+    modelDir,
+    dataPath: semi,
+    testDataPath: tsv,
+    delimiter: ';',
+    layer: 1,
+    probe: 'mean',
+    cacheDir: join(work, 'cache'),
+    outDir: join(work, 'p-semi-tsv'),
+  });
+  assert.equal(r.test.n, 30);
+  // The same extension: the option applies to both files.
+  const semiTest = join(work, 'semi-test.csv');
+  writeFileSync(
+    semiTest,
+    ['text;label', ...rows.slice(300, 330).map((r) => `"${r.text.replace(/"/g, '""')}";${r.label}`)].join('\n') + '\n',
+  );
+  const r2 = await trainProbeRun({
+    modelDir,
+    dataPath: semi,
+    testDataPath: semiTest,
+    delimiter: ';',
+    layer: 1,
+    probe: 'mean',
+    cacheDir: join(work, 'cache'),
+    outDir: join(work, 'p-semi-semi'),
+  });
+  assert.equal(r2.test.n, 30);
+});
