@@ -13,6 +13,7 @@ import type {
   DatasetSummary,
   DownloadModelParams,
   EvalParams,
+  EvalResult,
   ExecutionProviderInfo,
   ExecutionProviderSetting,
   HubDatasetInfo,
@@ -76,7 +77,7 @@ export const Requests = {
   inspectDataset: new RequestType<InspectDatasetParams, DatasetSummary, WorkerErrorData>('probescope/inspectDataset'),
   datasetRows: new RequestType<DatasetRowsParams, DatasetRowsResult, WorkerErrorData>('probescope/datasetRows'),
   trainProbe: new RequestType<TrainProbeParams, TrainResult, WorkerErrorData>('probescope/trainProbe'),
-  evalProbe: new RequestType<EvalParams, SplitMetrics, WorkerErrorData>('probescope/evalProbe'),
+  evalProbe: new RequestType<EvalParams, EvalResult, WorkerErrorData>('probescope/evalProbe'),
   classify: new RequestType<ClassifyParams, ClassifyResult, WorkerErrorData>('probescope/classify'),
   layerSweep: new RequestType<LayerSweepParams, { points: LayerSweepPoint[] }, WorkerErrorData>(
     'probescope/layerSweep',

@@ -1,7 +1,7 @@
 /** evaluateProbe: a saved probe's metrics on a (new) dataset, whose labels must be among the probe's classes. */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { EvalParams, ProbeManifest, SplitMetrics } from '../../protocol/types';
+import type { EvalParams, EvalResult, ProbeManifest } from '../../protocol/types';
 import { readDatasetForModel } from '../chat/chatDataset';
 import { ProbescopeError } from '../errors';
 import { probeComputer } from './computerCache';
@@ -15,7 +15,15 @@ import { lossFromLogits, predictOver } from './trainingLoop';
 export async function probePredictions(
   params: EvalParams,
   hooks: CacheHooks = {},
-): Promise<{ manifest: ProbeManifest; labels: number[]; logits: Float32Array; C: number; entropyRatio?: number }> {
+): Promise<{
+  manifest: ProbeManifest;
+  labels: number[];
+  logits: Float32Array;
+  C: number;
+  entropyRatio?: number;
+  textField: string;
+  labelField: string;
+}> {
   const { probe, manifest, folder } = await probeWithModel(params.probeDir, params.modelDir);
   // A probe trained on chat-formatted text is evaluated on text formatted the same way.
   const ds = await readDatasetForModel(
@@ -76,18 +84,22 @@ export async function probePredictions(
     logits,
     C: probe.C,
     entropyRatio: withEntropy ? entropyRatioOf(attention, probe.H) : undefined,
+    textField: ds.textField,
+    labelField: ds.labelField,
   };
 }
 
-/** Every metric of the probe on the dataset, with 95 % bootstrap intervals. */
-export async function evaluateProbe(params: EvalParams, hooks: CacheHooks = {}): Promise<SplitMetrics> {
+/** Every metric of the probe on the dataset, with 95 % bootstrap intervals, and the columns read (textField, labelField). */
+export async function evaluateProbe(params: EvalParams, hooks: CacheHooks = {}): Promise<EvalResult> {
   const r = await probePredictions(params, hooks);
-  if (r.labels.length === 0) return { n: 0, accuracy: 0 };
-  return splitMetrics({
+  const fields = { textField: r.textField, labelField: r.labelField };
+  if (r.labels.length === 0) return { n: 0, accuracy: 0, ...fields };
+  const metrics = splitMetrics({
     classes: r.manifest.classes,
     labels: r.labels,
     logits: r.logits,
     loss: lossFromLogits(r.logits, r.labels, r.C),
     entropyRatio: r.entropyRatio,
   });
+  return { ...metrics, ...fields };
 }
