@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { LosslessNumber, parse as losslessParse } from 'lossless-json';
 import { ProbescopeError } from '../errors';
-import { ColumnTableBuilder, type RawRow, type RawTable } from './columnTable';
+import { ColumnTableBuilder, type RawRow, type RawTable, type TableSink } from './columnTable';
 import { streamJsonArray } from './jsonArrayStream';
 import { openDecodedText } from './textDecoding';
 
@@ -136,9 +136,10 @@ async function readJsonColumns(abs: string, builder: ColumnTableBuilder, encodin
   throw objectError(file, 'top level', doc);
 }
 
-export async function readJson(abs: string, opts: { encoding?: string } = {}): Promise<RawTable> {
+/** Reads JSON Lines or a .json document; with a sink the rows stream to it in batches (TableSink). */
+export async function readJson(abs: string, opts: { encoding?: string } = {}, sink?: TableSink): Promise<RawTable> {
   const file = path.basename(abs);
-  const builder = new ColumnTableBuilder(abs, 'jsonl');
+  const builder = new ColumnTableBuilder(abs, 'jsonl', [], sink);
   const decoded = await openDecodedText(abs, opts.encoding);
   if (decoded.source !== 'default' && decoded.encoding !== 'utf-8')
     builder.notes.push({
@@ -210,11 +211,12 @@ export async function readJson(abs: string, opts: { encoding?: string } = {}): P
   if (!asDocument && rest.trim() !== '' && !handle(rest)) asDocument = true;
   // One object whose values are all objects: a column-oriented document written on one line (df.to_json()).
   if (!asDocument && builder.rowCount === 1 && /\.json$/i.test(abs)) {
-    const only = builder.finish(abs);
-    asDocument = only.columns.length > 0 && only.columns.every((c) => isRecord(only.column(c.name)[0]));
+    const only = builder.firstRow() ?? {};
+    const values = Object.values(only);
+    asDocument = values.length > 0 && values.every(isRecord);
   }
   if (asDocument) {
-    const doc = new ColumnTableBuilder(abs, 'jsonl');
+    const doc = new ColumnTableBuilder(abs, 'jsonl', [], sink);
     doc.notes.push(...builder.notes);
     if (isArray) await readJsonArray(abs, doc, opts.encoding);
     else await readJsonColumns(abs, doc, opts.encoding);

@@ -7,12 +7,12 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { DatasetReadParams } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
-import type { DatasetFormat, RawTable } from './columnTable';
+import { ScanStopped, type DatasetFormat, type RawTable, type TableSink } from './columnTable';
 import { readCsv } from './csvReader';
 import { readJson } from './jsonReader';
 import { readParquet } from './parquetReader';
 
-export type { DatasetFormat, RawRow, RawTable } from './columnTable';
+export type { DatasetFormat, RawRow, RawTable, RowBatch, TableSink } from './columnTable';
 
 /** How to read a text dataset (encoding, delimiter, quote); declared once in the protocol. */
 export type DatasetReadOptions = DatasetReadParams;
@@ -32,8 +32,7 @@ export function formatOf(file: string): DatasetFormat {
   );
 }
 
-/** Loads (or returns the memoised) table for a file; re-parses only when the file or the read options changed. */
-export async function loadTable(file: string, opts: DatasetReadOptions = {}): Promise<RawTable> {
+async function statDataset(file: string): Promise<{ abs: string; stat: import('node:fs').Stats }> {
   const abs = path.resolve(file);
   let stat;
   try {
@@ -47,6 +46,12 @@ export async function loadTable(file: string, opts: DatasetReadOptions = {}): Pr
       'DATASET_INVALID',
       `${abs} is ${stat.isDirectory() ? 'a folder' : stat.isFIFO() ? 'a pipe (FIFO)' : 'not a regular file'}; give a .jsonl, .csv or .parquet file.`,
     );
+  return { abs, stat };
+}
+
+/** Loads (or returns the memoised) table for a file; re-parses only when the file or the read options changed. */
+export async function loadTable(file: string, opts: DatasetReadOptions = {}): Promise<RawTable> {
+  const { abs, stat } = await statDataset(file);
   const key = `${abs}\u0000${opts.encoding ?? ''}\u0000${opts.delimiter ?? ''}\u0000${opts.quote ?? ''}`;
   const stamp = `${stat.mtimeMs}:${stat.size}`;
   const hit = cache.get(key);
@@ -68,4 +73,36 @@ async function parseTable(abs: string, opts: DatasetReadOptions): Promise<RawTab
         : await readParquet(abs);
   if (table.rowCount === 0) throw new ProbescopeError('DATASET_INVALID', `Dataset ${abs} has no rows.`);
   return table;
+}
+
+/**
+ * Streams a dataset through `sink` in batches of rows, holding only one batch (Parquet: one row group) at a time;
+ * nothing is memoised. Returns the file's description (rowCount, columns with kinds, reader notes; no values), or
+ * `stopped: true` when the sink ended the read early (its rowCount is then only what was read).
+ */
+export async function scanTable(
+  file: string,
+  opts: DatasetReadOptions,
+  sink: TableSink,
+): Promise<{ table: RawTable; stopped: false } | { stopped: true }> {
+  const { abs } = await statDataset(file);
+  const format = formatOf(abs);
+  try {
+    const table =
+      format === 'jsonl'
+        ? await readJson(abs, opts, sink)
+        : format === 'csv'
+          ? await readCsv(abs, opts, sink)
+          : await readParquet(abs, sink);
+    if (table.rowCount === 0) throw new ProbescopeError('DATASET_INVALID', `Dataset ${abs} has no rows.`);
+    return { table, stopped: false };
+  } catch (err) {
+    if (err instanceof ScanStopped) return { stopped: true };
+    throw err;
+  }
+}
+
+/** The size in bytes of a dataset file (for choosing between the memoised table and streaming). */
+export async function datasetBytes(file: string): Promise<number> {
+  return (await statDataset(file)).stat.size;
 }
