@@ -53,6 +53,19 @@ export interface TableSink {
   onBatch(batch: RowBatch): boolean | void;
 }
 
+/** How a reader builds its table: stream to a sink, and/or store only the columns `keep` accepts. */
+export interface BuildOptions {
+  sink?: TableSink;
+  /**
+   * Columns whose values are stored; the others are still listed in `columns` with their kind, but `column(name)`
+   * returns no values for them. Default: all.
+   */
+  keep?: (name: string) => boolean;
+}
+
+/** The array of a column that is not stored (never written). */
+const DROPPED: unknown[] = [];
+
 /** Per-column kind from the first 2000 present values (across batches). */
 class KindTracker {
   private readonly state = new Map<string, { kind?: DatasetColumnInfo['kind']; seen: number }>();
@@ -66,6 +79,11 @@ class KindTracker {
       if (st.kind === undefined) st.kind = k;
       else if (st.kind !== k) st.kind = 'other';
     }
+  }
+  one(name: string, v: unknown): void {
+    const st = this.state.get(name);
+    if (st && (st.seen >= 2000 || st.kind === 'other')) return;
+    this.update(name, [v], 1);
   }
   kind(name: string): DatasetColumnInfo['kind'] {
     return this.state.get(name)?.kind ?? 'other';
@@ -87,14 +105,19 @@ export class ColumnTableBuilder {
     private readonly file: string,
     private readonly format: DatasetFormat,
     columns: string[] = [],
-    private readonly sink?: TableSink,
+    build: BuildOptions = {},
   ) {
-    for (const c of columns) this.data.set(c, []);
+    this.sink = build.sink;
+    this.keep = build.keep;
+    for (const c of columns) this.columnArray(c);
   }
+
+  private readonly sink?: TableSink;
+  private readonly keep?: (name: string) => boolean;
 
   private columnArray(name: string): unknown[] {
     let col = this.data.get(name);
-    if (!col) this.data.set(name, (col = []));
+    if (!col) this.data.set(name, (col = this.keep && !this.keep(name) ? DROPPED : []));
     return col;
   }
 
@@ -116,7 +139,11 @@ export class ColumnTableBuilder {
   /** A row given as values in the order of `names` (CSV). `line`: its first line in the file (0 = unknown). */
   addValues(names: readonly string[], values: readonly unknown[], line = 0): void {
     const i = this.rowCount - this.base;
-    for (let j = 0; j < names.length; j++) this.columnArray(names[j])[i] = values[j];
+    for (let j = 0; j < names.length; j++) {
+      const col = this.columnArray(names[j]);
+      if (col !== DROPPED) col[i] = values[j];
+      else this.kinds.one(names[j], values[j]);
+    }
     this.setLine(line);
     this.rowAdded();
   }
@@ -124,7 +151,11 @@ export class ColumnTableBuilder {
   /** A row given as an object (JSON, Parquet). */
   addObject(row: RawRow, line = 0): void {
     const i = this.rowCount - this.base;
-    for (const k in row) this.columnArray(k)[i] = row[k];
+    for (const k in row) {
+      const col = this.columnArray(k);
+      if (col !== DROPPED) col[i] = row[k];
+      else this.kinds.one(k, row[k]);
+    }
     this.setLine(line);
     this.rowAdded();
   }
@@ -132,6 +163,8 @@ export class ColumnTableBuilder {
   /** Values of one column for file rows rowStart… (Parquet column chunks); call `endRows` once all columns are in. */
   addColumnChunk(name: string, rowStart: number, values: ArrayLike<unknown>): void {
     const col = this.columnArray(name);
+    if (col === DROPPED)
+      return this.kinds.update(name, values as ArrayLike<unknown> as readonly unknown[], values.length);
     const at = rowStart - this.base;
     for (let j = 0; j < values.length; j++) col[at + j] = values[j];
   }
@@ -158,6 +191,7 @@ export class ColumnTableBuilder {
     const n = this.rowCount - this.base;
     const data = this.data;
     for (const [name, col] of data) {
+      if (col === DROPPED) continue;
       if (col.length < n) col.length = n;
       this.kinds.update(name, col, n);
     }
@@ -178,7 +212,7 @@ export class ColumnTableBuilder {
         if (!rows) {
           rows = Array.from({ length: n }, () => ({}) as RawRow);
           for (const [name, values] of data)
-            for (let i = 0; i < n; i++) if (values[i] !== undefined) rows[i][name] = values[i];
+            if (values !== DROPPED) for (let i = 0; i < n; i++) if (values[i] !== undefined) rows[i][name] = values[i];
         }
         return rows;
       },
@@ -190,7 +224,8 @@ export class ColumnTableBuilder {
   private flush(): void {
     if (!this.sink || this.rowCount === this.base) return;
     const batch = this.view(this.file);
-    this.data = new Map([...this.data.keys()].map((name) => [name, []])); // the batch keeps the old arrays
+    // The batch keeps the old arrays.
+    this.data = new Map([...this.data].map(([name, col]) => [name, col === DROPPED ? DROPPED : []]));
     this.base = this.rowCount;
     if (this.sink.onBatch(batch) === false) throw new ScanStopped();
   }

@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import * as path from 'node:path';
 import { parse } from 'csv-parse';
 import { ProbescopeError } from '../errors';
-import { ColumnTableBuilder, ScanStopped, type RawTable, type TableSink } from './columnTable';
+import { ColumnTableBuilder, ScanStopped, type BuildOptions, type RawTable } from './columnTable';
 import { openDecodedText } from './textDecoding';
 
 export interface CsvOptions {
@@ -87,7 +87,7 @@ function lineList(spans: [number, number][]): string {
 }
 
 /** Reads a delimited text file; with a sink the rows stream to it in batches (TableSink) instead of being held. */
-export async function readCsv(abs: string, opts: CsvOptions = {}, sink?: TableSink): Promise<RawTable> {
+export async function readCsv(abs: string, opts: CsvOptions = {}, build: BuildOptions = {}): Promise<RawTable> {
   const file = path.basename(abs);
   const decoded = await openDecodedText(abs, opts.encoding);
   const it = decoded.utf8[Symbol.asyncIterator]();
@@ -110,7 +110,7 @@ export async function readCsv(abs: string, opts: CsvOptions = {}, sink?: TableSi
       'DATASET_INVALID',
       `${file}: contains NUL characters, so it is not ${decoded.encoding} text. If it is UTF-16 without a BOM, pass --encoding utf-16le.`,
     );
-  const builder = new ColumnTableBuilder(abs, 'csv', [], sink);
+  const builder = new ColumnTableBuilder(abs, 'csv', [], build);
   if (decoded.source !== 'default' && decoded.encoding !== 'utf-8')
     builder.notes.push({
       kind: 'parse',

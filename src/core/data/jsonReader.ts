@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { LosslessNumber, parse as losslessParse } from 'lossless-json';
 import { ProbescopeError } from '../errors';
-import { ColumnTableBuilder, type RawRow, type RawTable, type TableSink } from './columnTable';
+import { ColumnTableBuilder, type BuildOptions, type RawRow, type RawTable } from './columnTable';
 import { streamJsonArray } from './jsonArrayStream';
 import { openDecodedText } from './textDecoding';
 
@@ -137,9 +137,13 @@ async function readJsonColumns(abs: string, builder: ColumnTableBuilder, encodin
 }
 
 /** Reads JSON Lines or a .json document; with a sink the rows stream to it in batches (TableSink). */
-export async function readJson(abs: string, opts: { encoding?: string } = {}, sink?: TableSink): Promise<RawTable> {
+export async function readJson(
+  abs: string,
+  opts: { encoding?: string } = {},
+  build: BuildOptions = {},
+): Promise<RawTable> {
   const file = path.basename(abs);
-  const builder = new ColumnTableBuilder(abs, 'jsonl', [], sink);
+  const builder = new ColumnTableBuilder(abs, 'jsonl', [], build);
   const decoded = await openDecodedText(abs, opts.encoding);
   if (decoded.source !== 'default' && decoded.encoding !== 'utf-8')
     builder.notes.push({
@@ -216,7 +220,7 @@ export async function readJson(abs: string, opts: { encoding?: string } = {}, si
     asDocument = values.length > 0 && values.every(isRecord);
   }
   if (asDocument) {
-    const doc = new ColumnTableBuilder(abs, 'jsonl', [], sink);
+    const doc = new ColumnTableBuilder(abs, 'jsonl', [], build);
     doc.notes.push(...builder.notes);
     if (isArray) await readJsonArray(abs, doc, opts.encoding);
     else await readJsonColumns(abs, doc, opts.encoding);

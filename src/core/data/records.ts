@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { DatasetReadParams } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
-import { ScanStopped, type DatasetFormat, type RawTable, type TableSink } from './columnTable';
+import { ScanStopped, type BuildOptions, type DatasetFormat, type RawTable, type TableSink } from './columnTable';
 import { readCsv } from './csvReader';
 import { readJson } from './jsonReader';
 import { readParquet } from './parquetReader';
@@ -49,9 +49,18 @@ async function statDataset(file: string): Promise<{ abs: string; stat: import('n
   return { abs, stat };
 }
 
-/** Loads (or returns the memoised) table for a file; re-parses only when the file or the read options changed. */
-export async function loadTable(file: string, opts: DatasetReadOptions = {}): Promise<RawTable> {
+/**
+ * Loads (or returns the memoised) table for a file; re-parses only when the file or the read options changed.
+ * With `keep`, only those columns' values are stored (the others are listed, with their kinds) and the table is not
+ * memoised: a one-off read of a large file for training (readDataset).
+ */
+export async function loadTable(
+  file: string,
+  opts: DatasetReadOptions = {},
+  keep?: (name: string) => boolean,
+): Promise<RawTable> {
   const { abs, stat } = await statDataset(file);
+  if (keep) return parseTable(abs, opts, { keep });
   const key = `${abs}\u0000${opts.encoding ?? ''}\u0000${opts.delimiter ?? ''}\u0000${opts.quote ?? ''}`;
   const stamp = `${stat.mtimeMs}:${stat.size}`;
   const hit = cache.get(key);
@@ -63,14 +72,14 @@ export async function loadTable(file: string, opts: DatasetReadOptions = {}): Pr
   return table;
 }
 
-async function parseTable(abs: string, opts: DatasetReadOptions): Promise<RawTable> {
+async function parseTable(abs: string, opts: DatasetReadOptions, build: BuildOptions = {}): Promise<RawTable> {
   const format = formatOf(abs);
   const table =
     format === 'jsonl'
-      ? await readJson(abs, opts)
+      ? await readJson(abs, opts, build)
       : format === 'csv'
-        ? await readCsv(abs, opts)
-        : await readParquet(abs);
+        ? await readCsv(abs, opts, build)
+        : await readParquet(abs, build);
   if (table.rowCount === 0) throw new ProbescopeError('DATASET_INVALID', `Dataset ${abs} has no rows.`);
   return table;
 }
@@ -90,10 +99,10 @@ export async function scanTable(
   try {
     const table =
       format === 'jsonl'
-        ? await readJson(abs, opts, sink)
+        ? await readJson(abs, opts, { sink })
         : format === 'csv'
-          ? await readCsv(abs, opts, sink)
-          : await readParquet(abs, sink);
+          ? await readCsv(abs, opts, { sink })
+          : await readParquet(abs, { sink });
     if (table.rowCount === 0) throw new ProbescopeError('DATASET_INVALID', `Dataset ${abs} has no rows.`);
     return { table, stopped: false };
   } catch (err) {
