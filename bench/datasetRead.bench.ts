@@ -15,6 +15,9 @@ import { join } from 'node:path';
 import type { BenchRow } from './index';
 
 const SIZES_MB = (process.env.PROBESCOPE_BENCH_DATASET_MB ?? '256,1024').split(',').map(Number);
+/** PROBESCOPE_BENCH_DATASET_KINDS (default "csv,parquet") and _MODES (default "panel,train") pick a subset. */
+const KINDS = (process.env.PROBESCOPE_BENCH_DATASET_KINDS ?? 'csv,parquet').split(',');
+const MODES = (process.env.PROBESCOPE_BENCH_DATASET_MODES ?? 'panel,train').split(',') as Mode[];
 const ROWS_PER_BATCH = 50_000;
 
 /** Deterministic pseudo-random rows: 60–400 characters drawn from 50,000 random words, a 0/1 label. */
@@ -108,10 +111,8 @@ export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   try {
     for (const mb of SIZES_MB)
-      for (const [kind, write] of [
-        ['csv', writeCsv],
-        ['parquet', writeParquet],
-      ] as const) {
+      for (const kind of KINDS) {
+        const write = kind === 'csv' ? writeCsv : writeParquet;
         const file = join(dir, `big.${kind}`);
         const t0 = performance.now();
         const n = await write(file, mb * 2 ** 20);
@@ -119,7 +120,7 @@ export async function run(): Promise<BenchRow[]> {
         console.log(
           `datasetRead ${kind}: wrote ${size.toFixed(0)} MiB, ${n.toLocaleString('en-US')} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
         );
-        for (const mode of ['panel', 'train'] as const) {
+        for (const mode of MODES) {
           const r = readInChild(file, mode);
           console.log(
             `datasetRead ${kind} ${mode}: ${r.rows.toLocaleString('en-US')} rows in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakMB.toFixed(0)} MiB (${(r.peakMB / size).toFixed(2)}× the file)`,

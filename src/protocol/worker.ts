@@ -28,7 +28,6 @@ import type {
   OpenHubDatasetParams,
   ProbeSummary,
   ProgressEvent,
-  SplitMetrics,
   TokenSpan,
   TrainingStepEvent,
   TrainProbeParams,
