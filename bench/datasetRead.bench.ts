@@ -1,7 +1,11 @@
 /**
- * Dataset reading in bounded memory: generates a CSV and a Parquet file of PROBESCOPE_BENCH_DATASET_MB megabytes
- * (default 1024; Parquet with SNAPPY pages, the pyarrow default) in a temp folder, then reads each with readDataset in a fresh child process and prints its rows,
- * seconds and peak RSS (process.resourceUsage().maxRSS). Texts are drawn from 50,000 random words. The temp folder is removed afterwards.
+ * Dataset reading in bounded memory: for each size in PROBESCOPE_BENCH_DATASET_MB (comma-separated megabytes, default
+ * "256,1024") generates a CSV and a Parquet file (SNAPPY pages, the pyarrow default) in a temp folder, then measures,
+ * each in a fresh child process, its peak RSS (process.resourceUsage().maxRSS) and seconds for:
+ * - `panel`: what the dataset panel does: inspectDataset (streamed summary), a page near the end and a search through
+ *   datasetRows (streamed above 64 MiB). This must not grow with the file.
+ * - `train`: readDataset, which training uses: it holds every text it trains on, so it grows with the file.
+ * Texts are drawn from 50,000 random words. The temp folder is removed afterwards.
  */
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -10,7 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchRow } from './index';
 
-const MB = Number(process.env.PROBESCOPE_BENCH_DATASET_MB ?? 1024);
+const SIZES_MB = (process.env.PROBESCOPE_BENCH_DATASET_MB ?? '256,1024').split(',').map(Number);
+/** PROBESCOPE_BENCH_DATASET_KINDS (default "csv,parquet") and _MODES (default "panel,train") pick a subset. */
+const KINDS = (process.env.PROBESCOPE_BENCH_DATASET_KINDS ?? 'csv,parquet').split(',');
+const MODES = (process.env.PROBESCOPE_BENCH_DATASET_MODES ?? 'panel,train').split(',') as Mode[];
 const ROWS_PER_BATCH = 50_000;
 
 /** Deterministic pseudo-random rows: 60–400 characters drawn from 50,000 random words, a 0/1 label. */
@@ -69,14 +76,28 @@ async function writeParquet(path: string, bytes: number): Promise<number> {
   return rows;
 }
 
-/** Reads `file` with readDataset in a fresh process; its own peak RSS, not this process's. */
-function readInChild(file: string): { rows: number; seconds: number; peakMB: number } {
+type Mode = 'panel' | 'train';
+
+/** Reads `file` in a fresh process (`mode`, see the file comment); its own peak RSS, not this process's. */
+function readInChild(file: string, mode: Mode): { rows: number; seconds: number; peakMB: number } {
+  const data = JSON.stringify(join(__dirname, '../src/core/data'));
+  const f = JSON.stringify(file);
+  const work =
+    mode === 'train'
+      ? `readDataset(${f}).then((ds) => ds.texts.length)`
+      : `inspectDataset({ path: ${f} }).then(async (s) => {
+           const page = await datasetRows({ path: ${f}, textField: s.textField, labelField: s.labelField, offset: s.rows - 20, limit: 10 });
+           if (page.rows.length !== 10) throw new Error('page');
+           const hits = await datasetRows({ path: ${f}, textField: s.textField, labelField: s.labelField, offset: 0, limit: 10, search: 'zz' });
+           if (!(hits.total > 0)) throw new Error('search');
+           return s.rows;
+         })`;
   const script = `
-    const { readDataset } = require(${JSON.stringify(join(__dirname, '../src/core/data'))});
+    const { readDataset, inspectDataset, datasetRows } = require(${data});
     const t0 = performance.now();
-    readDataset(${JSON.stringify(file)}).then((ds) => {
+    ${work}.then((rows) => {
       const seconds = (performance.now() - t0) / 1000;
-      console.log(JSON.stringify({ rows: ds.texts.length, seconds, peakMB: process.resourceUsage().maxRSS / 1024 }));
+      console.log(JSON.stringify({ rows, seconds, peakMB: process.resourceUsage().maxRSS / 1024 }));
     }, (e) => { console.error(e); process.exit(1); });`;
   const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
     encoding: 'utf8',
@@ -89,27 +110,28 @@ export async function run(): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'probescope-bench-data-'));
   const rows: BenchRow[] = [];
   try {
-    for (const [kind, write] of [
-      ['csv', writeCsv],
-      ['parquet', writeParquet],
-    ] as const) {
-      const file = join(dir, `big.${kind}`);
-      const t0 = performance.now();
-      const n = await write(file, MB * 2 ** 20);
-      const size = statSync(file).size / 2 ** 20;
-      console.log(
-        `datasetRead ${kind}: wrote ${size.toFixed(0)} MiB, ${n.toLocaleString('en-US')} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-      );
-      const r = readInChild(file);
-      console.log(
-        `datasetRead ${kind}: read ${r.rows.toLocaleString('en-US')} rows in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakMB.toFixed(0)} MiB (${(r.peakMB / size).toFixed(2)}× the file)`,
-      );
-      rows.push({
-        metric: `read a ${size.toFixed(0)} MiB ${kind}: peak RSS`,
-        value: `${r.peakMB.toFixed(0)} MiB = ${(r.peakMB / size).toFixed(2)}× file, ${r.seconds.toFixed(1)} s`,
-      });
-      rmSync(file, { force: true });
-    }
+    for (const mb of SIZES_MB)
+      for (const kind of KINDS) {
+        const write = kind === 'csv' ? writeCsv : writeParquet;
+        const file = join(dir, `big.${kind}`);
+        const t0 = performance.now();
+        const n = await write(file, mb * 2 ** 20);
+        const size = statSync(file).size / 2 ** 20;
+        console.log(
+          `datasetRead ${kind}: wrote ${size.toFixed(0)} MiB, ${n.toLocaleString('en-US')} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+        );
+        for (const mode of MODES) {
+          const r = readInChild(file, mode);
+          console.log(
+            `datasetRead ${kind} ${mode}: ${r.rows.toLocaleString('en-US')} rows in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakMB.toFixed(0)} MiB (${(r.peakMB / size).toFixed(2)}× the file)`,
+          );
+          rows.push({
+            metric: `${mode === 'panel' ? 'inspect + page + search' : 'load texts for training'}, ${size.toFixed(0)} MiB ${kind}: peak RSS`,
+            value: `${r.peakMB.toFixed(0)} MiB = ${(r.peakMB / size).toFixed(2)}× file, ${r.seconds.toFixed(1)} s`,
+          });
+        }
+        rmSync(file, { force: true });
+      }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

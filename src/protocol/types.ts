@@ -231,6 +231,13 @@ export interface EvalParams extends DatasetReadParams {
   progressId?: string;
 }
 
+/** What `eval` returns: the metrics, plus the dataset columns it read (as `train` reports them). */
+export interface EvalResult extends SplitMetrics {
+  /** The text and label columns used (given, recorded at training, or auto-detected). */
+  textField: string;
+  labelField: string;
+}
+
 export interface ClassifyParams {
   probeDir: string;
   text: string;

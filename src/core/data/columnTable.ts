@@ -31,56 +31,142 @@ function kindOf(v: unknown): DatasetColumnInfo['kind'] | undefined {
   return 'other';
 }
 
-/** Collects rows into columns; `finish` returns the RawTable. */
+/** Thrown by a sink that wants no more rows (a page is complete); the scan ends quietly. */
+export class ScanStopped extends Error {
+  constructor() {
+    super('scan stopped');
+  }
+}
+
+/** A slice of rows handed to a streaming sink; `where(i)` names the row by its place in the whole file. */
+export interface RowBatch extends RawTable {
+  /** Row index (in the file) of this batch's row 0. */
+  start: number;
+}
+
+/**
+ * Streaming instead of holding the table: every `batchRows` rows (Parquet: at the end of a row group) the rows are
+ * handed to `onBatch` and dropped. `onBatch` returning false stops the read (ScanStopped).
+ */
+export interface TableSink {
+  batchRows: number;
+  onBatch(batch: RowBatch): boolean | void;
+}
+
+/** How a reader builds its table: stream to a sink, and/or store only the columns `keep` accepts. */
+export interface BuildOptions {
+  sink?: TableSink;
+  /**
+   * Columns whose values are stored; the others are still listed in `columns` with their kind, but `column(name)`
+   * returns no values for them. Default: all.
+   */
+  keep?: (name: string) => boolean;
+}
+
+/** The array of a column that is not stored (never written). */
+const DROPPED: unknown[] = [];
+
+/** Per-column kind from the first 2000 present values (across batches). */
+class KindTracker {
+  private readonly state = new Map<string, { kind?: DatasetColumnInfo['kind']; seen: number }>();
+  update(name: string, values: readonly unknown[], n: number): void {
+    let st = this.state.get(name);
+    if (!st) this.state.set(name, (st = { seen: 0 }));
+    for (let i = 0; i < n && st.seen < 2000 && st.kind !== 'other'; i++) {
+      const k = kindOf(values[i]);
+      if (k === undefined) continue;
+      st.seen++;
+      if (st.kind === undefined) st.kind = k;
+      else if (st.kind !== k) st.kind = 'other';
+    }
+  }
+  one(name: string, v: unknown): void {
+    const st = this.state.get(name);
+    if (st && (st.seen >= 2000 || st.kind === 'other')) return;
+    this.update(name, [v], 1);
+  }
+  kind(name: string): DatasetColumnInfo['kind'] {
+    return this.state.get(name)?.kind ?? 'other';
+  }
+}
+
+/** Collects rows into columns; `finish` returns the RawTable (with a sink: streams batches, see TableSink). */
 export class ColumnTableBuilder {
-  private readonly data = new Map<string, unknown[]>();
+  private data = new Map<string, unknown[]>();
   private lines = new Uint32Array(1024);
+  /** Rows added so far (in the whole file). */
   rowCount = 0;
+  /** File row index of the buffered row 0 (advances as a sink takes batches). */
+  private base = 0;
+  private readonly kinds = new KindTracker();
   readonly notes: DatasetWarning[] = [];
 
   constructor(
     private readonly file: string,
     private readonly format: DatasetFormat,
     columns: string[] = [],
+    build: BuildOptions = {},
   ) {
-    for (const c of columns) this.data.set(c, []);
+    this.sink = build.sink;
+    this.keep = build.keep;
+    for (const c of columns) this.columnArray(c);
   }
+
+  private readonly sink?: TableSink;
+  private readonly keep?: (name: string) => boolean;
 
   private columnArray(name: string): unknown[] {
     let col = this.data.get(name);
-    if (!col) this.data.set(name, (col = []));
+    if (!col) this.data.set(name, (col = this.keep && !this.keep(name) ? DROPPED : []));
     return col;
   }
 
   private setLine(line: number): void {
-    if (this.rowCount >= this.lines.length) {
+    const i = this.rowCount - this.base;
+    if (i >= this.lines.length) {
       const grown = new Uint32Array(this.lines.length * 2);
       grown.set(this.lines);
       this.lines = grown;
     }
-    this.lines[this.rowCount] = line;
+    this.lines[i] = line;
+  }
+
+  private rowAdded(): void {
+    this.rowCount++;
+    if (this.sink && this.rowCount - this.base >= this.sink.batchRows) this.flush();
   }
 
   /** A row given as values in the order of `names` (CSV). `line`: its first line in the file (0 = unknown). */
   addValues(names: readonly string[], values: readonly unknown[], line = 0): void {
-    const i = this.rowCount;
-    for (let j = 0; j < names.length; j++) this.columnArray(names[j])[i] = values[j];
+    const i = this.rowCount - this.base;
+    for (let j = 0; j < names.length; j++) {
+      const col = this.columnArray(names[j]);
+      if (col !== DROPPED) col[i] = values[j];
+      else this.kinds.one(names[j], values[j]);
+    }
     this.setLine(line);
-    this.rowCount++;
+    this.rowAdded();
   }
 
   /** A row given as an object (JSON, Parquet). */
   addObject(row: RawRow, line = 0): void {
-    const i = this.rowCount;
-    for (const k in row) this.columnArray(k)[i] = row[k];
+    const i = this.rowCount - this.base;
+    for (const k in row) {
+      const col = this.columnArray(k);
+      if (col !== DROPPED) col[i] = row[k];
+      else this.kinds.one(k, row[k]);
+    }
     this.setLine(line);
-    this.rowCount++;
+    this.rowAdded();
   }
 
-  /** Values of one column for rows rowStart… (Parquet column chunks); call `endRows` once all columns are in. */
+  /** Values of one column for file rows rowStart… (Parquet column chunks); call `endRows` once all columns are in. */
   addColumnChunk(name: string, rowStart: number, values: ArrayLike<unknown>): void {
     const col = this.columnArray(name);
-    for (let j = 0; j < values.length; j++) col[rowStart + j] = values[j];
+    if (col === DROPPED)
+      return this.kinds.update(name, values as ArrayLike<unknown> as readonly unknown[], values.length);
+    const at = rowStart - this.base;
+    for (let j = 0; j < values.length; j++) col[at + j] = values[j];
   }
 
   /** Marks rows up to `rowEnd` (exclusive) as present, without line numbers. */
@@ -89,46 +175,79 @@ export class ColumnTableBuilder {
       this.setLine(0);
       this.rowCount++;
     }
+    if (this.sink && this.rowCount - this.base >= this.sink.batchRows) this.flush();
   }
 
-  finish(path: string): RawTable {
-    const n = this.rowCount;
+  /** The first buffered row as an object (before any batch was handed on), or undefined. */
+  firstRow(): RawRow | undefined {
+    if (this.base !== 0 || this.rowCount === 0) return undefined;
+    const row: RawRow = {};
+    for (const [name, values] of this.data) if (values[0] !== undefined) row[name] = values[0];
+    return row;
+  }
+
+  /** The buffered rows as a table over local indices 0…n-1 (named by file row in `where`). */
+  private view(path: string): RowBatch {
+    const n = this.rowCount - this.base;
     const data = this.data;
-    for (const col of data.values()) if (col.length < n) col.length = n;
+    for (const [name, col] of data) {
+      if (col === DROPPED) continue;
+      if (col.length < n) col.length = n;
+      this.kinds.update(name, col, n);
+    }
     const lines = this.lines;
-    const format = this.format;
-    const columns = [...data].map(([name, values]) => {
-      let kind: DatasetColumnInfo['kind'] | undefined;
-      for (let i = 0, seen = 0; i < n && seen < 2000; i++) {
-        const k = kindOf(values[i]);
-        if (k === undefined) continue;
-        seen++;
-        if (kind === undefined) kind = k;
-        else if (kind !== k) {
-          kind = 'other';
-          break;
-        }
-      }
-      return { name, kind: kind ?? 'other' };
-    });
+    const base = this.base;
+    const columns = [...data.keys()].map((name) => ({ name, kind: this.kinds.kind(name) }));
     let rows: RawRow[] | undefined;
     const empty: unknown[] = [];
     return {
       path,
-      format,
+      format: this.format,
       columns,
       rowCount: n,
+      start: base,
       notes: this.notes,
       column: (name) => data.get(name) ?? empty,
       get rows() {
         if (!rows) {
           rows = Array.from({ length: n }, () => ({}) as RawRow);
           for (const [name, values] of data)
-            for (let i = 0; i < n; i++) if (values[i] !== undefined) rows[i][name] = values[i];
+            if (values !== DROPPED) for (let i = 0; i < n; i++) if (values[i] !== undefined) rows[i][name] = values[i];
         }
         return rows;
       },
-      where: (i) => (lines[i] > 0 ? `row ${i + 1} (line ${lines[i]})` : `row ${i + 1}`),
+      where: (i) => (lines[i] > 0 ? `row ${base + i + 1} (line ${lines[i]})` : `row ${base + i + 1}`),
+    };
+  }
+
+  /** Hands the buffered rows to the sink and drops them (the column names and kinds are kept). */
+  private flush(): void {
+    if (!this.sink || this.rowCount === this.base) return;
+    const batch = this.view(this.file);
+    // The batch keeps the old arrays.
+    this.data = new Map([...this.data].map(([name, col]) => [name, col === DROPPED ? DROPPED : []]));
+    this.base = this.rowCount;
+    if (this.sink.onBatch(batch) === false) throw new ScanStopped();
+  }
+
+  /**
+   * The table. With a sink: the remaining rows go to the sink first, and the result only describes the file
+   * (rowCount, columns with kinds, notes); its columns are empty.
+   */
+  finish(path: string): RawTable {
+    if (!this.sink) return this.view(path);
+    this.flush();
+    const columns = [...this.data.keys()].map((name) => ({ name, kind: this.kinds.kind(name) }));
+    const empty: unknown[] = [];
+    return {
+      path,
+      format: this.format,
+      columns,
+      rowCount: this.rowCount,
+      notes: this.notes,
+      column: () => empty,
+      rows: [],
+      where: (i) => `row ${i + 1}`,
     };
   }
 }

@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import * as path from 'node:path';
 import { parse } from 'csv-parse';
 import { ProbescopeError } from '../errors';
-import { ColumnTableBuilder, type RawTable } from './columnTable';
+import { ColumnTableBuilder, ScanStopped, type BuildOptions, type RawTable } from './columnTable';
 import { openDecodedText } from './textDecoding';
 
 export interface CsvOptions {
@@ -86,7 +86,8 @@ function lineList(spans: [number, number][]): string {
   return shown.join(', ') + (spans.length > 5 ? `, … (${spans.length} in all)` : '');
 }
 
-export async function readCsv(abs: string, opts: CsvOptions = {}): Promise<RawTable> {
+/** Reads a delimited text file; with a sink the rows stream to it in batches (TableSink) instead of being held. */
+export async function readCsv(abs: string, opts: CsvOptions = {}, build: BuildOptions = {}): Promise<RawTable> {
   const file = path.basename(abs);
   const decoded = await openDecodedText(abs, opts.encoding);
   const it = decoded.utf8[Symbol.asyncIterator]();
@@ -109,7 +110,7 @@ export async function readCsv(abs: string, opts: CsvOptions = {}): Promise<RawTa
       'DATASET_INVALID',
       `${file}: contains NUL characters, so it is not ${decoded.encoding} text. If it is UTF-16 without a BOM, pass --encoding utf-16le.`,
     );
-  const builder = new ColumnTableBuilder(abs, 'csv');
+  const builder = new ColumnTableBuilder(abs, 'csv', [], build);
   if (decoded.source !== 'default' && decoded.encoding !== 'utf-8')
     builder.notes.push({
       kind: 'parse',
@@ -147,9 +148,8 @@ export async function readCsv(abs: string, opts: CsvOptions = {}): Promise<RawTa
     if (done) return;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
   }
-  Readable.from(all(), { objectMode: false })
-    .on('error', (e) => parser.destroy(e))
-    .pipe(parser);
+  const source = Readable.from(all(), { objectMode: false });
+  source.on('error', (e) => parser.destroy(e)).pipe(parser);
 
   let names: string[] | undefined;
   const spans: [number, number][] = [];
@@ -177,6 +177,11 @@ export async function readCsv(abs: string, opts: CsvOptions = {}): Promise<RawTa
       builder.addValues(names, record, start);
     }
   } catch (err) {
+    if (err instanceof ScanStopped) {
+      source.destroy(); // close the file now, not at garbage collection
+      await it.return?.(undefined);
+      throw err;
+    }
     if (err instanceof ProbescopeError) throw err;
     const e = err as Error & { lines?: number; code?: string };
     const where = e.lines !== undefined ? ` line ${e.lines}` : '';

@@ -1,9 +1,17 @@
-/** Paging and search over a dataset for the dataset panel; the parsed table is memoised, so pages are cheap. */
+/**
+ * Paging and search over a dataset for the dataset panel. A file up to `datasetRowsConfig.memoMaxBytes` is parsed
+ * once and memoised (pages are cheap); a larger one is streamed for each page (streamedRows.ts), so the panel never
+ * holds a large table.
+ */
 import type { DatasetRow, DatasetRowsParams, DatasetRowsResult } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
 import { cellText } from './cellValues';
 import { normaliseLabelColumn } from './labelColumn';
-import { loadTable, type RawTable } from './records';
+import { datasetBytes, loadTable, type RawTable } from './records';
+import { streamedRows } from './streamedRows';
+
+/** Files larger than this are paged by streaming (tests lower it). */
+export const datasetRowsConfig = { memoMaxBytes: 64 * 2 ** 20 };
 
 interface Columnar {
   table: RawTable;
@@ -25,12 +33,15 @@ function columnar(table: RawTable, textField: string, labelField: string): Colum
       table,
       texts: Array.from(table.column(textField), (v) => cellText(v) ?? ''),
       // The same label rule as training, leniently (a page never fails on a multi-label row).
-      labels: normaliseLabelColumn(table.column(labelField), {
-        file: table.path,
-        field: labelField,
-        where: (i) => table.where(i),
-        lenient: true,
-      }).labels.map((l) => l ?? ''),
+      labels: Array.from(
+        normaliseLabelColumn(table.column(labelField), {
+          file: table.path,
+          field: labelField,
+          where: (i) => table.where(i),
+          lenient: true,
+        }).labels,
+        (l) => l ?? '', // a sparse array: Array.from visits the holes (missing labels), .map would not
+      ),
     };
     byFields.set(key, view);
   }
@@ -45,6 +56,7 @@ export async function datasetRows(params: DatasetRowsParams): Promise<DatasetRow
       `offset and limit must be non-negative (got ${params.offset}, ${params.limit}).`,
     );
   }
+  if ((await datasetBytes(params.path)) > datasetRowsConfig.memoMaxBytes) return streamedRows(params);
   const table = await loadTable(params.path, {
     encoding: params.encoding,
     delimiter: params.delimiter,

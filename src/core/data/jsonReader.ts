@@ -8,14 +8,15 @@ import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { LosslessNumber, parse as losslessParse } from 'lossless-json';
 import { ProbescopeError } from '../errors';
-import { ColumnTableBuilder, type RawRow, type RawTable } from './columnTable';
+import { ColumnTableBuilder, type BuildOptions, type RawRow, type RawTable } from './columnTable';
 import { streamJsonArray } from './jsonArrayStream';
 import { openDecodedText } from './textDecoding';
 
 /** A column-oriented `.json` object is parsed whole; above this size it must be JSON Lines (V8 strings stop at ~512 MiB). */
 export const MAX_JSON_ARRAY_BYTES = 256 * 1024 * 1024;
 
-const NUMBER_OR_STRING = /"(?:[^"\\]|\\.)*"|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
+/** Strings (with the colon that makes one a key), numbers, and the brackets that change the nesting depth. */
+const JSON_TOKEN = /"(?:[^"\\]|\\.)*"(\s*:)?|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|([{[])|([}\]])/g;
 const keepSpelling = (s: string): unknown => (String(Number(s)) === s ? Number(s) : new LosslessNumber(s));
 
 const BARE_NAN = /"(?:[^"\\]|\\.)*"|\bNaN\b/g;
@@ -35,12 +36,45 @@ export function parseJsonExact(text: string): unknown {
   }
 }
 
+/**
+ * One scan of the text finds (1) numbers whose spelling a float64 would change (then lossless-json parses the text)
+ * and (2) a key that appears twice in the top-level object (JSON.parse would keep the last silently): refused.
+ */
 function parseStrictJson(text: string): unknown {
-  NUMBER_OR_STRING.lastIndex = 0;
-  for (let m = NUMBER_OR_STRING.exec(text); m; m = NUMBER_OR_STRING.exec(text)) {
-    if (m[1] !== undefined && String(Number(m[1])) !== m[1]) return losslessParse(text, null, keepSpelling);
+  JSON_TOKEN.lastIndex = 0;
+  let depth = 0;
+  let lossless = false;
+  let keys: Set<string> | undefined;
+  for (let m = JSON_TOKEN.exec(text); m; m = JSON_TOKEN.exec(text)) {
+    if (m[2] !== undefined) {
+      if (!lossless && String(Number(m[2])) !== m[2]) lossless = true;
+    } else if (m[3] !== undefined) depth++;
+    else if (m[4] !== undefined) depth--;
+    else if (m[1] !== undefined && depth === 1) {
+      const raw = m[0].slice(0, m[0].lastIndexOf('"') + 1);
+      const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+      keys ??= new Set();
+      if (keys.has(key)) throw new DuplicateKeyError(key);
+      keys.add(key);
+    }
   }
-  return JSON.parse(text);
+  return lossless ? losslessParse(text, null, keepSpelling) : JSON.parse(text);
+}
+
+/** A key given twice in one JSON object (`{"label": 1, "label": 0}`): refused, since readers disagree on which wins. */
+export class DuplicateKeyError extends Error {
+  constructor(readonly key: string) {
+    super(
+      `the key "${key}" appears twice in one object; JSON readers keep only one of the two values, so rename or remove one (as pandas renames duplicate CSV headers: "${key}.1")`,
+    );
+  }
+}
+
+/** DATASET_INVALID for a record that does not parse, or repeats a key, naming where it is. */
+function jsonError(file: string, where: string, err: unknown, hint = ''): ProbescopeError {
+  if (err instanceof DuplicateKeyError)
+    return new ProbescopeError('DATASET_INVALID', `${file} ${where}: ${err.message}.`);
+  return new ProbescopeError('DATASET_INVALID', `${file} ${where}: invalid JSON (${(err as Error).message}).${hint}`);
 }
 
 const isRecord = (v: unknown): v is RawRow => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -69,7 +103,7 @@ async function readJsonArray(abs: string, builder: ColumnTableBuilder, encoding?
     try {
       row = parseJsonExact(text);
     } catch (err) {
-      throw new ProbescopeError('DATASET_INVALID', `${file} item ${i + 1}: invalid JSON (${(err as Error).message}).`);
+      throw jsonError(file, `item ${i + 1}`, err);
     }
     if (!isRecord(row)) throw objectError(file, `item ${i + 1}`, row);
     builder.addObject(row);
@@ -90,7 +124,7 @@ async function readJsonColumns(abs: string, builder: ColumnTableBuilder, encodin
     doc = parseJsonExact(await readWhole(abs, encoding));
   } catch (err) {
     if (err instanceof ProbescopeError) throw err;
-    throw new ProbescopeError('DATASET_INVALID', `${file}: invalid JSON (${(err as Error).message}).`);
+    throw jsonError(file, 'top level', err);
   }
   // orient="columns": {"text": {"0": "...", "1": "..."}, "label": {"0": 1, ...}}
   if (isRecord(doc) && Object.values(doc).every(isRecord)) {
@@ -102,9 +136,14 @@ async function readJsonColumns(abs: string, builder: ColumnTableBuilder, encodin
   throw objectError(file, 'top level', doc);
 }
 
-export async function readJson(abs: string, opts: { encoding?: string } = {}): Promise<RawTable> {
+/** Reads JSON Lines or a .json document; with a sink the rows stream to it in batches (TableSink). */
+export async function readJson(
+  abs: string,
+  opts: { encoding?: string } = {},
+  build: BuildOptions = {},
+): Promise<RawTable> {
   const file = path.basename(abs);
-  const builder = new ColumnTableBuilder(abs, 'jsonl');
+  const builder = new ColumnTableBuilder(abs, 'jsonl', [], build);
   const decoded = await openDecodedText(abs, opts.encoding);
   if (decoded.source !== 'default' && decoded.encoding !== 'utf-8')
     builder.notes.push({
@@ -128,10 +167,7 @@ export async function readJson(abs: string, opts: { encoding?: string } = {}): P
     try {
       value = parseJsonExact(line);
     } catch (err) {
-      throw new ProbescopeError(
-        'DATASET_INVALID',
-        `${file} line ${lineNo}: invalid JSON (${(err as Error).message}). Each line must be one JSON object.`,
-      );
+      throw jsonError(file, `line ${lineNo}`, err, ' Each line must be one JSON object.');
     }
     if (!isRecord(value)) throw objectError(file, `line ${lineNo}`, value);
     builder.addObject(value, lineNo);
@@ -179,11 +215,12 @@ export async function readJson(abs: string, opts: { encoding?: string } = {}): P
   if (!asDocument && rest.trim() !== '' && !handle(rest)) asDocument = true;
   // One object whose values are all objects: a column-oriented document written on one line (df.to_json()).
   if (!asDocument && builder.rowCount === 1 && /\.json$/i.test(abs)) {
-    const only = builder.finish(abs);
-    asDocument = only.columns.length > 0 && only.columns.every((c) => isRecord(only.column(c.name)[0]));
+    const only = builder.firstRow() ?? {};
+    const values = Object.values(only);
+    asDocument = values.length > 0 && values.every(isRecord);
   }
   if (asDocument) {
-    const doc = new ColumnTableBuilder(abs, 'jsonl');
+    const doc = new ColumnTableBuilder(abs, 'jsonl', [], build);
     doc.notes.push(...builder.notes);
     if (isArray) await readJsonArray(abs, doc, opts.encoding);
     else await readJsonColumns(abs, doc, opts.encoding);

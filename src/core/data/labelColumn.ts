@@ -29,6 +29,8 @@ export interface LabelColumnContext {
   where(i: number): string;
   /** Lenient (the panel's row pages): multi-item lists become their JSON instead of an error. */
   lenient?: boolean;
+  /** How many rows each value stands for (distinct values of a streamed column); `unwrapped` sums them. Default 1. */
+  weights?: ArrayLike<number>;
 }
 
 function multiLabelError(ctx: LabelColumnContext, i: number, items: unknown[]): ProbescopeError {
@@ -71,7 +73,7 @@ export function normaliseLabelColumn(values: readonly unknown[], ctx: LabelColum
         v = JSON.stringify(items);
       } else {
         v = items[0];
-        if (items.length === 1) unwrapped++;
+        if (items.length === 1) unwrapped += ctx.weights ? ctx.weights[i] : 1;
       }
     }
     flat[i] = v;

@@ -7,9 +7,10 @@ import * as path from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { ProbescopeError } from '../errors';
-import { ColumnTableBuilder, type RawTable } from './columnTable';
+import { ColumnTableBuilder, type BuildOptions, type RawTable } from './columnTable';
 
-export async function readParquet(abs: string): Promise<RawTable> {
+/** Reads a Parquet file; with a sink the rows stream to it one row group at a time (TableSink). */
+export async function readParquet(abs: string, build: BuildOptions = {}): Promise<RawTable> {
   const file = path.basename(abs);
   const fail = (err: unknown): never => {
     throw new ProbescopeError('DATASET_INVALID', `${file}: cannot read Parquet (${(err as Error).message}).`);
@@ -17,7 +18,7 @@ export async function readParquet(abs: string): Promise<RawTable> {
   const buffer = await asyncBufferFromFile(abs);
   const metadata = await parquetMetadataAsync(buffer).catch(fail);
   const names = parquetSchema(metadata).children.map((c) => c.element.name);
-  const builder = new ColumnTableBuilder(abs, 'parquet', names);
+  const builder = new ColumnTableBuilder(abs, 'parquet', names, build);
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);

@@ -11,9 +11,16 @@ import * as path from 'node:path';
 import type { DatasetColumnInfo, DatasetWarning } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
 import { cellText } from './cellValues';
-import { detectFields } from './fieldDetection';
+import { detectFields, LABEL_NAMES, TEXT_NAMES } from './fieldDetection';
 import { normaliseLabelColumn } from './labelColumn';
-import { loadTable, type DatasetFormat, type DatasetReadOptions, type RawRow, type RawTable } from './records';
+import {
+  datasetBytes,
+  loadTable,
+  type DatasetFormat,
+  type DatasetReadOptions,
+  type RawRow,
+  type RawTable,
+} from './records';
 
 export { detectFields } from './fieldDetection';
 
@@ -179,6 +186,25 @@ export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {})
   };
 }
 
+/** Files larger than `memoMaxBytes` are read without memoising the table, storing only the columns training can use (tests lower it). */
+export const readDatasetConfig = { memoMaxBytes: 64 * 2 ** 20 };
+
+/**
+ * The columns readDataset can use: the given text/label/split fields, and (for what is not given) every column named
+ * like a text or a label (fieldDetection's candidates), so the automatic choice is the same as on the whole table.
+ */
+export function usableColumns(opts: ReadDatasetOptions): (name: string) => boolean {
+  const given = new Set([opts.textField, opts.labelField, opts.splitField].filter((f) => f !== undefined));
+  const auto = opts.textField === undefined || opts.labelField === undefined;
+  const names = new Set([...TEXT_NAMES, ...LABEL_NAMES]);
+  return (name) => given.has(name) || (auto && names.has(name.toLowerCase()));
+}
+
+/**
+ * The dataset's examples under the dataset rules. A file over readDatasetConfig.memoMaxBytes is read once, not memoised, with
+ * only usableColumns stored: memory is then the kept texts and labels (what training holds), not the whole table.
+ */
 export async function readDataset(file: string, opts: ReadDatasetOptions = {}): Promise<Dataset> {
-  return datasetFromTable(await loadTable(file, opts), opts);
+  const big = (await datasetBytes(file)) > readDatasetConfig.memoMaxBytes;
+  return datasetFromTable(await loadTable(file, opts, big ? usableColumns(opts) : undefined), opts);
 }

@@ -7,13 +7,20 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { DatasetReadParams } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
-import type { DatasetFormat, RawTable } from './columnTable';
+import {
+  ScanStopped,
+  type BuildOptions,
+  type DatasetFormat,
+  type RawTable,
+  type RowBatch,
+  type TableSink,
+} from './columnTable';
 import { readCsv } from './csvReader';
 import { readJson } from './jsonReader';
 import { readParquet } from './parquetReader';
 import { concatTables } from './tableConcat';
 
-export type { DatasetFormat, RawRow, RawTable } from './columnTable';
+export type { DatasetFormat, RawRow, RawTable, RowBatch, TableSink } from './columnTable';
 
 /** How to read a text dataset (encoding, delimiter, quote); declared once in the protocol. */
 export type DatasetReadOptions = DatasetReadParams;
@@ -33,8 +40,7 @@ export function formatOf(file: string): DatasetFormat {
   );
 }
 
-/** Loads (or returns the memoised) table for a file; re-parses only when the file or the read options changed. */
-export async function loadTable(file: string, opts: DatasetReadOptions = {}): Promise<RawTable> {
+async function statDataset(file: string): Promise<{ abs: string; stat: import('node:fs').Stats }> {
   const abs = path.resolve(file);
   let stat;
   try {
@@ -42,13 +48,29 @@ export async function loadTable(file: string, opts: DatasetReadOptions = {}): Pr
   } catch {
     throw new ProbescopeError('DATASET_INVALID', `Dataset not found: ${abs}. Check the path.`);
   }
-  if (stat.isDirectory()) return loadParquetFolder(abs);
+  if (stat.isDirectory()) return { abs, stat };
   // Only regular files: a FIFO would block the read forever, /dev/zero would never end.
   if (!stat.isFile())
     throw new ProbescopeError(
       'DATASET_INVALID',
       `${abs} is ${stat.isFIFO() ? 'a pipe (FIFO)' : 'not a regular file'}; give a .jsonl, .csv or .parquet file.`,
     );
+  return { abs, stat };
+}
+
+/**
+ * Loads (or returns the memoised) table for a file; re-parses only when the file or the read options changed.
+ * With `keep`, only those columns' values are stored (the others are listed, with their kinds) and the table is not
+ * memoised: a one-off read of a large file for training (readDataset).
+ */
+export async function loadTable(
+  file: string,
+  opts: DatasetReadOptions = {},
+  keep?: (name: string) => boolean,
+): Promise<RawTable> {
+  const { abs, stat } = await statDataset(file);
+  if (stat.isDirectory()) return loadParquetFolder(abs);
+  if (keep) return parseTable(abs, opts, { keep });
   const key = `${abs}\u0000${opts.encoding ?? ''}\u0000${opts.delimiter ?? ''}\u0000${opts.quote ?? ''}`;
   const stamp = `${stat.mtimeMs}:${stat.size}`;
   const hit = cache.get(key);
@@ -67,19 +89,7 @@ export async function loadTable(file: string, opts: DatasetReadOptions = {}): Pr
  * Parquet file, or with other data files beside them, is DATASET_INVALID.
  */
 async function loadParquetFolder(abs: string): Promise<RawTable> {
-  const names = (await fs.readdir(abs)).filter((n) => !n.startsWith('.'));
-  const shards = names
-    .filter((n) => /\.(parquet|pq)$/i.test(n))
-    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  const others = names.filter((n) => /\.(jsonl|ndjson|json|csv|tsv|tab|txt)$/i.test(n));
-  if (shards.length === 0 || others.length > 0)
-    throw new ProbescopeError(
-      'DATASET_INVALID',
-      shards.length === 0
-        ? `${abs} is a folder with no .parquet file; give a .jsonl, .csv or .parquet file, or a folder of Parquet shards.`
-        : `${abs} mixes Parquet shards with ${others.join(', ')}; a folder dataset holds only the .parquet shards of one split.`,
-    );
-  const files = shards.map((n) => path.join(abs, n));
+  const files = await parquetShards(abs);
   const stats = await Promise.all(files.map((f) => fs.stat(f)));
   const stamp = stats.map((s) => `${s.mtimeMs}:${s.size}`).join(',');
   const hit = cache.get(abs);
@@ -97,14 +107,94 @@ async function loadParquetFolder(abs: string): Promise<RawTable> {
   return table;
 }
 
-async function parseTable(abs: string, opts: DatasetReadOptions): Promise<RawTable> {
+/** The Parquet shards of a folder dataset, in name order (numeric collation); DATASET_INVALID for anything else. */
+async function parquetShards(abs: string): Promise<string[]> {
+  const names = (await fs.readdir(abs)).filter((n) => !n.startsWith('.'));
+  const shards = names
+    .filter((n) => /\.(parquet|pq)$/i.test(n))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const others = names.filter((n) => /\.(jsonl|ndjson|json|csv|tsv|tab|txt)$/i.test(n));
+  if (shards.length === 0 || others.length > 0)
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      shards.length === 0
+        ? `${abs} is a folder with no .parquet file; give a .jsonl, .csv or .parquet file, or a folder of Parquet shards.`
+        : `${abs} mixes Parquet shards with ${others.join(', ')}; a folder dataset holds only the .parquet shards of one split.`,
+    );
+  return shards.map((n) => path.join(abs, n));
+}
+
+async function parseTable(abs: string, opts: DatasetReadOptions, build: BuildOptions = {}): Promise<RawTable> {
   const format = formatOf(abs);
   const table =
     format === 'jsonl'
-      ? await readJson(abs, opts)
+      ? await readJson(abs, opts, build)
       : format === 'csv'
-        ? await readCsv(abs, opts)
-        : await readParquet(abs);
+        ? await readCsv(abs, opts, build)
+        : await readParquet(abs, build);
   if (table.rowCount === 0) throw new ProbescopeError('DATASET_INVALID', `Dataset ${abs} has no rows.`);
   return table;
+}
+
+/**
+ * Streams a dataset through `sink` in batches of rows, holding only one batch (Parquet: one row group) at a time;
+ * nothing is memoised. Returns the file's description (rowCount, columns with kinds, reader notes; no values), or
+ * `stopped: true` when the sink ended the read early (its rowCount is then only what was read).
+ */
+export async function scanTable(
+  file: string,
+  opts: DatasetReadOptions,
+  sink: TableSink,
+): Promise<{ table: RawTable; stopped: false } | { stopped: true }> {
+  const { abs, stat } = await statDataset(file);
+  if (stat.isDirectory()) return scanParquetFolder(abs, sink);
+  const format = formatOf(abs);
+  try {
+    const table =
+      format === 'jsonl'
+        ? await readJson(abs, opts, { sink })
+        : format === 'csv'
+          ? await readCsv(abs, opts, { sink })
+          : await readParquet(abs, { sink });
+    if (table.rowCount === 0) throw new ProbescopeError('DATASET_INVALID', `Dataset ${abs} has no rows.`);
+    return { table, stopped: false };
+  } catch (err) {
+    if (err instanceof ScanStopped) return { stopped: true };
+    throw err;
+  }
+}
+
+/** scanTable over the shards of a folder dataset, in order: batches carry their row index in the whole folder. */
+async function scanParquetFolder(
+  abs: string,
+  sink: TableSink,
+): Promise<{ table: RawTable; stopped: false } | { stopped: true }> {
+  const parts: RawTable[] = [];
+  let offset = 0;
+  try {
+    for (const f of await parquetShards(abs)) {
+      const at = offset;
+      const shifted: TableSink = {
+        batchRows: sink.batchRows,
+        onBatch: (b) => sink.onBatch(Object.assign(Object.create(b) as RowBatch, { start: b.start + at })),
+      };
+      const part = await readParquet(f, { sink: shifted });
+      parts.push(part);
+      offset += part.rowCount;
+    }
+  } catch (err) {
+    if (err instanceof ScanStopped) return { stopped: true };
+    throw err;
+  }
+  const table = concatTables(abs, parts);
+  if (table.rowCount === 0) throw new ProbescopeError('DATASET_INVALID', `Dataset ${abs} has no rows.`);
+  return { table, stopped: false };
+}
+
+/** The size in bytes of a dataset (a folder: its shards), for choosing between the memoised table and streaming. */
+export async function datasetBytes(file: string): Promise<number> {
+  const { abs, stat } = await statDataset(file);
+  if (!stat.isDirectory()) return stat.size;
+  const sizes = await Promise.all((await parquetShards(abs)).map(async (f) => (await fs.stat(f)).size));
+  return sizes.reduce((a, b) => a + b, 0);
 }

@@ -1,7 +1,7 @@
 /** evaluateProbe: a saved probe's metrics on a (new) dataset, whose labels must be among the probe's classes. */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { EvalParams, ProbeManifest, SplitMetrics } from '../../protocol/types';
+import type { EvalParams, EvalResult, ProbeManifest } from '../../protocol/types';
 import { readDatasetForModel } from '../chat/chatDataset';
 import { ProbescopeError } from '../errors';
 import { probeComputer } from './computerCache';
@@ -22,9 +22,10 @@ export async function probePredictions(
   logits: Float32Array;
   C: number;
   entropyRatio?: number;
-  /** Which rows of the dataset were read (Dataset.sourceRows) and with which text field. */
+  /** Which rows of the dataset were read (Dataset.sourceRows) and with which columns. */
   rows: number[];
   textField: string;
+  labelField: string;
 }> {
   const { probe, manifest, folder } = await probeWithModel(params.probeDir, params.modelDir);
   // A probe trained on chat-formatted text is evaluated on text formatted the same way.
@@ -89,18 +90,21 @@ export async function probePredictions(
     entropyRatio: withEntropy ? entropyRatioOf(attention, probe.H) : undefined,
     rows: ds.sourceRows,
     textField: ds.textField,
+    labelField: ds.labelField,
   };
 }
 
-/** Every metric of the probe on the dataset, with 95 % bootstrap intervals. */
-export async function evaluateProbe(params: EvalParams, hooks: CacheHooks = {}): Promise<SplitMetrics> {
+/** Every metric of the probe on the dataset, with 95 % bootstrap intervals, and the columns read (textField, labelField). */
+export async function evaluateProbe(params: EvalParams, hooks: CacheHooks = {}): Promise<EvalResult> {
   const r = await probePredictions(params, hooks);
-  if (r.labels.length === 0) return { n: 0, accuracy: 0 };
-  return splitMetrics({
+  const fields = { textField: r.textField, labelField: r.labelField };
+  if (r.labels.length === 0) return { n: 0, accuracy: 0, ...fields };
+  const metrics = splitMetrics({
     classes: r.manifest.classes,
     labels: r.labels,
     logits: r.logits,
     loss: lossFromLogits(r.logits, r.labels, r.C),
     entropyRatio: r.entropyRatio,
   });
+  return { ...metrics, ...fields };
 }

@@ -104,6 +104,30 @@ describe('dataset exports through the CLI', () => {
     };
     assert.deepEqual(manifest.training.skippedRows, { emptyText: 0, missingLabel: 2 });
     assert.equal(manifest.training.textField, 'completion');
+
+    // eval's JSON names the columns it read, as train's does.
+    const ev = await cli(
+      'eval',
+      '--probe',
+      join(tmp, 'excel-probe'),
+      '--data',
+      p,
+      '--encoding',
+      'cp1252',
+      '--execution-provider',
+      'cpu',
+      '--cache-dir',
+      join(tmp, 'cache'),
+    );
+    assert.equal(ev.status, 0, ev.stderr);
+    const evOut = JSON.parse(ev.stdout.trim().split('\n').pop()!) as {
+      textField: string;
+      labelField: string;
+      n: number;
+    };
+    assert.equal(evOut.textField, 'completion');
+    assert.equal(evOut.labelField, 'label');
+    assert.equal(evOut.n, 118);
   });
 
   test('rows that each appear twice with random labels: identical texts stay in one split, so test accuracy is chance', async () => {

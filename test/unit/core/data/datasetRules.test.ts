@@ -288,3 +288,56 @@ test('json: a column-oriented object too large to parse at once is refused in on
       !e.message.includes('\n'),
   );
 });
+
+test('jsonl and json: a key given twice in one object is refused naming the line or item and the key', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const good = (i: number) => JSON.stringify({ text: `row ${i} says "label": 1`, label: i % 2 });
+  const cases: [string, string, RegExp][] = [
+    // The issue's example, in JSON Lines: line 3.
+    [
+      'dup.jsonl',
+      [good(0), good(1), '{"text":"a","label":1,"label":0}', good(3)].join('\n') + '\n',
+      /dup\.jsonl line 3: the key "label" appears twice in one object/,
+    ],
+    // A number beyond 2^53 takes the lossless path; the duplicate is still caught first.
+    [
+      'dupbig.jsonl',
+      [good(0), '{"text":"a","label":98765432109876543210,"label":0}'].join('\n') + '\n',
+      /dupbig\.jsonl line 2: the key "label" appears twice/,
+    ],
+    // The same key spelled with an escape.
+    [
+      'dupesc.jsonl',
+      [good(0), '{"text":"a","label":1,"l\\u0061bel":0}'].join('\n') + '\n',
+      /dupesc\.jsonl line 2: the key "label" appears twice/,
+    ],
+    // A JSON array of records (one line): item 2.
+    [
+      'dup.json',
+      `[${good(0)},{"text":"a","text":"b","label":1},${good(2)}]`,
+      /dup\.json item 2: the key "text" appears twice/,
+    ],
+    // pandas' column-oriented document with a column given twice.
+    [
+      'dupcols.json',
+      '{"text":{"0":"a","1":"b"},"label":{"0":0,"1":1},"label":{"0":1,"1":0}}\n',
+      /dupcols\.json .*the key "label" appears twice/,
+    ],
+  ];
+  for (const [name, body, message] of cases) {
+    const p = join(dir, name);
+    writeFileSync(p, body);
+    await assert.rejects(readDataset(p), (err: unknown) => {
+      assert.ok(err instanceof ProbescopeError && err.code === 'DATASET_INVALID', String(err));
+      assert.match(err.message, message);
+      assert.equal(err.message.split('\n').length, 1);
+      return true;
+    });
+  }
+  // Keys repeated at another depth, or inside a string value, are not duplicates of the record's keys.
+  const ok = join(dir, 'nodup.jsonl');
+  writeFileSync(ok, [good(0), good(1), '{"text":"b","meta":{"label":5},"label":1}'].join('\n') + '\n');
+  const ds = await readDataset(ok);
+  assert.deepEqual(ds.labels, ['0', '1', '1']);
+  assert.equal(ds.texts[0], 'row 0 says "label": 1');
+});
