@@ -85,7 +85,7 @@ describe('Probescope for a new user in code-server', { skip: hostSkipReason() },
       await poll('the typed path', async () => (await box.inputValue()).endsWith('/notes.md'));
       await box.press('Enter');
       const error = await waitForNotification(host.page, /notes\.md is not a dataset/, 30_000);
-      assert.match(error, /JSONL, CSV or Parquet/);
+      assert.match(error, /JSONL, JSON, CSV, TSV or Parquet/);
       const header = await poll('the next quick input', async () => quickInputHeader(host.page).catch(() => ''));
       assert.match(header, /Dataset/, `after the error the dataset list is back, not the next picker: ${header}`);
       await screenshot(host.page, 'new-user-browse-md');
