@@ -29,17 +29,27 @@ const MAX_SAVED_STEPS = 3000;
 const api = panelApi<TrainingToHost, TrainingPanelState>(parseTrainingPanelState);
 let state: TrainingPanelState = api.getState() ?? { status: 'idle', steps: [], sweepPoints: [] };
 
-// State is saved at most once a second while points stream in.
+// State is saved at most once a second while points stream in; a change of status (a run starts or ends) is saved at
+// once, so a window reload right after it restores the run that was actually running.
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
-function saveState(): void {
+function writeState(): void {
+  const steps = state.steps;
+  const stride = Math.ceil(steps.length / MAX_SAVED_STEPS);
+  api.setState({
+    ...state,
+    steps: stride > 1 ? steps.filter((_, i) => i % stride === 0 || i === steps.length - 1) : steps,
+  });
+}
+function saveState(now = false): void {
+  if (now) {
+    if (saveTimer !== undefined) clearTimeout(saveTimer);
+    saveTimer = undefined;
+    writeState();
+    return;
+  }
   saveTimer ??= setTimeout(() => {
     saveTimer = undefined;
-    const steps = state.steps;
-    const stride = Math.ceil(steps.length / MAX_SAVED_STEPS);
-    api.setState({
-      ...state,
-      steps: stride > 1 ? steps.filter((_, i) => i % stride === 0 || i === steps.length - 1) : steps,
-    });
+    writeState();
   }, 1000);
 }
 
@@ -257,7 +267,7 @@ onHostMessage(parseTrainingHostMessage, (m) => {
   }
   showStatus();
   if (m.type !== 'progress') showHistory();
-  saveState();
+  saveState(m.type !== 'progress' && m.type !== 'steps' && m.type !== 'sweepPoint');
 });
 
 // ---- restore ------------------------------------------------------------------------------------------------
