@@ -18,6 +18,7 @@ import { cellText, isMissing } from './cellValues';
 import { detectFields, LABEL_NAMES, TEXT_NAMES, type FieldChoice } from './fieldDetection';
 import { SPLIT_COLUMN_NAMES, SPLIT_ROLES, type SplitRole } from './givenSplit';
 import { normaliseLabelColumn } from './labelColumn';
+import { duplicatesWarning } from './readDataset';
 import { scanTable, type DatasetFormat, type DatasetReadOptions, type RawTable, type RowBatch } from './records';
 
 export interface DatasetScan {
@@ -309,11 +310,7 @@ export async function scanDataset(file: string, opts: ScanDatasetOptions = {}): 
       kind: 'list-label',
       message: `"${labelField}" holds one-item lists; ${labels.unwrapped} were unwrapped to their item.`,
     });
-  if (duplicates > 0)
-    warnings.push({
-      kind: 'duplicates',
-      message: `${duplicates} duplicate text(s) (the same text as an earlier row); identical texts are kept in the same split so they cannot leak between train and test.`,
-    });
+  if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
   if (kept === 0)
     throw new ProbescopeError(
       'DATASET_INVALID',

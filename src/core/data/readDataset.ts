@@ -82,6 +82,14 @@ function rowsList(table: RawTable, rows: number[]): string {
   return shown.join(', ') + (rows.length > 5 ? `, … (${rows.length} in all)` : '');
 }
 
+/** The warning for kept rows whose text repeats an earlier row's (the same words for a loaded table and a scan). */
+export function duplicatesWarning(duplicates: number): DatasetWarning {
+  return {
+    kind: 'duplicates',
+    message: `${duplicates} duplicate text(s) (the same text as an earlier row); a random split keeps identical texts on one side (train/test, validation, CV folds); a given split is checked for texts it shares with its training rows.`,
+  };
+}
+
 /** The examples of a loaded table under the dataset rules (see the file comment). */
 export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {}): Dataset {
   const fields = detectFields(table, opts);
@@ -159,11 +167,7 @@ export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {})
           .map((g) => g.map((l) => `"${l}"`).join(' and '))
           .join('; ')} are different classes. Re-save the column with one spelling per class if they are the same.`,
     });
-  if (duplicates > 0)
-    warnings.push({
-      kind: 'duplicates',
-      message: `${duplicates} duplicate text(s) (the same text as an earlier row); a random split keeps identical texts on one side (train/test, validation, CV folds); a given split is checked for texts it shares with its training rows.`,
-    });
+  if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
   if (texts.length === 0)
     throw new ProbescopeError(
       'DATASET_INVALID',
