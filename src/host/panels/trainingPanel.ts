@@ -29,7 +29,16 @@ export class TrainingPanelManager implements vscode.WebviewPanelSerializer, vsco
   /** The configuration of the run a window reload interrupted (from the panel's saved state), for Retry. */
   private restored: TrainingPanelConfig | undefined;
 
+  private disposing = false;
+
   constructor(private readonly ctx: HostContext) {}
+
+  /**
+   * The configuration of the run in progress, kept in the workspace state while it runs: a window reload can happen
+   * while the panel's webview is hidden (its own saved state then lags behind), and the host must still know which run
+   * the reload interrupted.
+   */
+  private static readonly RUNNING_KEY = 'probescope.trainingRunInProgress';
 
   get running(): boolean {
     return this.run?.status === 'running';
@@ -61,8 +70,17 @@ export class TrainingPanelManager implements vscode.WebviewPanelSerializer, vsco
       () => void this.start(request),
     );
     this.run = run;
+    // Not awaited: the new run's `start` must reach the panel before anything else (the replaced run's result is
+    // matched to its history row, which that `start` creates).
+    void this.ctx.extension.workspaceState.update(TrainingPanelManager.RUNNING_KEY, request.config);
     // A worker that does not honour the stop must not hold the new run forever (the old run's messages stay dropped).
-    await run.run(previous ? atMost(previous.done, STOP_WAIT_MS) : undefined);
+    try {
+      await run.run(previous ? atMost(previous.done, STOP_WAIT_MS) : undefined);
+    } finally {
+      // A run ended by the window closing stays recorded: the next window offers Retry for it.
+      if (this.run === run && !this.disposing)
+        void this.ctx.extension.workspaceState.update(TrainingPanelManager.RUNNING_KEY, undefined);
+    }
   }
 
   /**
@@ -95,12 +113,19 @@ export class TrainingPanelManager implements vscode.WebviewPanelSerializer, vsco
     // (its request died with the previous extension host).
     this.attach(panel);
     const state = parseTrainingPanelState(raw);
-    if (!this.running) this.restored = state?.config;
-    if (state?.status === 'running' && !this.running) {
+    // The host's own record of a run in progress wins over the webview's saved state, which lags when it was hidden.
+    const stored = this.ctx.extension.workspaceState.get<unknown>(TrainingPanelManager.RUNNING_KEY);
+    const interrupted = !this.running
+      ? parseTrainingPanelState({ status: 'running', steps: [], sweepPoints: [], config: stored })?.config
+      : undefined;
+    if (!this.running) this.restored = interrupted ?? state?.config;
+    if ((interrupted || state?.status === 'running') && !this.running) {
+      await this.ctx.extension.workspaceState.update(TrainingPanelManager.RUNNING_KEY, undefined);
       this.history = [
         {
           type: 'failed',
-          runId: state.runId,
+          // The webview drops messages of another run: name its run only when its saved state is that run.
+          runId: state?.status === 'running' ? state.runId : undefined,
           message: 'The run was interrupted when the window reloaded. Retry runs the same configuration again.',
         },
       ];
@@ -151,6 +176,7 @@ export class TrainingPanelManager implements vscode.WebviewPanelSerializer, vsco
   }
 
   dispose(): void {
+    this.disposing = true;
     this.run?.stop();
     this.panel?.dispose();
   }
