@@ -4,8 +4,8 @@ import { comparisonCsv, comparisonMarkdown } from '../../core/evaluation/compari
 import { writeFileAtomic } from '../../core/model/tappedModel';
 import { ProbescopeError } from '../../core/errors';
 import { oneOf, required, str } from './args';
-import { datasetReadOptions, datasetReadParams } from './datasetOptions';
-import { hubDataOptions, resolveDataArg } from './hubData';
+import { datasetReadParams, savedProbeDataOptions } from './datasetOptions';
+import { resolveDataArg } from './hubData';
 
 /** `probescope compare`: --probes takes the first folder; the further folders follow as bare arguments (or commas). */
 export const compareCommand: CliCommand = {
@@ -31,20 +31,7 @@ export const compareCommand: CliCommand = {
       description: 'Model folder (default: the one recorded in each probe.json)',
       valueName: 'DIR',
     },
-    'text-field': {
-      type: 'string',
-      description: 'Text column (default: as in training, else auto)',
-      valueName: 'NAME',
-    },
-    'label-field': {
-      type: 'string',
-      description: 'Label column (default: as in training, else auto)',
-      valueName: 'NAME',
-    },
-    'cache-dir': { type: 'string', description: 'Activation cache folder (default: OS temp)', valueName: 'DIR' },
-    'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
-    ...datasetReadOptions,
-    ...hubDataOptions,
+    ...savedProbeDataOptions,
   },
   allowPositionals: true,
   async run(values, ctx, positionals = []) {

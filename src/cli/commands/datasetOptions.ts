@@ -3,6 +3,7 @@ import type { DatasetReadParams } from '../../protocol/types';
 import { ProbescopeError } from '../../core/errors';
 import type { CliOption } from '../command';
 import { str } from './args';
+import { hubDataOptions } from './hubData';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -31,3 +32,24 @@ export function datasetReadParams(values: Values): DatasetReadParams {
     quote: values.quote === true ? true : values['no-quote'] === true ? false : undefined,
   };
 }
+
+/**
+ * The options of commands that run a saved probe over a dataset (eval, compare): columns default to the ones the
+ * probe was trained on, then the dataset flags and hf:// datasets.
+ */
+export const savedProbeDataOptions: Record<string, CliOption> = {
+  'text-field': {
+    type: 'string',
+    description: 'Text column (default: as in training, else auto)',
+    valueName: 'NAME',
+  },
+  'label-field': {
+    type: 'string',
+    description: 'Label column (default: as in training, else auto)',
+    valueName: 'NAME',
+  },
+  'cache-dir': { type: 'string', description: 'Activation cache folder (default: OS temp)', valueName: 'DIR' },
+  'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
+  ...datasetReadOptions,
+  ...hubDataOptions,
+};

@@ -1,8 +1,8 @@
 import type { CliCommand } from '../command';
 import { evaluateProbe } from '../../core/probes';
 import { oneOf, required, str } from './args';
-import { datasetReadOptions, datasetReadParams } from './datasetOptions';
-import { hubDataOptions, resolveDataArg } from './hubData';
+import { datasetReadParams, savedProbeDataOptions } from './datasetOptions';
+import { resolveDataArg } from './hubData';
 
 export const evalCommand: CliCommand = {
   name: 'eval',
@@ -13,20 +13,7 @@ export const evalCommand: CliCommand = {
     probe: { type: 'string', description: 'Probe folder (probe.json + probe.safetensors)', valueName: 'DIR' },
     data: { type: 'string', description: 'Dataset (.jsonl, .csv, .parquet)', valueName: 'FILE' },
     model: { type: 'string', description: 'Model folder (default: the one recorded in probe.json)', valueName: 'DIR' },
-    'text-field': {
-      type: 'string',
-      description: 'Text column (default: as in training, else auto)',
-      valueName: 'NAME',
-    },
-    'label-field': {
-      type: 'string',
-      description: 'Label column (default: as in training, else auto)',
-      valueName: 'NAME',
-    },
-    'cache-dir': { type: 'string', description: 'Activation cache folder (default: OS temp)', valueName: 'DIR' },
-    'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
-    ...datasetReadOptions,
-    ...hubDataOptions,
+    ...savedProbeDataOptions,
   },
   async run(values, ctx) {
     return evaluateProbe(
