@@ -119,6 +119,8 @@ fi
   echo "--- vulkan loader files"; ls -la "$vk_lib" 2>&1
   echo "--- /usr/local/nvidia"; ls /usr/local/nvidia /usr/local/nvidia/lib64 2>&1 | head -80
   have ldconfig && { echo "--- ldconfig -p (vulkan, nvidia)"; ldconfig -p | grep -Ei 'vulkan|GLX_nvidia|nvidia-glvk' ; }
+  echo "--- device nodes"; ls -la /dev/nvidia* 2>&1
+  echo "--- nvidia kernel modules loaded"; grep -i nvidia /proc/modules 2>&1
   echo "--- ldd onnxruntime_binding.node"
   have ldd && ldd "$work/app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node"
 } >"$out/environment.txt" 2>&1
@@ -137,10 +139,22 @@ timeout --kill-after=10 "$bench_timeout" "$node" "$work/app/providers-bench.js" 
 rc=${PIPESTATUS[0]}
 say "bench exited $rc after $(($(date +%s) - t_bench)) s"
 
+# The NVIDIA Vulkan driver (libGLX_nvidia) hands the loader no vkCreateInstance when the driver is not fully
+# initialised; on the H200 lent on 2026-11-30 only the nvidia and nvidia_uvm modules were loaded (no nvidia_modeset,
+# no /dev/nvidia-modeset). Say so next to the verdicts; loading kernel modules on a lent machine is not ours to do.
+driver_note=""
+if grep -q "Could not get 'vkCreateInstance'" "$log" 2>/dev/null; then
+  driver_note="the NVIDIA Vulkan driver did not initialise (the loader got no vkCreateInstance from it)"
+  if [[ ! -e /dev/nvidia-modeset ]]; then
+    driver_note+="; /dev/nvidia-modeset is absent and the loaded modules are: $(grep -o '^nvidia[a-z_]*' /proc/modules 2>/dev/null | tr '\n' ' ')"
+  fi
+  say "Vulkan driver: $driver_note"
+fi
+
 "$node" - "$out/device-check.json" "$bundle/manifest.json" "$eps" "$mode" "$rc" "$loader" "$icd" "$cuda_note" \
-  "$(($(date +%s) - t_start))" <<'EOF'
+  "$(($(date +%s) - t_start))" "$driver_note" <<'EOF'
 const { existsSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
-const [file, manifestPath, eps, mode, rc, loader, icd, cudaNote, seconds] = process.argv.slice(2);
+const [file, manifestPath, eps, mode, rc, loader, icd, cudaNote, seconds, driverNote] = process.argv.slice(2);
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
 const benchPath = require('node:path').join(require('node:path').dirname(file), 'bench.json');
 const bench = existsSync(benchPath) ? JSON.parse(readFileSync(benchPath, 'utf8')) : undefined;
@@ -154,6 +168,7 @@ const result = {
   mode,
   vulkanLoader: loader,
   vulkanIcd: existsSync(icd) ? icd : null,
+  vulkanDriver: driverNote || null,
   benchExitCode: Number(rc),
   benchReport: bench ? 'bench.json' : null,
   benchComplete: Boolean(bench && bench.finishedAt),

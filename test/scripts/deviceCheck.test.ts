@@ -147,6 +147,7 @@ describe('device check bundle (CPU side of the GPU run)', () => {
     assert.match((check.skipped as string[])[0]!, /^cuda skipped: the bundle holds no CUDA EP binaries/);
     assert.equal(check.benchExitCode, 0);
     assert.equal(check.benchComplete, true);
+    assert.equal(check.vulkanDriver, null, 'no NVIDIA driver here to fail to initialise');
     const bench = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')) as BenchJson;
     assert.equal(bench.mode, 'quick');
     assert.equal(bench.providers.webgpu!.available, false);
@@ -194,5 +195,26 @@ describe('device check bundle (CPU side of the GPU run)', () => {
         'cpu-again: every compared state and gradient within 1e-4 (relative to max(1, |cpu|)) of the CPU EP',
       ),
     );
+  });
+
+  it('device-diagnose.sh lists the driver state and reruns the quick check under each ICD manifest with the loader debug on', () => {
+    const out = join(tmp, 'diag');
+    const r = run('device-diagnose.sh', [], {
+      PATH: cleanPath('path-diag', NO_NODE),
+      HOME: tmp,
+      TMPDIR: mkdtempSync(join(tmp, 'work-')),
+      OUT: out,
+      DEVICE_CHECK_BUNDLE: bundle,
+    });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    const names = ['v1-abs-lib64.log', 'v2-egl.log', 'v3-lib.log'];
+    assert.deepEqual(readdirSync(out).sort(), ['diag.txt', ...names]);
+    assert.match(readFileSync(join(out, 'diag.txt'), 'utf8'), /--- \/dev\/nvidia\* \/dev\/dri[\s\S]*--- modules/);
+    for (const name of names) {
+      const log = readFileSync(join(out, name), 'utf8');
+      assert.match(log, /Found ICD manifest file .*\.json/, `${name}: the loader's own debug output`);
+      assert.match(log, /webgpu: unavailable: WebGPU is unavailable/);
+      assert.match(log, /^rc=0$/m);
+    }
   });
 });
