@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { CompareProbesParams, ComparisonPair, ComparisonRow, ProbeComparison } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
 import { probePredictions } from '../probes/evaluate';
+import { readProbeManifest } from '../probes/probeManifest';
 import { probabilityMatrix, splitMetrics } from '../probes/metrics';
 import { lossFromLogits } from '../probes/trainingLoop';
 import type { CacheHooks } from '../probes/probeData';
@@ -19,6 +20,12 @@ export type Comparison = ProbeComparison;
 export async function compareProbes(params: CompareParams, hooks: CacheHooks = {}): Promise<Comparison> {
   if (params.probeDirs.length < 2)
     throw new ProbescopeError('BAD_ARGUMENT', `Compare needs at least two probes (got ${params.probeDirs.length}).`);
+  // Every probe folder is read and the classes compared before any model runs: a missing or mismatched probe is
+  // refused at once, not after the others were evaluated.
+  const manifests = [];
+  for (const dir of params.probeDirs) manifests.push({ dir: path.resolve(dir), m: await readProbeManifest(dir) });
+  for (const { dir, m } of manifests.slice(1))
+    checkSameClasses(dir, m.classes, manifests[0].dir, manifests[0].m.classes);
   const preds: ({ dir: string } & Awaited<ReturnType<typeof probePredictions>>)[] = [];
   for (const dir of params.probeDirs) {
     hooks.onLog?.(`Evaluating ${dir}`);
@@ -35,13 +42,7 @@ export async function compareProbes(params: CompareParams, hooks: CacheHooks = {
         '; paired tests need the same rows. Pass --text-field (and --label-field) to read the same columns for every probe.',
     );
   const classes = preds[0].manifest.classes;
-  for (const p of preds.slice(1))
-    if (p.manifest.classes.join('\u0000') !== classes.join('\u0000'))
-      throw new ProbescopeError(
-        'PROBE_MISMATCH',
-        `${p.dir} predicts classes ${p.manifest.classes.join(', ')} but ${preds[0].dir} predicts ${classes.join(', ')}; ` +
-          'compare probes trained on the same classes.',
-      );
+  for (const p of preds.slice(1)) checkSameClasses(p.dir, p.manifest.classes, preds[0].dir, classes);
   const names = uniqueNames(preds.map((p) => p.dir));
   const rows: ComparisonRow[] = preds.map((p, i) => ({
     name: names[i],
@@ -67,6 +68,16 @@ export async function compareProbes(params: CompareParams, hooks: CacheHooks = {
     for (let j = i + 1; j < preds.length; j++)
       pairs.push({ a: names[i], b: names[j], differences: pairedBootstrap(asPred(preds[i]), asPred(preds[j])) });
   return { data: path.resolve(params.dataPath), n: preds[0].labels.length, classes, rows, pairs };
+}
+
+/** PROBE_MISMATCH unless both probes predict the same classes in the same order (paired tests pair their logits). */
+function checkSameClasses(dir: string, classes: string[], firstDir: string, firstClasses: string[]): void {
+  if (classes.join('\u0000') !== firstClasses.join('\u0000'))
+    throw new ProbescopeError(
+      'PROBE_MISMATCH',
+      `${dir} predicts classes ${classes.join(', ')} but ${firstDir} predicts ${firstClasses.join(', ')}; ` +
+        'compare probes trained on the same classes.',
+    );
 }
 
 /** Folder names, made unique with their parent folder where two probes share a name. */

@@ -79,4 +79,20 @@ describe('compare reads the same rows for every probe', () => {
     )) as { n: number };
     assert.equal(c.n, 12);
   });
+
+  it('refuses a missing probe folder before evaluating any probe', async () => {
+    const logs: string[] = [];
+    await assert.rejects(
+      compareCommand.run({ probes: join(root, 'text'), data, 'cache-dir': join(root, 'c') }, context(logs), [
+        join(root, 'no-such-probe'),
+      ]),
+      (err: unknown) =>
+        err instanceof ProbescopeError && err.code === 'PROBE_INVALID' && /no-such-probe/.test(err.message),
+    );
+    assert.deepEqual(
+      logs.filter((l) => l.startsWith('Evaluating')),
+      [],
+      'no probe ran before the refusal',
+    );
+  });
 });
