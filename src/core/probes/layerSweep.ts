@@ -60,6 +60,16 @@ export async function layerSweep(
     },
     hooks,
   );
+  // The split (and its warnings: shared texts, tiny classes, validation notes) is the same for every point of the
+  // sweep, so each warning line is said once, not once per probe.
+  const said = new Set<string>();
+  const onLog = (m: string): void => {
+    if (m.startsWith('warning: ')) {
+      if (said.has(m)) return;
+      said.add(m);
+    }
+    hooks.onLog?.(m);
+  };
   const points: LayerSweepPoint[] = [];
   const total = params.layers.length * params.kinds.length;
   try {
@@ -78,7 +88,7 @@ export async function layerSweep(
             force: true,
             outDir: path.join(outDir, `layer-${layer}-${kind.probe}${kind.probe === 'attention' ? `-${heads}h` : ''}`),
           },
-          { signal: hooks.signal, onLog: hooks.onLog },
+          { signal: hooks.signal, onLog },
           { cache },
         );
         points.push({

@@ -72,6 +72,31 @@ test('layer sweep with --test-data and --encoding reads the test file as its pro
   for (const p of r.points) assert.ok(p.accuracy >= 0 && p.accuracy <= 1);
 });
 
+test('a layer sweep says a split warning once, not once per probe', async () => {
+  const trainFile = join(work, 'shared-train.jsonl');
+  const testFile = join(work, 'shared-test.jsonl');
+  const jsonl = (rs: { text: string; label: number }[]) => rs.map((x) => JSON.stringify(x)).join('\n') + '\n';
+  writeFileSync(trainFile, jsonl(rows.slice(0, 80)));
+  // Three test rows repeat training texts: a given split is used as given, with a warning.
+  writeFileSync(testFile, jsonl([...rows.slice(0, 3), ...rows.slice(300, 327)]));
+  const logs: string[] = [];
+  const r = await layerSweep(
+    {
+      modelDir,
+      dataPath: trainFile,
+      testDataPath: testFile,
+      layers: [1, 2],
+      kinds: [{ probe: 'mean' }, { probe: 'last' }],
+      cacheDir: join(work, 'cache'),
+      outDir: join(work, 'sweep-shared'),
+    },
+    { onLog: (m) => logs.push(m) },
+  );
+  assert.equal(r.points.length, 4);
+  const shared = logs.filter((m) => /^warning: 3 test row\(s\) have the same text as a training row/.test(m));
+  assert.equal(shared.length, 1, logs.join('\n'));
+});
+
 test('--delimiter for a semicolon CSV does not re-parse a TSV test file (its dialect is detected)', async () => {
   const semi = join(work, 'semi.csv');
   writeFileSync(
