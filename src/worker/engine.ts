@@ -4,9 +4,15 @@
  * The engine (and onnxruntime's native addon) loads on the first engine request, so a fresh worker answers
  * version/ping at once and a crash restart is quick.
  */
-import type { MessageConnection } from 'vscode-jsonrpc';
+import type { MessageConnection, RequestType } from 'vscode-jsonrpc';
 import type { GemmaTokenizer } from '../core';
-import { Notifications, Requests, type ProgressEvent, type TrainingStepEvent } from '../protocol/worker';
+import {
+  Notifications,
+  Requests,
+  type ProgressEvent,
+  type TrainingStepEvent,
+  type WorkerErrorData,
+} from '../protocol/worker';
 import { adapt } from './adapt';
 
 type Core = typeof import('../core');
@@ -46,82 +52,39 @@ function tokenizerFor(core: Core, modelDir: string): Promise<GemmaTokenizer> {
 }
 
 export function registerEngine(connection: MessageConnection): void {
-  connection.onRequest(
-    Requests.loadModel,
-    adapt(Requests.loadModel.method, async (p) =>
-      (await core()).loadModel(p.modelDir, { executionProvider: p.executionProvider }),
-    ),
-  );
-  connection.onRequest(
-    Requests.downloadModel,
-    adapt(Requests.downloadModel.method, async (p, signal) =>
-      (await core()).downloadModel(p, hooksFor(connection, p.progressId, signal)),
-    ),
-  );
-  connection.onRequest(
-    Requests.tokenize,
-    adapt(Requests.tokenize.method, async (p) => ({
-      tokens: (await tokenizerFor(await core(), p.modelDir)).encode(p.text),
-    })),
-  );
-  connection.onRequest(
-    Requests.inspectDataset,
-    adapt(Requests.inspectDataset.method, async (p) => (await core()).inspectDataset(p)),
-  );
-  connection.onRequest(
-    Requests.datasetRows,
-    adapt(Requests.datasetRows.method, async (p) => (await core()).datasetRows(p)),
-  );
-  connection.onRequest(
-    Requests.trainProbe,
-    adapt(Requests.trainProbe.method, async (p, signal) =>
-      (await core()).trainProbeRun(p, hooksFor(connection, p.progressId, signal)),
-    ),
-  );
-  connection.onRequest(
-    Requests.evalProbe,
-    adapt(Requests.evalProbe.method, async (p, signal) =>
-      (await core()).evaluateProbe(p, hooksFor(connection, p.progressId, signal)),
-    ),
-  );
-  connection.onRequest(
-    Requests.classify,
-    adapt(Requests.classify.method, async (p, signal) => (await core()).classifyText(p, { signal })),
-  );
-  connection.onRequest(
-    Requests.layerSweep,
-    adapt(Requests.layerSweep.method, async (p, signal) =>
-      (await core()).layerSweep(p, hooksFor(connection, p.progressId, signal)),
-    ),
-  );
-  connection.onRequest(
-    Requests.compareProbes,
-    adapt(Requests.compareProbes.method, async (p, signal) =>
-      (await core()).compareProbes(p, hooksFor(connection, p.progressId, signal)),
-    ),
-  );
-  connection.onRequest(
-    Requests.scoreText,
-    adapt(Requests.scoreText.method, async (p, signal) => {
-      const hooks = hooksFor(connection, p.progressId, signal);
-      return (await core()).scoreText(p, {
-        signal,
-        onWindows: (done, total) => hooks.onProgress({ phase: 'extract', done, total, message: 'windows' }),
-      });
+  /** A request answered by the core (loaded on first use), its errors mapped by adapt(). */
+  const on = <P, R>(
+    type: RequestType<P, R, WorkerErrorData>,
+    run: (c: Core, p: P, signal: AbortSignal) => Promise<R> | R,
+  ): void => {
+    connection.onRequest(
+      type,
+      adapt(type.method, async (p: P, signal) => run(await core(), p, signal)),
+    );
+  };
+  /** A long request: the core's progress, training-step and log hooks become notifications tagged with its progressId. */
+  const long = <P extends { progressId?: string }, R>(
+    type: RequestType<P, R, WorkerErrorData>,
+    run: (c: Core, p: P, hooks: Hooks) => Promise<R>,
+  ): void => on(type, (c, p, signal) => run(c, p, hooksFor(connection, p.progressId, signal)));
+
+  on(Requests.loadModel, (c, p) => c.loadModel(p.modelDir, { executionProvider: p.executionProvider }));
+  long(Requests.downloadModel, (c, p, h) => c.downloadModel(p, h));
+  on(Requests.tokenize, async (c, p) => ({ tokens: (await tokenizerFor(c, p.modelDir)).encode(p.text) }));
+  on(Requests.inspectDataset, (c, p) => c.inspectDataset(p));
+  on(Requests.datasetRows, (c, p) => c.datasetRows(p));
+  long(Requests.trainProbe, (c, p, h) => c.trainProbeRun(p, h));
+  long(Requests.evalProbe, (c, p, h) => c.evaluateProbe(p, h));
+  on(Requests.classify, (c, p, signal) => c.classifyText(p, { signal }));
+  long(Requests.layerSweep, (c, p, h) => c.layerSweep(p, h));
+  long(Requests.compareProbes, (c, p, h) => c.compareProbes(p, h));
+  long(Requests.scoreText, (c, p, h) =>
+    c.scoreText(p, {
+      signal: h.signal,
+      onWindows: (done, total) => h.onProgress({ phase: 'extract', done, total, message: 'windows' }),
     }),
   );
-  connection.onRequest(
-    Requests.listProbes,
-    adapt(Requests.listProbes.method, async (p) => (await core()).listProbes(p.dir)),
-  );
-  connection.onRequest(
-    Requests.listModelVariants,
-    adapt(Requests.listModelVariants.method, async (p, signal) => (await core()).listModelVariants(p, { signal })),
-  );
-  connection.onRequest(
-    Requests.openHubDataset,
-    adapt(Requests.openHubDataset.method, async (p, signal) =>
-      (await core()).openHubDataset(p, hooksFor(connection, p.progressId, signal)),
-    ),
-  );
+  on(Requests.listProbes, (c, p) => c.listProbes(p.dir));
+  on(Requests.listModelVariants, (c, p, signal) => c.listModelVariants(p, { signal }));
+  long(Requests.openHubDataset, (c, p, h) => c.openHubDataset(p, h));
 }
