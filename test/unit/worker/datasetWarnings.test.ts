@@ -3,32 +3,22 @@
  * warnings and refusals through unchanged, so the panel says what the CLI says.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import * as iconv from 'iconv-lite';
 import { readDataset } from '../../../src/core/data';
 import { ProbescopeError } from '../../../src/core/errors';
-import { WorkerSupervisor } from '../../../src/host/worker/workerSupervisor';
+import type { WorkerSupervisor } from '../../../src/host/worker/workerSupervisor';
 import { Requests } from '../../../src/protocol/worker';
-import { buildBundle } from './buildBundle';
+import { useRealWorker } from './buildBundle';
 
 describe('dataset warnings through the real worker', () => {
-  let bundle: Awaited<ReturnType<typeof buildBundle>>;
   let worker: WorkerSupervisor;
   let tmp: string;
-  const quiet = { info: () => {}, warn: () => {}, error: () => {}, append: () => {} };
-
-  before(async () => {
-    bundle = await buildBundle('worker');
-    worker = new WorkerSupervisor({ workerPath: bundle.path, logger: quiet });
-    tmp = mkdtempSync(join(tmpdir(), 'probescope-dswarn-'));
-  });
-  after(async () => {
-    await worker.dispose();
-    bundle.remove();
-    rmSync(tmp, { recursive: true, force: true });
+  useRealWorker('probescope-dswarn-', (w, t) => {
+    worker = w;
+    tmp = t;
   });
 
   test('inspectDataset carries every warning the CLI prints (delimiter, columns, skipped rows, duplicates)', async () => {

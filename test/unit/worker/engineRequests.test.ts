@@ -4,34 +4,24 @@
  * their ProbescopeError code.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ProbescopeError } from '../../../src/core/errors';
-import { WorkerSupervisor } from '../../../src/host/worker/workerSupervisor';
+import type { WorkerSupervisor } from '../../../src/host/worker/workerSupervisor';
 import { Notifications, Requests, type ProgressEvent, type TrainingStepEvent } from '../../../src/protocol/worker';
-import { buildBundle, repoRoot } from './buildBundle';
+import { repoRoot, useRealWorker } from './buildBundle';
 
 const tinyModel = join(repoRoot, 'test/fixtures/tiny-gemma2');
 const sentiment = join(repoRoot, 'examples/span-sentiment.jsonl');
 const topics = join(repoRoot, 'examples/topic-3class.jsonl');
 
 describe('engine requests through the real worker', () => {
-  let bundle: Awaited<ReturnType<typeof buildBundle>>;
   let worker: WorkerSupervisor;
   let tmp: string;
-  const quiet = { info: () => {}, warn: () => {}, error: () => {}, append: () => {} };
-
-  before(async () => {
-    bundle = await buildBundle('worker');
-    worker = new WorkerSupervisor({ workerPath: bundle.path, logger: quiet });
-    tmp = mkdtempSync(join(tmpdir(), 'probescope-engine-'));
-  });
-  after(async () => {
-    await worker.dispose();
-    bundle.remove();
-    rmSync(tmp, { recursive: true, force: true });
+  useRealWorker('probescope-engine-', (w, t) => {
+    worker = w;
+    tmp = t;
   });
 
   test('tokenize returns the reference ids and UTF-16 offsets of the tiny model', async () => {

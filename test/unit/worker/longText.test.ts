@@ -1,32 +1,21 @@
 /** A 100k-token selection through the real worker: classified whole, no crash, and the worker keeps serving. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { GemmaTokenizer } from '../../../src/core/model/tokenizer';
 import { trainProbeRun } from '../../../src/core/probes';
-import { WorkerSupervisor } from '../../../src/host/worker/workerSupervisor';
+import type { WorkerSupervisor } from '../../../src/host/worker/workerSupervisor';
 import { Requests } from '../../../src/protocol/worker';
-import { buildBundle, repoRoot } from './buildBundle';
+import { repoRoot, useRealWorker } from './buildBundle';
 
 const MODEL = join(repoRoot, 'models/tiny-gemma2');
 
 describe('long texts through the real worker', () => {
-  let bundle: Awaited<ReturnType<typeof buildBundle>>;
   let worker: WorkerSupervisor;
   let tmp: string;
-  const quiet = { info: () => {}, warn: () => {}, error: () => {}, append: () => {} };
-
-  before(async () => {
-    bundle = await buildBundle('worker');
-    worker = new WorkerSupervisor({ workerPath: bundle.path, logger: quiet });
-    tmp = mkdtempSync(join(tmpdir(), 'probescope-long-worker-'));
-  });
-  after(async () => {
-    await worker.dispose();
-    bundle.remove();
-    rmSync(tmp, { recursive: true, force: true });
+  useRealWorker('probescope-long-worker-', (w, t) => {
+    worker = w;
+    tmp = t;
   });
 
   test('classify of a 100k-token text scores every token and reports the whole text as covered', async () => {
