@@ -3,7 +3,6 @@
  * (last line), progress goes to stderr, and bad input exits non-zero with one `probescope: error:` line.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,16 +11,13 @@ import { after, before, describe, test } from 'node:test';
 import { ActivationExtractor } from '../../../src/core/model/extractor';
 import { resolveModelFolder } from '../../../src/core/model/modelFolder';
 import { buildBundle, repoRoot } from '../worker/buildBundle';
+import { runCli, type CliRun } from './runCli';
 
 const MODEL = join(repoRoot, 'models/tiny-gemma2');
 const DATA = join(repoRoot, 'examples/span-sentiment.jsonl');
 const TEXT = 'Voters certified the ballots. Héllo 😀 wörld!';
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 const lines = (s: string) => s.split('\n').filter((l) => l.length > 0);
 
@@ -47,20 +43,7 @@ function refusal(r: Run, says: RegExp): void {
 describe('CLI contract (DESIGN.md), run on the built bundle', () => {
   let bundle: Awaited<ReturnType<typeof buildBundle>>;
   let tmp: string;
-  const cli = (...args: string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bundle.path, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-      child.on('error', reject);
-      child.on('close', (status) => {
-        clearTimeout(timer);
-        resolve({ status, stdout, stderr });
-      });
-    });
+  const cli = (...args: string[]): Promise<Run> => runCli(bundle.path, args, { cwd: tmp, timeoutMs: 120_000 });
 
   before(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'ps-cli-contract-'));

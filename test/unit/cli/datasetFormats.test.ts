@@ -3,7 +3,6 @@
  * JSON (textField, labelField) and probe.json; duplicates cannot leak across the split.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import * as iconv from 'iconv-lite';
 import { createRng } from '../../../src/core/probes/rng';
 import { buildBundle, repoRoot } from '../worker/buildBundle';
+import { runCli, type CliRun } from './runCli';
 
 const MODEL = join(repoRoot, 'models/tiny-gemma2');
 const EXAMPLES = readFileSync(join(repoRoot, 'examples/span-sentiment.jsonl'), 'utf8')
@@ -19,25 +19,12 @@ const EXAMPLES = readFileSync(join(repoRoot, 'examples/span-sentiment.jsonl'), '
   .split('\n')
   .map((l) => JSON.parse(l) as { text: string; label: number });
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 describe('dataset exports through the CLI', () => {
   let bundle: Awaited<ReturnType<typeof buildBundle>>;
   let tmp: string;
-  const cli = (...args: string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bundle.path, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
+  const cli = (...args: string[]): Promise<Run> => runCli(bundle.path, args, { cwd: tmp });
   const train = (data: string, out: string, ...extra: string[]) =>
     cli(
       'train',

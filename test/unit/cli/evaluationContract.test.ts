@@ -4,13 +4,13 @@
  * tiny-class warning on stderr (issue #9 item 6).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildBundle, repoRoot } from '../worker/buildBundle';
+import { runCli, type CliRun } from './runCli';
 
 const MODEL = join(repoRoot, 'models/tiny-gemma2');
 const ROWS = readFileSync(join(repoRoot, 'examples/span-sentiment.jsonl'), 'utf8')
@@ -18,11 +18,7 @@ const ROWS = readFileSync(join(repoRoot, 'examples/span-sentiment.jsonl'), 'utf8
   .filter((l) => l.trim() !== '')
   .map((l) => JSON.parse(l) as { text: string; label: number });
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 const lines = (s: string) => s.split('\n').filter((l) => l.length > 0);
 function result<T>(r: Run): T {
   assert.equal(r.status, 0, r.stderr);
@@ -68,20 +64,7 @@ function checkIntervals(m: Metrics, what: string): void {
 describe('CLI: given splits, intervals, seeds, compare', () => {
   let bundle: Awaited<ReturnType<typeof buildBundle>>;
   let tmp: string;
-  const cli = (...args: string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bundle.path, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-      child.on('error', reject);
-      child.on('close', (status) => {
-        clearTimeout(timer);
-        resolve({ status, stdout, stderr });
-      });
-    });
+  const cli = (...args: string[]): Promise<Run> => runCli(bundle.path, args, { cwd: tmp, timeoutMs: 180_000 });
   const file = (name: string, rows: object[]) => {
     const p = join(tmp, name);
     writeFileSync(p, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');

@@ -3,7 +3,6 @@
  * (--chat) on a copy of the tiny model given the real Gemma 2 chat template.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { type FakeHub, startFakeHub } from '../core/model/helpers/fakeHub';
 import { makeFakeDataset } from '../core/hub/fakeDataset';
 import { buildBundle, repoRoot } from '../worker/buildBundle';
+import { runCli, type CliRun } from './runCli';
 
 const FIXTURE = join(repoRoot, 'test/fixtures/tiny-gemma2');
 const DS = 'probescope-test/reviews';
@@ -18,11 +18,7 @@ const DS = 'probescope-test/reviews';
 const SHARDED = 'probescope-test/sharded';
 const OLDER = 'probescope-test/older';
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 interface Token {
   id: number;
   text: string;
@@ -39,19 +35,7 @@ describe('CLI with Hub datasets and chat templates', () => {
   let env: NodeJS.ProcessEnv;
 
   const cli = (extraEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bundle.path, ...args], {
-        cwd: tmp,
-        env: { ...env, ...extraEnv },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
+    runCli(bundle.path, args, { cwd: tmp, env: { ...env, ...extraEnv } });
   const json = <T>(r: Run): T => {
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as T;

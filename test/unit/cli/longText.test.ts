@@ -3,7 +3,6 @@
  * stack), `activations` says what its --max-length cut kept, `classify` scores every token and says so.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,34 +10,21 @@ import { after, before, describe, test } from 'node:test';
 import { GemmaTokenizer } from '../../../src/core/model/tokenizer';
 import { trainProbeRun } from '../../../src/core/probes';
 import { buildBundle, repoRoot } from '../worker/buildBundle';
+import { runCli, type CliRun } from './runCli';
 
 const MODEL = join(repoRoot, 'models/tiny-gemma2');
 
 /** "vote " is one token of the tiny model: n words + <bos> = n + 1 tokens. */
 const votes = (n: number) => 'vote '.repeat(n);
 
-interface Run {
-  status: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 describe('long texts through the CLI bundle', () => {
   let bundle: Awaited<ReturnType<typeof buildBundle>>;
   let tmp: string;
   let probe: string;
   let tokenizer: GemmaTokenizer;
-  const cli = (...args: string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bundle.path, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
-    });
+  const cli = (...args: string[]): Promise<Run> => runCli(bundle.path, args, { cwd: tmp });
   const json = <T>(r: Run): T => {
     assert.equal(r.signal, null, `killed by ${r.signal}`);
     assert.equal(r.status, 0, r.stderr.slice(-2000));
