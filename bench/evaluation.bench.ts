@@ -13,10 +13,10 @@
 import type { BenchRow } from './index';
 import { validationSplit, stratifiedSplit } from '../src/core/data';
 import { bootstrapIntervals } from '../src/core/evaluation';
-import type { Example } from '../src/core/probes/batches';
 import { ProbeComputer } from '../src/core/probes/probeComputer';
 import { fitSeed, type FitSpec } from '../src/core/probes/probeFit';
 import { createRng } from '../src/core/probes/rng';
+import { needleTask } from './needleTask';
 import { evaluateExamples } from '../src/core/probes/trainProbe';
 
 /** Wall-clock and CPU seconds (user + system) of 1,000 resamples; CPU time stays honest on a crowded machine. */
@@ -41,29 +41,6 @@ const S = 48;
 const D = 64;
 const H = 8;
 
-function needleTask(seed: number): { examples: Example[]; labels: string[] } {
-  const rng = createRng(seed);
-  const unit = () => {
-    const v = Float32Array.from({ length: D }, () => rng.normal());
-    const n = Math.hypot(...v);
-    return v.map((x) => x / n);
-  };
-  const marker = unit();
-  const classDir = unit();
-  const examples: Example[] = [];
-  const labels: string[] = [];
-  for (let i = 0; i < N; i++) {
-    const label = i % 2;
-    const x = Float32Array.from({ length: S * D }, () => rng.normal());
-    const t = rng.int(S);
-    const sign = label === 1 ? 1 : -1;
-    for (let d = 0; d < D; d++) x[t * D + d] += 4 * marker[d] + 1.5 * sign * classDir[d];
-    examples.push({ x, length: S, label });
-    labels.push(String(label));
-  }
-  return { examples, labels };
-}
-
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
 
@@ -79,7 +56,7 @@ export async function run(): Promise<BenchRow[]> {
   rows.push({ metric: 'bootstrap CIs, 1,000 × 10,000 binary', value: `${fmt(tBin)} (target < 1 s; load ${load})` });
   rows.push({ metric: 'bootstrap CIs, 1,000 × 10,000 five-class', value: fmt(tMulti) });
 
-  const { examples, labels } = needleTask(7);
+  const { examples, labels } = needleTask({ n: N, s: S, d: D, keys: 1, classScale: 1.5, seed: 7 });
   const split = stratifiedSplit(labels, 0.25, 0);
   const trainAll = split.train.map((i) => examples[i]);
   const test = split.test.map((i) => examples[i]);

@@ -9,11 +9,11 @@
  *   node --import tsx bench/index.ts timeToAccuracy        (or: npm run bench)
  */
 import { stratifiedSplit } from '../src/core/data';
-import type { Example } from '../src/core/probes/batches';
 import { adamwSettings } from '../src/core/probes/defaults';
 import { ProbeComputer } from '../src/core/probes/probeComputer';
 import { initProbeParams, type ProbeParams } from '../src/core/probes/probeParams';
 import { createRng } from '../src/core/probes/rng';
+import { needleTask } from './needleTask';
 import { evaluateExamples } from '../src/core/probes/trainProbe';
 import { trainAdamW } from '../src/core/probes/trainingLoop';
 
@@ -23,33 +23,8 @@ const D = 64;
 const H = 8;
 const KEYS = 3;
 
-function syntheticTask(seed: number): { examples: Example[]; labels: string[] } {
-  const rng = createRng(seed);
-  const unit = () => {
-    const v = Float32Array.from({ length: D }, () => rng.normal());
-    const n = Math.hypot(...v);
-    return v.map((x) => x / n);
-  };
-  const marker = unit();
-  const classDir = unit();
-  const examples: Example[] = [];
-  const labels: string[] = [];
-  for (let i = 0; i < N; i++) {
-    const label = i % 2;
-    const x = Float32Array.from({ length: S * D }, () => rng.normal());
-    const sign = label === 1 ? 1 : -1;
-    for (let k = 0; k < KEYS; k++) {
-      const t = rng.int(S);
-      for (let d = 0; d < D; d++) x[t * D + d] += 4 * marker[d] + 2 * sign * classDir[d];
-    }
-    examples.push({ x, length: S, label });
-    labels.push(String(label));
-  }
-  return { examples, labels };
-}
-
 export async function run(): Promise<void> {
-  const { examples, labels } = syntheticTask(42);
+  const { examples, labels } = needleTask({ n: N, s: S, d: D, keys: KEYS, classScale: 2, seed: 42 });
   const split = stratifiedSplit(labels, 0.25, 0);
   const trainAll = split.train.map((i) => examples[i]);
   const inner = stratifiedSplit(
