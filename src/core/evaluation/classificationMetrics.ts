@@ -14,7 +14,9 @@
  *                       (Brier 1950's multi-category score)
  * - recall_at_fpr[α]    binary: the largest TPR over decision thresholds "score ≥ t" (t over the distinct scores and
  *                       +∞) whose FPR ≤ α — the ROC point a monitor at that false-positive budget would run at.
- * Predictions are argmax of the probabilities (ties → the lower class index).
+ * Predictions are argmax of the probabilities (ties → the lower class index). ROC-AUC, recall_at_fpr and the ROC curve
+ * rank examples by `rankScores` when given (the log-odds of p_k from the logits: the same order as p_k, without the
+ * ties that rounding p_k to exactly 1 or 0 creates for well-separated probes), else by the probabilities.
  */
 import { ProbescopeError } from '../errors';
 
@@ -26,6 +28,9 @@ export interface Predictions {
   labels: ArrayLike<number>;
   /** Probabilities [n*K], row-major, rows summing to 1. K = 2 for binary probes. */
   probs: ArrayLike<number>;
+  /** Optional [n*K] scores ranked instead of probs for ROC-AUC and recall_at_fpr; per class k they must order the
+   * examples as probs[:,k] does (logOddsMatrix in probes/metrics.ts). */
+  rankScores?: ArrayLike<number>;
   K: number;
 }
 
@@ -65,7 +70,7 @@ export class MetricEngine {
   private readonly pred: Int32Array;
   private readonly nll: Float64Array;
   private readonly brierTerm: Float64Array;
-  /** Per class k (only k = 1 for binary): examples sorted by probs[:,k] ascending, with tie groups. */
+  /** Per class k (only k = 1 for binary): examples sorted by rankScores (else probs)[:,k] ascending, with tie groups. */
   private readonly orders: SortedScores[];
   private ones?: Float64Array;
 
@@ -75,6 +80,8 @@ export class MetricEngine {
     if (K < 2) throw new ProbescopeError('INTERNAL', `Metrics need at least two classes (got K=${K}).`);
     if (p.probs.length !== n * K)
       throw new ProbescopeError('INTERNAL', `probs has ${p.probs.length} values; expected n·K = ${n * K}.`);
+    if (p.rankScores && p.rankScores.length !== n * K)
+      throw new ProbescopeError('INTERNAL', `rankScores has ${p.rankScores.length} values; expected n·K = ${n * K}.`);
     this.n = n;
     this.K = K;
     this.y = Int32Array.from(p.labels);
@@ -98,7 +105,7 @@ export class MetricEngine {
       this.brierTerm[i] = K === 2 ? b / 2 : b;
     }
     const classes = K === 2 ? [1] : Array.from({ length: K }, (_, k) => k);
-    this.orders = classes.map((k) => sortedScores(k, this.y, p.probs, K));
+    this.orders = classes.map((k) => sortedScores(k, this.y, p.rankScores ?? p.probs, K));
   }
 
   /** Class index per example (as given). */

@@ -9,7 +9,7 @@ import type { CompareProbesParams, ComparisonPair, ComparisonRow, ProbeCompariso
 import { ProbescopeError } from '../errors';
 import { probePredictions } from '../probes/evaluate';
 import { readProbeManifest } from '../probes/probeManifest';
-import { probabilityMatrix, splitMetrics } from '../probes/metrics';
+import { logOddsMatrix, probabilityMatrix, splitMetrics } from '../probes/metrics';
 import { lossFromLogits } from '../probes/trainingLoop';
 import type { CacheHooks } from '../probes/probeData';
 import { pairedBootstrap } from './bootstrap';
@@ -62,7 +62,12 @@ export async function compareProbes(params: CompareParams, hooks: CacheHooks = {
     }),
   }));
   const K = classes.length;
-  const asPred = (p: (typeof preds)[number]) => ({ labels: p.labels, probs: probabilityMatrix(p.logits, p.C), K });
+  const asPred = (p: (typeof preds)[number]) => ({
+    labels: p.labels,
+    probs: probabilityMatrix(p.logits, p.C),
+    rankScores: logOddsMatrix(p.logits, p.C),
+    K,
+  });
   const pairs: ComparisonPair[] = [];
   for (let i = 0; i < preds.length; i++)
     for (let j = i + 1; j < preds.length; j++)

@@ -139,6 +139,33 @@ export function probabilityMatrix(logits: ArrayLike<number>, C: number): Float64
 }
 
 /**
+ * Per-class ranking scores [n*K] from logits [n*C]: the log-odds of p_k, s_k = z_k − logsumexp_{j≠k} z_j (one logit
+ * z: s_1 = z, s_0 = −z). s_k orders examples exactly as p_k does, but keeps them apart where p_k rounds to 1 or 0 (a
+ * well-separated probe's logits of ±40 and beyond), so ROC-AUC and recall at a fixed FPR are not decided by rounding
+ * ties of the probabilities.
+ */
+export function logOddsMatrix(logits: ArrayLike<number>, C: number): Float64Array {
+  const K = C === 1 ? 2 : C;
+  const n = Math.floor(logits.length / C);
+  const out = new Float64Array(n * K);
+  for (let i = 0; i < n; i++) {
+    if (C === 1) {
+      out[i * 2] = -logits[i];
+      out[i * 2 + 1] = logits[i];
+      continue;
+    }
+    for (let k = 0; k < C; k++) {
+      let m = -Infinity;
+      for (let j = 0; j < C; j++) if (j !== k) m = Math.max(m, logits[i * C + j]);
+      let sum = 0;
+      for (let j = 0; j < C; j++) if (j !== k) sum += Math.exp(logits[i * C + j] - m);
+      out[i * K + k] = logits[i * C + k] - (m + Math.log(sum));
+    }
+  }
+  return out;
+}
+
+/**
  * Every metric of a split (definitions in src/core/evaluation/classificationMetrics.ts) with 95 % bootstrap
  * intervals, per-class accuracy (null for a class without rows), the confusion matrix and, for binary probes, the ROC
  * curve. An empty split gives { n: 0, accuracy: 0 } only.
@@ -149,7 +176,8 @@ export function splitMetrics(input: MetricsInput): SplitMetrics {
   const probs = probabilityMatrix(input.logits, C);
   const n = input.labels.length;
   if (n === 0) return { n: 0, accuracy: 0 };
-  const engine = new MetricEngine({ labels: input.labels, probs, K });
+  const rankScores = logOddsMatrix(input.logits, C);
+  const engine = new MetricEngine({ labels: input.labels, probs, rankScores, K });
   const v = engine.evaluate();
   const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
   for (let i = 0; i < n; i++) {
@@ -178,7 +206,7 @@ export function splitMetrics(input: MetricsInput): SplitMetrics {
   if (K === 2)
     m.roc = thinRoc(
       rocCurve(
-        Array.from({ length: n }, (_, i) => probs[i * K + 1]),
+        Array.from({ length: n }, (_, i) => rankScores[i * K + 1]),
         Array.from({ length: n }, (_, i) => input.labels[i] === 1),
       ),
     );

@@ -103,3 +103,66 @@ test('binary split metrics carry every metric with a 95 % interval and the ROC c
   assert.equal(m.roc!.fpr[0], 0);
   assert.equal(m.roc!.tpr.at(-1), 1);
 });
+
+test('saturated logits: ROC-AUC and recall at 1 % FPR rank the logits, not probabilities rounded to 1', () => {
+  // A well-separated probe: every logit in [40, 80], so every sigmoid is exactly 1 in float64. The true ranking is
+  // the logits' (positives mostly higher); ranking probabilities would tie every example (AUC 0.5, recall 0).
+  let seed = 11;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const n = 400;
+  const labels = Array.from({ length: n }, (_, i) => i % 2);
+  const logits = labels.map((y) => 40 + 20 * rand() + (y === 1 ? 12 * rand() + 8 : 0));
+  assert.ok(
+    probabilities(logits, 1).every((r) => r[1] === 1),
+    'every probability rounds to 1',
+  );
+  const m = splitMetrics({ classes: ['0', '1'], labels, logits, bootstrap: false });
+  assert.ok(
+    Math.abs(
+      m.roc_auc! -
+        rocAuc(
+          logits,
+          labels.map((y) => y === 1),
+        )!,
+    ) < 1e-12,
+  );
+  assert.ok(m.roc_auc! > 0.8, `AUC ${m.roc_auc}`);
+  // Brute force: the highest TPR over thresholds "logit ≥ t" with FPR ≤ 1 %.
+  const neg = logits.filter((_, i) => labels[i] === 0);
+  const pos = logits.filter((_, i) => labels[i] === 1);
+  let best = 0;
+  for (const t of [...logits, Infinity]) {
+    const fpr = neg.filter((z) => z >= t).length / neg.length;
+    if (fpr <= 0.01) best = Math.max(best, pos.filter((z) => z >= t).length / pos.length);
+  }
+  assert.ok(best > 0.1, `brute-force recall ${best}`);
+  assert.equal(m.recall_at_fpr!['0.01'], best);
+  // The ROC curve has one point per distinct logit, not the single step of a tie.
+  assert.ok(m.roc!.fpr.length > 100);
+});
+
+test('saturated multiclass logits: one-vs-rest ROC-AUC ranks the log-odds of each class', () => {
+  // Class k's logit varies in [50, 90] for its own rows and [30, 70] elsewhere; the other logits are 0, so p_k rounds
+  // to 1 almost everywhere while its order is z_k's.
+  let seed = 3;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const K = 3;
+  const n = 300;
+  const labels = Array.from({ length: n }, (_, i) => i % K);
+  const logits: number[] = [];
+  const chosen = labels.map((y) => (y + (rand() < 0.5 ? 0 : 1)) % K);
+  labels.forEach((y, i) => {
+    for (let k = 0; k < K; k++) logits.push(k === chosen[i] ? (k === y ? 50 : 30) + 40 * rand() : 0);
+  });
+  const m = splitMetrics({ classes: ['a', 'b', 'c'], labels, logits, bootstrap: false });
+  // One-vs-rest on the chosen logit per class (others are 0): z_k where class k was chosen, else −∞-like (p_k ≈ 0).
+  let sum = 0;
+  for (let k = 0; k < K; k++) {
+    const score = labels.map((_, i) => (chosen[i] === k ? logits[i * K + k] : -1e9 - logits[i * K + chosen[i]]));
+    sum += rocAuc(
+      score,
+      labels.map((y) => y === k),
+    )!;
+  }
+  assert.ok(Math.abs(m.roc_auc! - sum / K) < 1e-12, `${m.roc_auc} vs ${sum / K}`);
+});
