@@ -1,5 +1,6 @@
 /**
- * The score panel (webview/scores): the active document's token scores against position, the threshold, the
+ * The score panel (webview/scores): the active document's token scores against position, the decision and 1 % FPR
+ * thresholds, the
  * editor's cursor, a click that reveals the place in the editor, and the top firing spans. Follows new scores
  * (ScoreController.onDidShow) and the cursor of the scored document's editor.
  */
@@ -13,6 +14,7 @@ import {
 } from '../../protocol/scorePanel';
 import type { HostContext } from '../hostContext';
 import type { Painted } from '../scores/scoreController';
+import { fprNote } from '../scores/fprNote';
 import { topSpans } from '../scores/scorePaint';
 import { panelOptions, setUpPanel } from './panelHtml';
 
@@ -72,6 +74,18 @@ export class ScorePanelManager implements vscode.Disposable {
       probeName: s.probeName,
       className: `${s.result.class}${s.result.versus ? ' vs rest' : ''}`,
       threshold: s.result.threshold,
+      ...(s.result.fprThreshold.available
+        ? {
+            fprThreshold: {
+              value: s.result.fprThreshold.value,
+              fpr: s.result.fprThreshold.fpr,
+              tpr: s.result.fprThreshold.tpr,
+              negatives: s.result.fprThreshold.negatives,
+            },
+          }
+        : {}),
+      fprNote: fprNote(s.result),
+      firingThreshold: p.firingThreshold,
       logit: s.result.logit,
       scores: p.units.map((u) => u.score),
       offsets: p.starts,

@@ -98,7 +98,8 @@ describe('probescope score (CLI bundle)', () => {
       source: 'probe.json',
       ...recorded.find((t) => (t as { class: string }).class === '1'),
     });
-    assert.ok(r.fprThreshold.fpr! <= 0.01 && Number.isFinite(r.fprThreshold.value));
+    const f = r.fprThreshold as unknown as { fpr: number; value: number };
+    assert.ok(f.fpr <= 0.01 && Number.isFinite(f.value));
     assert.deepEqual(r.coverage, { start: 0, end: TEXT.length });
     assert.equal(r.windows.length, 1);
     assert.deepEqual([r.windows[0]!.start, r.windows[0]!.end], [0, TEXT.length]);
