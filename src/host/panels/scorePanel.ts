@@ -124,9 +124,16 @@ export class ScorePanelManager implements vscode.Disposable {
     const p = this.painted;
     if (!p) return;
     const doc = await vscode.workspace.openTextDocument(p.scores.uri);
+    // The editor showing the document (a notebook cell's editor too), focused so the cursor is seen; else a new one.
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+    // (showTextDocument on a cell's document would open it outside its notebook: a visible cell editor is used as is.)
     const editor =
-      vscode.window.visibleTextEditors.find((e) => e.document === doc) ??
-      (await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: false }));
+      shown && doc.uri.scheme === 'vscode-notebook-cell'
+        ? shown
+        : await vscode.window.showTextDocument(doc, {
+            viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One,
+            preserveFocus: false,
+          });
     const start = doc.positionAt(m.offset);
     const end = doc.positionAt(m.end ?? m.offset);
     editor.selection = new vscode.Selection(start, end);
