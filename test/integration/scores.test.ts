@@ -8,7 +8,7 @@
  * the workspace's probes folder.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
@@ -72,8 +72,8 @@ const UNTITLED = 'Observers praised the calm count. Critics alleged fraud withou
 const CELL = 'Voters certified the ballots without irregularities. Campaign volunteers questioned the ballots.';
 const NOTEBOOK = JSON.stringify({
   cells: [
-    { cell_type: 'markdown', metadata: {}, source: ['# Transcript'] },
-    { cell_type: 'markdown', metadata: {}, source: [CELL] },
+    { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: ['# Transcript'] },
+    { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: [CELL] },
   ],
   metadata: {},
   nbformat: 4,
@@ -250,11 +250,11 @@ describe('Token scores in code-server', { skip: hostSkipReason() }, () => {
       assert.equal(typeof sc.fprThreshold, 'number', 'the probe records its 1 % FPR threshold');
       assert.equal(sc.firingThreshold, sc.threshold, 'firing spans use the decision threshold by default');
       const before = sc.firingSpans;
-      // The user setting, written where the settings editor writes it (VS Code reloads the file).
-      const file = join(host.tmp, 'user-data', 'User', 'settings.json');
-      const settings = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      // The workspace setting, written where the settings editor writes it (VS Code watches the file).
+      const file = join(host.workspace, '.vscode', 'settings.json');
+      mkdirSync(join(host.workspace, '.vscode'), { recursive: true });
       const setFiring = (v: string) =>
-        writeFileSync(file, JSON.stringify({ ...settings, 'probescope.scores.firingThreshold': v }, null, 2));
+        writeFileSync(file, JSON.stringify({ 'probescope.scores.firingThreshold': v }, null, 2));
       setFiring('fpr1');
       const moved = (await host.waitForState(
         (x) => (x as ScoreState).scores?.firingThreshold === sc.fprThreshold,
@@ -299,15 +299,18 @@ describe('Token scores in code-server', { skip: hostSkipReason() }, () => {
       const box = (await over.boundingBox())!;
       const x = box.x + box.width * 0.25;
       const y = box.y + box.height / 2;
+      const statusPosition = async () => {
+        const all = await host.page.locator('.statusbar-item').allInnerTexts();
+        const m = all.map((t) => /Ln (\d+), Col (\d+)/.exec(t)).find(Boolean);
+        return m ? ([Number(m[1]) - 1, Number(m[2]) - 1] as [number, number]) : undefined;
+      };
+      const before = JSON.stringify(await statusPosition());
       await host.page.mouse.move(x, y);
       await host.page.mouse.click(x, y);
       // The editor's cursor moved to the start of the unit under the click (the status bar's Ln/Col).
-      const pos = await poll('the editor cursor at the clicked place', async () => {
-        const all = await host.page.locator('.statusbar-item').allInnerTexts();
-        const m = all.map((t) => /Ln (\d+), Col (\d+)/.exec(t)).find(Boolean);
-        if (!m) return undefined;
-        const at: [number, number] = [Number(m[1]) - 1, Number(m[2]) - 1];
-        return offsetOf(at) > 0 ? at : undefined;
+      const pos = await poll('the editor cursor moved to the clicked place', async () => {
+        const at = await statusPosition();
+        return at && JSON.stringify(at) !== before ? at : undefined;
       });
       const offset = offsetOf(pos);
       const k = units.findIndex((u) => u.start === offset);
@@ -348,13 +351,17 @@ describe('Token scores in code-server', { skip: hostSkipReason() }, () => {
       assert.equal(s.scores!.coveredChars, UNTITLED.length);
       const h = s.scores!.highest!;
       assert.equal(UNTITLED.slice(h.start[1], h.end[1]), h.text);
-      assert.ok((await host.page.locator(decorations).count()) > 0, 'painted in the untitled editor');
+      await poll('painted in the untitled editor', async () =>
+        (await host.page.locator(decorations).count()) > 0 ? true : undefined,
+      );
     });
   });
 
   test('Score Document works in a notebook cell (a vscode-notebook-cell document)', async (t) => {
     await step(t, async () => {
-      await openFile(host.page, 'cells.ipynb');
+      // From the Explorer (openFile waits for a text editor's view lines, which a notebook editor lays out otherwise).
+      await host.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'cells.ipynb' }).dblclick();
+      await host.page.locator('.tabs-container .tab.active[aria-label^="cells.ipynb"]').waitFor({ timeout: 20_000 });
       const cellEditor = host.page.locator('.notebookOverlay .cell-editor-container .monaco-editor');
       // Edit the second cell: its editor becomes the active text editor.
       await poll('the notebook cells', async () => ((await cellEditor.count()) >= 2 ? true : undefined));
