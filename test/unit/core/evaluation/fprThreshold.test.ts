@@ -30,7 +30,10 @@ function bruteForce(scores: number[], positive: boolean[], alpha: number) {
     let fp = 0;
     let tp = 0;
     scores.forEach((s, i) => {
-      if (s > t) positive[i] ? tp++ : fp++;
+      if (s > t) {
+        if (positive[i]) tp++;
+        else fp++;
+      }
     });
     if (fp / N <= alpha && tp / P > best.tpr) best = { tpr: tp / P, fpr: fp / N };
   }
@@ -41,7 +44,10 @@ function rates(scores: number[], positive: boolean[], t: number) {
   let fp = 0;
   let tp = 0;
   scores.forEach((s, i) => {
-    if (s > t) positive[i] ? tp++ : fp++;
+    if (s > t) {
+      if (positive[i]) tp++;
+      else fp++;
+    }
   });
   const N = positive.filter((p) => !p).length;
   return { fpr: fp / N, tpr: tp / (positive.length - N) };
@@ -58,8 +64,14 @@ test('continuous scores: the value is the (⌊αN⌋+1)-th highest negative and 
   ] as const) {
     const scores: number[] = [];
     const positive: boolean[] = [];
-    for (let i = 0; i < nNeg; i++) (scores.push(r() * 4 - 2), positive.push(false));
-    for (let i = 0; i < nPos; i++) (scores.push(r() * 4 - 0.5), positive.push(true));
+    for (let i = 0; i < nNeg; i++) {
+      scores.push(r() * 4 - 2);
+      positive.push(false);
+    }
+    for (let i = 0; i < nPos; i++) {
+      scores.push(r() * 4 - 0.5);
+      positive.push(true);
+    }
     const t = thresholdAtFpr(scores, positive, 0.01)!;
     const negSorted = scores.filter((_, i) => !positive[i]).sort((a, b) => b - a);
     assert.equal(t.value, negSorted[Math.floor(0.01 * nNeg)], `value, ${nNeg} negatives`);
