@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { MONITOR_FPR, type FprThreshold, type FprThresholdInfo } from '../../protocol/fprThreshold';
 import type { ExecutionProviderSetting, ProbeManifest, SplitRecord } from '../../protocol/types';
 import { cacheKindFor } from '../activations/pooledCache';
-import { throwIfAborted } from '../errors';
+import { ProbescopeError, throwIfAborted } from '../errors';
 import { findFprThreshold, fprThresholds } from '../evaluation/fprThreshold';
 import type { ModelFolder } from '../model';
 import { makeChunks } from '../probes/batches';
@@ -53,7 +53,7 @@ export async function monitorThreshold(
       available: false,
       reason: t
         ? `probe.json's 1 % FPR threshold for ${target} is malformed.`
-        : `The test split has no rows of ${target === `class "${className}"` ? 'that class' : 'the class'} or none of the others, so no false-positive rate could be measured for ${target}.`,
+        : `The test split has no rows of class "${className}" or none of the other classes, so no false-positive rate could be measured for ${target}.`,
     };
   }
   const key = `${path.resolve(ctx.probeDir)}|${ctx.manifest.createdAt}|${ctx.folder.hash}`;
@@ -65,7 +65,17 @@ export async function monitorThreshold(
     });
     rebuilt.set(key, job);
   }
-  const r = await job;
+  let r: Rebuilt;
+  try {
+    r = await job;
+  } catch (err) {
+    // A cancel is the user's; any other failure of the rebuild leaves the scores intact and says why.
+    if (err instanceof ProbescopeError && err.code === 'CANCELLED') throw err;
+    return {
+      available: false,
+      reason: `This probe was saved before 1 % FPR thresholds were recorded, and rebuilding its test split failed: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
   if ('reason' in r) return { available: false, reason: r.reason };
   const t = findFprThreshold(r.thresholds, className, versusRest);
   return t
