@@ -16,6 +16,15 @@ export interface ScorePanelPayload {
   probeName: string;
   className: string;
   threshold: number;
+  /**
+   * The threshold giving ≤ 1 % FPR on the probe's test split (protocol/fprThreshold.ts), on the points' scale; absent
+   * when unavailable (`fprNote` says why).
+   */
+  fprThreshold?: { value: number; fpr: number; tpr: number; negatives: number };
+  /** One line under the plot: what the points are and what the 1 % FPR line means (or why there is none). */
+  fprNote: string;
+  /** Firing spans (ruler, jumps, the list) are counted above this value: the decision threshold or the 1 % FPR one. */
+  firingThreshold: number;
   logit: number;
   /** One point per painted unit, in document order: its score and its document start offset. */
   scores: number[];
@@ -52,8 +61,13 @@ export function parseScorePanelToWebview(raw: unknown): ScorePanelToWebview | un
   if (raw.type !== 'show') return undefined;
   const { scores, offsets, spans } = raw;
   if (!Array.isArray(scores) || !Array.isArray(offsets) || scores.length !== offsets.length) return undefined;
-  if (!Array.isArray(spans) || !isNum(raw.threshold) || !isNum(raw.logit)) return undefined;
-  for (const k of ['documentName', 'probeName', 'className'] as const) if (typeof raw[k] !== 'string') return undefined;
+  if (!Array.isArray(spans) || !isNum(raw.threshold) || !isNum(raw.logit) || !isNum(raw.firingThreshold))
+    return undefined;
+  for (const k of ['documentName', 'probeName', 'className', 'fprNote'] as const)
+    if (typeof raw[k] !== 'string') return undefined;
+  const f = raw.fprThreshold;
+  if (f !== undefined && !(isObj(f) && isNum(f.value) && isNum(f.fpr) && isNum(f.tpr) && isNum(f.negatives)))
+    return undefined;
   const okSpan = (s: unknown) =>
     isObj(s) && isNum(s.start) && isNum(s.end) && isNum(s.peak) && typeof s.text === 'string';
   if (!spans.every(okSpan)) return undefined;

@@ -2,6 +2,7 @@
  * Per-token probe scores over a whole document (docs/CONTRACTS.md "Token scores"): the shapes the engine returns to
  * the CLI (`probescope score`), the worker's `scoreText` request and the editor. Offsets are UTF-16 code units.
  */
+import type { FprThresholdInfo } from './fprThreshold';
 import type { ExecutionProviderSetting, LayerSpec, ProbeKind } from './types';
 
 /** Which linear readout is scored: one class's logit, or that class against the mean of the others. */
@@ -72,6 +73,12 @@ export interface TokenScoresResult {
   logit: number;
   /** Decision threshold on the score scale (0: probability ½ for binary probes, a tie for class-vs-rest). */
   threshold: number;
+  /**
+   * The threshold giving ≤ 1 % FPR on the probe's test split for this class target, on the same (logit) scale as
+   * `threshold`, or why it is unavailable (protocol/fprThreshold.ts). Per-token `score` values are on this scale
+   * (mean/last probes: V·x_t + b; attention probes: the value score u_t); `contribution`s are not.
+   */
+  fprThreshold: FprThresholdInfo;
   tokens: ScoredToken[];
   windows: ScoredWindow[];
   coverage: { start: 0; end: number };

@@ -2,6 +2,7 @@
  * Data shapes shared by the engine (src/core), the worker, the host, the CLI and the webviews.
  * Declared once here; core functions take and return exactly these, so the worker is a thin adapter.
  */
+import type { FprThreshold } from './fprThreshold';
 
 export type ExecutionProviderSetting = 'auto' | 'cpu' | 'webgpu' | 'cuda';
 /**
@@ -289,6 +290,9 @@ export interface ProbeManifest {
   heads: number;
   classes: string[];
   metrics: { train?: SplitMetrics; test?: SplitMetrics; validation?: SplitMetrics; seeds?: SeedsSummary };
+  /** Monitoring thresholds: 1 % FPR on the test split per class target (protocol/fprThreshold.ts); absent in probes
+   * saved before they were recorded. */
+  fprThresholds?: FprThreshold[];
   training: Record<string, unknown>;
   createdAt: string;
 }

@@ -1,6 +1,6 @@
 /**
- * The score panel in Chromium with 100,000 points: the plot holds every point, the threshold line and the cursor line
- * are drawn in the theme's colours, a click on the plot asks the host to reveal the offset of the point under it, and
+ * The score panel in Chromium with 100,000 points: the plot holds every point, the threshold line, the 1 % FPR
+ * threshold line (at its value, labelled) and the cursor line are drawn in the theme's colours, a click on the plot asks the host to reveal the offset of the point under it, and
  * the top firing spans are listed with their text and reveal their range.
  */
 import assert from 'node:assert/strict';
@@ -36,6 +36,9 @@ function payload(): ScorePanelPayload {
     probeName: 'deception-l12',
     className: '1',
     threshold: 0.5,
+    fprThreshold: { value: 1.6, fpr: 0.008, tpr: 0.55, negatives: 250 },
+    fprNote: 'Scores are on the probe’s logit scale. Dotted line: 1.600, the 1 % FPR threshold of the test split.',
+    firingThreshold: 0.5,
     logit: 1.234,
     scores,
     offsets,
@@ -59,12 +62,16 @@ function pixelsNear(p: PanelPage, rgb: [number, number, number]) {
       rows.set(y, (rows.get(y) ?? 0) + 1);
       cols.set(x, (cols.get(x) ?? 0) + 1);
     }
+    const maxRow = Math.max(0, ...rows.values());
     return {
       n,
       width: canvas.width,
       height: canvas.height,
-      maxRow: Math.max(0, ...rows.values()),
+      maxRow,
       maxCol: Math.max(0, ...cols.values()),
+      /** Highest row holding a quarter of the longest row's pixels (a line's row, not a stray label pixel). */
+      topRow: Math.min(...[...rows].filter(([, k]) => k >= maxRow / 4).map(([y]) => y)),
+      topRowOfLongest: [...rows].find(([, k]) => k === maxRow)?.[0] ?? -1,
     };
   }, rgb);
 }
@@ -83,6 +90,24 @@ test('score panel: 100,000 points, threshold and cursor lines, click reveals, to
   // The threshold: a dashed horizontal line in charts-red (#f14c4c) across the plot.
   const red = await pixelsNear(p, [0xf1, 0x4c, 0x4c]);
   assert.ok(red.maxRow > red.width / 4, `threshold line: longest red row ${red.maxRow} of ${red.width} px`);
+  // The 1 % FPR threshold: a dotted line in charts-orange (#d18616) across the plot, above the red one (1.6 > 0.5),
+  // labelled on the plot and in the header; the note under the plot says what it is.
+  const orange = await pixelsNear(p, [0xd1, 0x86, 0x16]);
+  assert.ok(orange.maxRow > orange.width / 6, `1 % FPR line: longest orange row ${orange.maxRow} of ${orange.width}`);
+  assert.ok(orange.topRow < red.topRow, `1 % FPR line (row ${orange.topRow}) above the decision line (${red.topRow})`);
+  const yOf = (v: number) =>
+    p.page.evaluate((val) => {
+      const u = (window as unknown as { __scorePlot?: { valToPos(v: number, s: string, c: boolean): number } })
+        .__scorePlot;
+      return u ? Math.round(u.valToPos(val, 'y', true)) : -1;
+    }, v);
+  const fprRow = await yOf(1.6);
+  assert.ok(
+    Math.abs(orange.topRowOfLongest - fprRow) <= 2,
+    `orange line at row ${orange.topRowOfLongest}, 1.6 maps to ${fprRow}`,
+  );
+  assert.match((await p.page.locator('#head #fpr').textContent()) ?? '', /1 % FPR threshold 1\.600/);
+  assert.match((await p.page.locator('#fpr-note').textContent()) ?? '', /logit scale.*1 % FPR threshold/);
   // The score series itself (charts-blue #3794ff) covers the plot's width.
   const blue = await pixelsNear(p, [0x37, 0x94, 0xff]);
   assert.ok(blue.n > 1000, `${blue.n} series pixels`);
@@ -113,6 +138,18 @@ test('score panel: 100,000 points, threshold and cursor lines, click reveals, to
   assert.deepEqual(reveals[1], { type: 'reveal', offset: data.spans[2]!.start, end: data.spans[2]!.end });
 
   await p.page.screenshot({ path: join(RESULTS, 'scores-panel-100k.png') });
+  assert.deepEqual(p.problems, []);
+});
+
+test('score panel without a 1 % FPR threshold: no orange line, the note says why', async () => {
+  const p = await openPanel(h, 'scores');
+  const { fprThreshold: _f, ...rest } = payload();
+  await p.send({ type: 'show', ...rest, fprNote: 'No 1 % FPR line: its test split could not be rebuilt.' });
+  assert.equal(await p.page.locator('#plot').getAttribute('data-points'), String(N));
+  const orange = await pixelsNear(p, [0xd1, 0x86, 0x16]);
+  assert.equal(orange.n, 0, 'no 1 % FPR line');
+  assert.equal(await p.page.locator('#head #fpr').count(), 0);
+  assert.match((await p.page.locator('#fpr-note').textContent()) ?? '', /could not be rebuilt/);
   assert.deepEqual(p.problems, []);
 });
 

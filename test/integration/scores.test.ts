@@ -2,14 +2,18 @@
  * Token scores in the real host (docs/UX-CONTRACT.md): Score Document on a long file (many windows) paints every
  * token's unit with a diverging theme colour (a positive and a negative unit checked against package.json's
  * defaults), marks firing spans on the overview ruler, hovers give score/token/window, and Next / Previous Firing
- * Span select the spans in order (wrapping). A probe trained here is copied into the workspace's probes folder.
+ * Span select the spans in order (wrapping), the 1 % FPR threshold recorded at training can mark the spans instead
+ * (setting), a click on the score panel's plot selects and reveals that place in the editor (and the plot's cursor
+ * follows), and Score Document works in an untitled editor and in a notebook cell. A probe trained here is copied into
+ * the workspace's probes folder.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { GemmaTokenizer } from '../../src/core/model';
+import { paintUnits } from '../../src/protocol/paintUnits';
 import { trainProbeRun } from '../../src/core/probes';
 import {
   acceptQuickPicks,
@@ -43,6 +47,8 @@ type ScoreState = TestState & {
     windows: number;
     coveredChars: number;
     threshold: number;
+    fprThreshold: number | null;
+    firingThreshold: number;
     paintMs?: number;
     highest: UnitState | null;
     lowest: UnitState | null;
@@ -60,6 +66,19 @@ const LONG = readFileSync(join(repoRoot, 'examples/span-sentiment.jsonl'), 'utf8
   .join('\n');
 
 const decorations = '.editor-group-container.active .monaco-editor .view-overlays [class*="ced-"]';
+
+/** Text typed into an untitled editor, and a notebook whose second cell is scored (a vscode-notebook-cell document). */
+const UNTITLED = 'Observers praised the calm count. Critics alleged fraud without any evidence at all.';
+const CELL = 'Voters certified the ballots without irregularities. Campaign volunteers questioned the ballots.';
+const NOTEBOOK = JSON.stringify({
+  cells: [
+    { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: ['# Transcript'] },
+    { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: [CELL] },
+  ],
+  metadata: {},
+  nbformat: 4,
+  nbformat_minor: 5,
+});
 
 function declaredScoreColours(kind: string, side: 'Positive' | 'Negative'): number[][] {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
@@ -89,7 +108,7 @@ describe('Token scores in code-server', { skip: hostSkipReason() }, () => {
       outDir: join(work, 'score-probe'),
     });
     host = await openHost({
-      files: { 'long.txt': LONG },
+      files: { 'long.txt': LONG, 'cells.ipynb': NOTEBOOK },
       copies: { '.probescope/probes/score-probe': probe.outDir },
     });
   });
@@ -225,6 +244,37 @@ describe('Token scores in code-server', { skip: hostSkipReason() }, () => {
     });
   });
 
+  test('the probe’s 1 % FPR threshold comes with the scores; the firing-threshold setting re-marks the spans', async (t) => {
+    await step(t, async () => {
+      const sc = scores()!;
+      assert.equal(typeof sc.fprThreshold, 'number', 'the probe records its 1 % FPR threshold');
+      assert.equal(sc.firingThreshold, sc.threshold, 'firing spans use the decision threshold by default');
+      const before = sc.firingSpans;
+      // The workspace setting, written where the settings editor writes it (VS Code watches the file).
+      const file = join(host.workspace, '.vscode', 'settings.json');
+      mkdirSync(join(host.workspace, '.vscode'), { recursive: true });
+      const setFiring = (v: string) =>
+        writeFileSync(file, JSON.stringify({ 'probescope.scores.firingThreshold': v }, null, 2));
+      setFiring('fpr1');
+      const moved = (await host.waitForState(
+        (x) => (x as ScoreState).scores?.firingThreshold === sc.fprThreshold,
+        'spans re-marked at the 1 % FPR threshold',
+      )) as ScoreState;
+      const after = moved.scores!;
+      const tau = sc.fprThreshold!;
+      assert.notDeepEqual(after.firingSpans, before, 'the ruler marks moved');
+      if (tau > sc.threshold) assert.ok(after.firingSpans.length <= before.length);
+      // The highest unit fires at τ and lies in a marked span; the lowest does not.
+      const inSpan = (u: UnitState) =>
+        after.firingSpans.some((f) => offsetOf(f.start) <= offsetOf(u.start) && offsetOf(u.end) <= offsetOf(f.end));
+      assert.ok(after.highest!.score > tau && inSpan(after.highest!), 'the highest unit is marked');
+      assert.ok(after.lowest!.score < tau && !inSpan(after.lowest!), 'the lowest unit is not');
+      setFiring('decision');
+      await host.waitForState((x) => (x as ScoreState).scores?.firingThreshold === sc.threshold, 'back to 0');
+      assert.deepEqual(scores()!.firingSpans, before);
+    });
+  });
+
   test('Show Score Panel plots every painted unit of the document and lists its firing spans', async (t) => {
     await step(t, async () => {
       const sc = scores()!;
@@ -236,6 +286,100 @@ describe('Token scores in code-server', { skip: hostSkipReason() }, () => {
       assert.equal(await frame.locator('#plot').getAttribute('data-points'), String(sc.units));
       assert.equal(await frame.locator('#spans button').count(), Math.min(20, sc.firingSpans.length));
       await screenshot(host.page, 'scores-panel');
+    });
+  });
+
+  test('a click on the plot selects that place in the editor and reveals it; the plot’s cursor follows', async (t) => {
+    await step(t, async () => {
+      const sc = scores()!;
+      const { frame } = await webviewText(host.page, /long\.txt[\s\S]*points/);
+      const units = paintUnits(LONG, (await GemmaTokenizer.load(MODEL)).encode(LONG));
+      assert.equal(units.length, sc.units);
+      const over = frame.locator('#plot .u-over');
+      const box = (await over.boundingBox())!;
+      const x = box.x + box.width * 0.25;
+      const y = box.y + box.height / 2;
+      const statusPosition = async () => {
+        const all = await host.page.locator('.statusbar-item').allInnerTexts();
+        const m = all.map((t) => /Ln (\d+), Col (\d+)/.exec(t)).find(Boolean);
+        return m ? ([Number(m[1]) - 1, Number(m[2]) - 1] as [number, number]) : undefined;
+      };
+      const before = JSON.stringify(await statusPosition());
+      await host.page.mouse.move(x, y);
+      await host.page.mouse.click(x, y);
+      // The editor's cursor moved to the start of the unit under the click (the status bar's Ln/Col).
+      const pos = await poll('the editor cursor moved to the clicked place', async () => {
+        const at = await statusPosition();
+        return at && JSON.stringify(at) !== before ? at : undefined;
+      });
+      const offset = offsetOf(pos);
+      const k = units.findIndex((u) => u.start === offset);
+      assert.ok(k >= 0, `the cursor (offset ${offset}) is at a unit start`);
+      const perPixel = units.length / box.width;
+      assert.ok(
+        Math.abs(k - 0.25 * (units.length - 1)) <= 2 * perPixel + 1,
+        `clicked unit ${k} of ${units.length}, expected ≈ ${0.25 * (units.length - 1)}`,
+      );
+      // Revealed: that line is rendered in the editor (only lines in view are in the DOM).
+      await poll('the clicked line in view', async () =>
+        (await host.page.locator('.monaco-editor .line-numbers', { hasText: new RegExp(`^${pos[0] + 1}$`) }).count()) >
+        0
+          ? true
+          : undefined,
+      );
+      // The host sends the editor's cursor back: the plot's cursor line is at that unit.
+      await poll('the plot cursor at the clicked unit', async () =>
+        (await frame.locator('#plot').getAttribute('data-cursor')) === String(k) ? true : undefined,
+      );
+      await screenshot(host.page, 'scores-click-reveal');
+    });
+  });
+
+  test('Score Document works in an untitled editor', async (t) => {
+    await step(t, async () => {
+      await runCommand(host.page, 'File: New Untitled Text File');
+      await host.page.locator('.editor-group-container.active .monaco-editor textarea').first().waitFor();
+      await host.page.keyboard.type(UNTITLED);
+      await runCommand(host.page, 'Probescope: Score Document');
+      const s = (await host.waitForState(
+        (x) => !!(x as ScoreState).scores?.uri.startsWith('untitled:'),
+        'scores of the untitled editor',
+        60_000,
+      )) as ScoreState;
+      const tokens = (await GemmaTokenizer.load(MODEL)).encode(UNTITLED);
+      assert.equal(s.scores!.tokens, tokens.length);
+      assert.equal(s.scores!.coveredChars, UNTITLED.length);
+      const h = s.scores!.highest!;
+      assert.equal(UNTITLED.slice(h.start[1], h.end[1]), h.text);
+      await poll('painted in the untitled editor', async () =>
+        (await host.page.locator(decorations).count()) > 0 ? true : undefined,
+      );
+    });
+  });
+
+  test('Score Document works in a notebook cell (a vscode-notebook-cell document)', async (t) => {
+    await step(t, async () => {
+      // From the Explorer (openFile waits for a text editor's view lines, which a notebook editor lays out otherwise).
+      await host.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'cells.ipynb' }).dblclick();
+      await host.page.locator('.tabs-container .tab.active[aria-label^="cells.ipynb"]').waitFor({ timeout: 20_000 });
+      const cellEditor = host.page.locator('.notebookOverlay .cell-editor-container .monaco-editor');
+      // Edit the second cell: its editor becomes the active text editor.
+      await poll('the notebook cells', async () => ((await cellEditor.count()) >= 2 ? true : undefined));
+      await cellEditor.nth(1).click();
+      await runCommand(host.page, 'Probescope: Score Document');
+      const s = (await host.waitForState(
+        (x) => !!(x as ScoreState).scores?.uri.startsWith('vscode-notebook-cell:'),
+        'scores of the notebook cell',
+        60_000,
+      )) as ScoreState;
+      const tokens = (await GemmaTokenizer.load(MODEL)).encode(CELL);
+      assert.equal(s.scores!.tokens, tokens.length);
+      assert.equal(s.scores!.coveredChars, CELL.length);
+      const h = s.scores!.highest!;
+      assert.equal(CELL.slice(h.start[1], h.end[1]), h.text);
+      const painted = host.page.locator('.notebookOverlay .monaco-editor .view-overlays [class*="ced-"]');
+      await poll('decorations in the cell', async () => ((await painted.count()) > 0 ? true : undefined));
+      await screenshot(host.page, 'scores-notebook-cell');
     });
   });
 });

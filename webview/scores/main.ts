@@ -1,7 +1,9 @@
 /**
  * The score panel: the probe's score at every painted unit of a document (uPlot, one point per unit; 100k points
- * draw in one pass), the threshold as a horizontal line, the editor's cursor as a vertical line, a click on the plot
- * reveals that place in the editor, and the top firing spans listed with their text (click: reveal the span).
+ * draw in one pass), the decision threshold as a dashed red line, the 1 % FPR threshold of the probe's test split as
+ * a dotted orange line labelled on the plot (or a note saying why it is unavailable), the editor's cursor as a
+ * vertical line, a click on the plot reveals that place in the editor, and the top firing spans listed with their
+ * text (click: reveal the span).
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -17,9 +19,10 @@ const api = panelApi<ScorePanelToHost, undefined>(() => undefined);
 const root = appRoot();
 const head = h('div', { id: 'head' });
 const plotEl = h('div', { id: 'plot', role: 'img', 'aria-label': 'Score against position' });
+const noteEl = h('div', { id: 'fpr-note', class: 'muted' });
 const spansTitle = h('h3', {}, 'Top firing spans');
 const spansEl = h('ol', { id: 'spans' });
-root.append(head, plotEl, spansTitle, spansEl);
+root.append(head, plotEl, noteEl, spansTitle, spansEl);
 
 let payload: ScorePanelPayload | undefined;
 let plot: uPlot | undefined;
@@ -35,7 +38,12 @@ function render(): void {
     h('span', {}, `${p.probeName} · class ${p.className}`),
     h('span', { id: 'logit' }, `document logit ${p.logit.toFixed(3)}`),
     h('span', { class: 'muted' }, `threshold ${p.threshold} · ${fmtInt(p.scores.length)} points`),
+    ...(p.fprThreshold
+      ? [h('span', { id: 'fpr', class: 'fpr' }, `1 % FPR threshold ${p.fprThreshold.value.toFixed(3)}`)]
+      : []),
   );
+  noteEl.textContent = p.fprNote;
+  plotEl.dataset.fprThreshold = p.fprThreshold ? String(p.fprThreshold.value) : '';
   spansEl.replaceChildren(
     ...p.spans.map((s) =>
       h(
@@ -50,13 +58,15 @@ function render(): void {
       ),
     ),
   );
-  spansTitle.textContent = p.spans.length ? 'Top firing spans' : 'No span passes the threshold';
+  const firingBy = p.fprThreshold && p.firingThreshold === p.fprThreshold.value ? ' (1 % FPR threshold)' : '';
+  spansTitle.textContent = p.spans.length ? `Top firing spans${firingBy}` : `No span passes the threshold${firingBy}`;
   const x = new Float64Array(p.scores.length);
   for (let i = 0; i < x.length; i++) x[i] = i;
   const y = Float64Array.from(p.scores);
   const fg = cssVar('--vscode-charts-foreground', cssVar('--vscode-foreground', '#888'));
   const grid = cssVar('--vscode-charts-lines', 'rgba(128,128,128,0.35)');
   const thresholdColor = cssVar('--vscode-charts-red', '#f14c4c');
+  const fprColor = cssVar('--vscode-charts-orange', '#d18616');
   const cursorColor = cssVar('--vscode-focusBorder', '#0078d4');
   const font = `11px ${cssVar('--vscode-font-family', 'sans-serif')}`;
   const axis = (label: string): uPlot.Axis => ({
@@ -78,6 +88,26 @@ function render(): void {
     ctx.moveTo(u.bbox.left, ty);
     ctx.lineTo(u.bbox.left + u.bbox.width, ty);
     ctx.stroke();
+    if (p.fprThreshold) {
+      // The 1 % FPR line: dotted, another colour, labelled at its right end.
+      const fy = u.valToPos(p.fprThreshold.value, 'y', true);
+      ctx.strokeStyle = fprColor;
+      ctx.setLineDash([2 * devicePixelRatio, 3 * devicePixelRatio]);
+      ctx.beginPath();
+      ctx.moveTo(u.bbox.left, fy);
+      ctx.lineTo(u.bbox.left + u.bbox.width, fy);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = fprColor;
+      ctx.font = `${11 * devicePixelRatio}px ${cssVar('--vscode-font-family', 'sans-serif')}`;
+      ctx.textAlign = 'right';
+      ctx.textBaseline = 'bottom';
+      ctx.fillText(
+        '1 % FPR (test split)',
+        u.bbox.left + u.bbox.width - 4 * devicePixelRatio,
+        fy - 2 * devicePixelRatio,
+      );
+    }
     if (cursorPoint >= 0) {
       const cx = u.valToPos(cursorPoint, 'x', true);
       ctx.strokeStyle = cursorColor;
@@ -93,7 +123,19 @@ function render(): void {
     {
       width: Math.max(200, plotEl.clientWidth),
       height: 260,
-      scales: { x: { time: false } },
+      // The y range always holds both threshold lines, even when every score is on one side of them.
+      scales: {
+        x: { time: false },
+        y: {
+          range: (_u, min, max) => {
+            const lines = [p.threshold, ...(p.fprThreshold ? [p.fprThreshold.value] : [])];
+            const lo = Math.min(min, ...lines);
+            const hi = Math.max(max, ...lines);
+            const pad = (hi - lo) * 0.05 || 1;
+            return [lo - pad, hi + pad];
+          },
+        },
+      },
       axes: [axis('position (painted unit)'), axis('score')],
       legend: { show: false },
       series: [{}, { label: 'score', stroke: chartColors()[0], width: 1, points: { show: false } }],
@@ -107,6 +149,8 @@ function render(): void {
     if (i != null && payload) api.post({ type: 'reveal', offset: payload.offsets[i]! });
   });
   plotEl.dataset.points = String(plot.data[0]!.length);
+  // Tests map values to canvas rows through the live plot.
+  (window as unknown as { __scorePlot?: uPlot }).__scorePlot = plot;
 }
 
 spansEl.addEventListener('click', (e) => {

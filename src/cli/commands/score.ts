@@ -69,6 +69,7 @@ export const scoreCommand: CliCommand = {
       label: r.label,
       logit: r.logit,
       threshold: r.threshold,
+      fprThreshold: r.fprThreshold,
       layer: r.layer,
       heads: r.heads,
       tokens: r.tokens,

@@ -6,6 +6,8 @@
 import * as path from 'node:path';
 import type { ProbeManifest, SplitMetrics, TrainProbeParams, TrainResult } from '../../protocol/types';
 import type { ActivationCache } from '../activations';
+import { fprThresholds } from '../evaluation/fprThreshold';
+import { MONITOR_FPR, type FprThreshold } from '../../protocol/fprThreshold';
 import { groupedKFold, tinyClassWarnings } from '../data';
 import { ProbescopeError, throwIfAborted } from '../errors';
 import { describeLayer, resolveModelFolder } from '../model';
@@ -106,11 +108,14 @@ export async function evaluateExamples(
   examples: Example[],
   classes: string[],
   withEntropy: boolean,
+  /** Receives the logits [n·C] and labels (the 1 % FPR threshold is computed from the test split's). */
+  keep?: { logits?: Float32Array; labels?: number[] },
 ): Promise<SplitMetrics> {
   if (examples.length === 0) return { n: 0, accuracy: 0 };
   const chunks = makeChunks(examples, p.D);
   const { logits, attention } = await predictOver(computer, p, chunks, examples.length, withEntropy);
   const labels = examples.map((e) => e.label);
+  if (keep) Object.assign(keep, { logits, labels });
   return splitMetrics({
     classes,
     labels,
@@ -242,7 +247,7 @@ export async function trainProbeRun(
       : defaults.lbfgsSettings(preset, params).maxIter;
   const withEntropy = params.probe === 'attention';
   const refit = preset !== 'reference' && plan.record.validation === 'carved';
-  const fits: (SeedFit & { train: SplitMetrics; test: SplitMetrics })[] = [];
+  const fits: (SeedFit & { train: SplitMetrics; test: SplitMetrics; thresholds: FprThreshold[] })[] = [];
   for (const [k, s] of seeds.entries()) {
     // A Stop between seeds keeps the seeds already trained (never lost work); before the first, it cancels.
     if (k > 0 && hooks.signal?.aborted) break;
@@ -269,8 +274,11 @@ export async function trainProbeRun(
     // rows; a given validation set is never trained on.
     const fittedOn = f.refit ? [...train, ...val] : train;
     const trainMetrics = await evaluateExamples(computer, f.params, fittedOn, classes, false);
-    const testMetrics = await evaluateExamples(computer, f.params, test, classes, withEntropy);
-    fits.push({ ...f, train: trainMetrics, test: testMetrics });
+    const testScores: { logits?: Float32Array; labels?: number[] } = {};
+    const testMetrics = await evaluateExamples(computer, f.params, test, classes, withEntropy, testScores);
+    // Monitoring thresholds (1 % FPR on the test split) of this seed's probe, for token scores (fprThreshold.ts).
+    const thresholds = fprThresholds(classes, testScores.logits ?? [], testScores.labels ?? [], MONITOR_FPR);
+    fits.push({ ...f, train: trainMetrics, test: testMetrics, thresholds });
     if (f.loop.cancelled) break;
   }
   const trainSeconds = (performance.now() - t1) / 1000;
@@ -305,6 +313,7 @@ export async function trainProbeRun(
     probe: params.probe,
     heads,
     classes,
+    fprThresholds: chosen.thresholds,
     metrics: {
       train: trainMetrics,
       test: testMetrics,

@@ -10,6 +10,7 @@ import { ProbescopeError, throwIfAborted } from '../errors';
 import type { ActivationExtractor } from '../model/extractor';
 import type { ProbeParams } from '../probes/probeParams';
 import { cachedExtractor, probeWithModel } from '../probes/runtime';
+import { monitorThreshold } from './monitorThreshold';
 import { resolveScoreTarget } from './scoreTarget';
 import { logitsFromReadouts, newStateReadout, readState, TokenScorer } from './tokenScorer';
 import { defaultOverlap, planWindows, rowInWindow, windowIds, type TokenWindow } from './windowPlan';
@@ -153,6 +154,18 @@ export async function scoreText(params: ScoreTextParams, hooks: ScoreHooks = {})
   rememberRun(params.reuseKey, { ...run.run, owner });
   const target = resolveScoreTarget(manifest.classes, run.scorer.logits(), params);
   const s = run.scorer.finish(target.k);
+  const fprThreshold = await monitorThreshold(
+    {
+      probeDir: params.probeDir,
+      manifest,
+      probe,
+      folder,
+      executionProvider: params.executionProvider,
+      signal: hooks.signal,
+    },
+    target.className,
+    target.versusRest,
+  );
   const H = probe.H;
   const tokens: ScoredToken[] = spans.map((t, i) => ({
     id: t.id,
@@ -191,6 +204,7 @@ export async function scoreText(params: ScoreTextParams, hooks: ScoreHooks = {})
     label: manifest.classes[predicted]!,
     logit: s.logit,
     threshold: 0,
+    fprThreshold,
     tokens,
     windows,
     coverage: { start: 0, end },

@@ -1,5 +1,6 @@
 /**
- * The score panel (webview/scores): the active document's token scores against position, the threshold, the
+ * The score panel (webview/scores): the active document's token scores against position, the decision and 1 % FPR
+ * thresholds, the
  * editor's cursor, a click that reveals the place in the editor, and the top firing spans. Follows new scores
  * (ScoreController.onDidShow) and the cursor of the scored document's editor.
  */
@@ -13,6 +14,7 @@ import {
 } from '../../protocol/scorePanel';
 import type { HostContext } from '../hostContext';
 import type { Painted } from '../scores/scoreController';
+import { fprNote } from '../scores/fprNote';
 import { topSpans } from '../scores/scorePaint';
 import { panelOptions, setUpPanel } from './panelHtml';
 
@@ -72,6 +74,18 @@ export class ScorePanelManager implements vscode.Disposable {
       probeName: s.probeName,
       className: `${s.result.class}${s.result.versus ? ' vs rest' : ''}`,
       threshold: s.result.threshold,
+      ...(s.result.fprThreshold.available
+        ? {
+            fprThreshold: {
+              value: s.result.fprThreshold.value,
+              fpr: s.result.fprThreshold.fpr,
+              tpr: s.result.fprThreshold.tpr,
+              negatives: s.result.fprThreshold.negatives,
+            },
+          }
+        : {}),
+      fprNote: fprNote(s.result),
+      firingThreshold: p.firingThreshold,
       logit: s.result.logit,
       scores: p.units.map((u) => u.score),
       offsets: p.starts,
@@ -110,9 +124,16 @@ export class ScorePanelManager implements vscode.Disposable {
     const p = this.painted;
     if (!p) return;
     const doc = await vscode.workspace.openTextDocument(p.scores.uri);
+    // The editor showing the document (a notebook cell's editor too), focused so the cursor is seen; else a new one.
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+    // (showTextDocument on a cell's document would open it outside its notebook: a visible cell editor is used as is.)
     const editor =
-      vscode.window.visibleTextEditors.find((e) => e.document === doc) ??
-      (await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: false }));
+      shown && doc.uri.scheme === 'vscode-notebook-cell'
+        ? shown
+        : await vscode.window.showTextDocument(doc, {
+            viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One,
+            preserveFocus: false,
+          });
     const start = doc.positionAt(m.offset);
     const end = doc.positionAt(m.end ?? m.offset);
     editor.selection = new vscode.Selection(start, end);

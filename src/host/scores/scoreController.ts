@@ -3,7 +3,8 @@
  * document version (`uri@version`, a few versions per document): a version's ranges are painted only while the
  * document is at that version, and an edit that restores a scored text (undo) reuses its scores. An edit to a scored
  * document clears its paint and, when the whole document was scored, re-scores it after a pause (debounced).
- * Hovers give the score, the token and its window; the overview ruler marks firing spans (score > threshold).
+ * Hovers give the score, the token and its window; the overview ruler marks firing spans (score > the decision
+ * threshold, or the 1 % FPR threshold with probescope.scores.firingThreshold = "fpr1").
  */
 import * as vscode from 'vscode';
 import type { TokenScoresResult } from '../../protocol/tokenScores';
@@ -25,6 +26,8 @@ export interface DocumentScores {
 
 export interface Painted {
   scores: DocumentScores;
+  /** Firing spans are units with score > this (the decision threshold, or the 1 % FPR one: firingThresholdOf). */
+  firingThreshold: number;
   units: ScoredUnit[];
   /** Unit start offsets (document offsets), for binary search in hovers. */
   starts: number[];
@@ -34,6 +37,16 @@ export interface Painted {
 }
 
 const VERSIONS_KEPT = 3;
+const FIRING_SETTING = 'probescope.scores.firingThreshold';
+
+/**
+ * The threshold firing spans are counted above: the decision threshold, or with the setting
+ * probescope.scores.firingThreshold = "fpr1" the scored class's 1 % FPR threshold when the probe has one.
+ */
+export function firingThresholdOf(result: TokenScoresResult): number {
+  const choice = vscode.workspace.getConfiguration().get<string>(FIRING_SETTING, 'decision');
+  return choice === 'fpr1' && result.fprThreshold.available ? result.fprThreshold.value : result.threshold;
+}
 
 export class ScoreController implements vscode.Disposable {
   private readonly levelTypes = createScoreDecorations();
@@ -68,6 +81,14 @@ export class ScoreController implements vscode.Disposable {
         if (kept.some((p) => p.scores.wholeDocument)) this.scheduleRescore(e.document);
       }),
       vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
+      // Switching the firing threshold re-marks the spans of every kept result.
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration(FIRING_SETTING)) return;
+        for (const doc of vscode.workspace.textDocuments) {
+          const p = this.current(doc);
+          if (p) this.show(doc, p.scores);
+        }
+      }),
       vscode.window.onDidChangeVisibleTextEditors(() => this.paintAll()),
       vscode.languages.registerHoverProvider('*', { provideHover: (doc, pos) => this.hover(doc, pos) }),
     );
@@ -78,9 +99,11 @@ export class ScoreController implements vscode.Disposable {
     const t0 = performance.now();
     const units = scoreUnits(scores.text, scores.result.tokens, scores.result.threshold);
     const at = (o: number) => document.positionAt(scores.baseOffset + o);
-    const spans = firingSpans(scores.text, units, scores.result.threshold);
+    const firingThreshold = firingThresholdOf(scores.result);
+    const spans = firingSpans(scores.text, units, firingThreshold);
     const painted: Painted = {
       scores,
+      firingThreshold,
       units,
       starts: units.map((u) => scores.baseOffset + u.start),
       ranges: units.map((u) => new vscode.Range(at(u.start), at(u.end))),
@@ -192,7 +215,8 @@ function scoreHover(p: Painted, i: number): vscode.MarkdownString {
   const text = JSON.stringify(p.scores.text.slice(u.start, u.end));
   const cls = `${r.class}${r.versus ? ' vs rest' : ''}`;
   md.appendMarkdown(`**Probescope** · ${esc(p.scores.probeName)} · class ${esc(cls)}\n\n`);
-  md.appendMarkdown(`token ${esc(text)} · score **${u.score.toFixed(4)}** (threshold ${r.threshold})`);
+  const fpr = r.fprThreshold.available ? `, 1 % FPR ${r.fprThreshold.value.toFixed(3)}` : '';
+  md.appendMarkdown(`token ${esc(text)} · score **${u.score.toFixed(4)}** (threshold ${r.threshold}${fpr})`);
   if (u.contribution !== undefined) md.appendMarkdown(` · contribution ${u.contribution.toExponential(3)}`);
   md.appendMarkdown(`\n\n`);
   if (u.tokens.length > 1) md.appendMarkdown(`${u.tokens.length} pieces (mean score)\n\n`);
@@ -232,6 +256,8 @@ function describe(p: Painted): NonNullable<HostState['current']['scores']> {
     probe: p.scores.probeName,
     class: p.scores.result.class,
     threshold: p.scores.result.threshold,
+    fprThreshold: p.scores.result.fprThreshold.available ? p.scores.result.fprThreshold.value : null,
+    firingThreshold: p.firingThreshold,
     tokens: p.scores.result.tokens.length,
     units: p.units.length,
     windows: p.scores.result.windows.length,

@@ -42,6 +42,9 @@ export interface ScoresState {
   probe: string;
   class: string;
   threshold: number;
+  /** The 1 % FPR threshold of the scored class (null: unavailable) and the one firing spans are counted above. */
+  fprThreshold: number | null;
+  firingThreshold: number;
   tokens: number;
   units: number;
   windows: number;
@@ -50,7 +53,7 @@ export interface ScoresState {
   lowest: ScoreUnitState | null;
   /** Milliseconds from the scores' arrival to the decorations handed to the editor (last Score Document). */
   paintMs?: number;
-  /** Ranges marked on the overview ruler (score > threshold), in document order. */
+  /** Ranges marked on the overview ruler (score > firingThreshold), in document order. */
   firingSpans: { start: [number, number]; end: [number, number] }[];
 }
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -26,6 +26,7 @@ interface Scored {
   label: string;
   logit: number;
   threshold: number;
+  fprThreshold: { available: boolean; class?: string; value?: number; fpr?: number; split?: string };
   tokens: { text: string; start: number; end: number; score: number; contribution?: number; attention?: number[] }[];
   windows: { start: number; end: number; logit: number }[];
   coverage: { start: number; end: number };
@@ -89,6 +90,16 @@ describe('probescope score (CLI bundle)', () => {
     assert.equal(r.probe, 'attention');
     assert.equal(r.class, '1');
     assert.equal(r.threshold, 0);
+    // The 1 % FPR threshold recorded at training (probe.json fprThresholds) for the scored class.
+    const recorded = (JSON.parse(readFileSync(join(probe, 'probe.json'), 'utf8')) as { fprThresholds: object[] })
+      .fprThresholds;
+    assert.deepEqual(r.fprThreshold, {
+      available: true,
+      source: 'probe.json',
+      ...recorded.find((t) => (t as { class: string }).class === '1'),
+    });
+    const f = r.fprThreshold as unknown as { fpr: number; value: number };
+    assert.ok(f.fpr <= 0.01 && Number.isFinite(f.value));
     assert.deepEqual(r.coverage, { start: 0, end: TEXT.length });
     assert.equal(r.windows.length, 1);
     assert.deepEqual([r.windows[0]!.start, r.windows[0]!.end], [0, TEXT.length]);

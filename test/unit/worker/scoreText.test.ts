@@ -68,6 +68,9 @@ describe('scoreText through the real worker', () => {
     r.tokens.forEach((t, i) => assert.ok(Math.abs(t.score - local.tokens[i]!.score) < 1e-6));
     assert.ok(Math.abs(r.logit - local.logit) < 1e-6);
     assert.deepEqual(r.coverage, { start: 0, end: TEXT.length });
+    // The scored class's 1 % FPR threshold, recorded at training, comes with the reply.
+    assert.ok(r.fprThreshold.available && r.fprThreshold.source === 'probe.json', JSON.stringify(r.fprThreshold));
+    assert.deepEqual(r.fprThreshold, local.fprThreshold);
     assert.ok(events.length >= 2, `${events.length} progress events`);
     assert.ok(events.every((e) => e.phase === 'extract' && e.total === r.windows.length));
     assert.equal(events[events.length - 1]!.done, r.windows.length);
