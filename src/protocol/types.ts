@@ -121,6 +121,12 @@ export interface TrainProbeParams extends DatasetReadParams {
    * examples are streamed from the cache on disk (core/probes/streamingTrainer.ts).
    */
   memoryBudget?: number;
+  /**
+   * dtype of the activation cache this run extracts (core/activations/cacheDtype.ts). Default: float16 for token caches
+   * (attention probes; a shard with values beyond float16's range is stored as float32), float32 for pooled ones.
+   * 'float16' given explicitly refuses values beyond float16's range; 'float32' keeps full precision everywhere.
+   */
+  cacheDtype?: 'float16' | 'float32';
   maxLength?: number;
   /** Extraction batch size, and the training mini-batch size (default 2048: full batch up to that). */
   batchSize?: number;

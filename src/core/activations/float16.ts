@@ -43,25 +43,41 @@ export function halfToFloat(h: number): number {
 export const FLOAT16_MAX = 65504;
 
 /**
- * Refuses (BAD_ARGUMENT) states that a float16 cache cannot hold: |x| > 65,504 would be stored as ±Infinity.
- * `states` are per example, per layer ([tokens·D]); names the layer and the largest value.
+ * The first layer (in `layers` order) whose states exceed float16's range, with its largest |value|; undefined when
+ * every value fits (|x| ≤ 65,504). `states` are per example, per layer ([rows·D]).
  */
-export function assertFitsFloat16(
+export function float16Overflow(
   states: readonly Map<string | number, Float32Array>[],
   layers: readonly (string | number)[],
-): void {
+): { layer: string | number; max: number } | undefined {
   for (const layer of layers) {
     let max = 0;
     for (const ex of states) {
       const s = ex.get(layer);
       if (s) for (let k = 0; k < s.length; k++) if (Math.abs(s[k]) > max) max = Math.abs(s[k]);
     }
-    if (max > FLOAT16_MAX) {
-      throw new ProbescopeError(
-        'BAD_ARGUMENT',
-        `Layer ${layer} holds values up to ${max.toPrecision(6)}, beyond float16's largest value ${FLOAT16_MAX}: a ` +
-          'float16 cache would store them as ±Infinity. Use --dtype float32 (the default) for this model.',
-      );
-    }
+    if (max > FLOAT16_MAX) return { layer, max };
+  }
+  return undefined;
+}
+
+/**
+ * Refuses (BAD_ARGUMENT) states that a float16 cache cannot hold: |x| > 65,504 would be stored as ±Infinity.
+ * `states` are per example, per layer ([tokens·D]); names the layer and the largest value. Used when float16 was asked
+ * for explicitly (`--dtype float16`); the default token-cache dtype stores such a shard as float32 instead
+ * (cacheDtype.ts).
+ */
+export function assertFitsFloat16(
+  states: readonly Map<string | number, Float32Array>[],
+  layers: readonly (string | number)[],
+): void {
+  const over = float16Overflow(states, layers);
+  if (over) {
+    throw new ProbescopeError(
+      'BAD_ARGUMENT',
+      `Layer ${over.layer} holds values up to ${over.max.toPrecision(6)}, beyond float16's largest value ${FLOAT16_MAX}: a ` +
+        'float16 cache would store them as ±Infinity. Use --dtype float32 for this model (or leave --dtype out: the ' +
+        'default stores such shards as float32).',
+    );
   }
 }

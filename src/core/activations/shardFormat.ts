@@ -35,6 +35,8 @@ export interface ShardMeta {
   bytes: number;
   /** sha256 hex of the shard's .bin, computed while writing it. */
   sha256: string;
+  /** Present only when this shard's dtype differs from the cache's: a float16 cache's float32 shard (cacheDtype.ts). */
+  dtype?: CacheDtype;
   examples: ShardExample[];
 }
 
@@ -59,14 +61,22 @@ export interface CacheIndex {
   /** Valid tokens the rows were computed from (absent before pooling; = totalTokens for a token cache). */
   sourceTokens?: number;
   shards: string[];
-  /** Per shard: its .bin size in bytes and sha256 hex (checked before use, cacheIntegrity.ts). */
-  shardSums: { bytes: number; sha256: string }[];
+  /**
+   * Per shard: its .bin size in bytes and sha256 hex (checked before use, cacheIntegrity.ts); `dtype` only for a shard
+   * stored in another dtype than the cache's (a float16 cache's shard whose values exceed 65,504: cacheDtype.ts).
+   */
+  shardSums: { bytes: number; sha256: string; dtype?: CacheDtype }[];
   /** Per example: [shard number, byte offset, length, truncated 0/1] (compact: datasets can be large). */
   examples: [number, number, number, number][];
 }
 
 export function shardName(shard: number): string {
   return `shard-${String(shard).padStart(5, '0')}`;
+}
+
+/** The dtype shard `shard` of `index` is stored in. */
+export function shardDtype(index: Pick<CacheIndex, 'dtype' | 'shardSums'>, shard: number): CacheDtype {
+  return index.shardSums[shard]?.dtype ?? index.dtype;
 }
 
 export function bytesPerValue(dtype: CacheDtype): number {

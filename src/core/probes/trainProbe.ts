@@ -168,6 +168,7 @@ export async function trainProbeRun(
             texts: plan.texts,
             layer: params.layer,
             maxLength: params.maxLength,
+            dtype: params.cacheDtype,
             modelDir: params.modelDir || undefined,
           },
           hooks,
@@ -190,6 +191,7 @@ export async function trainProbeRun(
         executionProvider: params.executionProvider,
         batchSize: params.batchSize,
         kind: cacheKindFor([params.probe]),
+        dtype: params.cacheDtype,
       },
       hooks,
     ));

@@ -41,8 +41,9 @@ describe('ActivationCache', () => {
       ...extra,
     });
 
-  it('stores reference states that read back within 5e-5, per example and layer', async () => {
-    const cache = await build(join(root, 'a'));
+  it('stores reference states that read back within 5e-5, per example and layer (float32)', async () => {
+    const cache = await build(join(root, 'a'), { dtype: 'float32' });
+    assert.equal(cache.dtype, 'float32');
     assert.equal(cache.numExamples, TEXTS.length);
     assert.equal(cache.hiddenSize, 64);
     assert.deepEqual(cache.layers, LAYERS);
@@ -131,19 +132,27 @@ describe('ActivationCache', () => {
     cache.close();
   });
 
-  it('float16 caches round-trip within float16 precision', async () => {
-    const f32 = await build(join(root, 'f32'));
+  it('token caches are float16 by default: the float32 states rounded to nearest even, half the bytes', async () => {
+    const f32 = await build(join(root, 'f32'), { dtype: 'float32' });
     // Half the shard bytes = the same shards and batches, so both see identical float32 states before rounding.
-    const f16 = await build(join(root, 'f16'), { dtype: 'float16', shardBytes: SMALL_SHARDS / 2 });
+    const f16 = await build(join(root, 'f16'), { shardBytes: SMALL_SHARDS / 2 });
+    assert.equal(f16.dtype, 'float16');
+    assert.deepEqual(f16.float32Shards, []);
     assert.notEqual(f16.key, f32.key);
     assert.equal(f16.bytes * 2, f32.bytes);
+    // The explicit float16 cache is the same cache (same key: no second extraction).
+    const again = await build(join(root, 'f16'), { dtype: 'float16', shardBytes: SMALL_SHARDS / 2 });
+    assert.equal(again.key, f16.key);
+    assert.equal(again.extractedExamples, 0);
+    again.close();
     for (let i = 0; i < TEXTS.length; i++) {
       for (const l of LAYERS) {
         const a = f32.get(i, l);
         const b = f16.get(i, l);
         assert.equal(a.length, b.length);
         for (let k = 0; k < a.length; k++) {
-          // Half precision: 11 significant bits, relative error <= 2^-11 (normal range).
+          // Exactly the float16-rounded float32 state (same batches), hence within 2^-11 relative (normal range).
+          assert.equal(b[k], halfToFloat(floatToHalf(a[k])), `${a[k]} vs ${b[k]}`);
           assert.ok(Math.abs(a[k] - b[k]) <= Math.abs(a[k]) * 2 ** -11 + 2 ** -24, `${a[k]} vs ${b[k]}`);
         }
       }
