@@ -282,19 +282,30 @@ export class ActivationCache {
     if (removed) opts.onLog?.(`Removed ${removed} temporary file(s) left by an interrupted cache write.`);
     const expect = { hiddenSize: folder.config.hiddenSize, layers, numExamples: texts.length };
     if (kind !== 'tokens' && !slice) {
-      // A complete token cache of the same inputs serves pooled probes too (pooled when read): no extraction.
-      const { pooling: _pooling, ...tokenParts } = parts;
-      const tokenKey = cacheKey(tokenParts);
-      const tokenDir = join(opts.cacheDir, 'activations', tokenKey);
-      const tokens =
-        (await checkedIndex(tokenDir, { ...expect, key: tokenKey }, opts.onLog, opts.signal)) &&
-        (await ActivationCache.open(tokenDir, undefined, { key: tokenKey }));
-      if (tokens) return tokens;
-      const widerTokens = await findSupersetCache(opts.cacheDir, cacheBaseKey(tokenParts), layers);
-      const reused = widerTokens && (await checkedIndex(widerTokens, expect, opts.onLog, opts.signal));
-      if (widerTokens && reused) {
-        opts.onLog?.(`Reusing the activation cache ${widerTokens} (it holds layers ${reused.layers.join(',')}).`);
-        return new ActivationCache(widerTokens, reused, 0, 0);
+      // A complete token cache of the same inputs serves pooled probes too (pooled when read): no extraction. With no
+      // dtype asked, a float32 one first, else one of the token default (float16: `activations --data` then train).
+      const { pooling: _pooling, ...pooledParts } = parts;
+      for (const tokenDtype of opts.dtype ? [opts.dtype] : (['float32', 'float16'] as const)) {
+        const tokenParts = { ...pooledParts, dtype: tokenDtype };
+        const tokenKey = cacheKey(tokenParts);
+        const tokenDir = join(opts.cacheDir, 'activations', tokenKey);
+        const tokens =
+          (await checkedIndex(tokenDir, { ...expect, key: tokenKey }, opts.onLog, opts.signal)) &&
+          (await ActivationCache.open(tokenDir, undefined, { key: tokenKey }));
+        if (tokens) {
+          if (tokenDtype !== dtype)
+            opts.onLog?.(`Reusing the ${tokenDtype} token cache ${tokenDir} (pooled when read).`);
+          return tokens;
+        }
+        const widerTokens = await findSupersetCache(opts.cacheDir, cacheBaseKey(tokenParts), layers);
+        const reused = widerTokens && (await checkedIndex(widerTokens, expect, opts.onLog, opts.signal));
+        if (widerTokens && reused) {
+          opts.onLog?.(
+            `Reusing the activation cache ${widerTokens} (it holds layers ${reused.layers.join(',')}` +
+              `${tokenDtype !== dtype ? `, ${tokenDtype}` : ''}).`,
+          );
+          return new ActivationCache(widerTokens, reused, 0, 0);
+        }
       }
     }
     const ready = await checkedIndex(dir, { ...expect, key }, opts.onLog, opts.signal);

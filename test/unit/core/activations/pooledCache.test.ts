@@ -129,7 +129,7 @@ describe('pooled caches on the tiny model', () => {
       probe: 'attention',
       heads: 1,
       steps: 1,
-      // Pooled builds reuse a token cache of their own dtype (float32 by default), not the float16 default's.
+      // float32 token states: pooled when read, they equal the pooled cache's vectors to float rounding.
       cacheDtype: 'float32',
       cacheDir: tokenDir,
       outDir: join(root, 'att'),
