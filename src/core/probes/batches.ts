@@ -1,6 +1,7 @@
 /** Padded probe batches (right padding: token t of every example sits at position t, as in single-text inference). */
 import type { LayerSpec, ProbeKind } from '../../protocol/types';
 import type { ActivationCache } from '../activations/activationCache';
+import type { FeatureScaling } from './featureScaling';
 import type { ProbeBatch } from './probeParams';
 
 export interface Example {
@@ -20,6 +21,8 @@ export interface Example {
     chunkFloats: number;
     probe: ProbeKind;
     budget: number;
+    /** Feature standardisation applied when read (featureScaling.ts standardizeExamples). */
+    scaling?: FeatureScaling;
   };
 }
 
