@@ -21,9 +21,9 @@ export interface Example {
     chunkFloats: number;
     probe: ProbeKind;
     budget: number;
-    /** Feature standardisation applied when read (featureScaling.ts standardizeExamples). */
-    scaling?: FeatureScaling;
   };
+  /** Lazy examples only: the feature standardisation applied when read (featureScaling.ts standardizeExamples). */
+  scaling?: FeatureScaling;
 }
 
 export function makeBatch(examples: Example[], D: number): ProbeBatch {

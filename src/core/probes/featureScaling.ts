@@ -107,18 +107,31 @@ export function standardizeRows(raw: Float32Array, length: number, s: FeatureSca
  * `lazy.scaling`), so nothing is held: the same values as in memory, at the memory of one batch.
  */
 export function standardizeExamples(examples: readonly Example[], s: FeatureScaling): Example[] {
-  return examples.map((e) => {
-    if (!e.lazy) return { x: standardizeRows(e.x, e.length, s), length: e.length, label: e.label };
-    const source = e;
-    return {
-      get x() {
-        return standardizeRows(source.x, source.length, s);
-      },
-      length: e.length,
-      label: e.label,
-      lazy: { ...e.lazy, scaling: s },
-    } as Example;
-  });
+  return examples.map((e) =>
+    e.lazy
+      ? new StandardizedLazyExample(e, s)
+      : { x: standardizeRows(e.x, e.length, s), length: e.length, label: e.label },
+  );
+}
+
+/** A lazy example standardised when read: two fields per example (accessors on the prototype, no closures). */
+class StandardizedLazyExample implements Example {
+  constructor(
+    private readonly source: Example,
+    readonly scaling: FeatureScaling,
+  ) {}
+  get x(): Float32Array {
+    return standardizeRows(this.source.x, this.source.length, this.scaling);
+  }
+  get length(): number {
+    return this.source.length;
+  }
+  get label(): number {
+    return this.source.label;
+  }
+  get lazy(): Example['lazy'] {
+    return this.source.lazy;
+  }
 }
 
 /** Parameters fitted on standardised features → the same probe on raw features (see the header for the algebra). */

@@ -172,7 +172,7 @@ export class ShardBatchSampler {
           );
         const raw = decodeValues(buf, loc.dtype);
         const x = probeView(cache, raw, loc.rows, probe);
-        const scaling = e.lazy!.scaling; // fast preset: standardised as read (featureScaling.ts)
+        const scaling = e.scaling; // fast preset: standardised as read (featureScaling.ts)
         return { x: scaling ? standardizeRows(x, e.length, scaling) : x, length: e.length, label: e.label };
       }),
     );

@@ -122,7 +122,7 @@ describe('streaming from the activation cache', () => {
       const std = standardizeExamples(inMemory, s);
       const stdLazy = standardizeExamples(lazy, s);
       assert.ok(
-        stdLazy.every((e) => e.lazy?.scaling === s),
+        stdLazy.every((e) => e.lazy && e.scaling === s),
         'still lazy, standardised when read',
       );
       for (const i of rows) assert.deepEqual(stdLazy[i].x, std[i].x);
