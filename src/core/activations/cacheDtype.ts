@@ -29,4 +29,3 @@ export function chooseCacheDtype(kind: CacheKind, asked?: CacheDtype): CacheDtyp
   if (asked) return { dtype: asked, strict: true };
   return kind === 'tokens' ? { dtype: 'float16', strict: false } : { dtype: 'float32', strict: true };
 }
-
