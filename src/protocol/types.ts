@@ -234,6 +234,11 @@ export interface EvalParams extends DatasetReadParams {
   labelField?: string;
   executionProvider?: ExecutionProviderSetting;
   cacheDir?: string;
+  /**
+   * dtype of the activation cache eval extracts (TrainProbeParams.cacheDtype). Default: the probe's training dtype when
+   * probe.json records float32 for an attention probe, else the kind's default (float16 token caches).
+   */
+  cacheDtype?: 'float16' | 'float32';
   progressId?: string;
 }
 

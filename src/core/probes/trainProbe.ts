@@ -351,6 +351,8 @@ export async function trainProbeRun(
       splitGroupedByText: ds.duplicates > 0,
       ...(params.chat ? { chat: params.chat } : {}),
       maxLength: params.maxLength ?? existing?.maxLength ?? defaults.DEFAULT_TRAIN_MAX_LENGTH,
+      // The stored precision of the states the probe was fitted on (eval reads float32 again when this says so).
+      cacheDtype: cache.dtype,
       nTrain: train.length,
       nVal: val.length,
       nTest: test.length,

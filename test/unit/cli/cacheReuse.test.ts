@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CliContext } from '../../../src/cli/command';
 import { activationsCommand } from '../../../src/cli/commands/activations';
 import { cacheVerifyCommand } from '../../../src/cli/commands/cacheVerify';
+import { evalCommand } from '../../../src/cli/commands/eval';
 import { trainCommand } from '../../../src/cli/commands/train';
 import { repoRoot } from '../worker/buildBundle';
 
@@ -135,7 +136,20 @@ describe('activations --out C, then train --cache-dir C', () => {
       false,
       'train --dtype float32 reuses it',
     );
+    // probe.json records the dtype it was fitted on, and eval reads that precision again: with only the float32
+    // cache there, eval extracts nothing.
+    const evalExtracts = async (probe: string, dtype: string) => {
+      assert.equal(JSON.parse(readFileSync(join(root, probe, 'probe.json'), 'utf8')).training.cacheDtype, dtype);
+      const logs: string[] = [];
+      await evalCommand.run(
+        { probe: join(root, probe), data, 'cache-dir': cacheDir, 'execution-provider': 'cpu' },
+        context(logs),
+      );
+      return logs.some((m) => /^Extracting/.test(m));
+    };
+    assert.equal(await evalExtracts('probe-f32', 'float32'), false);
     assert.equal(await trainAttention(cacheDir, 'probe-f16'), true, 'the default (float16) extracts its own');
+    assert.equal(await evalExtracts('probe-f16', 'float16'), false);
     const dtypes = readdirSync(join(cacheDir, 'activations')).map(
       (k) => JSON.parse(readFileSync(join(cacheDir, 'activations', k, 'index.json'), 'utf8')).dtype as string,
     );
