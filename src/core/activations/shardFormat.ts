@@ -5,7 +5,7 @@
  * [length x hiddenSize] states, row-major.
  */
 import type { LayerSpec } from '../../protocol/types';
-import { floatToHalf, halfToFloat } from './float16';
+import { decodeHalves, encodeHalves } from './float16';
 import type { CacheKind } from './pooledCache';
 
 /** /2: shards carry a sha256 (cacheIntegrity.ts), keys cover tokenizer files, BOS rule, padding and graph. */
@@ -86,9 +86,7 @@ export function bytesPerValue(dtype: CacheDtype): number {
 /** Encodes float32 values as dtype bytes (float16: round to nearest even, overflow to ±Infinity). */
 export function encodeValues(values: Float32Array, dtype: CacheDtype): Uint8Array {
   if (dtype === 'float32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = floatToHalf(values[i]);
-  return new Uint8Array(out.buffer);
+  return encodeHalves(values);
 }
 
 export function decodeValues(bytes: Uint8Array, dtype: CacheDtype): Float32Array {
@@ -98,9 +96,5 @@ export function decodeValues(bytes: Uint8Array, dtype: CacheDtype): Float32Array
     new Uint8Array(out.buffer).set(bytes);
     return out;
   }
-  const n = bytes.byteLength / 2;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(2 * i, true));
-  return out;
+  return decodeHalves(bytes);
 }

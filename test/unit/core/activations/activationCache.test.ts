@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ActivationCache } from '../../../../src/core/activations/activationCache';
-import { floatToHalf, halfToFloat } from '../../../../src/core/activations/float16';
+import { decodeHalves, encodeHalves, floatToHalf, halfToFloat } from '../../../../src/core/activations/float16';
 import { isCancelled } from '../../../../src/core/errors';
 import { type ModelFolder, resolveModelFolder } from '../../../../src/core/model/modelFolder';
 import type { LayerSpec } from '../../../../src/protocol/types';
@@ -159,6 +159,23 @@ describe('ActivationCache', () => {
     }
     f32.close();
     f16.close();
+  });
+
+  it('float16 shards encode and decode in bulk exactly as value by value (every half, 2^20 float bit patterns)', () => {
+    const halves = new Uint16Array(65536).map((_, h) => h);
+    const bytes = new Uint8Array(halves.buffer);
+    const odd = new Uint8Array(bytes.length + 1);
+    odd.set(bytes, 1); // a read slice may start at an odd byte
+    for (const decoded of [decodeHalves(bytes), decodeHalves(odd.subarray(1))])
+      for (let h = 0; h < 65536; h++) assert.ok(Object.is(decoded[h], halfToFloat(h)), `half ${h}`);
+    // Random float32 bit patterns (every exponent: subnormal, normal, overflow, Inf, NaN) and the rounding edges.
+    const bits = new Uint32Array(1 << 20);
+    let seed = 7;
+    for (let i = 0; i < bits.length; i++) bits[i] = seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    const values = new Float32Array(bits.buffer);
+    values.set([0, -0, 65504, 65519.99, 65520, -65520, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 2 ** -14, 2 ** -25, 6e-8]);
+    const encoded = new Uint16Array(encodeHalves(values).buffer);
+    for (let i = 0; i < values.length; i++) assert.equal(encoded[i], floatToHalf(values[i]), `${values[i]}`);
   });
 
   it('float16 conversion rounds to nearest even and keeps specials', () => {
