@@ -35,6 +35,8 @@ export interface ProbescopeSettings {
   chatFormat?: ChatFormat;
   /** Bytes of examples training holds in memory before streaming from disk; undefined = from free memory. */
   memoryBudget?: number;
+  /** 'float32' keeps cached token states in full precision; undefined = the default (float16 token caches). */
+  cacheDtype?: 'float32';
 }
 
 const SECTION = 'probescope';
@@ -63,6 +65,8 @@ export function readSettings(context: vscode.ExtensionContext): ProbescopeSettin
     attentionHeads: parseHeadSelection(c.get<string | number>('attentionHeads', 'sum')),
     chatFormat: chatFormatOf(c.get('chatFormat')),
     memoryBudget: (num('memoryBudgetMB') ?? 0) > 0 ? Math.round(num('memoryBudgetMB')! * 1e6) : undefined,
+    // 'float16' (the default) is passed as undefined: the engine's default, which keeps an overflowing shard in float32.
+    cacheDtype: c.get('cacheDtype') === 'float32' ? 'float32' : undefined,
   };
 }
 

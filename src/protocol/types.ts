@@ -122,6 +122,12 @@ export interface TrainProbeParams extends DatasetReadParams {
    * examples are streamed from the cache on disk (core/probes/streamingTrainer.ts).
    */
   memoryBudget?: number;
+  /**
+   * dtype of the activation cache this run extracts (core/activations/cacheDtype.ts). Default: float16 for token caches
+   * (attention probes; a shard with values beyond float16's range is stored as float32), float32 for pooled ones.
+   * 'float16' given explicitly refuses values beyond float16's range; 'float32' keeps full precision everywhere.
+   */
+  cacheDtype?: 'float16' | 'float32';
   maxLength?: number;
   /** Extraction batch size, and the training mini-batch size (default 2048: full batch up to that). */
   batchSize?: number;
@@ -229,6 +235,11 @@ export interface EvalParams extends DatasetReadParams {
   labelField?: string;
   executionProvider?: ExecutionProviderSetting;
   cacheDir?: string;
+  /**
+   * dtype of the activation cache eval extracts (TrainProbeParams.cacheDtype). Default: the probe's training dtype when
+   * probe.json records float32 for an attention probe, else the kind's default (float16 token caches).
+   */
+  cacheDtype?: 'float16' | 'float32';
   progressId?: string;
 }
 

@@ -63,7 +63,13 @@ export const activationsCommand: CliCommand = {
       valueName: 'N',
     },
     'batch-size': { type: 'string', description: 'Sequences per model run (default 16)', valueName: 'N' },
-    dtype: { type: 'string', description: 'Cache dtype: float32 (default) or float16', valueName: 'T' },
+    dtype: {
+      type: 'string',
+      description:
+        'Cache dtype: float16 (default; a shard with values beyond 65,504 is kept in float32, as train does) or ' +
+        'float32. Given explicitly, float16 refuses such values',
+      valueName: 'T',
+    },
     'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
     shard: {
       type: 'string',
@@ -194,6 +200,8 @@ export const activationsCommand: CliCommand = {
       tokens: cache.totalTokens,
       layers: cache.layers,
       bytes: cache.bytes,
+      dtype: cache.dtype,
+      ...(cache.float32Shards.length ? { float32Shards: cache.float32Shards } : {}),
       seconds: seconds(),
     };
   },

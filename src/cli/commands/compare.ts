@@ -47,6 +47,7 @@ export const compareCommand: CliCommand = {
         textField: str(values, 'text-field'),
         labelField: str(values, 'label-field'),
         cacheDir: str(values, 'cache-dir'),
+        cacheDtype: oneOf(values, 'dtype', ['float16', 'float32'] as const),
         executionProvider: oneOf(values, 'execution-provider', ['auto', 'cpu', 'webgpu', 'cuda'] as const),
         ...datasetReadParams(values),
       },

@@ -49,6 +49,12 @@ export const savedProbeDataOptions: Record<string, CliOption> = {
     valueName: 'NAME',
   },
   'cache-dir': { type: 'string', description: 'Activation cache folder (default: OS temp)', valueName: 'DIR' },
+  dtype: {
+    type: 'string',
+    description:
+      "Activation cache dtype: float16 | float32 (default: float32 when the probe was trained on float32 token states, else the probe kind's default)",
+    valueName: 'T',
+  },
   'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
   ...datasetReadOptions,
   ...hubDataOptions,

@@ -24,6 +24,7 @@ export const evalCommand: CliCommand = {
         textField: str(values, 'text-field'),
         labelField: str(values, 'label-field'),
         cacheDir: str(values, 'cache-dir'),
+        cacheDtype: oneOf(values, 'dtype', ['float16', 'float32'] as const),
         executionProvider: oneOf(values, 'execution-provider', ['auto', 'cpu', 'webgpu', 'cuda'] as const),
         ...datasetReadParams(values),
       },

@@ -37,7 +37,7 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Train a probe on a dataset at one layer and save it (probe.safetensors + probe.json).',
   usage:
-    'probescope train (--model DIR | --cache DIR) --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] [--split-field NAME | --test-data FILE] [--seeds 0,1,2] [--chat user|user,model|messages] [--config C --split S] [--encoding NAME] [--delimiter CHAR] [--quote|--no-quote] [--memory-budget SIZE] --out DIR [--force]',
+    'probescope train (--model DIR | --cache DIR) --data FILE --layer L --probe attention|mean|last [--heads 8] [--optimizer adamw|lbfgs] [--lr X] [--steps N] [--weight-decay X|cv] [--seed N] [--test-split 0.25] [--text-field text] [--label-field label] [--preset fast|reference] [--split-field NAME | --test-data FILE] [--seeds 0,1,2] [--chat user|user,model|messages] [--config C --split S] [--encoding NAME] [--delimiter CHAR] [--quote|--no-quote] [--memory-budget SIZE] [--dtype float16|float32] --out DIR [--force]',
   options: {
     model: {
       type: 'string',
@@ -102,6 +102,13 @@ export const trainCommand: CliCommand = {
       valueName: 'DIR',
     },
     'execution-provider': { type: 'string', description: 'auto | cpu | webgpu | cuda', valueName: 'EP' },
+    dtype: {
+      type: 'string',
+      description:
+        'Activation cache dtype: float16 (default for attention probes; a shard with values beyond 65,504 is kept ' +
+        'in float32) or float32 (default for mean/last probes). Given explicitly, float16 refuses such values',
+      valueName: 'T',
+    },
     'memory-budget': {
       type: 'string',
       description:
@@ -154,6 +161,7 @@ export const trainCommand: CliCommand = {
         seeds: intList(values, 'seeds'),
         maxLength: num(values, 'max-length', { integer: true, min: 1 }),
         cacheDir: str(values, 'cache-dir'),
+        cacheDtype: oneOf(values, 'dtype', ['float16', 'float32'] as const),
         executionProvider: oneOf(values, 'execution-provider', ['auto', 'cpu', 'webgpu', 'cuda'] as const),
         outDir: required(values, 'out'),
         force: values.force === true,

@@ -17,7 +17,7 @@ import { checkedIndex, findSupersetCache } from './cacheReuse';
 import { cacheBaseKey, cacheKey, type CacheKeyParts, hashTexts, hashTokenizerFiles, TAP_SCHEME } from './cacheKey';
 import { type CacheKind, planCache, poolForCache, rowsPerExample } from './pooledCache';
 import { planShards, readCompleteShard, writeFileAtomicClean, writeShard } from './shardFiles';
-import { assertFitsFloat16 } from './float16';
+import { assertFitsFloat16, float16Overflow } from './float16';
 import {
   assembleIndex,
   type CacheIndexHeader,
@@ -35,8 +35,10 @@ import {
   decodeValues,
   DEFAULT_CACHE_MAX_LENGTH,
   type ShardMeta,
+  shardDtype,
   shardName,
 } from './shardFormat';
+import { chooseCacheDtype } from './cacheDtype';
 
 export const DEFAULT_SHARD_BYTES = 64 * 2 ** 20;
 
@@ -121,8 +123,13 @@ export class ActivationCache {
   get kind(): CacheKind {
     return this.index.kind ?? 'tokens';
   }
+  /** Bytes of all shards (a float16 cache's float32 shards count at their size). */
   get bytes(): number {
-    return this.index.totalTokens * this.index.hiddenSize * this.index.layers.length * bytesPerValue(this.index.dtype);
+    return this.index.shardSums.reduce((a, x) => a + x.bytes, 0);
+  }
+  /** Shards stored as float32 in a float16 cache (their values exceed float16's range: cacheDtype.ts). */
+  get float32Shards(): number[] {
+    return this.index.shardSums.flatMap((x, s) => (x.dtype === 'float32' && this.index.dtype !== 'float32' ? [s] : []));
   }
 
   length(i: number): number {
@@ -144,8 +151,9 @@ export class ActivationCache {
       );
     }
     const n = length * this.index.hiddenSize;
-    const bpv = bytesPerValue(this.index.dtype);
-    const out = this.index.dtype === 'float32' ? new Float32Array(n) : undefined;
+    const dtype = shardDtype(this.index, shard);
+    const bpv = bytesPerValue(dtype);
+    const out = dtype === 'float32' ? new Float32Array(n) : undefined;
     const bytes = out ? new Uint8Array(out.buffer) : new Uint8Array(n * bpv);
     const read = readSync(this.fd(shard), bytes, 0, bytes.byteLength, offset + k * n * bpv);
     if (read !== bytes.byteLength) {
@@ -155,7 +163,7 @@ export class ActivationCache {
           `--cache-dir ${dirname(dirname(this.dir))}\`; the next run extracts damaged shards again.`,
       );
     }
-    return out ?? decodeValues(bytes, this.index.dtype);
+    return out ?? decodeValues(bytes, dtype);
   }
 
   /**
@@ -173,14 +181,15 @@ export class ActivationCache {
         'BAD_ARGUMENT',
         `Layer ${layer} is not in this cache (it has ${this.index.layers.join(', ')}).`,
       );
-    const bytes = rows * this.index.hiddenSize * bytesPerValue(this.index.dtype);
+    const dtype = shardDtype(this.index, shard);
+    const bytes = rows * this.index.hiddenSize * bytesPerValue(dtype);
     return {
       path: join(this.dir, `${shardName(shard)}.bin`),
       shard,
       position: offset + k * bytes,
       bytes,
       rows,
-      dtype: this.index.dtype,
+      dtype,
     };
   }
 
@@ -249,7 +258,8 @@ export class ActivationCache {
     const { folder, texts, slice } = opts;
     const kind = opts.kind ?? 'tokens';
     const layers = normalizeLayers(opts.layers, folder.config.numLayers);
-    const dtype = opts.dtype ?? 'float32';
+    // Token caches default to float16 (a shard beyond its range is stored as float32), pooled ones to float32.
+    const { dtype, strict } = chooseCacheDtype(kind, opts.dtype);
     const maxLength = opts.maxLength ?? DEFAULT_CACHE_MAX_LENGTH;
     const padding = opts.padding ?? 'left';
     const parts: CacheKeyParts = {
@@ -272,19 +282,30 @@ export class ActivationCache {
     if (removed) opts.onLog?.(`Removed ${removed} temporary file(s) left by an interrupted cache write.`);
     const expect = { hiddenSize: folder.config.hiddenSize, layers, numExamples: texts.length };
     if (kind !== 'tokens' && !slice) {
-      // A complete token cache of the same inputs serves pooled probes too (pooled when read): no extraction.
-      const { pooling: _pooling, ...tokenParts } = parts;
-      const tokenKey = cacheKey(tokenParts);
-      const tokenDir = join(opts.cacheDir, 'activations', tokenKey);
-      const tokens =
-        (await checkedIndex(tokenDir, { ...expect, key: tokenKey }, opts.onLog, opts.signal)) &&
-        (await ActivationCache.open(tokenDir, undefined, { key: tokenKey }));
-      if (tokens) return tokens;
-      const widerTokens = await findSupersetCache(opts.cacheDir, cacheBaseKey(tokenParts), layers);
-      const reused = widerTokens && (await checkedIndex(widerTokens, expect, opts.onLog, opts.signal));
-      if (widerTokens && reused) {
-        opts.onLog?.(`Reusing the activation cache ${widerTokens} (it holds layers ${reused.layers.join(',')}).`);
-        return new ActivationCache(widerTokens, reused, 0, 0);
+      // A complete token cache of the same inputs serves pooled probes too (pooled when read): no extraction. With no
+      // dtype asked, a float32 one first, else one of the token default (float16: `activations --data` then train).
+      const { pooling: _pooling, ...pooledParts } = parts;
+      for (const tokenDtype of opts.dtype ? [opts.dtype] : (['float32', 'float16'] as const)) {
+        const tokenParts = { ...pooledParts, dtype: tokenDtype };
+        const tokenKey = cacheKey(tokenParts);
+        const tokenDir = join(opts.cacheDir, 'activations', tokenKey);
+        const tokens =
+          (await checkedIndex(tokenDir, { ...expect, key: tokenKey }, opts.onLog, opts.signal)) &&
+          (await ActivationCache.open(tokenDir, undefined, { key: tokenKey }));
+        if (tokens) {
+          if (tokenDtype !== dtype)
+            opts.onLog?.(`Reusing the ${tokenDtype} token cache ${tokenDir} (pooled when read).`);
+          return tokens;
+        }
+        const widerTokens = await findSupersetCache(opts.cacheDir, cacheBaseKey(tokenParts), layers);
+        const reused = widerTokens && (await checkedIndex(widerTokens, expect, opts.onLog, opts.signal));
+        if (widerTokens && reused) {
+          opts.onLog?.(
+            `Reusing the activation cache ${widerTokens} (it holds layers ${reused.layers.join(',')}` +
+              `${tokenDtype !== dtype ? `, ${tokenDtype}` : ''}).`,
+          );
+          return new ActivationCache(widerTokens, reused, 0, 0);
+        }
       }
     }
     const ready = await checkedIndex(dir, { ...expect, key }, opts.onLog, opts.signal);
@@ -355,7 +376,9 @@ export class ActivationCache {
       }
       const metas: (ShardMeta | undefined)[] = [];
       for (const [s, p] of plan.entries())
-        metas.push(sliceOwnsShard(slice, s) ? await readCompleteShard(dir, s, key, p, bytesPerToken) : undefined);
+        metas.push(
+          sliceOwnsShard(slice, s) ? await readCompleteShard(dir, s, key, p, bytesPerToken, dtype) : undefined,
+        );
       await checkFreeSpace(
         dir,
         plan.reduce(
@@ -391,10 +414,22 @@ export class ActivationCache {
             },
           },
         );
-        if (dtype === 'float16') assertFitsFloat16(states, layers);
+        const stored = kind === 'tokens' ? states : states.map((m) => poolForCache(m, D, kind));
+        // float16 never stores ±Infinity: explicit float16 refuses (#9), the default keeps this shard in float32.
+        let shardType = dtype;
+        if (dtype === 'float16' && strict) assertFitsFloat16(stored, layers);
+        else if (dtype === 'float16') {
+          const over = float16Overflow(stored, layers);
+          if (over) {
+            shardType = 'float32';
+            opts.onLog?.(
+              `Shard ${s + 1} of ${plan.length}: layer ${over.layer} holds values up to ${over.max.toPrecision(6)}, ` +
+                `beyond float16's largest value 65504; this shard is stored as float32 (--dtype float32 stores all).`,
+            );
+          }
+        }
         try {
-          const stored = kind === 'tokens' ? states : states.map((m) => poolForCache(m, D, kind));
-          metas[s] = await writeShard(dir, s, key, ids, stored, layers, D, dtype, truncated);
+          metas[s] = await writeShard(dir, s, key, ids, stored, layers, D, shardType, truncated, dtype);
         } catch (err) {
           if (errnoOf(err) !== 'ENOSPC') throw fsError(err, dir, 'write the activation cache in');
           const left = plan.slice(s).reduce((a, p) => a + p.reduce((b, i) => b + rows[i], 0), 0) * bytesPerToken;
@@ -436,7 +471,7 @@ export class ActivationCache {
           numShards: plan.length,
           shards: own,
           examples: own.reduce((a, s) => a + plan[s].length, 0),
-          tokens: bytes / bytesPerToken,
+          tokens: own.reduce((a, s) => a + metas[s]!.examples.reduce((b, e) => b + e.length, 0), 0),
           bytes,
           extractedExamples: extracted,
         };

@@ -45,7 +45,12 @@ export function indexProblems(raw: unknown, expect: IndexExpectation = {}): stri
   else if (expect.numExamples !== undefined && ix.numExamples !== expect.numExamples)
     p.push(`${ix.numExamples} examples but the dataset has ${expect.numExamples}`);
   if (p.length) return p;
-  const rowBytes = D! * ix.layers!.length * bytesPerValue(ix.dtype!);
+  const badShard = ix.shardSums!.findIndex(
+    (x) => x?.dtype !== undefined && (x.dtype === ix.dtype || (x.dtype !== 'float32' && x.dtype !== 'float16')),
+  );
+  if (badShard >= 0) return [`shard ${badShard} has dtype ${JSON.stringify(ix.shardSums![badShard].dtype)}`];
+  // A float16 cache may hold float32 shards (cacheDtype.ts): row sizes are per shard.
+  const rowBytesOf = ix.shardSums!.map((x) => D! * ix.layers!.length * bytesPerValue(x?.dtype ?? ix.dtype!));
   let tokens = 0;
   for (const [i, e] of ix.examples!.entries()) {
     const ok =
@@ -57,7 +62,7 @@ export function indexProblems(raw: unknown, expect: IndexExpectation = {}): stri
       Number.isInteger(e[2]) &&
       e[1] >= 0 &&
       e[2] >= 0 &&
-      e[1] + e[2] * rowBytes <= ix.shardSums![e[0]].bytes;
+      e[1] + e[2] * rowBytesOf[e[0]] <= ix.shardSums![e[0]].bytes;
     if (!ok) return [`example ${i} points outside its shard`];
     tokens += e[2];
   }

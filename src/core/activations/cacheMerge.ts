@@ -185,7 +185,13 @@ async function readShardMeta(path: string, key: string, shard: number): Promise<
   } catch (err) {
     throw new ProbescopeError('CACHE_DAMAGED', `${path} is unreadable (${(err as Error).message}).`);
   }
-  if (meta?.format !== CACHE_FORMAT || meta.key !== key || meta.shard !== shard || !Array.isArray(meta.examples))
+  if (
+    meta?.format !== CACHE_FORMAT ||
+    meta.key !== key ||
+    meta.shard !== shard ||
+    !Array.isArray(meta.examples) ||
+    (meta.dtype !== undefined && meta.dtype !== 'float32' && meta.dtype !== 'float16')
+  )
     throw new ProbescopeError('CACHE_DAMAGED', `${path} is not shard ${shard} of cache ${key}.`);
   return meta;
 }

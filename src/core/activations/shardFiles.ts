@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { LayerSpec } from '../../protocol/types';
 import { beforeWrite, killPoint, readRegularText, SMALL_JSON_LIMIT } from '../storage';
 import { markVerified, shardIntact } from './cacheIntegrity';
-import { CACHE_FORMAT, type CacheDtype, encodeValues, type ShardMeta, shardName } from './shardFormat';
+import { bytesPerValue, CACHE_FORMAT, type CacheDtype, encodeValues, type ShardMeta, shardName } from './shardFormat';
 
 /**
  * Examples sorted by length (similar lengths batch with little padding), cut into shards of about shardBytes.
@@ -62,10 +62,13 @@ export async function writeShard(
   hiddenSize: number,
   dtype: CacheDtype,
   truncated: boolean[],
+  /** The cache's dtype when this shard is stored in another (recorded in the shard's meta: cacheDtype.ts). */
+  cacheDtype: CacheDtype = dtype,
 ): Promise<ShardMeta> {
   const base = join(dir, shardName(shard));
   const tmp = `${base}.bin.${process.pid}.tmp`;
   const meta: ShardMeta = { format: CACHE_FORMAT, key, shard, bytes: 0, sha256: '', examples: [] };
+  if (dtype !== cacheDtype) meta.dtype = dtype;
   const hash = createHash('sha256');
   try {
     const fh = await open(tmp, 'w');
@@ -98,7 +101,8 @@ export async function writeShard(
 
 /**
  * The shard's metadata when shard `shard` is complete for exactly these examples: same key and ids, a .bin of the
- * size the example lengths imply (bytesPerToken each) and of the recorded sha256. Else undefined (extract it again).
+ * size the example lengths imply (bytesPerToken each, for values of `cacheDtype`; twice that for a float32 shard of a
+ * float16 cache) and of the recorded sha256. Else undefined (extract it again).
  */
 export async function readCompleteShard(
   dir: string,
@@ -106,6 +110,7 @@ export async function readCompleteShard(
   key: string,
   ids: number[],
   bytesPerToken?: number,
+  cacheDtype?: CacheDtype,
 ): Promise<ShardMeta | undefined> {
   const base = join(dir, shardName(shard));
   let meta: ShardMeta;
@@ -122,9 +127,12 @@ export async function readCompleteShard(
     meta.examples.length === ids.length &&
     meta.examples.every((e, j) => e.index === ids[j]);
   if (!same) return undefined;
+  if (meta.dtype !== undefined && (meta.dtype === cacheDtype || !['float32', 'float16'].includes(meta.dtype)))
+    return undefined;
   if (bytesPerToken !== undefined) {
     const tokens = meta.examples.reduce((a, e) => a + e.length, 0);
-    if (tokens * bytesPerToken !== meta.bytes) return undefined;
+    const ratio = meta.dtype && cacheDtype ? bytesPerValue(meta.dtype) / bytesPerValue(cacheDtype) : 1;
+    if (tokens * bytesPerToken * ratio !== meta.bytes) return undefined;
   }
   return (await shardIntact(`${base}.bin`, meta.bytes, meta.sha256)) ? meta : undefined;
 }

@@ -5,7 +5,7 @@
  * [length x hiddenSize] states, row-major.
  */
 import type { LayerSpec } from '../../protocol/types';
-import { floatToHalf, halfToFloat } from './float16';
+import { decodeHalves, encodeHalves } from './float16';
 import type { CacheKind } from './pooledCache';
 
 /** /2: shards carry a sha256 (cacheIntegrity.ts), keys cover tokenizer files, BOS rule, padding and graph. */
@@ -35,6 +35,8 @@ export interface ShardMeta {
   bytes: number;
   /** sha256 hex of the shard's .bin, computed while writing it. */
   sha256: string;
+  /** Present only when this shard's dtype differs from the cache's: a float16 cache's float32 shard (cacheDtype.ts). */
+  dtype?: CacheDtype;
   examples: ShardExample[];
 }
 
@@ -59,14 +61,22 @@ export interface CacheIndex {
   /** Valid tokens the rows were computed from (absent before pooling; = totalTokens for a token cache). */
   sourceTokens?: number;
   shards: string[];
-  /** Per shard: its .bin size in bytes and sha256 hex (checked before use, cacheIntegrity.ts). */
-  shardSums: { bytes: number; sha256: string }[];
+  /**
+   * Per shard: its .bin size in bytes and sha256 hex (checked before use, cacheIntegrity.ts); `dtype` only for a shard
+   * stored in another dtype than the cache's (a float16 cache's shard whose values exceed 65,504: cacheDtype.ts).
+   */
+  shardSums: { bytes: number; sha256: string; dtype?: CacheDtype }[];
   /** Per example: [shard number, byte offset, length, truncated 0/1] (compact: datasets can be large). */
   examples: [number, number, number, number][];
 }
 
 export function shardName(shard: number): string {
   return `shard-${String(shard).padStart(5, '0')}`;
+}
+
+/** The dtype shard `shard` of `index` is stored in. */
+export function shardDtype(index: Pick<CacheIndex, 'dtype' | 'shardSums'>, shard: number): CacheDtype {
+  return index.shardSums[shard]?.dtype ?? index.dtype;
 }
 
 export function bytesPerValue(dtype: CacheDtype): number {
@@ -76,9 +86,7 @@ export function bytesPerValue(dtype: CacheDtype): number {
 /** Encodes float32 values as dtype bytes (float16: round to nearest even, overflow to ±Infinity). */
 export function encodeValues(values: Float32Array, dtype: CacheDtype): Uint8Array {
   if (dtype === 'float32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = floatToHalf(values[i]);
-  return new Uint8Array(out.buffer);
+  return encodeHalves(values);
 }
 
 export function decodeValues(bytes: Uint8Array, dtype: CacheDtype): Float32Array {
@@ -88,9 +96,5 @@ export function decodeValues(bytes: Uint8Array, dtype: CacheDtype): Float32Array
     new Uint8Array(out.buffer).set(bytes);
     return out;
   }
-  const n = bytes.byteLength / 2;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(2 * i, true));
-  return out;
+  return decodeHalves(bytes);
 }

@@ -76,7 +76,7 @@ export function assembleIndex(header: CacheIndexHeader, metas: ShardMeta[]): Cac
   const index: CacheIndex = {
     ...header,
     shards: metas.map((_, s) => `${shardName(s)}.bin`),
-    shardSums: metas.map((m) => ({ bytes: m.bytes, sha256: m.sha256 })),
+    shardSums: metas.map((m) => ({ bytes: m.bytes, sha256: m.sha256, ...(m.dtype ? { dtype: m.dtype } : {}) })),
     examples: new Array(header.numExamples),
   };
   metas.forEach((m, s) =>

@@ -1,5 +1,5 @@
 /**
- * classifyText: one text of any length through the model and a saved probe, with per-token, per-head attention.
+ * classifyText: one text of any length (BAD_ARGUMENT for an empty or whitespace-only text) through the model and a saved probe, with per-token, per-head attention.
  * Texts longer than the probe's training maxLength are covered by overlapping windows (src/core/scoring/windowPlan.ts):
  * each token's state comes from the window where it has the most left context, and the probe is applied to the
  * stitched states of the whole text (streamed, so memory stays O(tokens·H·C), not O(tokens·D)).
@@ -17,6 +17,13 @@ export async function classifyText(
   params: ClassifyParams,
   hooks: { signal?: AbortSignal; onWindows?(done: number, total: number): void } = {},
 ): Promise<ClassifyResult & { coverage: ClassifyCoverage }> {
+  // Without this, an empty text is `<bos>` alone: a label for nothing. Refused before any probe, model or run.
+  if (params.text.trim() === '')
+    throw new ProbescopeError(
+      'BAD_ARGUMENT',
+      `Nothing to classify: the text is ${params.text === '' ? 'empty' : 'whitespace only'}. Give the text to classify ` +
+        '(--text STR or --text-file FILE; in the editor, select text).',
+    );
   const { probe, manifest, folder } = await probeWithModel(params.probeDir, params.modelDir);
   const maxLength = typeof manifest.training.maxLength === 'number' ? manifest.training.maxLength : undefined;
   const extractor = await cachedExtractor(folder, manifest.layer, params.executionProvider, maxLength);

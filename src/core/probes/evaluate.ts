@@ -59,6 +59,10 @@ export async function probePredictions(
       maxLength: typeof manifest.training.maxLength === 'number' ? manifest.training.maxLength : undefined,
       executionProvider: params.executionProvider,
       kind: cacheKindFor([manifest.probe]),
+      // Read states at the precision the probe was trained on when that was float32 (probe.json training.cacheDtype).
+      dtype:
+        params.cacheDtype ??
+        (manifest.probe === 'attention' && manifest.training.cacheDtype === 'float32' ? 'float32' : undefined),
     },
     hooks,
   );

@@ -13,7 +13,7 @@ import type { LayerSpec } from '../../protocol/types';
 import { ActivationCache } from '../activations/activationCache';
 import { indexProblems, readIndex, shardIntact } from '../activations/cacheIntegrity';
 import { hashTexts, hashTokenizerFiles } from '../activations/cacheKey';
-import type { CacheIndex } from '../activations/shardFormat';
+import type { CacheDtype, CacheIndex } from '../activations/shardFormat';
 import { ProbescopeError, throwIfAborted } from '../errors';
 import { resolveModelFolder } from '../model/modelFolder';
 import { readdir } from 'node:fs/promises';
@@ -44,7 +44,7 @@ async function candidates(path: string): Promise<string[]> {
  */
 export async function openExistingCache(
   cachePath: string,
-  want: { texts: string[]; layer: LayerSpec; maxLength?: number; modelDir?: string },
+  want: { texts: string[]; layer: LayerSpec; maxLength?: number; dtype?: CacheDtype; modelDir?: string },
   hooks: { onLog?(m: string): void; signal?: AbortSignal } = {},
 ): Promise<ExistingCache> {
   const path = resolve(cachePath);
@@ -75,11 +75,19 @@ export async function openExistingCache(
       'BAD_ARGUMENT',
       `The activation cache at ${path} holds layers ${sameData[0].index.layers.join(',')}, not ${want.layer}.`,
     );
-  const pick = withLayer.find((x) => want.maxLength === undefined || x.index.maxLength === want.maxLength);
-  if (!pick)
+  const sameLength = withLayer.filter((x) => want.maxLength === undefined || x.index.maxLength === want.maxLength);
+  if (sameLength.length === 0)
     throw new ProbescopeError(
       'BAD_ARGUMENT',
       `The activation cache at ${path} truncates at ${withLayer[0].index.maxLength} tokens, not --max-length ${want.maxLength}.`,
+    );
+  // --dtype picks among caches of the same data; without it, the cache's own dtype is used.
+  const pick = sameLength.find((x) => want.dtype === undefined || x.index.dtype === want.dtype);
+  if (!pick)
+    throw new ProbescopeError(
+      'BAD_ARGUMENT',
+      `The activation cache at ${path} holds ${sameLength[0].index.dtype} states, not --dtype ${want.dtype}; leave ` +
+        '--dtype out to train on it, or extract one with that dtype.',
     );
   const { dir, index } = pick;
   const problems = indexProblems(index, { numExamples: want.texts.length });

@@ -12,6 +12,7 @@
  * (DESIGN.md "Probe math"). The same data scaled by any factor then gives the same fit up to rounding.
  */
 import type { Example } from './batches';
+import { throwIfAborted } from '../errors';
 import type { ProbeParams } from './probeParams';
 
 export interface FeatureScaling {
@@ -20,16 +21,57 @@ export interface FeatureScaling {
   scale: Float64Array;
 }
 
-/** μ and σ over every valid token of `examples` (pooled vectors for mean/last probes), in float64. */
+/**
+ * μ and σ over every valid token of `examples` (pooled vectors for mean/last probes), in float64: Welford per
+ * dimension (stable for values in the 1e5 range with small spread), population variance (ddof 0), examples in order.
+ * Reads each example's x once, so lazy (streamed) examples give the same μ, σ as in-memory ones while memory holds
+ * one example and 2·D float64s, whatever the dataset size (featureScalingStreamed: the same, yielding to the event loop).
+ */
 export function featureScaling(examples: readonly Example[], D: number): FeatureScaling {
-  const mean = new Float64Array(D);
-  const m2 = new Float64Array(D);
-  let n = 0;
-  // Welford per dimension: stable for values in the 1e5 range with small spread.
-  for (const e of examples) {
-    const x = e.x; // read once: x may be a getter (examples read from the cache on access)
-    for (let t = 0; t < e.length; t++) {
-      n++;
+  const acc = new ScalingAccumulator(D);
+  for (const e of examples) acc.add(e.x, e.length); // e.x read once: it may be a getter reading the cache
+  return acc.finish();
+}
+
+/**
+ * featureScaling over lazy examples read from disk, yielding every ~50 ms so a Stop (`signal`) is seen; `onProgress`
+ * gets (examples done, total). Same arithmetic in the same order: bit-identical μ and σ.
+ */
+export async function featureScalingStreamed(
+  examples: readonly Example[],
+  D: number,
+  opts: { signal?: AbortSignal; onProgress?(done: number, total: number): void } = {},
+): Promise<FeatureScaling> {
+  const acc = new ScalingAccumulator(D);
+  let last = performance.now();
+  for (const [i, e] of examples.entries()) {
+    acc.add(e.x, e.length);
+    if (performance.now() - last > 50) {
+      await new Promise((resolve) => setImmediate(resolve));
+      throwIfAborted(opts.signal);
+      opts.onProgress?.(i + 1, examples.length);
+      last = performance.now();
+    }
+  }
+  return acc.finish();
+}
+
+/** Running Welford mean and sum of squared deviations per dimension, in float64. */
+class ScalingAccumulator {
+  private readonly mean: Float64Array;
+  private readonly m2: Float64Array;
+  private n = 0;
+  constructor(private readonly D: number) {
+    this.mean = new Float64Array(D);
+    this.m2 = new Float64Array(D);
+  }
+
+  /** `length` rows of D values (an example's valid tokens, or its pooled vector). */
+  add(x: Float32Array, length: number): void {
+    const { D, mean, m2 } = this;
+    for (let t = 0; t < length; t++) {
+      this.n++;
+      const n = this.n;
       for (let d = 0; d < D; d++) {
         const v = x[t * D + d];
         const delta = v - mean[d];
@@ -38,25 +80,58 @@ export function featureScaling(examples: readonly Example[], D: number): Feature
       }
     }
   }
-  const scale = new Float64Array(D);
-  for (let d = 0; d < D; d++) {
-    const sd = n > 0 ? Math.sqrt(m2[d] / n) : 0;
-    // A constant dimension carries no signal: leave it unscaled (its centred value is 0 anyway).
-    scale[d] = sd > 1e-12 * Math.max(1, Math.abs(mean[d])) ? sd : 1;
+
+  finish(): FeatureScaling {
+    const { D, mean, m2, n } = this;
+    const scale = new Float64Array(D);
+    for (let d = 0; d < D; d++) {
+      const sd = n > 0 ? Math.sqrt(m2[d] / n) : 0;
+      // A constant dimension carries no signal: leave it unscaled (its centred value is 0 anyway).
+      scale[d] = sd > 1e-12 * Math.max(1, Math.abs(mean[d])) ? sd : 1;
+    }
+    return { mean: Float64Array.from(mean), scale };
   }
-  return { mean, scale };
 }
 
-/** Examples with x' = (x − μ)/σ (new arrays; labels and lengths unchanged). */
-export function standardizeExamples(examples: readonly Example[], s: FeatureScaling): Example[] {
+/** x' = (x − μ)/σ for `length` rows of D (a new float32 array). */
+export function standardizeRows(raw: Float32Array, length: number, s: FeatureScaling): Float32Array {
   const D = s.mean.length;
-  return examples.map((e) => {
-    const x = new Float32Array(e.length * D);
-    const raw = e.x;
-    for (let t = 0; t < e.length; t++)
-      for (let d = 0; d < D; d++) x[t * D + d] = (raw[t * D + d] - s.mean[d]) / s.scale[d];
-    return { x, length: e.length, label: e.label };
-  });
+  const x = new Float32Array(length * D);
+  for (let t = 0; t < length; t++) for (let d = 0; d < D; d++) x[t * D + d] = (raw[t * D + d] - s.mean[d]) / s.scale[d];
+  return x;
+}
+
+/**
+ * Examples with x' = (x − μ)/σ (labels and lengths unchanged). In-memory examples get new arrays; lazy (streamed)
+ * examples stay lazy and are standardised each time they are read (the x getter, and the streaming sampler through
+ * `lazy.scaling`), so nothing is held: the same values as in memory, at the memory of one batch.
+ */
+export function standardizeExamples(examples: readonly Example[], s: FeatureScaling): Example[] {
+  return examples.map((e) =>
+    e.lazy
+      ? new StandardizedLazyExample(e, s)
+      : { x: standardizeRows(e.x, e.length, s), length: e.length, label: e.label },
+  );
+}
+
+/** A lazy example standardised when read: two fields per example (accessors on the prototype, no closures). */
+class StandardizedLazyExample implements Example {
+  constructor(
+    private readonly source: Example,
+    readonly scaling: FeatureScaling,
+  ) {}
+  get x(): Float32Array {
+    return standardizeRows(this.source.x, this.source.length, this.scaling);
+  }
+  get length(): number {
+    return this.source.length;
+  }
+  get label(): number {
+    return this.source.label;
+  }
+  get lazy(): Example['lazy'] {
+    return this.source.lazy;
+  }
 }
 
 /** Parameters fitted on standardised features → the same probe on raw features (see the header for the algebra). */

@@ -57,6 +57,7 @@ export async function layerSweep(
       batchSize: params.batchSize,
       // Sweeps of mean/last probes cache one vector per example and layer (pooledCache.ts); the plan is logged first.
       kind: cacheKindFor(params.kinds.map((k) => k.probe)),
+      dtype: params.cacheDtype,
     },
     hooks,
   );

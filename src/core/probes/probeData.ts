@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { ExecutionProviderSetting, LayerSpec, ProbeKind, ProgressEvent } from '../../protocol/types';
 import { ActivationCache } from '../activations';
 import { type CacheKind, rowFor } from '../activations/pooledCache';
+import type { CacheDtype } from '../activations/shardFormat';
 import { ProbescopeError } from '../errors';
 import type { ModelFolder } from '../model';
 import type { Example } from './batches';
@@ -49,6 +50,8 @@ export async function buildActivations(
     batchSize?: number;
     /** tokens (default) or a pooled kind (activations/pooledCache.ts cacheKindFor). */
     kind?: CacheKind;
+    /** undefined = the default for the kind (activations/cacheDtype.ts). */
+    dtype?: CacheDtype;
   },
   hooks: CacheHooks,
 ): Promise<ActivationCache> {
@@ -62,6 +65,7 @@ export async function buildActivations(
     executionProvider: opts.executionProvider,
     batchSize: opts.batchSize,
     kind: opts.kind,
+    dtype: opts.dtype,
     onProgress: hooks.onProgress,
     onLog: hooks.onLog,
     signal: hooks.signal,

@@ -18,6 +18,7 @@ import { rowFor } from '../activations/pooledCache';
 import { decodeValues } from '../activations/shardFormat';
 import { ProbescopeError } from '../errors';
 import type { Example } from './batches';
+import { standardizeRows } from './featureScaling';
 import { poolStates, pooledLength } from './pooling';
 import type { Rng } from './rng';
 
@@ -170,7 +171,9 @@ export class ShardBatchSampler {
             `Activation cache shard ${loc.path} is truncated; run \`probescope cache verify\`.`,
           );
         const raw = decodeValues(buf, loc.dtype);
-        return { x: probeView(cache, raw, loc.rows, probe), length: e.length, label: e.label };
+        const x = probeView(cache, raw, loc.rows, probe);
+        const scaling = e.scaling; // fast preset: standardised as read (featureScaling.ts)
+        return { x: scaling ? standardizeRows(x, e.length, scaling) : x, length: e.length, label: e.label };
       }),
     );
   }

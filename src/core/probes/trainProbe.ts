@@ -15,7 +15,7 @@ import type { Example } from './batches';
 import { makeChunks } from './batches';
 import { probeComputer } from './computerCache';
 import * as defaults from './defaults';
-import { featureScaling, foldScaling, standardizeExamples } from './featureScaling';
+import { featureScaling, featureScalingStreamed, foldScaling, standardizeExamples } from './featureScaling';
 import { cacheKindFor } from '../activations/pooledCache';
 import { openExistingCache } from './existingCache';
 import { defaultMemoryBudget, lazyExamplesFrom, trainingBytes } from './streamingTrainer';
@@ -173,6 +173,7 @@ export async function trainProbeRun(
             texts: plan.texts,
             layer: params.layer,
             maxLength: params.maxLength,
+            dtype: params.cacheDtype,
             modelDir: params.modelDir || undefined,
           },
           hooks,
@@ -195,6 +196,7 @@ export async function trainProbeRun(
         executionProvider: params.executionProvider,
         batchSize: params.batchSize,
         kind: cacheKindFor([params.probe]),
+        dtype: params.cacheDtype,
       },
       hooks,
     ));
@@ -225,11 +227,22 @@ export async function trainProbeRun(
   const computer = await probeComputer({ H: heads, C, D }, params.executionProvider);
   const base: FitSpec = { computer, H: heads, C, D, optimizer, preset, params, seed: seeds[0] };
   // 'fast' fits on standardised features (featureScaling.ts) and folds μ, σ back into the saved weights; 'reference'
-  // keeps EleutherAI's exact recipe on raw features. Streamed examples are read from the cache as stored, so a
-  // streamed run fits on raw features too (and says so).
-  const scaling = preset === 'reference' || streaming ? undefined : featureScaling(train, D);
+  // keeps EleutherAI's exact recipe on raw features. Streamed runs compute μ, σ in one pass over the training
+  // examples on disk and standardise each batch as it is read (same values as in memory, no dataset-sized memory).
   if (streaming && preset !== 'reference')
-    hooks.onLog?.('Streaming: features are not standardised in this run (the fit uses the raw states).');
+    hooks.onLog?.(
+      `Streaming: computing the feature means and scales in one pass over the ${train.length} training examples on disk.`,
+    );
+  const scaling =
+    preset === 'reference'
+      ? undefined
+      : streaming
+        ? await featureScalingStreamed(train, D, {
+            signal: hooks.signal,
+            onProgress: (done, total) =>
+              hooks.onProgress?.({ phase: 'train', done, total, message: 'feature means and scales (streamed)' }),
+          })
+        : featureScaling(train, D);
   const fitTrain = scaling ? standardizeExamples(train, scaling) : train;
   const fitVal = scaling ? standardizeExamples(val, scaling) : val;
   const weightDecay =
@@ -347,6 +360,8 @@ export async function trainProbeRun(
       splitGroupedByText: ds.duplicates > 0,
       ...(params.chat ? { chat: params.chat } : {}),
       maxLength: params.maxLength ?? existing?.maxLength ?? defaults.DEFAULT_TRAIN_MAX_LENGTH,
+      // The stored precision of the states the probe was fitted on (eval reads float32 again when this says so).
+      cacheDtype: cache.dtype,
       nTrain: train.length,
       nVal: val.length,
       nTest: test.length,

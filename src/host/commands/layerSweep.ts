@@ -92,6 +92,7 @@ export const layerSweepCommand: HostCommand = {
       maxLength: s.maxLength,
       chat: s.chatFormat,
       memoryBudget: s.memoryBudget,
+      cacheDtype: s.cacheDtype,
     };
     await ctx.trainingPanel.start({
       mode: 'sweep',

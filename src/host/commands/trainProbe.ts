@@ -126,5 +126,6 @@ async function collectTrainParams(ctx: HostContext, args: TrainArgs): Promise<Tr
     maxLength: s.maxLength,
     chat: s.chatFormat,
     memoryBudget: s.memoryBudget,
+    cacheDtype: s.cacheDtype,
   };
 }

@@ -3,7 +3,7 @@
  * --cache-dir C` (one max-length default), also when it holds more layers; `probescope cache verify` reports damage.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CliContext } from '../../../src/cli/command';
 import { activationsCommand } from '../../../src/cli/commands/activations';
 import { cacheVerifyCommand } from '../../../src/cli/commands/cacheVerify';
+import { evalCommand } from '../../../src/cli/commands/eval';
 import { trainCommand } from '../../../src/cli/commands/train';
 import { repoRoot } from '../worker/buildBundle';
 
@@ -92,6 +93,73 @@ describe('activations --out C, then train --cache-dir C', () => {
       context([]),
     )) as { examples: number };
     assert.equal(plain.examples, 3);
+  });
+
+  // Token caches (attention probes) are float16 by default; the dtype is in the key, so float32 and float16 never mix.
+  const trainAttention = async (cacheDir: string, out: string, extra: Record<string, string> = {}) => {
+    const logs: string[] = [];
+    await trainCommand.run(
+      {
+        model: MODEL,
+        data,
+        layer: '2',
+        probe: 'attention',
+        steps: '3',
+        'cache-dir': cacheDir,
+        out: join(root, out),
+        'execution-provider': 'cpu',
+        ...extra,
+      },
+      context(logs),
+    );
+    return logs.some((m) => /^Extracting/.test(m));
+  };
+
+  for (const dtype of [undefined, 'float16'] as const) {
+    it(`activations ${dtype ? '--dtype float16' : '(default dtype)'}, then train --probe attention reuses the float16 cache`, async () => {
+      const cacheDir = join(root, `cache-att-${dtype ?? 'default'}`);
+      const built = (await activationsCommand.run(
+        { model: MODEL, layers: '2', data, out: cacheDir, ...(dtype ? { dtype } : {}) },
+        context([]),
+      )) as { dtype: string };
+      assert.equal(built.dtype, 'float16');
+      assert.equal(await trainAttention(cacheDir, `probe-att-${dtype ?? 'default'}`), false, 'train extracted again');
+      assert.equal(readdirSync(join(cacheDir, 'activations')).length, 1, 'no second cache');
+    });
+  }
+
+  it('a float32 cache is not used for a float16 run (a second cache), and is reused by train --dtype float32', async () => {
+    const cacheDir = join(root, 'cache-att-f32');
+    await activationsCommand.run({ model: MODEL, layers: '2', data, out: cacheDir, dtype: 'float32' }, context([]));
+    assert.equal(
+      await trainAttention(cacheDir, 'probe-f32', { dtype: 'float32' }),
+      false,
+      'train --dtype float32 reuses it',
+    );
+    // probe.json records the dtype it was fitted on, and eval reads that precision again: with only the float32
+    // cache there, eval extracts nothing.
+    const evalExtracts = async (probe: string, dtype: string) => {
+      assert.equal(JSON.parse(readFileSync(join(root, probe, 'probe.json'), 'utf8')).training.cacheDtype, dtype);
+      const logs: string[] = [];
+      await evalCommand.run(
+        { probe: join(root, probe), data, 'cache-dir': cacheDir, 'execution-provider': 'cpu' },
+        context(logs),
+      );
+      return logs.some((m) => /^Extracting/.test(m));
+    };
+    assert.equal(await evalExtracts('probe-f32', 'float32'), false);
+    assert.equal(await trainAttention(cacheDir, 'probe-f16'), true, 'the default (float16) extracts its own');
+    assert.equal(await evalExtracts('probe-f16', 'float16'), false);
+    const dtypes = readdirSync(join(cacheDir, 'activations')).map(
+      (k) => JSON.parse(readFileSync(join(cacheDir, 'activations', k, 'index.json'), 'utf8')).dtype as string,
+    );
+    assert.deepEqual(dtypes.sort(), ['float16', 'float32']);
+    // train --cache picks by --dtype among caches of the same data, and says when none has it.
+    assert.equal(await trainAttention('', 'probe-c32', { cache: cacheDir, dtype: 'float32' }), false);
+    await assert.rejects(
+      trainAttention('', 'probe-c32b', { cache: join(root, 'cache-att-default'), dtype: 'float32' }),
+      /holds float16 states, not --dtype float32/,
+    );
   });
 
   it('cache verify reports every cache and names a damaged shard', async () => {

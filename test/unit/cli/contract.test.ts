@@ -290,6 +290,14 @@ describe('CLI contract (DESIGN.md), run on the built bundle', () => {
         new RegExp(`${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*(path|exist|found)`, 'i'),
       );
     });
+    test('an empty or whitespace-only text to classify (exit 2: <bos> alone is nothing to classify)', async () => {
+      const probe = join(demoDir(), 'attention');
+      for (const text of ['', '  \n\t ']) {
+        const r = await cli('classify', '--probe', probe, '--text', text, '--execution-provider', 'cpu');
+        refusal(r, /Nothing to classify: the text is (empty|whitespace only)/);
+        assert.equal(r.status, 2);
+      }
+    });
     test('a probe folder without probe.json', async () => {
       const empty = join(tmp, 'empty-probe');
       await mkdir(empty, { recursive: true });

@@ -4,7 +4,7 @@
  * their ProbescopeError code.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ProbescopeError } from '../../../src/core/errors';
@@ -110,6 +110,23 @@ describe('engine requests through the real worker', () => {
     );
     assert.ok(steps.length > 0 && steps.length <= 5, `${steps.length} training steps`);
     assert.ok(steps.every((s) => Number.isFinite(s.trainLoss)));
+  });
+
+  test('trainProbe caches token states in float16 by default and in float32 when the setting asks (cacheDtype)', async () => {
+    // The editor passes probescope.cacheDtype = float32 as cacheDtype; the default (float16) as nothing.
+    const dtypeOf = (outDir: string) =>
+      JSON.parse(readFileSync(join(outDir, 'probe.json'), 'utf8')).training.cacheDtype as string;
+    const f32 = await worker.request(Requests.trainProbe, {
+      ...trainParams('dtype-32', 'cache-d'),
+      cacheDtype: 'float32',
+    });
+    const f16 = await worker.request(Requests.trainProbe, trainParams('dtype-16', 'cache-d'));
+    assert.equal(dtypeOf(f32.outDir), 'float32');
+    assert.equal(dtypeOf(f16.outDir), 'float16');
+    const dtypes = readdirSync(join(tmp, 'cache-d', 'activations')).map(
+      (k) => JSON.parse(readFileSync(join(tmp, 'cache-d', 'activations', k, 'index.json'), 'utf8')).dtype as string,
+    );
+    assert.deepEqual(dtypes.sort(), ['float16', 'float32']);
   });
 
   test('cancelling trainProbe while it extracts rejects with CANCELLED and the worker keeps serving', async () => {

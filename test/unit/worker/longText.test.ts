@@ -43,5 +43,15 @@ describe('long texts through the real worker', () => {
       assert.ok(Math.abs(sum - 1) < 1e-6, `head ${h} sums to ${sum}`);
     }
     assert.equal((await worker.request(Requests.ping, { payload: 'alive' })).payload, 'alive');
+    // An empty or whitespace-only selection is refused (BAD_ARGUMENT), not classified as <bos> alone.
+    for (const empty of ['', ' \n\t  '])
+      await assert.rejects(
+        worker.request(Requests.classify, { probeDir: outDir, text: empty, executionProvider: 'cpu' }),
+        (e: unknown) => {
+          assert.equal((e as { code?: string }).code, 'BAD_ARGUMENT'); // the supervisor rejects with the worker's code
+          assert.match((e as Error).message, /Nothing to classify: the text is (empty|whitespace only)/);
+          return true;
+        },
+      );
   });
 });

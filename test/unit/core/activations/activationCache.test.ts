@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ActivationCache } from '../../../../src/core/activations/activationCache';
-import { floatToHalf, halfToFloat } from '../../../../src/core/activations/float16';
+import { decodeHalves, encodeHalves, floatToHalf, halfToFloat } from '../../../../src/core/activations/float16';
 import { isCancelled } from '../../../../src/core/errors';
 import { type ModelFolder, resolveModelFolder } from '../../../../src/core/model/modelFolder';
 import type { LayerSpec } from '../../../../src/protocol/types';
@@ -41,8 +41,9 @@ describe('ActivationCache', () => {
       ...extra,
     });
 
-  it('stores reference states that read back within 5e-5, per example and layer', async () => {
-    const cache = await build(join(root, 'a'));
+  it('stores reference states that read back within 5e-5, per example and layer (float32)', async () => {
+    const cache = await build(join(root, 'a'), { dtype: 'float32' });
+    assert.equal(cache.dtype, 'float32');
     assert.equal(cache.numExamples, TEXTS.length);
     assert.equal(cache.hiddenSize, 64);
     assert.deepEqual(cache.layers, LAYERS);
@@ -131,25 +132,50 @@ describe('ActivationCache', () => {
     cache.close();
   });
 
-  it('float16 caches round-trip within float16 precision', async () => {
-    const f32 = await build(join(root, 'f32'));
+  it('token caches are float16 by default: the float32 states rounded to nearest even, half the bytes', async () => {
+    const f32 = await build(join(root, 'f32'), { dtype: 'float32' });
     // Half the shard bytes = the same shards and batches, so both see identical float32 states before rounding.
-    const f16 = await build(join(root, 'f16'), { dtype: 'float16', shardBytes: SMALL_SHARDS / 2 });
+    const f16 = await build(join(root, 'f16'), { shardBytes: SMALL_SHARDS / 2 });
+    assert.equal(f16.dtype, 'float16');
+    assert.deepEqual(f16.float32Shards, []);
     assert.notEqual(f16.key, f32.key);
     assert.equal(f16.bytes * 2, f32.bytes);
+    // The explicit float16 cache is the same cache (same key: no second extraction).
+    const again = await build(join(root, 'f16'), { dtype: 'float16', shardBytes: SMALL_SHARDS / 2 });
+    assert.equal(again.key, f16.key);
+    assert.equal(again.extractedExamples, 0);
+    again.close();
     for (let i = 0; i < TEXTS.length; i++) {
       for (const l of LAYERS) {
         const a = f32.get(i, l);
         const b = f16.get(i, l);
         assert.equal(a.length, b.length);
         for (let k = 0; k < a.length; k++) {
-          // Half precision: 11 significant bits, relative error <= 2^-11 (normal range).
+          // Exactly the float16-rounded float32 state (same batches), hence within 2^-11 relative (normal range).
+          assert.equal(b[k], halfToFloat(floatToHalf(a[k])), `${a[k]} vs ${b[k]}`);
           assert.ok(Math.abs(a[k] - b[k]) <= Math.abs(a[k]) * 2 ** -11 + 2 ** -24, `${a[k]} vs ${b[k]}`);
         }
       }
     }
     f32.close();
     f16.close();
+  });
+
+  it('float16 shards encode and decode in bulk exactly as value by value (every half, 2^20 float bit patterns)', () => {
+    const halves = new Uint16Array(65536).map((_, h) => h);
+    const bytes = new Uint8Array(halves.buffer);
+    const odd = new Uint8Array(bytes.length + 1);
+    odd.set(bytes, 1); // a read slice may start at an odd byte
+    for (const decoded of [decodeHalves(bytes), decodeHalves(odd.subarray(1))])
+      for (let h = 0; h < 65536; h++) assert.ok(Object.is(decoded[h], halfToFloat(h)), `half ${h}`);
+    // Random float32 bit patterns (every exponent: subnormal, normal, overflow, Inf, NaN) and the rounding edges.
+    const bits = new Uint32Array(1 << 20);
+    let seed = 7;
+    for (let i = 0; i < bits.length; i++) bits[i] = seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    const values = new Float32Array(bits.buffer);
+    values.set([0, -0, 65504, 65519.99, 65520, -65520, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 2 ** -14, 2 ** -25, 6e-8]);
+    const encoded = new Uint16Array(encodeHalves(values).buffer);
+    for (let i = 0; i < values.length; i++) assert.equal(encoded[i], floatToHalf(values[i]), `${values[i]}`);
   });
 
   it('float16 conversion rounds to nearest even and keeps specials', () => {

@@ -54,7 +54,9 @@ describe('probescope activations', () => {
     assert.equal(r.examples, 3);
     assert.deepEqual(r.layers, [0, 1, 2, 3, 4, 'final']);
     assert.ok(String(r.cacheDir).startsWith(join(out, 'activations')));
-    assert.equal(r.bytes, (r.tokens as number) * 64 * 6 * 4);
+    // Token caches are float16 by default: 2 bytes a value.
+    assert.equal(r.dtype, 'float16');
+    assert.equal(r.bytes, (r.tokens as number) * 64 * 6 * 2);
     assert.ok(typeof r.seconds === 'number');
   });
 

@@ -4,14 +4,17 @@
  * models are the tiny Gemma 2 with the <bos> embedding row (id 2) scaled up, so every text's first state is huge.
  */
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { activationsCommand } from '../../../../src/cli/commands/activations';
 import type { CliContext } from '../../../../src/cli/command';
 import { ActivationCache } from '../../../../src/core/activations/activationCache';
-import { assertFitsFloat16 } from '../../../../src/core/activations/float16';
+import { verifyCacheFolder } from '../../../../src/core/activations/cacheIntegrity';
+import { mergeCacheSlices } from '../../../../src/core/activations/cacheMerge';
+import { assertFitsFloat16, floatToHalf, halfToFloat } from '../../../../src/core/activations/float16';
+import { trainCommand } from '../../../../src/cli/commands/train';
 import { ProbescopeError } from '../../../../src/core/errors';
 import { resolveModelFolder } from '../../../../src/core/model/modelFolder';
 import { decodeModel, encodeModel } from '../../../../src/core/onnx/proto';
@@ -22,15 +25,15 @@ const roots: string[] = [];
 after(() => Promise.all(roots.map((r) => rm(r, { recursive: true, force: true }))));
 const ctx: CliContext = { progress: () => {}, step: () => {}, log: () => {}, signal: new AbortController().signal };
 
-/** tiny-gemma2 with embedding row 2 (<bos>) set to `value` in every dimension; layer 0 = that · √64. */
-async function bosScaledModel(value: number): Promise<string> {
+/** tiny-gemma2 with embedding row `row` (default 2, <bos>) set to `value` in every dimension; layer 0 = that · √64. */
+async function bosScaledModel(value: number, row = 2): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'ps-overflow-'));
   roots.push(root);
   const src = join(FIXTURES, 'tiny-gemma2');
   const m = decodeModel(await readFile(join(src, 'model.onnx')));
   const emb = m.graph!.initializer.find((t) => t.name === 'model.embed_tokens.weight')!;
   const raw = new Float32Array(new Uint8Array(emb.rawData).buffer); // a copy: rawData may view a larger buffer
-  raw.fill(value, 2 * 64, 3 * 64);
+  raw.fill(value, row * 64, (row + 1) * 64);
   emb.rawData = new Uint8Array(raw.buffer);
   const dir = join(root, 'model');
   await mkdir(dir);
@@ -67,7 +70,14 @@ describe('float16 caches and non-finite states', () => {
         /Layer 0 holds values up to 80000\.0, beyond float16's largest value 65504.*--dtype float32/,
       ),
     );
-    const cache = await ActivationCache.build({ folder, layers: [0], texts, cacheDir, executionProvider: 'cpu' });
+    const cache = await ActivationCache.build({
+      folder,
+      layers: [0],
+      texts,
+      cacheDir,
+      dtype: 'float32',
+      executionProvider: 'cpu',
+    });
     assert.equal(cache.get(0, 0)[0], 80_000);
     cache.close();
   });
@@ -101,5 +111,105 @@ describe('float16 caches and non-finite states', () => {
       }),
       refusal('MODEL_INVALID', /Layer 0 produced Infinity/),
     );
+  });
+
+  // Token 909 ("z") scaled: only texts with a "z" reach 80,000 at layer 0; one example per shard (shardBytes 1).
+  const MIXED = ['a vote', 'zebra crossing', 'calm text', 'loud zebra'];
+  const hasZ = (t: string) => t.includes('z');
+
+  it('the default (float16) token cache stores the shards that exceed 65,504 as float32, the rest float16, never ±Infinity', async () => {
+    const dir = await bosScaledModel(10_000, 909);
+    const folder = await resolveModelFolder(dir);
+    const base = { folder, layers: [0, 1], texts: MIXED, executionProvider: 'cpu' as const, shardBytes: 1 };
+    const ref = await ActivationCache.build({ ...base, cacheDir: join(dir, '..', 'f32'), dtype: 'float32' });
+    const logs: string[] = [];
+    const cacheDir = join(dir, '..', 'f16');
+    const cache = await ActivationCache.build({ ...base, cacheDir, onLog: (m) => logs.push(m) });
+    assert.equal(cache.dtype, 'float16');
+    assert.equal(cache.float32Shards.length, 2, 'the two texts with a "z"');
+    assert.equal(
+      logs.filter((m) => /^Shard \d of 4: layer 0 holds values up to 80000\.0, beyond float16.*float32/.test(m)).length,
+      2,
+    );
+    for (let i = 0; i < MIXED.length; i++)
+      for (const layer of [0, 1]) {
+        const a = ref.get(i, layer);
+        const b = cache.get(i, layer);
+        assert.ok(b.every(Number.isFinite));
+        // Same batches (one text each): float32 shards hold the float32 states, float16 shards their rounding.
+        for (let k = 0; k < a.length; k++) assert.equal(b[k], hasZ(MIXED[i]) ? a[k] : halfToFloat(floatToHalf(a[k])));
+      }
+    assert.equal(cache.get(1, 0)[64], 80_000);
+    const index = JSON.parse(await readFile(join(cache.dir, 'index.json'), 'utf8')) as {
+      shardSums: { bytes: number; dtype?: string }[];
+    };
+    assert.deepEqual(index.shardSums.map((x) => x.dtype ?? 'float16').sort(), [
+      'float16',
+      'float16',
+      'float32',
+      'float32',
+    ]);
+    assert.equal(
+      cache.bytes,
+      index.shardSums.reduce((a, x) => a + x.bytes, 0),
+    );
+    assert.ok((await verifyCacheFolder(cache.dir)).ok);
+    cache.close();
+    ref.close();
+
+    // Reused as it is; after losing index.json and one float16 shard, only that shard is extracted again.
+    const again = await ActivationCache.build({ ...base, cacheDir });
+    assert.equal(again.extractedExamples, 0);
+    again.close();
+    const f16Shard = index.shardSums.findIndex((x) => x.dtype === undefined);
+    await unlink(join(cache.dir, 'index.json'));
+    await unlink(join(cache.dir, `shard-0000${f16Shard}.bin`));
+    const resumed = await ActivationCache.build({ ...base, cacheDir });
+    assert.equal(resumed.extractedExamples, 1);
+    assert.equal(await readFile(join(resumed.dir, 'index.json'), 'utf8'), JSON.stringify(index));
+    resumed.close();
+
+    // Two slices + merge = the single run, byte for byte (the fallback depends only on each shard's states).
+    const sliced = join(dir, '..', 'sliced');
+    for (const index of [0, 1])
+      await ActivationCache.buildSlice({ ...base, cacheDir: sliced, slice: { index, count: 2 } });
+    const [merged] = await mergeCacheSlices([sliced], sliced);
+    for (const name of (await readdir(cache.dir)).filter((n) => n.endsWith('.bin') || n === 'index.json'))
+      assert.ok((await readFile(join(merged.dir, name))).equals(await readFile(join(cache.dir, name))), name);
+  });
+
+  it('the CLI: `activations` keeps those shards in float32 and says so; `train` reuses that cache', async () => {
+    const dir = await bosScaledModel(10_000, 909);
+    const data = join(dir, '..', 'mixed.jsonl');
+    const rows = Array.from({ length: 12 }, (_, i) => ({
+      text: `${MIXED[i % 4]} ${i}`,
+      label: hasZ(MIXED[i % 4]) ? 1 : 0,
+    }));
+    await writeFile(data, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const out = join(dir, '..', 'cli-cache');
+    const logs: string[] = [];
+    const log = { ...ctx, log: (m: string) => logs.push(m) };
+    const r = (await activationsCommand.run({ model: dir, layers: '0', data, out, 'shard-size': '1KB' }, log)) as {
+      dtype: string;
+      float32Shards: number[];
+    };
+    assert.equal(r.dtype, 'float16');
+    assert.ok(r.float32Shards.length >= 1);
+    assert.ok(logs.some((m) => /layer 0 holds values up to 80000\.0.*stored as float32/.test(m)));
+    logs.length = 0;
+    await trainCommand.run(
+      {
+        model: dir,
+        data,
+        layer: '0',
+        probe: 'attention',
+        steps: '2',
+        'cache-dir': out,
+        out: join(dir, '..', 'p'),
+        'execution-provider': 'cpu',
+      },
+      log,
+    );
+    assert.ok(!logs.some((m) => /^Extracting/.test(m)), logs.join('\n'));
   });
 });

@@ -73,6 +73,8 @@ describe('pooled caches on the tiny model', () => {
       batchSize: 4,
       shardBytes: 4_000,
       kind,
+      // The pooled vectors (float32, the pooled default) are compared with the token cache's float32 states.
+      ...(kind === 'tokens' ? { dtype: 'float32' as const } : {}),
       onLog: (m) => logs.push(m),
     });
 
@@ -127,6 +129,8 @@ describe('pooled caches on the tiny model', () => {
       probe: 'attention',
       heads: 1,
       steps: 1,
+      // float32 token states: pooled when read, they equal the pooled cache's vectors to float rounding.
+      cacheDtype: 'float32',
       cacheDir: tokenDir,
       outDir: join(root, 'att'),
     });
