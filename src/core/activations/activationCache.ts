@@ -16,6 +16,7 @@ import { type IndexExpectation, indexProblems, readIndex, removeStaleTemps } fro
 import { checkedIndex, findSupersetCache } from './cacheReuse';
 import { cacheBaseKey, cacheKey, type CacheKeyParts, hashTexts, hashTokenizerFiles, TAP_SCHEME } from './cacheKey';
 import { type CacheKind, planCache, poolForCache, rowsPerExample } from './pooledCache';
+import { ExampleTable } from './exampleTable';
 import { planShards, readCompleteShard, writeFileAtomicClean, writeShard } from './shardFiles';
 import { assertFitsFloat16 } from './float16';
 import {
@@ -83,16 +84,22 @@ export interface SliceBuildResult {
 
 export class ActivationCache {
   private readonly fds = new Map<number, number>();
+  /** The index without its per-example list, which lives in `table` (typed columns: a few bytes per example). */
+  private readonly index: CacheIndex;
+  private readonly table: ExampleTable;
 
   private constructor(
     /** The cache's own folder: {cacheDir}/activations/<key>. */
     readonly dir: string,
-    private readonly index: CacheIndex,
+    index: CacheIndex,
     /** Examples this build ran through the model (0 when the cache was already complete). */
     readonly extractedExamples: number,
     /** ORT session runs this build made. */
     readonly modelRuns: number,
-  ) {}
+  ) {
+    this.table = ExampleTable.from(index.examples);
+    this.index = { ...index, examples: [] };
+  }
 
   get numExamples(): number {
     return this.index.numExamples;
@@ -126,16 +133,29 @@ export class ActivationCache {
   }
 
   length(i: number): number {
-    return this.entry(i)[2];
+    return this.table.length[this.checked(i)];
+  }
+
+  /** Shard number holding example i (location() without its allocations, for per-batch loops). */
+  shardOf(i: number): number {
+    return this.table.shard[this.checked(i)];
+  }
+
+  /** Byte offset of example i's block in its shard; layer k (index order) starts k·length(i)·D·bytesPerValue later. */
+  blockOffset(i: number): number {
+    return this.table.offset[this.checked(i)];
   }
 
   truncated(i: number): boolean {
-    return this.entry(i)[3] === 1;
+    return this.table.truncated[this.checked(i)] === 1;
   }
 
   /** [length(i) * hiddenSize] float32, read from its shard now (one positioned read, no whole-file load). */
   get(i: number, layer: LayerSpec): Float32Array {
-    const [shard, offset, length] = this.entry(i);
+    const j = this.checked(i);
+    const shard = this.table.shard[j];
+    const offset = this.table.offset[j];
+    const length = this.table.length[j];
     const k = this.index.layers.indexOf(layer);
     if (k < 0) {
       throw new ProbescopeError(
@@ -166,7 +186,10 @@ export class ActivationCache {
     i: number,
     layer: LayerSpec,
   ): { path: string; shard: number; position: number; bytes: number; rows: number; dtype: CacheDtype } {
-    const [shard, offset, rows] = this.entry(i);
+    const j = this.checked(i);
+    const shard = this.table.shard[j];
+    const offset = this.table.offset[j];
+    const rows = this.table.length[j];
     const k = this.index.layers.indexOf(layer);
     if (k < 0)
       throw new ProbescopeError(
@@ -189,10 +212,11 @@ export class ActivationCache {
     this.fds.clear();
   }
 
-  private entry(i: number): [number, number, number, number] {
-    const e = this.index.examples[i];
-    if (!e) throw new ProbescopeError('INTERNAL', `Example ${i} is out of range (cache has ${this.numExamples}).`);
-    return e;
+  /** `i` when it names an example of the cache; INTERNAL otherwise. */
+  private checked(i: number): number {
+    if (!(Number.isInteger(i) && i >= 0 && i < this.table.size))
+      throw new ProbescopeError('INTERNAL', `Example ${i} is out of range (cache has ${this.numExamples}).`);
+    return i;
   }
 
   private fd(shard: number): number {

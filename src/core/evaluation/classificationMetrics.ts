@@ -235,8 +235,14 @@ function recallAtFpr(
   return Object.fromEntries(alphas.map((a, j) => [String(a), best[j]]));
 }
 
-/** The ROC curve of a binary problem: one (fpr, tpr) point per distinct threshold, from (0,0) to (1,1). */
-export function rocCurve(scores: ArrayLike<number>, positive: ArrayLike<boolean>): { fpr: number[]; tpr: number[] } {
+/**
+ * The ROC curve of a binary problem: one (fpr, tpr) point per distinct threshold, from (0,0) to (1,1). `positive`:
+ * true or 1 per positive example (a Uint8Array keeps large splits compact).
+ */
+export function rocCurve(
+  scores: ArrayLike<number>,
+  positive: ArrayLike<boolean | number>,
+): { fpr: number[]; tpr: number[] } {
   const n = scores.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
   let P = 0;

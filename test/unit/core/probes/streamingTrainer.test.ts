@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ActivationCache } from '../../../../src/core/activations/activationCache';
 import { resolveModelFolder } from '../../../../src/core/model/modelFolder';
-import { makeChunks } from '../../../../src/core/probes/batches';
+import { makeBatch, makeChunks } from '../../../../src/core/probes/batches';
 import { loadProbe } from '../../../../src/core/probes/probeFile';
 import { poolStates } from '../../../../src/core/probes/pooling';
 import { createRng } from '../../../../src/core/probes/rng';
@@ -68,15 +68,25 @@ describe('streaming from the activation cache', () => {
     assert.equal(runs, nShards, 'each shard is visited in one run');
     assert.deepEqual(new ShardBatchSampler(lazy, 5, createRng(4)).epochOrder(), order);
     assert.notDeepEqual(new ShardBatchSampler(lazy, 5, createRng(5)).epochOrder(), order);
-    // Batches: 5 examples, labels = indices here; x as the cache holds it. Four batches span the 16-example epoch.
+    // Batches: 5 examples, labels = indices here; each is makeBatch of its picks, bit for bit, and x as the cache
+    // holds it. Four batches span the 16-example epoch.
+    const D = cache.hiddenSize;
     const seen: number[] = [];
     for (let b = 0; b < 4; b++) {
-      const batch = await s1.next();
-      assert.equal(batch.length, 5);
-      for (const e of batch) {
-        assert.deepEqual(e.x, cache.get(e.label, 2));
-        assert.equal(e.length, cache.length(e.label));
-        seen.push(e.label);
+      const { picks, ...batch } = await s1.next();
+      assert.equal(batch.B, 5);
+      assert.deepEqual(
+        batch,
+        makeBatch(
+          picks.map((j) => lazy[j]),
+          D,
+        ),
+      );
+      for (const [k, j] of picks.entries()) {
+        const len = cache.length(j);
+        assert.deepEqual(batch.x.subarray(k * batch.S * D, (k * batch.S + len) * D), cache.get(j, 2));
+        assert.equal(batch.labels[k], j);
+        seen.push(j);
       }
     }
     assert.deepEqual(
@@ -84,17 +94,64 @@ describe('streaming from the activation cache', () => {
       rows,
     );
     await s1.close();
-    // With a budget that holds three shards, whole shards are read once each and serve the same batches.
+    // With a budget that holds its shards, whole shards are read once each and serve the same batches.
     const s2 = new ShardBatchSampler(lazy, 5, createRng(4), 1 << 30);
     s2.epochOrder(); // as s1 above, so both draw the same orders
     const again: number[] = [];
-    for (let b = 0; b < 4; b++)
-      for (const e of await s2.next()) {
-        assert.deepEqual(e.x, cache.get(e.label, 2));
-        again.push(e.label);
-      }
+    for (let b = 0; b < 4; b++) {
+      const { picks, ...batch } = await s2.next();
+      assert.deepEqual(
+        batch,
+        makeBatch(
+          picks.map((j) => lazy[j]),
+          D,
+        ),
+      );
+      again.push(...picks);
+    }
     assert.deepEqual(again, seen);
     await s2.close();
+  });
+});
+
+describe('streamed batches from a float16 cache', () => {
+  it('equal makeBatch of the lazy examples (decodeValues), bit for bit, read per example and by whole shards', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ps-stream16-'));
+    const cache = await ActivationCache.build({
+      folder: await resolveModelFolder(join(repoRoot, 'models/tiny-gemma2')),
+      layers: [1, 2],
+      texts: TEXTS,
+      cacheDir: join(root, 'cache'),
+      executionProvider: 'cpu',
+      shardBytes: 4_000,
+      dtype: 'float16',
+    });
+    try {
+      const rows = TEXTS.map((_, i) => i);
+      const D = cache.hiddenSize;
+      for (const probe of ['attention', 'mean'] as const) {
+        const lazy = lazyExamplesFrom(cache, 2, probe, rows, rows, 1 << 20);
+        for (const budget of [0, 1 << 30]) {
+          const s = new ShardBatchSampler(lazy, 6, createRng(11), budget);
+          assert.equal(s.wholeShards, budget > 0);
+          for (let b = 0; b < 5; b++) {
+            const { picks, ...batch } = await s.next();
+            assert.deepEqual(
+              batch,
+              makeBatch(
+                picks.map((j) => lazy[j]),
+                D,
+              ),
+              `${probe}, budget ${budget}`,
+            );
+          }
+          await s.close();
+        }
+      }
+    } finally {
+      cache.close();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 

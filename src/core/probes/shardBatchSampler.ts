@@ -1,0 +1,216 @@
+/**
+ * Seeded AdamW mini-batches of lazy examples (lazyExamples.ts) in shard order, read ahead (streamingTrainer.ts).
+ * Each epoch visits the shards holding the examples in a seeded random order and each shard's examples in a seeded
+ * random order; a batch may span two shards or two epochs. Bookkeeping is typed arrays (8 bytes per example: the
+ * shard-grouped members and one epoch's order), so memory does not grow by a JS object per example.
+ *
+ * Speed (issue #16): a batch is assembled straight into the padded ProbeBatch the probe graph takes (one copy per
+ * example from the read buffer, float16 decoded by table, decodeInto.ts), the next batch is read while the current one
+ * runs, and when whole shards are read the next shard of the epoch is read while the current one is served, so disk
+ * reads overlap the probe step instead of stalling it once per shard.
+ */
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import type { LayerSpec, ProbeKind } from '../../protocol/types';
+import type { ActivationCache } from '../activations/activationCache';
+import { bytesPerValue, decodeValues } from '../activations/shardFormat';
+import { ProbescopeError } from '../errors';
+import type { Example } from './batches';
+import { decodeInto } from './decodeInto';
+import { LazyExample, probeView } from './lazyExamples';
+import type { ProbeBatch } from './probeParams';
+import type { Rng } from './rng';
+
+export class ShardBatchSampler {
+  private readonly cache: ActivationCache;
+  private readonly layer: LayerSpec;
+  private readonly probe: ProbeKind;
+  /** Distinct shards holding the examples, ascending; members of shards[s] are members[starts[s]..starts[s+1]). */
+  private readonly shards: number[];
+  private readonly starts: Int32Array;
+  private readonly members: Int32Array;
+  private order: Int32Array = new Int32Array(0);
+  private pos = 0;
+  private pending?: Promise<ProbeBatch>;
+  private readonly handles = new Map<number, Promise<FileHandle>>();
+  /** Whole shards read or being read (whole-shard mode): those of the latest batch and the next one of the epoch. */
+  private readonly shardBufs = new Map<number, Promise<Uint8Array>>();
+  /** true: each shard is read whole (see the constructor); false: each example by itself. */
+  readonly wholeShards: boolean;
+
+  /**
+   * `examples` from lazyExamplesFrom (INTERNAL otherwise). `budget` (bytes): when the shard buffers that can be alive
+   * at once fit in it (3 of the largest shards when every shard holds at least two batches of the examples), each
+   * shard is read whole, sequentially, once per epoch; otherwise each example is read by itself.
+   */
+  constructor(
+    private readonly examples: Example[],
+    private readonly batchSize: number,
+    private readonly rng: Rng,
+    budget = 0,
+  ) {
+    const first = examples[0];
+    if (!(first instanceof LazyExample))
+      throw new ProbescopeError('INTERNAL', 'ShardBatchSampler needs lazy examples.');
+    ({ cache: this.cache, layer: this.layer, probe: this.probe } = first.source);
+    const shardOf = new Int32Array(examples.length);
+    const count = new Map<number, number>();
+    examples.forEach((e, j) => {
+      if (!(e instanceof LazyExample) || e.source.cache !== this.cache || e.source.layer !== this.layer)
+        throw new ProbescopeError('INTERNAL', 'ShardBatchSampler needs lazy examples of one cache and layer.');
+      shardOf[j] = this.cache.shardOf(e.row);
+      count.set(shardOf[j], (count.get(shardOf[j]) ?? 0) + 1);
+    });
+    this.shards = [...count.keys()].sort((a, b) => a - b);
+    this.starts = new Int32Array(this.shards.length + 1);
+    const slot = new Map<number, number>();
+    this.shards.forEach((s, k) => {
+      this.starts[k + 1] = this.starts[k] + count.get(s)!;
+      slot.set(s, this.starts[k]);
+    });
+    this.members = new Int32Array(examples.length);
+    for (let j = 0; j < examples.length; j++) {
+      const at = slot.get(shardOf[j])!;
+      this.members[at] = j;
+      slot.set(shardOf[j], at + 1);
+    }
+    // Shard buffers alive at once: those of the two batches that may be in flight (2·batchSize consecutive picks, which
+    // span at most 2 shards plus every shard small enough to lie inside them) and the next shard, read ahead.
+    const window = 2 * Math.min(batchSize, examples.length);
+    let inside = 0;
+    for (let sum = 0, k = 0, sizes = [...count.values()].sort((a, b) => a - b); k < sizes.length; k++) {
+      sum += sizes[k];
+      if (sum > window - 2) break;
+      inside++;
+    }
+    const alive = Math.min(inside + 3, this.shards.length);
+    this.wholeShards = alive * Math.max(0, ...this.cache.shardSizes) <= budget;
+  }
+
+  /** One epoch's visiting order (indices into the examples): shards shuffled, then examples within each shard. */
+  epochOrder(): Int32Array {
+    const order = new Int32Array(this.examples.length);
+    let at = 0;
+    for (const s of this.rng.shuffle(this.shards.map((_, k) => k))) {
+      const own = order.subarray(at, at + this.starts[s + 1] - this.starts[s]);
+      own.set(this.members.subarray(this.starts[s], this.starts[s + 1]));
+      // Rng.shuffle is a Fisher–Yates over indices: the same draws on a typed array as on a JS array.
+      this.rng.shuffle(own as unknown as number[]);
+      at += own.length;
+    }
+    return order;
+  }
+
+  /** The next batch's example indices. */
+  take(): number[] {
+    const out: number[] = [];
+    while (out.length < Math.min(this.batchSize, this.examples.length)) {
+      if (this.pos >= this.order.length) {
+        this.order = this.epochOrder();
+        this.pos = 0;
+      }
+      out.push(this.order[this.pos++]);
+    }
+    return out;
+  }
+
+  /**
+   * The next padded batch (makeBatch of the taken examples, bit for bit) while the one after is read. `picks` are the
+   * example indices, in batch order.
+   */
+  next(): Promise<ProbeBatch & { picks: number[] }> {
+    const current = this.pending ?? this.read(this.take());
+    this.pending = this.read(this.take());
+    // The read-ahead's failure surfaces when it is used (next call), not as an unhandled rejection now.
+    this.pending.catch(() => undefined);
+    return current as Promise<ProbeBatch & { picks: number[] }>;
+  }
+
+  async close(): Promise<void> {
+    await this.pending?.catch(() => undefined);
+    this.shardBufs.clear();
+    for (const h of this.handles.values()) await (await h.catch(() => undefined))?.close();
+    this.handles.clear();
+  }
+
+  private handle(shard: number): Promise<FileHandle> {
+    let h = this.handles.get(shard);
+    if (!h) {
+      h = open(this.pathOf(shard), 'r');
+      this.handles.set(shard, h);
+    }
+    return h;
+  }
+
+  /** Starts reading the shards of `picks` and the next shard of the epoch after them; forgets every other shard. */
+  private retainShards(picks: number[]): void {
+    const keep = new Set(picks.map((j) => this.cache.shardOf((this.examples[j] as LazyExample).row)));
+    const last = [...keep].pop();
+    for (let k = this.pos; k < this.order.length; k++) {
+      const s = this.cache.shardOf((this.examples[this.order[k]] as LazyExample).row);
+      if (s !== last) {
+        keep.add(s);
+        break;
+      }
+    }
+    for (const s of this.shardBufs.keys()) if (!keep.has(s)) this.shardBufs.delete(s);
+    for (const s of keep)
+      if (!this.shardBufs.has(s)) {
+        const read = readFile(this.pathOf(s));
+        read.catch(() => undefined); // surfaces when a batch awaits it
+        this.shardBufs.set(s, read);
+      }
+  }
+
+  private pathOf(shard: number): string {
+    const j = this.members[this.starts[this.shards.indexOf(shard)]];
+    return this.cache.location((this.examples[j] as LazyExample).row, this.layer).path;
+  }
+
+  private async read(picks: number[]): Promise<ProbeBatch & { picks: number[] }> {
+    const { cache, layer, probe } = this;
+    const D = cache.hiddenSize;
+    const B = picks.length;
+    const lazy = picks.map((j) => this.examples[j] as LazyExample);
+    const S = lazy.reduce((m, e) => Math.max(m, e.length), 1);
+    const x = new Float32Array(B * S * D);
+    const mask = new Float32Array(B * S);
+    const labels = new Float32Array(B);
+    if (this.wholeShards) this.retainShards(picks);
+    const buffers = this.wholeShards ? new Map(this.shardBufs) : undefined;
+    const k = cache.layers.indexOf(layer);
+    const bpv = bytesPerValue(cache.dtype);
+    const direct = probe === 'attention' && cache.kind === 'tokens';
+    await Promise.all(
+      lazy.map(async (e, b) => {
+        const shard = cache.shardOf(e.row);
+        const rows = cache.length(e.row);
+        const bytes = rows * D * bpv;
+        const position = cache.blockOffset(e.row) + k * bytes;
+        let src: Uint8Array;
+        if (buffers) {
+          const whole = await buffers.get(shard)!;
+          src = whole.subarray(position, position + bytes);
+        } else if (direct && cache.dtype === 'float32') {
+          // Straight into the batch: no intermediate buffer.
+          const into = new Uint8Array(x.buffer, b * S * D * 4, bytes);
+          src = into.subarray(0, (await (await this.handle(shard)).read(into, 0, bytes, position)).bytesRead);
+        } else {
+          const buf = new Uint8Array(bytes);
+          const { bytesRead } = await (await this.handle(shard)).read(buf, 0, bytes, position);
+          src = buf.subarray(0, bytesRead);
+        }
+        if (src.byteLength !== bytes)
+          throw new ProbescopeError(
+            'CACHE_DAMAGED',
+            `Activation cache shard ${this.pathOf(shard)} is truncated; run \`probescope cache verify\`.`,
+          );
+        if (direct) {
+          if (src.buffer !== x.buffer) decodeInto(src, cache.dtype, x, b * S * D);
+        } else x.set(probeView(cache, decodeValues(src, cache.dtype), rows, probe), b * S * D);
+        mask.fill(1, b * S, b * S + e.length);
+        labels[b] = e.label;
+      }),
+    );
+    return { B, S, D, x, mask, labels, picks };
+  }
+}
