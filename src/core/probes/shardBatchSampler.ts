@@ -9,7 +9,7 @@
  * runs, and when whole shards are read the next shard of the epoch is read while the current one is served, so disk
  * reads overlap the probe step instead of stalling it once per shard.
  */
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { LayerSpec, ProbeKind } from '../../protocol/types';
 import type { ActivationCache } from '../activations/activationCache';
 import { bytesPerValue, decodeValues } from '../activations/shardFormat';
@@ -18,6 +18,7 @@ import type { Example } from './batches';
 import { decodeInto } from './decodeInto';
 import { LazyExample, probeView } from './lazyExamples';
 import type { ProbeBatch } from './probeParams';
+import { ShardBuffers } from './shardBuffers';
 import type { Rng } from './rng';
 
 export class ShardBatchSampler {
@@ -33,7 +34,9 @@ export class ShardBatchSampler {
   private pending?: Promise<ProbeBatch>;
   private readonly handles = new Map<number, Promise<FileHandle>>();
   /** Whole shards read or being read (whole-shard mode): those of the latest batch and the next one of the epoch. */
-  private readonly shardBufs = new Map<number, Promise<Uint8Array>>();
+  private readonly shardBufs: ShardBuffers;
+  /** Released batches' x arrays, for reuse. */
+  private readonly spare: Float32Array[] = [];
   /** true: each shard is read whole (see the constructor); false: each example by itself. */
   readonly wholeShards: boolean;
 
@@ -83,6 +86,11 @@ export class ShardBatchSampler {
       inside++;
     }
     const alive = Math.min(inside + 3, this.shards.length);
+    const sizes = this.cache.shardSizes;
+    this.shardBufs = new ShardBuffers(
+      (shard) => this.pathOf(shard),
+      (shard) => sizes[shard],
+    );
     this.wholeShards = alive * Math.max(0, ...this.cache.shardSizes) <= budget;
   }
 
@@ -125,6 +133,14 @@ export class ShardBatchSampler {
     return current as Promise<ProbeBatch & { picks: number[] }>;
   }
 
+  /**
+   * Hands a batch from next() back once the probe step is done with it: its x may then be overwritten by a later
+   * batch (no new allocation, no garbage collection of a large array per step). Optional.
+   */
+  release(batch: ProbeBatch): void {
+    if (this.spare.length < 2) this.spare.push(batch.x);
+  }
+
   async close(): Promise<void> {
     await this.pending?.catch(() => undefined);
     this.shardBufs.clear();
@@ -152,13 +168,7 @@ export class ShardBatchSampler {
         break;
       }
     }
-    for (const s of this.shardBufs.keys()) if (!keep.has(s)) this.shardBufs.delete(s);
-    for (const s of keep)
-      if (!this.shardBufs.has(s)) {
-        const read = readFile(this.pathOf(s));
-        read.catch(() => undefined); // surfaces when a batch awaits it
-        this.shardBufs.set(s, read);
-      }
+    this.shardBufs.retain(keep);
   }
 
   private pathOf(shard: number): string {
@@ -172,43 +182,59 @@ export class ShardBatchSampler {
     const B = picks.length;
     const lazy = picks.map((j) => this.examples[j] as LazyExample);
     const S = lazy.reduce((m, e) => Math.max(m, e.length), 1);
-    const x = new Float32Array(B * S * D);
+    // A released batch's x of the same size is reused (zeroed where padding goes); otherwise a new, zeroed one.
+    const reused = this.spare.findIndex((a) => a.length === B * S * D);
+    const x = reused >= 0 ? this.spare.splice(reused, 1)[0] : new Float32Array(B * S * D);
+    if (reused >= 0) lazy.forEach((e, b) => x.fill(0, (b * S + e.length) * D, (b + 1) * S * D));
     const mask = new Float32Array(B * S);
     const labels = new Float32Array(B);
-    if (this.wholeShards) this.retainShards(picks);
-    const buffers = this.wholeShards ? new Map(this.shardBufs) : undefined;
     const k = cache.layers.indexOf(layer);
     const bpv = bytesPerValue(cache.dtype);
     const direct = probe === 'attention' && cache.kind === 'tokens';
+    /** Example b's stored bytes, `src`, into the batch. */
+    const place = (b: number, e: LazyExample, src: Uint8Array, bytes: number, rows: number) => {
+      if (src.byteLength !== bytes)
+        throw new ProbescopeError(
+          'CACHE_DAMAGED',
+          `Activation cache shard ${this.pathOf(cache.shardOf(e.row))} is truncated; run \`probescope cache verify\`.`,
+        );
+      if (direct) {
+        if (src.buffer !== x.buffer) decodeInto(src, cache.dtype, x, b * S * D);
+      } else x.set(probeView(cache, decodeValues(src, cache.dtype), rows, probe), b * S * D);
+      mask.fill(1, b * S, b * S + e.length);
+      labels[b] = e.label;
+    };
+    if (this.wholeShards) {
+      // One await per shard the batch touches, then plain copies (a promise per example costs more than its copy).
+      this.retainShards(picks);
+      const { bytes: whole, done } = await this.shardBufs.use(lazy.map((e) => cache.shardOf(e.row)));
+      try {
+        lazy.forEach((e, b) => {
+          const rows = cache.length(e.row);
+          const bytes = rows * D * bpv;
+          const position = cache.blockOffset(e.row) + k * bytes;
+          place(b, e, whole.get(cache.shardOf(e.row))!.subarray(position, position + bytes), bytes, rows);
+        });
+      } finally {
+        done();
+      }
+      return { B, S, D, x, mask, labels, picks };
+    }
     await Promise.all(
       lazy.map(async (e, b) => {
         const shard = cache.shardOf(e.row);
         const rows = cache.length(e.row);
         const bytes = rows * D * bpv;
         const position = cache.blockOffset(e.row) + k * bytes;
-        let src: Uint8Array;
-        if (buffers) {
-          const whole = await buffers.get(shard)!;
-          src = whole.subarray(position, position + bytes);
-        } else if (direct && cache.dtype === 'float32') {
+        const fh = await this.handle(shard);
+        if (direct && cache.dtype === 'float32') {
           // Straight into the batch: no intermediate buffer.
           const into = new Uint8Array(x.buffer, b * S * D * 4, bytes);
-          src = into.subarray(0, (await (await this.handle(shard)).read(into, 0, bytes, position)).bytesRead);
+          place(b, e, into.subarray(0, (await fh.read(into, 0, bytes, position)).bytesRead), bytes, rows);
         } else {
           const buf = new Uint8Array(bytes);
-          const { bytesRead } = await (await this.handle(shard)).read(buf, 0, bytes, position);
-          src = buf.subarray(0, bytesRead);
+          place(b, e, buf.subarray(0, (await fh.read(buf, 0, bytes, position)).bytesRead), bytes, rows);
         }
-        if (src.byteLength !== bytes)
-          throw new ProbescopeError(
-            'CACHE_DAMAGED',
-            `Activation cache shard ${this.pathOf(shard)} is truncated; run \`probescope cache verify\`.`,
-          );
-        if (direct) {
-          if (src.buffer !== x.buffer) decodeInto(src, cache.dtype, x, b * S * D);
-        } else x.set(probeView(cache, decodeValues(src, cache.dtype), rows, probe), b * S * D);
-        mask.fill(1, b * S, b * S + e.length);
-        labels[b] = e.label;
       }),
     );
     return { B, S, D, x, mask, labels, picks };

@@ -183,7 +183,9 @@ export async function trainAdamW(
       let r: { loss: number; grad: Float64Array };
       if (fullBatch) r = await lossAndGradOver(computer, p, trainChunks);
       else if (sampler) {
-        const g = await computer.lossAndGrad(p, await sampler.next());
+        const batch = await sampler.next();
+        const g = await computer.lossAndGrad(p, batch);
+        sampler.release(batch);
         r = { loss: g.loss, grad: flattenParams(g.grad) };
       } else {
         const pick = rng.shuffle(data.train.map((_, i) => i)).slice(0, settings.batchSize);

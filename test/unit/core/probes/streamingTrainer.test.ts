@@ -147,6 +147,25 @@ describe('streamed batches from a float16 cache', () => {
           }
           await s.close();
         }
+        // Released batches are reused: whole-epoch batches all have one size, so from the third on each is written
+        // over an earlier one (another order, so padding elsewhere) and must still equal makeBatch.
+        const r = new ShardBatchSampler(lazy, rows.length, createRng(12), 1 << 30);
+        const seen = new Set<Float32Array>();
+        for (let b = 0; b < 5; b++) {
+          const { picks, ...batch } = await r.next();
+          assert.deepEqual(
+            batch,
+            makeBatch(
+              picks.map((j) => lazy[j]),
+              D,
+            ),
+            `${probe}, reused batch ${b}`,
+          );
+          seen.add(batch.x);
+          r.release(batch);
+        }
+        assert.ok(seen.size < 5, 'x arrays were reused');
+        await r.close();
       }
     } finally {
       cache.close();
