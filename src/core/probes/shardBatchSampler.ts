@@ -35,6 +35,8 @@ export class ShardBatchSampler {
   private readonly handles = new Map<number, Promise<FileHandle>>();
   /** Whole shards read or being read (whole-shard mode): those of the latest batch and the next one of the epoch. */
   private readonly shardBufs: ShardBuffers;
+  /** Where the epoch order next leaves shard `last` (retainShards). */
+  private nextRun: { order: Int32Array; last: number; at: number } = { order: new Int32Array(0), last: -1, at: -1 };
   /** Released batches' x arrays, for reuse. */
   private readonly spare: Float32Array[] = [];
   /** true: each shard is read whole (see the constructor); false: each example by itself. */
@@ -160,14 +162,18 @@ export class ShardBatchSampler {
   /** Starts reading the shards of `picks` and the next shard of the epoch after them; forgets every other shard. */
   private retainShards(picks: number[]): void {
     const keep = new Set(picks.map((j) => this.cache.shardOf((this.examples[j] as LazyExample).row)));
-    const last = [...keep].pop();
-    for (let k = this.pos; k < this.order.length; k++) {
-      const s = this.cache.shardOf((this.examples[this.order[k]] as LazyExample).row);
-      if (s !== last) {
-        keep.add(s);
-        break;
-      }
+    const last = [...keep].pop()!;
+    // The first place at or after pos where the order leaves shard `last` (remembered: batches of one shard ask
+    // again and again, and the epoch order is grouped by shard, so the answer holds until pos passes it).
+    const seen = this.nextRun;
+    if (!(seen.order === this.order && seen.last === last && seen.at >= this.pos)) {
+      let k = this.pos;
+      while (k < this.order.length && this.cache.shardOf((this.examples[this.order[k]] as LazyExample).row) === last)
+        k++;
+      this.nextRun = { order: this.order, last, at: k };
     }
+    const at = this.nextRun.at;
+    if (at < this.order.length) keep.add(this.cache.shardOf((this.examples[this.order[at]] as LazyExample).row));
     this.shardBufs.retain(keep);
   }
 
