@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { open, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { dropPageCache } from './pageCache';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { pruneToOutputs } from '../src/core/model/prune';
@@ -38,6 +38,7 @@ interface ChildResult {
   examplesPerSecond: number;
   steps: number;
   stepSeconds: number;
+  stepCpuSeconds: number;
   seconds: number;
   accuracy: number;
   dropped?: { residentBefore: number; residentAfter: number; bytes: number };
@@ -191,10 +192,14 @@ export async function run(): Promise<BenchRow[]> {
           const coldTrain = t.dropped?.residentAfter === 0;
           throughput.push({ batch, r: t, read, cold: cold && coldTrain });
           const bps = t.examplesPerSecond * perExample;
+          const perCpuSecond = ((t.steps - 1) * batch) / t.stepCpuSeconds;
           console.log(
             `  AdamW batch ${batch}, ${t.steps} steps (${coldTrain ? 'page cache dropped before the first batch' : 'page cache NOT dropped'}): ` +
               `${t.examplesPerSecond.toFixed(0)} examples/s = ${mib(bps)} MiB/s = ${((100 * bps) / read).toFixed(1)} % of the ` +
-              `sequential read; peak RSS ${(t.maxRssKiB / 1024).toFixed(0)} MiB`,
+              `sequential read; peak RSS ${(t.maxRssKiB / 1024).toFixed(0)} MiB; the process used ` +
+              `${(t.stepCpuSeconds / t.stepSeconds).toFixed(2)} of ${availableParallelism()} cores during the steps ` +
+              `(load average ${loadavg()[0].toFixed(1)}): ${perCpuSecond.toFixed(0)} examples per CPU-second = ` +
+              `${mib(perCpuSecond * perExample)} MiB per CPU-second`,
           );
         }
         // The same run with the whole cache in memory: what streaming costs, apart from the probe step itself.
@@ -223,7 +228,10 @@ export async function run(): Promise<BenchRow[]> {
       const gflops = (r.examplesPerSecond * stepFlopsPerExample(2, 1)) / 1e9;
       console.log(
         `  probe step, batch ${batch}: ${stepFlopsPerExample(2, 1) / perExample} FLOP per byte of x; ${gflops.toFixed(2)} GFLOP/s ` +
-          `achieved vs ${ext.mmGflops.toFixed(1)} GFLOP/s for a large MatMul (${((100 * gflops) / ext.mmGflops).toFixed(1)} %)`,
+          `achieved vs ${ext.mmGflops.toFixed(1)} GFLOP/s for a large MatMul (${((100 * gflops) / ext.mmGflops).toFixed(1)} %); ` +
+          `reading at the disk's speed would need ${((read * stepFlopsPerExample(2, 1)) / perExample / 1e9).toFixed(1)} GFLOP/s, ` +
+          'so arithmetic is not the limit: per-step costs (one ORT run of ~60 small ops, the optimiser) and per-example ' +
+          'copies are',
       );
       rows.push({
         metric: `training bytes/s ÷ sequential read (cache ≥ 4× budget, batch ${batch}, ${cold ? 'both from the disk' : 'page cache not dropped'})`,

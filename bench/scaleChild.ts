@@ -2,7 +2,7 @@
  * Child of scale.bench.ts: trains an attention probe from a synthetic cache with a memory budget and prints one JSON
  * line: peak RSS (process.resourceUsage().maxRSS, KiB) and the peak RSS sampled every 5 ms in each phase (setup: data
  * and cache checks; steps: the AdamW steps; final: final metrics and saving), AdamW examples/s between the first and
- * last step, the steps run, seconds.
+ * last step, the steps run and the process CPU time between them, seconds.
  * argv: cacheDir dataPath budgetBytes steps batchSize outDir [drop]
  * With `drop`, the cache's shard files leave the page cache (dropPageCache) once the checksum pass has read them, just
  * before training, so the steps read from the disk, not from memory.
@@ -16,6 +16,7 @@ import { SYNTH_LAYER } from './scaleCache';
 void (async () => {
   const [cacheDir, dataPath, budget, steps, batchSize, outDir, drop] = process.argv.slice(2);
   const times: number[] = [];
+  const cpu: NodeJS.CpuUsage[] = [];
   const peaks = { setup: 0, steps: 0, final: 0 };
   let phase: keyof typeof peaks = 'setup';
   const sample = () => (peaks[phase] = Math.max(peaks[phase], process.memoryUsage().rss / 2 ** 20));
@@ -55,6 +56,7 @@ void (async () => {
         peaks.final = 0;
         phase = 'final';
         times.push(performance.now());
+        cpu[cpu.length === 0 ? 0 : 1] = process.cpuUsage();
       },
     },
   );
@@ -71,6 +73,8 @@ void (async () => {
       examplesPerSecond: ((times.length - 1) * Number(batchSize)) / stepSeconds,
       steps: times.length,
       stepSeconds,
+      // Process CPU time (all threads: JS, ORT's, file reads) between the first and last step, in seconds.
+      stepCpuSeconds: cpu[1] ? (cpu[1].user + cpu[1].system - cpu[0].user - cpu[0].system) / 1e6 : 0,
       seconds: (performance.now() - t0) / 1000,
       accuracy: r.test.accuracy,
       ...(dropped ? { dropped } : {}),
