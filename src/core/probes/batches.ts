@@ -1,6 +1,7 @@
 /** Padded probe batches (right padding: token t of every example sits at position t, as in single-text inference). */
 import type { LayerSpec, ProbeKind } from '../../protocol/types';
 import type { ActivationCache } from '../activations/activationCache';
+import type { FeatureScaling } from './featureScaling';
 import type { ProbeBatch } from './probeParams';
 
 export interface Example {
@@ -21,6 +22,8 @@ export interface Example {
     probe: ProbeKind;
     budget: number;
   };
+  /** Lazy examples only: the feature standardisation applied when read (featureScaling.ts standardizeExamples). */
+  scaling?: FeatureScaling;
 }
 
 export function makeBatch(examples: Example[], D: number): ProbeBatch {

@@ -16,7 +16,7 @@ import { bytesPerValue, decodeValues } from '../activations/shardFormat';
 import { ProbescopeError } from '../errors';
 import type { Example } from './batches';
 import { decodeInto } from './decodeInto';
-import { LazyExample, probeView } from './lazyExamples';
+import { probeView } from './lazyExamples';
 import type { ProbeBatch } from './probeParams';
 import { ShardBuffers } from './shardBuffers';
 import type { Rng } from './rng';
@@ -29,6 +29,8 @@ export class ShardBatchSampler {
   private readonly shards: number[];
   private readonly starts: Int32Array;
   private readonly members: Int32Array;
+  /** Cache row per example. */
+  private readonly rows: Int32Array;
   private order: Int32Array = new Int32Array(0);
   private pos = 0;
   private pending?: Promise<ProbeBatch>;
@@ -53,16 +55,19 @@ export class ShardBatchSampler {
     private readonly rng: Rng,
     budget = 0,
   ) {
-    const first = examples[0];
-    if (!(first instanceof LazyExample))
-      throw new ProbescopeError('INTERNAL', 'ShardBatchSampler needs lazy examples.');
-    ({ cache: this.cache, layer: this.layer, probe: this.probe } = first.source);
+    // Any lazy example (lazyExamples.ts, or a wrapper such as a standardised one) names its cache row in `lazy`.
+    const first = examples[0]?.lazy;
+    if (!first) throw new ProbescopeError('INTERNAL', 'ShardBatchSampler needs lazy examples.');
+    ({ cache: this.cache, layer: this.layer, probe: this.probe } = first);
+    this.rows = new Int32Array(examples.length);
     const shardOf = new Int32Array(examples.length);
     const count = new Map<number, number>();
     examples.forEach((e, j) => {
-      if (!(e instanceof LazyExample) || e.source.cache !== this.cache || e.source.layer !== this.layer)
-        throw new ProbescopeError('INTERNAL', 'ShardBatchSampler needs lazy examples of one cache and layer.');
-      shardOf[j] = this.cache.shardOf(e.row);
+      const lazy = e.lazy;
+      if (!lazy || lazy.cache !== this.cache || lazy.layer !== this.layer || lazy.probe !== this.probe)
+        throw new ProbescopeError('INTERNAL', 'ShardBatchSampler needs lazy examples of one cache, layer and probe.');
+      this.rows[j] = lazy.index;
+      shardOf[j] = this.cache.shardOf(lazy.index);
       count.set(shardOf[j], (count.get(shardOf[j]) ?? 0) + 1);
     });
     this.shards = [...count.keys()].sort((a, b) => a - b);
@@ -161,32 +166,32 @@ export class ShardBatchSampler {
 
   /** Starts reading the shards of `picks` and the next shard of the epoch after them; forgets every other shard. */
   private retainShards(picks: number[]): void {
-    const keep = new Set(picks.map((j) => this.cache.shardOf((this.examples[j] as LazyExample).row)));
+    const keep = new Set(picks.map((j) => this.cache.shardOf(this.rows[j])));
     const last = [...keep].pop()!;
     // The first place at or after pos where the order leaves shard `last` (remembered: batches of one shard ask
     // again and again, and the epoch order is grouped by shard, so the answer holds until pos passes it).
     const seen = this.nextRun;
     if (!(seen.order === this.order && seen.last === last && seen.at >= this.pos)) {
       let k = this.pos;
-      while (k < this.order.length && this.cache.shardOf((this.examples[this.order[k]] as LazyExample).row) === last)
-        k++;
+      while (k < this.order.length && this.cache.shardOf(this.rows[this.order[k]]) === last) k++;
       this.nextRun = { order: this.order, last, at: k };
     }
     const at = this.nextRun.at;
-    if (at < this.order.length) keep.add(this.cache.shardOf((this.examples[this.order[at]] as LazyExample).row));
+    if (at < this.order.length) keep.add(this.cache.shardOf(this.rows[this.order[at]]));
     this.shardBufs.retain(keep);
   }
 
   private pathOf(shard: number): string {
     const j = this.members[this.starts[this.shards.indexOf(shard)]];
-    return this.cache.location((this.examples[j] as LazyExample).row, this.layer).path;
+    return this.cache.location(this.rows[j], this.layer).path;
   }
 
   private async read(picks: number[]): Promise<ProbeBatch & { picks: number[] }> {
     const { cache, layer, probe } = this;
     const D = cache.hiddenSize;
     const B = picks.length;
-    const lazy = picks.map((j) => this.examples[j] as LazyExample);
+    const lazy = picks.map((j) => this.examples[j]);
+    const rowOf = picks.map((j) => this.rows[j]);
     const S = lazy.reduce((m, e) => Math.max(m, e.length), 1);
     // A released batch's x of the same size is reused (zeroed where padding goes); otherwise a new, zeroed one.
     const reused = this.spare.findIndex((a) => a.length === B * S * D);
@@ -198,28 +203,34 @@ export class ShardBatchSampler {
     const bpv = bytesPerValue(cache.dtype);
     const direct = probe === 'attention' && cache.kind === 'tokens';
     /** Example b's stored bytes, `src`, into the batch. */
-    const place = (b: number, e: LazyExample, src: Uint8Array, bytes: number, rows: number) => {
+    const place = (b: number, src: Uint8Array, bytes: number, rows: number) => {
+      const e = lazy[b];
       if (src.byteLength !== bytes)
         throw new ProbescopeError(
           'CACHE_DAMAGED',
-          `Activation cache shard ${this.pathOf(cache.shardOf(e.row))} is truncated; run \`probescope cache verify\`.`,
+          `Activation cache shard ${this.pathOf(cache.shardOf(rowOf[b]))} is truncated; run \`probescope cache verify\`.`,
         );
       if (direct) {
         if (src.buffer !== x.buffer) decodeInto(src, cache.dtype, x, b * S * D);
       } else x.set(probeView(cache, decodeValues(src, cache.dtype), rows, probe), b * S * D);
+      // Standardised examples (featureScaling.ts): (x − μ)/σ in float64, stored as float32, as standardizeRows does.
+      const sc = e.scaling;
+      if (sc)
+        for (let t = 0; t < e.length; t++)
+          for (let d = 0, at = (b * S + t) * D; d < D; d++) x[at + d] = (x[at + d] - sc.mean[d]) / sc.scale[d];
       mask.fill(1, b * S, b * S + e.length);
       labels[b] = e.label;
     };
     if (this.wholeShards) {
       // One await per shard the batch touches, then plain copies (a promise per example costs more than its copy).
       this.retainShards(picks);
-      const { bytes: whole, done } = await this.shardBufs.use(lazy.map((e) => cache.shardOf(e.row)));
+      const { bytes: whole, done } = await this.shardBufs.use(rowOf.map((r) => cache.shardOf(r)));
       try {
-        lazy.forEach((e, b) => {
-          const rows = cache.length(e.row);
+        rowOf.forEach((r, b) => {
+          const rows = cache.length(r);
           const bytes = rows * D * bpv;
-          const position = cache.blockOffset(e.row) + k * bytes;
-          place(b, e, whole.get(cache.shardOf(e.row))!.subarray(position, position + bytes), bytes, rows);
+          const position = cache.blockOffset(r) + k * bytes;
+          place(b, whole.get(cache.shardOf(r))!.subarray(position, position + bytes), bytes, rows);
         });
       } finally {
         done();
@@ -227,19 +238,19 @@ export class ShardBatchSampler {
       return { B, S, D, x, mask, labels, picks };
     }
     await Promise.all(
-      lazy.map(async (e, b) => {
-        const shard = cache.shardOf(e.row);
-        const rows = cache.length(e.row);
+      rowOf.map(async (r, b) => {
+        const shard = cache.shardOf(r);
+        const rows = cache.length(r);
         const bytes = rows * D * bpv;
-        const position = cache.blockOffset(e.row) + k * bytes;
+        const position = cache.blockOffset(r) + k * bytes;
         const fh = await this.handle(shard);
         if (direct && cache.dtype === 'float32') {
           // Straight into the batch: no intermediate buffer.
           const into = new Uint8Array(x.buffer, b * S * D * 4, bytes);
-          place(b, e, into.subarray(0, (await fh.read(into, 0, bytes, position)).bytesRead), bytes, rows);
+          place(b, into.subarray(0, (await fh.read(into, 0, bytes, position)).bytesRead), bytes, rows);
         } else {
           const buf = new Uint8Array(bytes);
-          place(b, e, buf.subarray(0, (await fh.read(buf, 0, bytes, position)).bytesRead), bytes, rows);
+          place(b, buf.subarray(0, (await fh.read(buf, 0, bytes, position)).bytesRead), bytes, rows);
         }
       }),
     );

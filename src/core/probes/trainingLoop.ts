@@ -13,7 +13,6 @@ import { argmax, entropyTermsInto, meanOfTerms, probabilities } from './metrics'
 import type { ProbeComputer } from './probeComputer';
 import { flattenParams, unflattenParams, type ProbeBatch, type ProbeParams } from './probeParams';
 import { createRng, type Rng } from './rng';
-import { LazyExample } from './lazyExamples';
 import { ShardBatchSampler } from './shardBatchSampler';
 
 export interface StepEvent {
@@ -162,12 +161,12 @@ export async function trainAdamW(
   let cancelled = false;
   // Examples on disk (streamingTrainer.ts): mini-batches in shard order, the next one read while this one runs.
   const sampler =
-    !fullBatch && data.train[0] instanceof LazyExample
+    !fullBatch && data.train[0]?.lazy
       ? new ShardBatchSampler(
           data.train,
           settings.batchSize,
           createRng(Math.floor(rng.next() * 2 ** 31)),
-          data.train[0].source.budget,
+          data.train[0].lazy.budget,
         )
       : undefined;
 

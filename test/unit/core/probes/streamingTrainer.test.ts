@@ -174,6 +174,57 @@ describe('streamed batches from a float16 cache', () => {
   });
 });
 
+describe('streamed batches of standardised lazy examples', () => {
+  it('apply (x − μ)/σ as read, equal to makeBatch of the standardised examples, bit for bit', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ps-stream-std-'));
+    const cache = await ActivationCache.build({
+      folder: await resolveModelFolder(join(repoRoot, 'models/tiny-gemma2')),
+      layers: [2],
+      texts: TEXTS,
+      cacheDir: join(root, 'cache'),
+      executionProvider: 'cpu',
+      shardBytes: 8_000,
+    });
+    try {
+      const rows = TEXTS.map((_, i) => i);
+      const D = cache.hiddenSize;
+      const scaling = {
+        mean: Float64Array.from({ length: D }, (_, d) => Math.sin(d) / 3),
+        scale: Float64Array.from({ length: D }, (_, d) => 0.5 + (d % 7) / 5),
+      };
+      // A standardised view of each lazy example, as featureScaling.ts wraps them: lazy forwarded, scaling set.
+      const std = lazyExamplesFrom(cache, 2, 'attention', rows, rows, 1 << 20).map((e) => ({
+        get x() {
+          const raw = e.x;
+          return Float32Array.from(raw, (v, i) => (v - scaling.mean[i % D]) / scaling.scale[i % D]);
+        },
+        length: e.length,
+        label: e.label,
+        lazy: e.lazy,
+        scaling,
+      }));
+      for (const budget of [0, 1 << 30]) {
+        const s = new ShardBatchSampler(std, 5, createRng(3), budget);
+        for (let b = 0; b < 4; b++) {
+          const { picks, ...batch } = await s.next();
+          assert.deepEqual(
+            batch,
+            makeBatch(
+              picks.map((j) => std[j]),
+              D,
+            ),
+            `budget ${budget}`,
+          );
+        }
+        await s.close();
+      }
+    } finally {
+      cache.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('trainProbeRun beyond the memory budget', () => {
   let work: string;
   before(async () => {
