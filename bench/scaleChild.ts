@@ -19,7 +19,7 @@ void (async () => {
   const cpu: NodeJS.CpuUsage[] = [];
   const peaks = { setup: 0, steps: 0, final: 0 };
   let phase: keyof typeof peaks = 'setup';
-  const sample = () => (peaks[phase] = Math.max(peaks[phase], process.memoryUsage().rss / 2 ** 20));
+  const sample = () => (peaks[phase] = Math.max(peaks[phase], process.memoryUsage.rss() / 2 ** 20));
   const timer = setInterval(sample, 5);
   let dropped: { residentBefore: number; residentAfter: number; bytes: number } | undefined;
   const t0 = performance.now();

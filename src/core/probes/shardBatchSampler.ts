@@ -21,6 +21,9 @@ import type { ProbeBatch } from './probeParams';
 import { ShardBuffers } from './shardBuffers';
 import type { Rng } from './rng';
 
+/** Largest gap (bytes) between two examples of a batch that are still read with one read (the gap is read too). */
+const RUN_GAP = 64 * 1024;
+
 export class ShardBatchSampler {
   private readonly cache: ActivationCache;
   private readonly layer: LayerSpec;
@@ -29,6 +32,10 @@ export class ShardBatchSampler {
   private readonly shards: number[];
   private readonly starts: Int32Array;
   private readonly members: Int32Array;
+  /** File reads made so far (whole shards or runs of examples). */
+  reads = 0;
+  /** Longest single read of several examples (bytes): a quarter of the budget, as a streamed chunk (makeChunks). */
+  private readonly runBytes: number;
   /** Cache row per example. */
   private readonly rows: Int32Array;
   private order: Int32Array = new Int32Array(0);
@@ -60,6 +67,7 @@ export class ShardBatchSampler {
     if (!first) throw new ProbescopeError('INTERNAL', 'ShardBatchSampler needs lazy examples.');
     ({ cache: this.cache, layer: this.layer, probe: this.probe } = first);
     this.rows = new Int32Array(examples.length);
+    this.runBytes = Math.floor(budget / 4);
     const shardOf = new Int32Array(examples.length);
     const count = new Map<number, number>();
     examples.forEach((e, j) => {
@@ -237,20 +245,47 @@ export class ShardBatchSampler {
       }
       return { B, S, D, x, mask, labels, picks };
     }
+    // Examples by (shard, position); neighbours less than RUN_GAP apart are read together (one read per run of at
+    // most a quarter of the budget), so a batch dense in its shard costs a few reads, not one per example.
+    const at = rowOf.map((r) => {
+      const rows = cache.length(r);
+      const bytes = rows * D * bpv;
+      return { shard: cache.shardOf(r), position: cache.blockOffset(r) + k * bytes, bytes, rows };
+    });
+    const byPlace = at.map((_, b) => b).sort((a, b) => at[a].shard - at[b].shard || at[a].position - at[b].position);
+    const runs: number[][] = [];
+    for (const b of byPlace) {
+      const run = runs[runs.length - 1];
+      const head = run && at[run[0]];
+      const tail = run && at[run[run.length - 1]];
+      if (
+        head &&
+        head.shard === at[b].shard &&
+        at[b].position - (tail.position + tail.bytes) <= RUN_GAP &&
+        at[b].position + at[b].bytes - head.position <= this.runBytes
+      )
+        run.push(b);
+      else runs.push([b]);
+    }
     await Promise.all(
-      rowOf.map(async (r, b) => {
-        const shard = cache.shardOf(r);
-        const rows = cache.length(r);
-        const bytes = rows * D * bpv;
-        const position = cache.blockOffset(r) + k * bytes;
-        const fh = await this.handle(shard);
-        if (direct && cache.dtype === 'float32') {
+      runs.map(async (run) => {
+        const first = at[run[0]];
+        const fh = await this.handle(first.shard);
+        this.reads++;
+        if (run.length === 1 && direct && cache.dtype === 'float32') {
           // Straight into the batch: no intermediate buffer.
-          const into = new Uint8Array(x.buffer, b * S * D * 4, bytes);
-          place(b, into.subarray(0, (await fh.read(into, 0, bytes, position)).bytesRead), bytes, rows);
-        } else {
-          const buf = new Uint8Array(bytes);
-          place(b, buf.subarray(0, (await fh.read(buf, 0, bytes, position)).bytesRead), bytes, rows);
+          const into = new Uint8Array(x.buffer, run[0] * S * D * 4, first.bytes);
+          const { bytesRead } = await fh.read(into, 0, first.bytes, first.position);
+          place(run[0], into.subarray(0, bytesRead), first.bytes, first.rows);
+          return;
+        }
+        const last = at[run[run.length - 1]];
+        const buf = new Uint8Array(last.position + last.bytes - first.position);
+        const { bytesRead } = await fh.read(buf, 0, buf.byteLength, first.position);
+        const got = buf.subarray(0, bytesRead);
+        for (const b of run) {
+          const from = at[b].position - first.position;
+          place(b, got.subarray(from, from + at[b].bytes), at[b].bytes, at[b].rows);
         }
       }),
     );

@@ -13,7 +13,10 @@ import { describe, it } from 'node:test';
 import { ActivationCache } from '../../../../src/core/activations/activationCache';
 import { decodeValues } from '../../../../src/core/activations/shardFormat';
 import { resolveModelFolder } from '../../../../src/core/model/modelFolder';
-import { makeChunks } from '../../../../src/core/probes/batches';
+import { makeBatch, makeChunks } from '../../../../src/core/probes/batches';
+import { lazyExamplesFrom } from '../../../../src/core/probes/lazyExamples';
+import { ShardBatchSampler } from '../../../../src/core/probes/shardBatchSampler';
+import { SYNTH_LAYER, writeSyntheticCache } from '../../../../bench/scaleCache';
 import { decodeInto } from '../../../../src/core/probes/decodeInto';
 import { entropyRatioOf, probabilities, probabilityMatrix } from '../../../../src/core/probes/metrics';
 import { ProbeComputer } from '../../../../src/core/probes/probeComputer';
@@ -97,6 +100,42 @@ describe('compact streaming forms equal the forms they replace', () => {
       await computer.dispose();
     } finally {
       cache.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('streamed per-example reads', () => {
+  it('read neighbours in a shard together and still serve makeBatch of the picks, bit for bit', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ps-runs-'));
+    try {
+      // 256 examples of 2 tokens × 8 floats (64 B) in 4 KiB shards: 64 per shard, 4 shards.
+      const c = await writeSyntheticCache(join(root, 'c'), 256, 2, 8, 4096);
+      const cache = await ActivationCache.open(c.cacheDir);
+      const rows = Array.from({ length: 256 }, (_, i) => i);
+      const lazy = lazyExamplesFrom(cache, SYNTH_LAYER, 'attention', rows, rows, 4096);
+      // A budget of one shard: not whole shards (two can be alive), runs of up to 1 KiB (16 examples).
+      const s = new ShardBatchSampler(lazy, 32, createRng(5), 4096);
+      assert.equal(s.wholeShards, false);
+      for (let b = 0; b < 16; b++) {
+        const { picks, ...batch } = await s.next();
+        assert.deepEqual(
+          batch,
+          makeBatch(
+            picks.map((j) => lazy[j]),
+            8,
+          ),
+        );
+      }
+      await s.close();
+      // 17 batches read (one ahead) of 32 examples each: far fewer reads than examples.
+      assert.ok(s.reads < (17 * 32) / 2, `${s.reads} reads`);
+      const one = new ShardBatchSampler(lazy, 32, createRng(5), 0);
+      for (let b = 0; b < 4; b++) await one.next();
+      await one.close();
+      assert.equal(one.reads, 5 * 32, 'budget 0: one read per example');
+      cache.close();
+    } finally {
       await rm(root, { recursive: true, force: true });
     }
   });
