@@ -12,7 +12,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { LayerSpec, ProbeKind } from '../../protocol/types';
 import type { ActivationCache } from '../activations/activationCache';
-import { bytesPerValue, decodeValues } from '../activations/shardFormat';
+import { bytesPerValue, type CacheDtype, decodeValues } from '../activations/shardFormat';
 import { ProbescopeError } from '../errors';
 import type { Example } from './batches';
 import { decodeInto } from './decodeInto';
@@ -36,6 +36,9 @@ export class ShardBatchSampler {
   reads = 0;
   /** Longest single read of several examples (bytes): a quarter of the budget, as a streamed chunk (makeChunks). */
   private readonly runBytes: number;
+  /** Stored dtype per shard (block()). */
+  private readonly dtypes = new Map<number, CacheDtype>();
+  private readonly layerIndex: number;
   /** Cache row per example. */
   private readonly rows: Int32Array;
   private order: Int32Array = new Int32Array(0);
@@ -67,6 +70,7 @@ export class ShardBatchSampler {
     if (!first) throw new ProbescopeError('INTERNAL', 'ShardBatchSampler needs lazy examples.');
     ({ cache: this.cache, layer: this.layer, probe: this.probe } = first);
     this.rows = new Int32Array(examples.length);
+    this.layerIndex = this.cache.layers.indexOf(this.layer);
     this.runBytes = Math.floor(budget / 4);
     const shardOf = new Int32Array(examples.length);
     const count = new Map<number, number>();
@@ -189,6 +193,23 @@ export class ShardBatchSampler {
     this.shardBufs.retain(keep);
   }
 
+  /**
+   * Where cache row `row`'s block of the layer lies: its shard's stored dtype comes from location() once per shard (a
+   * shard may be stored in another dtype than the cache's, e.g. float32 in a float16 cache), the rest from the typed
+   * example table without allocating a path per example.
+   */
+  private block(row: number): { shard: number; position: number; bytes: number; rows: number; dtype: CacheDtype } {
+    const shard = this.cache.shardOf(row);
+    let dtype = this.dtypes.get(shard);
+    if (dtype === undefined) {
+      dtype = this.cache.location(row, this.layer).dtype;
+      this.dtypes.set(shard, dtype);
+    }
+    const rows = this.cache.length(row);
+    const bytes = rows * this.cache.hiddenSize * bytesPerValue(dtype);
+    return { shard, position: this.cache.blockOffset(row) + this.layerIndex * bytes, bytes, rows, dtype };
+  }
+
   private pathOf(shard: number): string {
     const j = this.members[this.starts[this.shards.indexOf(shard)]];
     return this.cache.location(this.rows[j], this.layer).path;
@@ -207,20 +228,20 @@ export class ShardBatchSampler {
     if (reused >= 0) lazy.forEach((e, b) => x.fill(0, (b * S + e.length) * D, (b + 1) * S * D));
     const mask = new Float32Array(B * S);
     const labels = new Float32Array(B);
-    const k = cache.layers.indexOf(layer);
-    const bpv = bytesPerValue(cache.dtype);
     const direct = probe === 'attention' && cache.kind === 'tokens';
+    const at = rowOf.map((r) => this.block(r));
     /** Example b's stored bytes, `src`, into the batch. */
-    const place = (b: number, src: Uint8Array, bytes: number, rows: number) => {
+    const place = (b: number, src: Uint8Array) => {
       const e = lazy[b];
+      const { bytes, rows, dtype } = at[b];
       if (src.byteLength !== bytes)
         throw new ProbescopeError(
           'CACHE_DAMAGED',
           `Activation cache shard ${this.pathOf(cache.shardOf(rowOf[b]))} is truncated; run \`probescope cache verify\`.`,
         );
       if (direct) {
-        if (src.buffer !== x.buffer) decodeInto(src, cache.dtype, x, b * S * D);
-      } else x.set(probeView(cache, decodeValues(src, cache.dtype), rows, probe), b * S * D);
+        if (src.buffer !== x.buffer) decodeInto(src, dtype, x, b * S * D);
+      } else x.set(probeView(cache, decodeValues(src, dtype), rows, probe), b * S * D);
       // Standardised examples (featureScaling.ts): (x − μ)/σ in float64, stored as float32, as standardizeRows does.
       const sc = e.scaling;
       if (sc)
@@ -232,14 +253,9 @@ export class ShardBatchSampler {
     if (this.wholeShards) {
       // One await per shard the batch touches, then plain copies (a promise per example costs more than its copy).
       this.retainShards(picks);
-      const { bytes: whole, done } = await this.shardBufs.use(rowOf.map((r) => cache.shardOf(r)));
+      const { bytes: whole, done } = await this.shardBufs.use(at.map((a) => a.shard));
       try {
-        rowOf.forEach((r, b) => {
-          const rows = cache.length(r);
-          const bytes = rows * D * bpv;
-          const position = cache.blockOffset(r) + k * bytes;
-          place(b, whole.get(cache.shardOf(r))!.subarray(position, position + bytes), bytes, rows);
-        });
+        at.forEach(({ shard, position, bytes }, b) => place(b, whole.get(shard)!.subarray(position, position + bytes)));
       } finally {
         done();
       }
@@ -247,11 +263,6 @@ export class ShardBatchSampler {
     }
     // Examples by (shard, position); neighbours less than RUN_GAP apart are read together (one read per run of at
     // most a quarter of the budget), so a batch dense in its shard costs a few reads, not one per example.
-    const at = rowOf.map((r) => {
-      const rows = cache.length(r);
-      const bytes = rows * D * bpv;
-      return { shard: cache.shardOf(r), position: cache.blockOffset(r) + k * bytes, bytes, rows };
-    });
     const byPlace = at.map((_, b) => b).sort((a, b) => at[a].shard - at[b].shard || at[a].position - at[b].position);
     const runs: number[][] = [];
     for (const b of byPlace) {
@@ -272,11 +283,11 @@ export class ShardBatchSampler {
         const first = at[run[0]];
         const fh = await this.handle(first.shard);
         this.reads++;
-        if (run.length === 1 && direct && cache.dtype === 'float32') {
+        if (run.length === 1 && direct && first.dtype === 'float32') {
           // Straight into the batch: no intermediate buffer.
           const into = new Uint8Array(x.buffer, run[0] * S * D * 4, first.bytes);
           const { bytesRead } = await fh.read(into, 0, first.bytes, first.position);
-          place(run[0], into.subarray(0, bytesRead), first.bytes, first.rows);
+          place(run[0], into.subarray(0, bytesRead));
           return;
         }
         const last = at[run[run.length - 1]];
@@ -285,7 +296,7 @@ export class ShardBatchSampler {
         const got = buf.subarray(0, bytesRead);
         for (const b of run) {
           const from = at[b].position - first.position;
-          place(b, got.subarray(from, from + at[b].bytes), at[b].bytes, at[b].rows);
+          place(b, got.subarray(from, from + at[b].bytes));
         }
       }),
     );
