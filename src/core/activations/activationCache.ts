@@ -16,6 +16,7 @@ import { type IndexExpectation, indexProblems, readIndex, removeStaleTemps } fro
 import { checkedIndex, findSupersetCache } from './cacheReuse';
 import { cacheBaseKey, cacheKey, type CacheKeyParts, hashTexts, hashTokenizerFiles, TAP_SCHEME } from './cacheKey';
 import { type CacheKind, planCache, poolForCache, rowsPerExample } from './pooledCache';
+import { decodeInto } from './decodeInto';
 import { ExampleTable } from './exampleTable';
 import { planShards, readCompleteShard, writeFileAtomicClean, writeShard } from './shardFiles';
 import { assertFitsFloat16 } from './float16';
@@ -205,6 +206,26 @@ export class ActivationCache {
       rows,
       dtype: this.index.dtype,
     };
+  }
+
+  /**
+   * get(i, layer) written into `dst` from element `at` on ([length(i) · hiddenSize] values), without a new array per
+   * example: float32 is read straight into dst, other dtypes through one read buffer and decodeInto. For passes over
+   * many examples (streamed chunks). CACHE_DAMAGED for a short read; BAD_ARGUMENT for a layer not in the cache.
+   */
+  readInto(i: number, layer: LayerSpec, dst: Float32Array, at: number): void {
+    const loc = this.location(i, layer);
+    const bytes =
+      loc.dtype === 'float32'
+        ? new Uint8Array(dst.buffer, dst.byteOffset + at * 4, loc.bytes)
+        : new Uint8Array(loc.bytes);
+    if (readSync(this.fd(loc.shard), bytes, 0, loc.bytes, loc.position) !== loc.bytes)
+      throw new ProbescopeError(
+        'CACHE_DAMAGED',
+        `Activation cache shard ${loc.path} is truncated. Run \`probescope cache verify --cache-dir ` +
+          `${dirname(dirname(this.dir))}\`; the next run extracts damaged shards again.`,
+      );
+    if (loc.dtype !== 'float32') decodeInto(bytes, loc.dtype, dst, at);
   }
 
   close(): void {

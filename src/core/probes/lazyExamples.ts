@@ -44,6 +44,16 @@ export class LazyExample implements Example {
     return probeView(cache, cache.get(this.row, layer), cache.length(this.row), probe);
   }
 
+  /**
+   * x written into `dst` from element `at` on (makeBatch), without the intermediate array when the probe reads the
+   * stored rows as they are (attention probes on a token cache).
+   */
+  readInto(dst: Float32Array, at: number): void {
+    const { cache, layer, probe } = this.source;
+    if (probe === 'attention' && cache.kind === 'tokens') cache.readInto(this.row, layer, dst, at);
+    else dst.set(this.x, at);
+  }
+
   get length(): number {
     const { cache, probe } = this.source;
     return cache.kind === 'tokens' ? pooledLength(cache.length(this.row), probe) : 1;

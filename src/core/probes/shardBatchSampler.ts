@@ -15,7 +15,7 @@ import type { ActivationCache } from '../activations/activationCache';
 import { bytesPerValue, type CacheDtype, decodeValues } from '../activations/shardFormat';
 import { ProbescopeError } from '../errors';
 import type { Example } from './batches';
-import { decodeInto } from './decodeInto';
+import { decodeInto } from '../activations/decodeInto';
 import { probeView } from './lazyExamples';
 import type { ProbeBatch } from './probeParams';
 import { ShardBuffers } from './shardBuffers';

@@ -17,7 +17,7 @@ import { makeBatch, makeChunks } from '../../../../src/core/probes/batches';
 import { lazyExamplesFrom } from '../../../../src/core/probes/lazyExamples';
 import { ShardBatchSampler } from '../../../../src/core/probes/shardBatchSampler';
 import { SYNTH_LAYER, writeSyntheticCache } from '../../../../bench/scaleCache';
-import { decodeInto } from '../../../../src/core/probes/decodeInto';
+import { decodeInto } from '../../../../src/core/activations/decodeInto';
 import { entropyRatioOf, probabilities, probabilityMatrix } from '../../../../src/core/probes/metrics';
 import { ProbeComputer } from '../../../../src/core/probes/probeComputer';
 import { initProbeParams } from '../../../../src/core/probes/probeParams';
@@ -73,6 +73,9 @@ describe('compact streaming forms equal the forms they replace', () => {
         assert.equal(cache.shardOf(i), shard);
         assert.equal(cache.blockOffset(i), offset);
         assert.equal(cache.location(i, 2).position, offset);
+        const dst = new Float32Array(length * cache.hiddenSize + 1);
+        cache.readInto(i, 2, dst, 1);
+        assert.deepEqual(dst.subarray(1), cache.get(i, 2));
       }
       assert.throws(() => cache.length(TEXTS.length), /out of range/);
       const D = cache.hiddenSize;

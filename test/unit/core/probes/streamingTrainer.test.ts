@@ -129,6 +129,14 @@ describe('streamed batches from a float16 cache', () => {
     try {
       const rows = TEXTS.map((_, i) => i);
       const D = cache.hiddenSize;
+      // readInto (no array per example) = get (decodeValues), at an offset, for each layer.
+      for (const layer of [1, 2])
+        for (const i of rows) {
+          const n = cache.length(i) * D;
+          const dst = new Float32Array(n + 3);
+          cache.readInto(i, layer, dst, 3);
+          assert.deepEqual(dst.subarray(3), cache.get(i, layer));
+        }
       for (const probe of ['attention', 'mean'] as const) {
         const lazy = lazyExamplesFrom(cache, 2, probe, rows, rows, 1 << 20);
         for (const budget of [0, 2 * Math.max(...cache.shardSizes), 1 << 30]) {

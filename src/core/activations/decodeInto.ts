@@ -4,8 +4,8 @@
  * first use), so the result is bit-identical to shardFormat's decodeValues, several times faster than its DataView
  * loop, and needs no intermediate array.
  */
-import { halfToFloat } from '../activations/float16';
-import type { CacheDtype } from '../activations/shardFormat';
+import { halfToFloat } from './float16';
+import type { CacheDtype } from './shardFormat';
 
 /** Typed-array views read in the host's byte order; the cache is little-endian. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
