@@ -216,7 +216,7 @@ export class ShardBatchSampler {
   }
 
   private async read(picks: number[]): Promise<ProbeBatch & { picks: number[] }> {
-    const { cache, layer, probe } = this;
+    const { cache, probe } = this;
     const D = cache.hiddenSize;
     const B = picks.length;
     const lazy = picks.map((j) => this.examples[j]);
