@@ -252,14 +252,16 @@ export class ActivationCache {
   /**
    * Opens a complete cache folder (one with index.json) after checking the index's shape (and `expect`: hidden size,
    * layers, examples). CACHE_DAMAGED naming index.json and `probescope cache verify` when it is unreadable or unsound.
-   * Shard checksums are checked by build() (openChecked) before use; open() alone trusts them.
+   * Shard checksums are checked by build() (openChecked) before use; open() alone trusts them. `parsed`: index.json
+   * as the caller already read it (readIndex), so a large example list is not parsed a second time.
    */
   static async open(
     dir: string,
     stats = { extractedExamples: 0, modelRuns: 0 },
     expect: IndexExpectation = {},
+    parsed?: CacheIndex,
   ): Promise<ActivationCache> {
-    const { index, problem } = await readIndex(dir);
+    const { index, problem } = parsed ? { index: parsed, problem: undefined } : await readIndex(dir);
     const problems = index ? indexProblems(index, expect) : [problem ?? 'unreadable'];
     if (!index || problems.length) {
       throw new ProbescopeError(
