@@ -16,6 +16,8 @@ import { type IndexExpectation, indexProblems, readIndex, removeStaleTemps } fro
 import { checkedIndex, findSupersetCache } from './cacheReuse';
 import { cacheBaseKey, cacheKey, type CacheKeyParts, hashTexts, hashTokenizerFiles, TAP_SCHEME } from './cacheKey';
 import { type CacheKind, planCache, poolForCache, rowsPerExample } from './pooledCache';
+import { decodeInto } from './decodeInto';
+import { ExampleTable } from './exampleTable';
 import { planShards, readCompleteShard, writeFileAtomicClean, writeShard } from './shardFiles';
 import { assertFitsFloat16, float16Overflow } from './float16';
 import {
@@ -85,16 +87,22 @@ export interface SliceBuildResult {
 
 export class ActivationCache {
   private readonly fds = new Map<number, number>();
+  /** The index without its per-example list, which lives in `table` (typed columns: a few bytes per example). */
+  private readonly index: CacheIndex;
+  private readonly table: ExampleTable;
 
   private constructor(
     /** The cache's own folder: {cacheDir}/activations/<key>. */
     readonly dir: string,
-    private readonly index: CacheIndex,
+    index: CacheIndex,
     /** Examples this build ran through the model (0 when the cache was already complete). */
     readonly extractedExamples: number,
     /** ORT session runs this build made. */
     readonly modelRuns: number,
-  ) {}
+  ) {
+    this.table = ExampleTable.from(index.examples);
+    this.index = { ...index, examples: [] };
+  }
 
   get numExamples(): number {
     return this.index.numExamples;
@@ -133,16 +141,29 @@ export class ActivationCache {
   }
 
   length(i: number): number {
-    return this.entry(i)[2];
+    return this.table.length[this.checked(i)];
+  }
+
+  /** Shard number holding example i (location() without its allocations, for per-batch loops). */
+  shardOf(i: number): number {
+    return this.table.shard[this.checked(i)];
+  }
+
+  /** Byte offset of example i's block in its shard; layer k (index order) starts k·length(i)·D·bytesPerValue later. */
+  blockOffset(i: number): number {
+    return this.table.offset[this.checked(i)];
   }
 
   truncated(i: number): boolean {
-    return this.entry(i)[3] === 1;
+    return this.table.truncated[this.checked(i)] === 1;
   }
 
   /** [length(i) * hiddenSize] float32, read from its shard now (one positioned read, no whole-file load). */
   get(i: number, layer: LayerSpec): Float32Array {
-    const [shard, offset, length] = this.entry(i);
+    const j = this.checked(i);
+    const shard = this.table.shard[j];
+    const offset = this.table.offset[j];
+    const length = this.table.length[j];
     const k = this.index.layers.indexOf(layer);
     if (k < 0) {
       throw new ProbescopeError(
@@ -174,7 +195,10 @@ export class ActivationCache {
     i: number,
     layer: LayerSpec,
   ): { path: string; shard: number; position: number; bytes: number; rows: number; dtype: CacheDtype } {
-    const [shard, offset, rows] = this.entry(i);
+    const j = this.checked(i);
+    const shard = this.table.shard[j];
+    const offset = this.table.offset[j];
+    const rows = this.table.length[j];
     const k = this.index.layers.indexOf(layer);
     if (k < 0)
       throw new ProbescopeError(
@@ -193,15 +217,36 @@ export class ActivationCache {
     };
   }
 
+  /**
+   * get(i, layer) written into `dst` from element `at` on ([length(i) · hiddenSize] values), without a new array per
+   * example: float32 is read straight into dst, other dtypes through one read buffer and decodeInto. For passes over
+   * many examples (streamed chunks). CACHE_DAMAGED for a short read; BAD_ARGUMENT for a layer not in the cache.
+   */
+  readInto(i: number, layer: LayerSpec, dst: Float32Array, at: number): void {
+    const loc = this.location(i, layer);
+    const bytes =
+      loc.dtype === 'float32'
+        ? new Uint8Array(dst.buffer, dst.byteOffset + at * 4, loc.bytes)
+        : new Uint8Array(loc.bytes);
+    if (readSync(this.fd(loc.shard), bytes, 0, loc.bytes, loc.position) !== loc.bytes)
+      throw new ProbescopeError(
+        'CACHE_DAMAGED',
+        `Activation cache shard ${loc.path} is truncated. Run \`probescope cache verify --cache-dir ` +
+          `${dirname(dirname(this.dir))}\`; the next run extracts damaged shards again.`,
+      );
+    if (loc.dtype !== 'float32') decodeInto(bytes, loc.dtype, dst, at);
+  }
+
   close(): void {
     for (const fd of this.fds.values()) closeSync(fd);
     this.fds.clear();
   }
 
-  private entry(i: number): [number, number, number, number] {
-    const e = this.index.examples[i];
-    if (!e) throw new ProbescopeError('INTERNAL', `Example ${i} is out of range (cache has ${this.numExamples}).`);
-    return e;
+  /** `i` when it names an example of the cache; INTERNAL otherwise. */
+  private checked(i: number): number {
+    if (!(Number.isInteger(i) && i >= 0 && i < this.table.size))
+      throw new ProbescopeError('INTERNAL', `Example ${i} is out of range (cache has ${this.numExamples}).`);
+    return i;
   }
 
   private fd(shard: number): number {
@@ -216,14 +261,16 @@ export class ActivationCache {
   /**
    * Opens a complete cache folder (one with index.json) after checking the index's shape (and `expect`: hidden size,
    * layers, examples). CACHE_DAMAGED naming index.json and `probescope cache verify` when it is unreadable or unsound.
-   * Shard checksums are checked by build() (openChecked) before use; open() alone trusts them.
+   * Shard checksums are checked by build() (openChecked) before use; open() alone trusts them. `parsed`: index.json
+   * as the caller already read it (readIndex), so a large example list is not parsed a second time.
    */
   static async open(
     dir: string,
     stats = { extractedExamples: 0, modelRuns: 0 },
     expect: IndexExpectation = {},
+    parsed?: CacheIndex,
   ): Promise<ActivationCache> {
-    const { index, problem } = await readIndex(dir);
+    const { index, problem } = parsed ? { index: parsed, problem: undefined } : await readIndex(dir);
     const problems = index ? indexProblems(index, expect) : [problem ?? 'unreadable'];
     if (!index || problems.length) {
       throw new ProbescopeError(

@@ -39,13 +39,16 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
 /** Yields one weight vector (draw counts per example) per resample; the array is reused between resamples. */
 function* stratifiedResamples(labels: ArrayLike<number>, resamples: number, seed: number): Generator<Float64Array> {
   const n = labels.length;
-  const groups = new Map<number, number[]>();
+  // Members of each class in index order, as typed arrays sized by a first counting pass (no JS array per class).
+  const counts0 = new Map<number, number>();
+  for (let i = 0; i < n; i++) counts0.set(labels[i], (counts0.get(labels[i]) ?? 0) + 1);
+  const keys = [...counts0.keys()].sort((a, b) => a - b);
+  const members = keys.map((k) => new Int32Array(counts0.get(k)!));
+  const fill = new Map(keys.map((k, j) => [k, { m: members[j], at: 0 }]));
   for (let i = 0; i < n; i++) {
-    const g = groups.get(labels[i]);
-    if (g) g.push(i);
-    else groups.set(labels[i], [i]);
+    const f = fill.get(labels[i])!;
+    f.m[f.at++] = i;
   }
-  const members = [...groups.keys()].sort((a, b) => a - b).map((k) => Int32Array.from(groups.get(k)!));
   const rng = createRng(seed);
   const counts = new Float64Array(n);
   for (let r = 0; r < resamples; r++) {

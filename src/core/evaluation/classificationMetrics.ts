@@ -19,6 +19,7 @@
  * ties that rounding p_k to exactly 1 or 0 creates for well-separated probes), else by the probabilities.
  */
 import { ProbescopeError } from '../errors';
+import { argsortAscending } from './argsort';
 
 /** FPR budgets reported for binary probes, as the JSON keys of recall_at_fpr. */
 export const FPR_TARGETS = [0.01, 0.05] as const;
@@ -189,7 +190,9 @@ interface SortedScores {
 
 function sortedScores(k: number, labels: Int32Array, probs: ArrayLike<number>, K: number): SortedScores {
   const n = labels.length;
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => probs[a * K + k] - probs[b * K + k]);
+  const scores = new Float64Array(n);
+  for (let i = 0; i < n; i++) scores[i] = probs[i * K + k];
+  const order = argsortAscending(scores);
   const positive = Uint8Array.from(order, (i) => (labels[i] === k ? 1 : 0));
   const starts: number[] = [];
   for (let a = 0; a < n; a++) if (a === 0 || probs[order[a] * K + k] !== probs[order[a - 1] * K + k]) starts.push(a);
@@ -242,27 +245,36 @@ function recallAtFpr(
   return Object.fromEntries(alphas.map((a, j) => [String(a), best[j]]));
 }
 
-/** The ROC curve of a binary problem: one (fpr, tpr) point per distinct threshold, from (0,0) to (1,1). */
-export function rocCurve(scores: ArrayLike<number>, positive: ArrayLike<boolean>): { fpr: number[]; tpr: number[] } {
+/**
+ * The ROC curve of a binary problem: one (fpr, tpr) point per distinct threshold, from (0,0) to (1,1). `positive`:
+ * true or 1 per positive example (a Uint8Array keeps large splits compact).
+ */
+export function rocCurve(
+  scores: ArrayLike<number>,
+  positive: ArrayLike<boolean | number>,
+): { fpr: number[]; tpr: number[] } {
   const n = scores.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  // Descending scores: ascending order walked from the end (the order inside a tie group does not matter).
+  const order = argsortAscending(scores).reverse();
   let P = 0;
   for (let i = 0; i < n; i++) if (positive[i]) P++;
   const N = n - P;
-  const fpr = [0];
-  const tpr = [0];
+  let groups = 0;
+  for (let a = 0; a < n; a++) if (a === 0 || scores[order[a]] !== scores[order[a - 1]]) groups++;
+  const fpr = new Float64Array(groups + 1);
+  const tpr = new Float64Array(groups + 1);
   let tp = 0;
   let fp = 0;
-  for (let a = 0; a < n;) {
+  for (let a = 0, g = 1; a < n; g++) {
     let b = a;
     while (b < n && scores[order[b]] === scores[order[a]]) {
       if (positive[order[b]]) tp++;
       else fp++;
       b++;
     }
-    fpr.push(N > 0 ? fp / N : 0);
-    tpr.push(P > 0 ? tp / P : 0);
+    fpr[g] = N > 0 ? fp / N : 0;
+    tpr[g] = P > 0 ? tp / P : 0;
     a = b;
   }
-  return { fpr, tpr };
+  return { fpr: Array.from(fpr), tpr: Array.from(tpr) };
 }

@@ -22,6 +22,8 @@ export interface Example {
     probe: ProbeKind;
     budget: number;
   };
+  /** Lazy examples may write x straight into a batch (the same length·D values as x; no array of their own). */
+  readInto?(dst: Float32Array, at: number): void;
   /** Lazy examples only: the feature standardisation applied when read (featureScaling.ts standardizeExamples). */
   scaling?: FeatureScaling;
 }
@@ -33,7 +35,8 @@ export function makeBatch(examples: Example[], D: number): ProbeBatch {
   const mask = new Float32Array(B * S);
   const labels = new Float32Array(B);
   examples.forEach((e, i) => {
-    x.set(e.x.subarray(0, e.length * D), i * S * D);
+    if (e.readInto) e.readInto(x, i * S * D);
+    else x.set(e.x.subarray(0, e.length * D), i * S * D);
     mask.fill(1, i * S, i * S + e.length);
     labels[i] = e.label;
   });

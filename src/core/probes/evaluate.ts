@@ -9,7 +9,7 @@ import { cacheKindFor } from '../activations/pooledCache';
 import { buildActivations, examplesFrom, type CacheHooks } from './probeData';
 import { probeWithModel } from './runtime';
 import { makeChunks } from './batches';
-import { entropyRatioOf, splitMetrics } from './metrics';
+import { splitMetrics } from './metrics';
 import { lossFromLogits, predictOver } from './trainingLoop';
 
 /** A saved probe's logits [n*C] on every row of a dataset, with class indices and the manifest (for compare). */
@@ -78,7 +78,7 @@ export async function probePredictions(
   hooks.onProgress?.({ phase: 'evaluate', done: 0, total: examples.length });
   const computer = await probeComputer({ H: probe.H, C: probe.C, D: probe.D }, params.executionProvider);
   const withEntropy = manifest.probe === 'attention';
-  const { logits, attention } = await predictOver(
+  const { logits, entropyRatio } = await predictOver(
     computer,
     probe,
     makeChunks(examples, probe.D),
@@ -91,7 +91,7 @@ export async function probePredictions(
     labels,
     logits,
     C: probe.C,
-    entropyRatio: withEntropy ? entropyRatioOf(attention, probe.H) : undefined,
+    entropyRatio,
     rows: ds.sourceRows,
     textField: ds.textField,
     labelField: ds.labelField,

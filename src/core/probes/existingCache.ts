@@ -47,6 +47,33 @@ export async function openExistingCache(
   want: { texts: string[]; layer: LayerSpec; maxLength?: number; dtype?: CacheDtype; modelDir?: string },
   hooks: { onLog?(m: string): void; signal?: AbortSignal } = {},
 ): Promise<ExistingCache> {
+  // Two steps, so the parsed index.json (its example list costs ~100 bytes an example as JS arrays) is unreachable
+  // once the cache holds the list as typed columns, before the checksum pass reads every shard.
+  const { found, shards, shardSums } = await openMatching(cachePath, want);
+  const dir = found.cache.dir;
+  try {
+    hooks.onLog?.(`Checking the activation cache ${dir} (sha256 per shard)…`);
+    for (const [s, sum] of shardSums.entries()) {
+      throwIfAborted(hooks.signal);
+      if (!(await shardIntact(join(dir, shards[s]), sum.bytes, sum.sha256)))
+        throw new ProbescopeError(
+          'CACHE_DAMAGED',
+          `Activation cache shard ${join(dir, shards[s])} is damaged (size or sha256 differs). Run ` +
+            `\`probescope cache verify --cache-dir ${resolve(dir, '..', '..')}\`; rebuild or re-merge the cache.`,
+        );
+    }
+  } catch (err) {
+    found.cache.close();
+    throw err;
+  }
+  return found;
+}
+
+/** openExistingCache up to the checksum pass: the matching cache, opened, and its shard list. */
+async function openMatching(
+  cachePath: string,
+  want: { texts: string[]; layer: LayerSpec; maxLength?: number; dtype?: CacheDtype; modelDir?: string },
+): Promise<{ found: ExistingCache; shards: string[]; shardSums: CacheIndex['shardSums'] }> {
   const path = resolve(cachePath);
   const dirs = await candidates(path);
   if (dirs.length === 0)
@@ -119,20 +146,14 @@ export async function openExistingCache(
       'BAD_ARGUMENT',
       `The activation cache at ${dir} does not record the model's layer count (an older cache): give --model.`,
     );
-  hooks.onLog?.(`Checking the activation cache ${dir} (sha256 per shard)…`);
-  for (const [s, sum] of index.shardSums.entries()) {
-    throwIfAborted(hooks.signal);
-    if (!(await shardIntact(join(dir, index.shards[s]), sum.bytes, sum.sha256)))
-      throw new ProbescopeError(
-        'CACHE_DAMAGED',
-        `Activation cache shard ${join(dir, index.shards[s])} is damaged (size or sha256 differs). Run ` +
-          `\`probescope cache verify --cache-dir ${resolve(dir, '..', '..')}\`; rebuild or re-merge the cache.`,
-      );
-  }
-  const cache = await ActivationCache.open(dir, undefined, { key: index.key });
+  const cache = await ActivationCache.open(dir, undefined, { key: index.key }, index);
   return {
-    cache,
-    model: { id: index.model.id, hash: index.model.hash, ...(modelDir ? { dir: modelDir } : {}), numLayers },
-    maxLength: index.maxLength,
+    found: {
+      cache,
+      model: { id: index.model.id, hash: index.model.hash, ...(modelDir ? { dir: modelDir } : {}), numLayers },
+      maxLength: index.maxLength,
+    },
+    shards: index.shards,
+    shardSums: index.shardSums,
   };
 }

@@ -90,21 +90,48 @@ export function entropyRatio(
 
 /** Same ratio from per-example attention rows ([length*H] each, valid tokens only). */
 export function entropyRatioOf(rows: { att: Float32Array; length: number }[], H: number): number | undefined {
+  const terms = new Float64Array(rows.length * H);
+  rows.forEach(({ att, length }, i) => entropyTermsInto(att, 0, length, H, terms, i * H));
+  return meanOfTerms(terms);
+}
+
+/**
+ * One example's terms of entropyRatioOf: per head h, H(p_h) / log(length) into out[at + h], from attention `att`
+ * laid out [token][head] from `offset`; NaN (no term) when length < 2. Lets a pass over many examples keep H numbers
+ * per example instead of their attention rows.
+ */
+export function entropyTermsInto(
+  att: ArrayLike<number>,
+  offset: number,
+  length: number,
+  H: number,
+  out: Float64Array,
+  at: number,
+): void {
+  if (length < 2) {
+    out.fill(NaN, at, at + H);
+    return;
+  }
+  const maxEnt = Math.log(length);
+  for (let h = 0; h < H; h++) {
+    let ent = 0;
+    for (let t = 0; t < length; t++) {
+      const p = att[offset + t * H + h];
+      if (p > 0) ent -= p * Math.log(p);
+    }
+    out[at + h] = ent / maxEnt;
+  }
+}
+
+/** Mean of the terms that are not NaN, summed in order (entropyRatioOf's sum); undefined when there are none. */
+export function meanOfTerms(terms: Float64Array): number | undefined {
   let sum = 0;
   let count = 0;
-  for (const { att, length } of rows) {
-    if (length < 2) continue;
-    const maxEnt = Math.log(length);
-    for (let h = 0; h < H; h++) {
-      let ent = 0;
-      for (let t = 0; t < length; t++) {
-        const p = att[t * H + h];
-        if (p > 0) ent -= p * Math.log(p);
-      }
-      sum += ent / maxEnt;
+  for (let i = 0; i < terms.length; i++)
+    if (!Number.isNaN(terms[i])) {
+      sum += terms[i];
       count++;
     }
-  }
   return count > 0 ? sum / count : undefined;
 }
 
@@ -131,10 +158,24 @@ function thinRoc(r: { fpr: number[]; tpr: number[] }): { fpr: number[]; tpr: num
 
 /** Flattened probabilities [n*K] (K = 2 for one logit) from logits [n*C]. */
 export function probabilityMatrix(logits: ArrayLike<number>, C: number): Float64Array {
-  const rows = probabilities(logits, C);
+  // probabilities() row by row, written straight into one array: no JS array per example (large splits).
+  const B = logits.length / C;
   const K = C === 1 ? 2 : C;
-  const out = new Float64Array(rows.length * K);
-  rows.forEach((r, i) => out.set(r, i * K));
+  const out = new Float64Array(B * K);
+  const e = new Float64Array(K);
+  for (let i = 0; i < B; i++) {
+    if (C === 1) {
+      const p = sigmoid(logits[i]);
+      out[2 * i] = 1 - p;
+      out[2 * i + 1] = p;
+      continue;
+    }
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) max = Math.max(max, logits[i * C + c]);
+    let s = 0;
+    for (let c = 0; c < C; c++) s += e[c] = Math.exp(logits[i * C + c] - max);
+    for (let c = 0; c < C; c++) out[i * K + c] = e[c] / s;
+  }
   return out;
 }
 
@@ -206,8 +247,8 @@ export function splitMetrics(input: MetricsInput): SplitMetrics {
   if (K === 2)
     m.roc = thinRoc(
       rocCurve(
-        Array.from({ length: n }, (_, i) => rankScores[i * K + 1]),
-        Array.from({ length: n }, (_, i) => input.labels[i] === 1),
+        Float64Array.from({ length: n }, (_, i) => rankScores[i * K + 1]),
+        Uint8Array.from({ length: n }, (_, i) => (input.labels[i] === 1 ? 1 : 0)),
       ),
     );
   return m;

@@ -20,7 +20,7 @@ import { cacheKindFor } from '../activations/pooledCache';
 import { openExistingCache } from './existingCache';
 import { defaultMemoryBudget, lazyExamplesFrom, trainingBytes } from './streamingTrainer';
 import { formatBytes } from '../storage';
-import { entropyRatioOf, splitMetrics } from './metrics';
+import { splitMetrics } from './metrics';
 import type { ProbeComputer } from './probeComputer';
 import { buildActivations, defaultCacheDir, examplesFrom, type CacheHooks } from './probeData';
 import { saveProbe } from './probeFile';
@@ -113,7 +113,7 @@ export async function evaluateExamples(
 ): Promise<SplitMetrics> {
   if (examples.length === 0) return { n: 0, accuracy: 0 };
   const chunks = makeChunks(examples, p.D);
-  const { logits, attention } = await predictOver(computer, p, chunks, examples.length, withEntropy);
+  const { logits, entropyRatio } = await predictOver(computer, p, chunks, examples.length, withEntropy);
   const labels = examples.map((e) => e.label);
   if (keep) Object.assign(keep, { logits, labels });
   return splitMetrics({
@@ -121,7 +121,7 @@ export async function evaluateExamples(
     labels,
     logits,
     loss: lossFromLogits(logits, labels, p.C),
-    entropyRatio: withEntropy ? entropyRatioOf(attention, p.H) : undefined,
+    entropyRatio,
   });
 }
 

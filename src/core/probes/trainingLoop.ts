@@ -9,11 +9,11 @@ import type { AdamWSettings, LbfgsSettings } from './defaults';
 import { VALIDATION_EVERY } from './defaults';
 import { featureScaling, type FeatureScaling } from './featureScaling';
 import { lbfgsMinimize } from './lbfgs';
-import { argmax, probabilities } from './metrics';
+import { argmax, entropyTermsInto, meanOfTerms, probabilities } from './metrics';
 import type { ProbeComputer } from './probeComputer';
 import { flattenParams, unflattenParams, type ProbeBatch, type ProbeParams } from './probeParams';
 import { createRng, type Rng } from './rng';
-import { ShardBatchSampler } from './streamingTrainer';
+import { ShardBatchSampler } from './shardBatchSampler';
 
 export interface StepEvent {
   step: number;
@@ -63,29 +63,32 @@ export async function lossAndGradOver(
   return { loss, grad: grad! };
 }
 
-/** Logits [n*C] (and attention per example) in the original example order. */
+/**
+ * Logits [n*C] in the original example order and, with `withEntropy`, the mean normalised attention entropy
+ * (metrics.ts entropyRatioOf, the same sum) kept as H numbers per example rather than each example's attention.
+ */
 export async function predictOver(
   computer: ProbeComputer,
   p: ProbeParams,
   chunks: Chunks,
   n: number,
-  withAttention = false,
-): Promise<{ logits: Float32Array; attention: { att: Float32Array; length: number }[] }> {
+  withEntropy = false,
+): Promise<{ logits: Float32Array; entropyRatio?: number }> {
   const C = p.C;
   const logits = new Float32Array(n * C);
-  const attention: { att: Float32Array; length: number }[] = new Array(withAttention ? n : 0);
+  const terms = withEntropy ? new Float64Array(n * p.H) : undefined;
   for (const { batch, indices } of chunks) {
     const r = await computer.forward(p, batch);
     indices.forEach((idx, j) => {
       logits.set(r.logits.subarray(j * C, (j + 1) * C), idx * C);
-      if (withAttention) {
+      if (terms) {
         let len = 0;
         for (let t = 0; t < batch.S; t++) len += batch.mask[j * batch.S + t] > 0 ? 1 : 0;
-        attention[idx] = { att: r.attention.slice(j * batch.S * p.H, (j * batch.S + len) * p.H), length: len };
+        entropyTermsInto(r.attention, j * batch.S * p.H, len, p.H, terms, idx * p.H);
       }
     });
   }
-  return { logits, attention };
+  return terms ? { logits, entropyRatio: meanOfTerms(terms) } : { logits };
 }
 
 /** Mean BCE-with-logits (C=1) or softmax cross-entropy, matching the probe graph's loss. */
@@ -179,7 +182,9 @@ export async function trainAdamW(
       let r: { loss: number; grad: Float64Array };
       if (fullBatch) r = await lossAndGradOver(computer, p, trainChunks);
       else if (sampler) {
-        const g = await computer.lossAndGrad(p, makeBatch(await sampler.next(), D));
+        const batch = await sampler.next();
+        const g = await computer.lossAndGrad(p, batch);
+        sampler.release(batch);
         r = { loss: g.loss, grad: flattenParams(g.grad) };
       } else {
         const pick = rng.shuffle(data.train.map((_, i) => i)).slice(0, settings.batchSize);

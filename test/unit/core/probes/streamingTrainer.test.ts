@@ -74,15 +74,25 @@ describe('streaming from the activation cache', () => {
     assert.equal(runs, nShards, 'each shard is visited in one run');
     assert.deepEqual(new ShardBatchSampler(lazy, 5, createRng(4)).epochOrder(), order);
     assert.notDeepEqual(new ShardBatchSampler(lazy, 5, createRng(5)).epochOrder(), order);
-    // Batches: 5 examples, labels = indices here; x as the cache holds it. Four batches span the 16-example epoch.
+    // Batches: 5 examples, labels = indices here; each is makeBatch of its picks, bit for bit, and x as the cache
+    // holds it. Four batches span the 16-example epoch.
+    const D = cache.hiddenSize;
     const seen: number[] = [];
     for (let b = 0; b < 4; b++) {
-      const batch = await s1.next();
-      assert.equal(batch.length, 5);
-      for (const e of batch) {
-        assert.deepEqual(e.x, cache.get(e.label, 2));
-        assert.equal(e.length, cache.length(e.label));
-        seen.push(e.label);
+      const { picks, ...batch } = await s1.next();
+      assert.equal(batch.B, 5);
+      assert.deepEqual(
+        batch,
+        makeBatch(
+          picks.map((j) => lazy[j]),
+          D,
+        ),
+      );
+      for (const [k, j] of picks.entries()) {
+        const len = cache.length(j);
+        assert.deepEqual(batch.x.subarray(k * batch.S * D, (k * batch.S + len) * D), cache.get(j, 2));
+        assert.equal(batch.labels[k], j);
+        seen.push(j);
       }
     }
     assert.deepEqual(
@@ -90,15 +100,21 @@ describe('streaming from the activation cache', () => {
       rows,
     );
     await s1.close();
-    // With a budget that holds three shards, whole shards are read once each and serve the same batches.
+    // With a budget that holds its shards, whole shards are read once each and serve the same batches.
     const s2 = new ShardBatchSampler(lazy, 5, createRng(4), 1 << 30);
     s2.epochOrder(); // as s1 above, so both draw the same orders
     const again: number[] = [];
-    for (let b = 0; b < 4; b++)
-      for (const e of await s2.next()) {
-        assert.deepEqual(e.x, cache.get(e.label, 2));
-        again.push(e.label);
-      }
+    for (let b = 0; b < 4; b++) {
+      const { picks, ...batch } = await s2.next();
+      assert.deepEqual(
+        batch,
+        makeBatch(
+          picks.map((j) => lazy[j]),
+          D,
+        ),
+      );
+      again.push(...picks);
+    }
     assert.deepEqual(again, seen);
     await s2.close();
   });
@@ -135,8 +151,134 @@ describe('streaming from the activation cache', () => {
           ).x,
         );
       const sampler = new ShardBatchSampler(stdLazy, 4, createRng(1));
-      for (const e of await sampler.next()) assert.deepEqual(e.x, std[e.label].x);
+      const { picks, ...batch } = await sampler.next();
+      assert.deepEqual(
+        batch.x,
+        makeBatch(
+          picks.map((j) => std[j]),
+          D,
+        ).x,
+      );
       await sampler.close();
+    }
+  });
+});
+
+describe('streamed batches from a float16 cache', () => {
+  it('equal makeBatch of the lazy examples (decodeValues), bit for bit, read per example and by whole shards', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ps-stream16-'));
+    const cache = await ActivationCache.build({
+      folder: await resolveModelFolder(join(repoRoot, 'models/tiny-gemma2')),
+      layers: [1, 2],
+      texts: TEXTS,
+      cacheDir: join(root, 'cache'),
+      executionProvider: 'cpu',
+      shardBytes: 4_000,
+      dtype: 'float16',
+    });
+    try {
+      const rows = TEXTS.map((_, i) => i);
+      const D = cache.hiddenSize;
+      // readInto (no array per example) = get (decodeValues), at an offset, for each layer.
+      for (const layer of [1, 2])
+        for (const i of rows) {
+          const n = cache.length(i) * D;
+          const dst = new Float32Array(n + 3);
+          cache.readInto(i, layer, dst, 3);
+          assert.deepEqual(dst.subarray(3), cache.get(i, layer));
+        }
+      for (const probe of ['attention', 'mean'] as const) {
+        const lazy = lazyExamplesFrom(cache, 2, probe, rows, rows, 1 << 20);
+        for (const budget of [0, 2 * Math.max(...cache.shardSizes), 1 << 30]) {
+          const s = new ShardBatchSampler(lazy, 6, createRng(11), budget);
+          assert.equal(s.wholeShards, budget === 1 << 30);
+          for (let b = 0; b < 5; b++) {
+            const { picks, ...batch } = await s.next();
+            assert.deepEqual(
+              batch,
+              makeBatch(
+                picks.map((j) => lazy[j]),
+                D,
+              ),
+              `${probe}, budget ${budget}`,
+            );
+          }
+          await s.close();
+        }
+        // Released batches are reused: whole-epoch batches all have one size, so from the third on each is written
+        // over an earlier one (another order, so padding elsewhere) and must still equal makeBatch.
+        const r = new ShardBatchSampler(lazy, rows.length, createRng(12), 1 << 30);
+        const seen = new Set<Float32Array>();
+        for (let b = 0; b < 5; b++) {
+          const { picks, ...batch } = await r.next();
+          assert.deepEqual(
+            batch,
+            makeBatch(
+              picks.map((j) => lazy[j]),
+              D,
+            ),
+            `${probe}, reused batch ${b}`,
+          );
+          seen.add(batch.x);
+          r.release(batch);
+        }
+        assert.ok(seen.size < 5, 'x arrays were reused');
+        await r.close();
+      }
+    } finally {
+      cache.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('streamed batches of standardised lazy examples', () => {
+  it('apply (x − μ)/σ as read, equal to makeBatch of the standardised examples, bit for bit', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ps-stream-std-'));
+    const cache = await ActivationCache.build({
+      folder: await resolveModelFolder(join(repoRoot, 'models/tiny-gemma2')),
+      layers: [2],
+      texts: TEXTS,
+      cacheDir: join(root, 'cache'),
+      executionProvider: 'cpu',
+      shardBytes: 8_000,
+    });
+    try {
+      const rows = TEXTS.map((_, i) => i);
+      const D = cache.hiddenSize;
+      const scaling = {
+        mean: Float64Array.from({ length: D }, (_, d) => Math.sin(d) / 3),
+        scale: Float64Array.from({ length: D }, (_, d) => 0.5 + (d % 7) / 5),
+      };
+      // A standardised view of each lazy example, as featureScaling.ts wraps them: lazy forwarded, scaling set.
+      const std = lazyExamplesFrom(cache, 2, 'attention', rows, rows, 1 << 20).map((e) => ({
+        get x() {
+          const raw = e.x;
+          return Float32Array.from(raw, (v, i) => (v - scaling.mean[i % D]) / scaling.scale[i % D]);
+        },
+        length: e.length,
+        label: e.label,
+        lazy: e.lazy,
+        scaling,
+      }));
+      for (const budget of [0, 1 << 30]) {
+        const s = new ShardBatchSampler(std, 5, createRng(3), budget);
+        for (let b = 0; b < 4; b++) {
+          const { picks, ...batch } = await s.next();
+          assert.deepEqual(
+            batch,
+            makeBatch(
+              picks.map((j) => std[j]),
+              D,
+            ),
+            `budget ${budget}`,
+          );
+        }
+        await s.close();
+      }
+    } finally {
+      cache.close();
+      await rm(root, { recursive: true, force: true });
     }
   });
 });
