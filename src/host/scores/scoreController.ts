@@ -131,8 +131,8 @@ export class ScoreController implements vscode.Disposable {
   jump(editor: vscode.TextEditor, direction: 'next' | 'previous'): boolean {
     const p = this.current(editor.document);
     if (!p || p.spans.length === 0) return false;
-    const offset = editor.document.offsetAt(editor.selection.active) - p.scores.baseOffset;
-    const span = adjacentSpan(p.spans, offset, direction);
+    const at = (pos: vscode.Position) => editor.document.offsetAt(pos) - p.scores.baseOffset;
+    const span = adjacentSpan(p.spans, { start: at(editor.selection.start), end: at(editor.selection.end) }, direction);
     if (!span) return false;
     const range = p.spanRanges[p.spans.indexOf(span)]!;
     editor.selection = new vscode.Selection(range.start, range.end);
