@@ -43,7 +43,9 @@ export async function scoreSpans(
   reusedWindows: number;
 }> {
   const windowTokens = extractor.maxLength;
-  const bos = spans.length > 0 && spans[0]!.id === extractor.bosId && spans[0]!.end === 0;
+  // Token 0 is <bos> whether the tokenizer added it (span [0, 0)) or the text began with it ([0, 5)): either way every
+  // later window gets a copy of it at position 0.
+  const bos = spans.length > 0 && spans[0]!.id === extractor.bosId;
   const capacity = windowTokens - (bos ? 1 : 0);
   const stride = opts.strideTokens;
   if (stride !== undefined && !(Number.isInteger(stride) && stride >= 1 && stride <= capacity))
