@@ -141,6 +141,12 @@ describe('probescope score (CLI bundle)', () => {
     refused(await cli('score', '--probe', probe, '--text', TEXT, '--class', 'maybe'), /no class "maybe".*"0", "1"/);
     refused(await cli('score', '--probe', probe, '--text', TEXT, '--window', '1'), /--window must be an integer/);
     refused(await cli('score', '--probe', probe, '--text', TEXT, '--window', '32', '--stride', '40'), /stride/);
+    // The tiny model's config.json: max_position_embeddings 512.
+    refused(
+      await cli('score', '--probe', probe, '--text', TEXT, '--window', '513'),
+      /window of 513 tokens is longer than the model's max_position_embeddings \(512\).*at most 512/,
+    );
+    json(await cli('score', '--probe', probe, '--text', TEXT, '--window', '512'));
     refused(await cli('score', '--probe', probe, '--file', join(tmp, 'missing.txt')), /--file: cannot read/);
     // A probe whose recorded model folder moved: says so and how to point at it (--model).
     const moved = join(tmp, 'moved-probe');
