@@ -64,7 +64,10 @@ export function activate(context: vscode.ExtensionContext): HostContext {
   ctx.datasetPanel = new DatasetPanelManager(ctx);
   ctx.trainingPanel = new TrainingPanelManager(ctx);
   ctx.attentionPanel = new AttentionPanelManager(ctx);
-  ctx.scores = new ScoreController(state, (doc) => void scoreInEditor(ctx, doc, undefined, { interactive: false }));
+  ctx.scores = new ScoreController(
+    state,
+    (doc, probeDir) => void scoreInEditor(ctx, doc, undefined, { interactive: false, probeDir }),
+  );
   ctx.scorePanel = new ScorePanelManager(ctx);
 
   context.subscriptions.push(

@@ -8,13 +8,15 @@
  * the workspace's probes folder.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { GemmaTokenizer } from '../../src/core/model';
 import { paintUnits } from '../../src/protocol/paintUnits';
 import { trainProbeRun } from '../../src/core/probes';
+import { scoreText } from '../../src/core/scoring/scoreText';
+import { firingSpans, scoreUnits } from '../../src/host/scores/scorePaint';
 import {
   acceptQuickPicks,
   capturingFailures,
@@ -42,6 +44,8 @@ interface UnitState {
 type ScoreState = TestState & {
   scores?: {
     uri: string;
+    version: number;
+    probe: string;
     tokens: number;
     units: number;
     windows: number;
@@ -66,6 +70,10 @@ const LONG = readFileSync(join(repoRoot, 'examples/span-sentiment.jsonl'), 'utf8
   .join('\n');
 
 const decorations = '.editor-group-container.active .monaco-editor .view-overlays [class*="ced-"]';
+
+/** A file scored, then edited (about 300 tokens: several windows of the probe's 64), and the words typed at its end. */
+const EDIT = LONG.split('\n').slice(0, 12).join(' ');
+const TYPED = ' and the voters agreed';
 
 /** Text typed into an untitled editor, and a notebook whose second cell is scored (a vscode-notebook-cell document). */
 const UNTITLED = 'Observers praised the calm count. Critics alleged fraud without any evidence at all.';
@@ -92,6 +100,7 @@ function declaredScoreColours(kind: string, side: 'Positive' | 'Negative'): numb
 describe('Token scores in code-server', { skip: hostSkipReason() }, () => {
   let host: Host;
   let work: string;
+  let probeDir: string;
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'ps-scores-host-'));
     const probe = await trainProbeRun({
@@ -107,9 +116,15 @@ describe('Token scores in code-server', { skip: hostSkipReason() }, () => {
       cacheDir: join(work, 'cache'),
       outDir: join(work, 'score-probe'),
     });
+    probeDir = probe.outDir;
+    // The same weights under another name: which probe painted the scores shows in the state's `probe`.
+    const other = join(work, 'other-probe');
+    cpSync(probe.outDir, other, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(other, 'probe.json'), 'utf8')) as { name?: string };
+    writeFileSync(join(other, 'probe.json'), JSON.stringify({ ...manifest, name: 'other-probe' }));
     host = await openHost({
-      files: { 'long.txt': LONG, 'cells.ipynb': NOTEBOOK },
-      copies: { '.probescope/probes/score-probe': probe.outDir },
+      files: { 'long.txt': LONG, 'long2.txt': LONG, 'edit.txt': EDIT, 'cells.ipynb': NOTEBOOK },
+      copies: { '.probescope/probes/score-probe': probe.outDir, '.probescope/probes/other-probe': other },
     });
   });
   after(async () => {
@@ -215,7 +230,8 @@ describe('Token scores in code-server', { skip: hostSkipReason() }, () => {
       };
       await host.page.keyboard.press('Control+Home');
       await runCommand(host.page, 'Probescope: Next Firing Span');
-      const first = spans.find((s) => s.start[0] > 0 || s.start[1] > 0) ?? spans[0]!;
+      // From the document's start, Next reaches the first span (even one that starts at 0).
+      const first = spans[0]!;
       await poll('the first span selected', async () =>
         JSON.stringify(await cursor()) === JSON.stringify(first.end) ? true : undefined,
       );
@@ -223,6 +239,11 @@ describe('Token scores in code-server', { skip: hostSkipReason() }, () => {
       const second = spans[spans.indexOf(first) + 1] ?? spans[0]!;
       await poll('the second span selected', async () =>
         JSON.stringify(await cursor()) === JSON.stringify(second.end) ? true : undefined,
+      );
+      // Previous from a selected span goes back to the one before it (not the same span again).
+      await runCommand(host.page, 'Probescope: Previous Firing Span');
+      await poll('back to the first span', async () =>
+        JSON.stringify(await cursor()) === JSON.stringify(first.end) ? true : undefined,
       );
       await host.page.keyboard.press('Control+Home');
       await runCommand(host.page, 'Probescope: Previous Firing Span');
@@ -380,6 +401,105 @@ describe('Token scores in code-server', { skip: hostSkipReason() }, () => {
       const painted = host.page.locator('.notebookOverlay .monaco-editor .view-overlays [class*="ced-"]');
       await poll('decorations in the cell', async () => ((await painted.count()) > 0 ? true : undefined));
       await screenshot(host.page, 'scores-notebook-cell');
+    });
+  });
+
+  /** Set as Active Probe from the Probes view's context menu (keyboard, as panels.test.ts); then back to `file`. */
+  async function setActiveProbe(name: string, file: string): Promise<void> {
+    await host.page.locator('.part.activitybar [aria-label^="Probescope"]').first().click();
+    const row = host.page.locator('.part.sidebar .monaco-list-row', { hasText: name });
+    await row.waitFor({ timeout: 20_000 });
+    const item = 'Set as Active Probe';
+    for (let attempt = 0; attempt < 3 && !host.state()?.activeProbe?.endsWith(name); attempt++) {
+      await host.page.keyboard.press('Escape');
+      await row.click({ button: 'right' });
+      await host.page.getByRole('menuitem', { name: item }).waitFor();
+      await poll('keyboard focus in the context menu', () =>
+        host.page.evaluate(() => !!document.activeElement?.closest('.context-view')),
+      );
+      const focused = host.page.locator('.monaco-menu .action-item.focused');
+      for (let i = 0; i < 10; i++) {
+        await host.page.keyboard.press('ArrowDown');
+        if ((await focused.innerText().catch(() => '')).trim() === item) {
+          await host.page.keyboard.press('Enter');
+          break;
+        }
+      }
+      await poll(
+        `${name} active`,
+        async () => (host.state()?.activeProbe?.endsWith(name) ? true : undefined),
+        5000,
+      ).catch(() => undefined);
+    }
+    await host.waitForState((x) => !!x.activeProbe?.endsWith(name), `${name} active`);
+    await openFile(host.page, file);
+  }
+
+  test('an edit re-scores with the probe the document was scored with, equal to a fresh score of the new text', async (t) => {
+    await step(t, async () => {
+      await openFile(host.page, 'edit.txt');
+      await runCommand(host.page, 'Probescope: Score Document');
+      const first = (await host.waitForState(
+        (x) => !!(x as ScoreState).scores?.uri.endsWith('edit.txt'),
+        'scores of edit.txt',
+        60_000,
+      )) as ScoreState;
+      assert.equal(first.scores!.probe, 'score-probe');
+      assert.ok(first.scores!.windows > 2, `${first.scores!.windows} windows: the edit leaves windows to reuse`);
+      // Another probe becomes active: the document's scores stay those of the probe that painted them.
+      await setActiveProbe('other-probe', 'edit.txt');
+      await host.page.keyboard.press('Control+End');
+      await host.page.keyboard.type(TYPED);
+      const text = EDIT + TYPED;
+      const fresh = await scoreText({ probeDir, text, executionProvider: 'cpu' });
+      const s = (await host.waitForState(
+        (x) => {
+          const sc = (x as ScoreState).scores;
+          return (
+            !!sc?.uri.endsWith('edit.txt') && sc.version > first.scores!.version && sc.coveredChars === text.length
+          );
+        },
+        'edit.txt re-scored after the edit',
+        60_000,
+      )) as ScoreState;
+      const sc = s.scores!;
+      assert.equal(sc.probe, 'score-probe', 're-scored with the probe that scored the document, not the active one');
+      // The re-score (windows before the edit reused in the worker) equals a fresh score here (float32 model runs in
+      // two processes: 1e-6).
+      const units = scoreUnits(text, fresh.tokens, fresh.threshold);
+      const scoresOf = units.map((u) => u.score);
+      assert.equal(sc.tokens, fresh.tokens.length);
+      assert.equal(sc.windows, fresh.windows.length);
+      assert.equal(sc.units, units.length);
+      assert.ok(Math.abs(sc.highest!.score - Math.max(...scoresOf)) < 1e-6, `${sc.highest!.score}`);
+      assert.ok(Math.abs(sc.lowest!.score - Math.min(...scoresOf)) < 1e-6, `${sc.lowest!.score}`);
+      const spans = firingSpans(text, units, fresh.threshold);
+      assert.deepEqual(
+        sc.firingSpans.map((x) => [x.start[1], x.end[1]]),
+        spans.map((x) => [x.start, x.end]),
+        'the same firing spans (one line: columns are offsets)',
+      );
+    });
+  });
+
+  test('a document edited while Score Document runs is scored again at its new version', async (t) => {
+    await step(t, async () => {
+      await openFile(host.page, 'long2.txt');
+      await runCommand(host.page, 'Probescope: Score Document');
+      // At once, while the worker runs its windows (about 10,000 tokens): an edit at the start.
+      await host.page.keyboard.press('Control+Home');
+      await host.page.keyboard.type('Edited ');
+      const text = `Edited ${LONG}`;
+      const tokens = (await GemmaTokenizer.load(MODEL)).encode(text);
+      const s = (await host.waitForState(
+        (x) => {
+          const sc = (x as ScoreState).scores;
+          return !!sc?.uri.endsWith('long2.txt') && sc.coveredChars === text.length;
+        },
+        'long2.txt scored at its edited version',
+        120_000,
+      )) as ScoreState;
+      assert.equal(s.scores!.tokens, tokens.length);
     });
   });
 });

@@ -33,7 +33,7 @@ export async function textArg(values: Values, fileFlag = 'text-file'): Promise<s
   } catch (err) {
     throw new ProbescopeError('BAD_ARGUMENT', `--${fileFlag}: cannot read ${file} (${(err as Error).message}).`);
   }
-  return decodeTextFile(bytes, file === '-' ? 'stdin' : file);
+  return decodeTextFile(bytes, file === '-' ? 'stdin' : file, fileFlag);
 }
 
 /**
@@ -41,7 +41,7 @@ export async function textArg(values: Values, fileFlag = 'text-file'): Promise<s
  * encoding and is dropped (it is not part of the text, so offsets index what the user wrote); otherwise the bytes must
  * be valid UTF-8: a legacy-encoded file is refused with the line of its first bad byte instead of U+FFFD characters.
  */
-export function decodeTextFile(bytes: Buffer, name: string): string {
+export function decodeTextFile(bytes: Buffer, name: string, fileFlag = 'text-file'): string {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
   else if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
   else if (bytes[0] === 0xfe && bytes[1] === 0xff) return Buffer.from(bytes.subarray(2)).swap16().toString('utf16le');
@@ -51,7 +51,7 @@ export function decodeTextFile(bytes: Buffer, name: string): string {
     for (let i = 0; i < bad; i++) if (bytes[i] === 0x0a) line++;
     throw new ProbescopeError(
       'BAD_ARGUMENT',
-      `--text-file: ${name} is not valid UTF-8 (byte 0x${bytes[bad].toString(16).toUpperCase().padStart(2, '0')} on ` +
+      `--${fileFlag}: ${name} is not valid UTF-8 (byte 0x${bytes[bad].toString(16).toUpperCase().padStart(2, '0')} on ` +
         `line ${line}); re-save it as UTF-8 (e.g. iconv -f cp1252 -t utf-8).`,
     );
   }

@@ -20,6 +20,8 @@ export interface GemmaConfig {
   padId: number;
   eosIds: number[];
   torchDtype: string;
+  /** max_position_embeddings: the positions the model was trained for (null when config.json has none). */
+  maxPositions?: number | null;
 }
 
 type Json = Record<string, unknown>;
@@ -91,6 +93,7 @@ export function parseGemmaConfig(json: unknown, file = 'config.json'): GemmaConf
   const numKvHeads = optionalInt(cfg, 'num_key_value_heads', where) ?? numHeads;
   const headDim = optionalInt(cfg, 'head_dim', where) ?? hiddenSize / numHeads;
   const slidingWindow = optionalInt(cfg, 'sliding_window', where) ?? null;
+  const maxPositions = optionalInt(cfg, 'max_position_embeddings', where) ?? null;
   const layerTypes = readLayerTypes(cfg, modelType, numLayers, where);
 
   // Token ids live at the top level of multimodal configs and sometimes in text_config too.
@@ -122,6 +125,7 @@ export function parseGemmaConfig(json: unknown, file = 'config.json'): GemmaConf
     vocabSize,
     layerTypes,
     slidingWindow,
+    maxPositions,
     bosId,
     padId,
     eosIds: eosIds as number[],

@@ -62,6 +62,15 @@ export async function modelFolderFor(manifest: ProbeManifest, modelDir?: string)
       `Probe "${manifest.name}" does not record its model folder; pass the model (--model DIR).`,
     );
   }
+  if (modelDir === undefined) {
+    // The folder recorded at training time may have moved since: say where it was looked for and how to point at it.
+    const st = await fs.stat(dir).catch(() => undefined);
+    if (!st)
+      throw new ProbescopeError(
+        'BAD_ARGUMENT',
+        `Probe "${manifest.name}" was trained on the model folder ${dir}, which does not exist any more (moved or deleted?); pass the model (--model DIR).`,
+      );
+  }
   return cachedModelFolder(dir);
 }
 

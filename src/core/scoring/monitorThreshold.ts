@@ -2,8 +2,9 @@
  * The 1 % FPR threshold of the target a document is scored for (protocol/fprThreshold.ts). Probes trained since it
  * is recorded carry it in probe.json (`fprThresholds`); for a probe saved before, the test split is rebuilt from what
  * probe.json records (dataset, columns, split source and seed), run through the model and the probe, and the
- * threshold computed from those logits — only when the rebuilt split reproduces the recorded test metrics (its size
- * and accuracy); otherwise, or when the data cannot be read, the threshold is reported unavailable with the reason.
+ * threshold computed from those logits — only when the rebuilt split reproduces the recorded test metrics (its size,
+ * accuracy, log loss and Brier score); otherwise, or when the data cannot be read, the threshold is reported
+ * unavailable with the reason.
  * A rebuilt result is kept in memory per probe folder and probe.json stamp (probe.json is never rewritten here).
  */
 import * as os from 'node:os';
@@ -18,6 +19,7 @@ import { makeChunks } from '../probes/batches';
 import { probeComputer } from '../probes/computerCache';
 import { buildActivations, examplesFrom } from '../probes/probeData';
 import type { ProbeParams } from '../probes/probeParams';
+import { splitMetrics } from '../probes/metrics';
 import { predictOver } from '../probes/trainingLoop';
 import { planSplits } from '../probes/trainingSplits';
 
@@ -31,6 +33,9 @@ export interface MonitorThresholdContext {
   cacheDir?: string;
   signal?: AbortSignal;
 }
+
+/** Largest difference (relative, at least absolute) accepted between a rebuilt and a recorded test log loss / Brier. */
+const REBUILD_TOLERANCE = 1e-5;
 
 type Rebuilt = { thresholds: FprThreshold[] } | { reason: string };
 const rebuilt = new Map<string, Promise<Rebuilt>>();
@@ -167,5 +172,17 @@ async function rebuildThresholds(ctx: MonitorThresholdContext): Promise<Rebuilt>
     return {
       reason: `This probe was saved before 1 % FPR thresholds were recorded; its rebuilt test split gives accuracy ${accuracy.toFixed(4)}, not the recorded ${recordedTest.accuracy.toFixed(4)} (the data or the model changed), so the threshold is unavailable.`,
     };
+  // Accuracy survives many edits of the data (a changed text whose prediction holds); the log loss and Brier score
+  // move with every logit, so they must match too — up to float32 re-extraction noise (padding differs in batches).
+  const again = splitMetrics({ classes: manifest.classes, logits, labels, bootstrap: false });
+  for (const key of ['log_loss', 'brier'] as const) {
+    const was = recordedTest[key];
+    const now = again[key];
+    if (typeof was !== 'number' || typeof now !== 'number') continue;
+    if (!(Math.abs(now - was) <= REBUILD_TOLERANCE * Math.max(1, Math.abs(was))))
+      return {
+        reason: `This probe was saved before 1 % FPR thresholds were recorded; its rebuilt test split gives ${key} ${now.toPrecision(6)}, not the recorded ${was.toPrecision(6)} (the data or the model changed), so the threshold is unavailable.`,
+      };
+  }
   return { thresholds: fprThresholds(manifest.classes, logits, labels, MONITOR_FPR) };
 }

@@ -43,7 +43,9 @@ export async function scoreSpans(
   reusedWindows: number;
 }> {
   const windowTokens = extractor.maxLength;
-  const bos = spans.length > 0 && spans[0]!.id === extractor.bosId && spans[0]!.end === 0;
+  // Token 0 is <bos> whether the tokenizer added it (span [0, 0)) or the text began with it ([0, 5)): either way every
+  // later window gets a copy of it at position 0.
+  const bos = spans.length > 0 && spans[0]!.id === extractor.bosId;
   const capacity = windowTokens - (bos ? 1 : 0);
   const stride = opts.strideTokens;
   if (stride !== undefined && !(Number.isInteger(stride) && stride >= 1 && stride <= capacity))
@@ -123,11 +125,20 @@ export async function scoreSpans(
 export async function scoreText(params: ScoreTextParams, hooks: ScoreHooks = {}): Promise<TokenScoresResult> {
   const { probe, manifest, folder } = await probeWithModel(params.probeDir, params.modelDir);
   const trained = typeof manifest.training.maxLength === 'number' ? manifest.training.maxLength : undefined;
-  const windowTokens = params.windowTokens ?? trained;
+  // The model saw positions 0..max_position_embeddings−1 only: a longer window would read states at positions it was
+  // never trained for (refused when asked for; a probe trained longer is scored in windows the model can hold).
+  const maxPositions = folder.config.maxPositions ?? undefined;
+  const windowTokens =
+    params.windowTokens ?? (trained !== undefined && maxPositions ? Math.min(trained, maxPositions) : trained);
   if (windowTokens !== undefined && !(Number.isInteger(windowTokens) && windowTokens >= 2))
     throw new ProbescopeError(
       'BAD_ARGUMENT',
       `The window must be a whole number of at least 2 tokens; got ${windowTokens}.`,
+    );
+  if (windowTokens !== undefined && maxPositions && windowTokens > maxPositions)
+    throw new ProbescopeError(
+      'BAD_ARGUMENT',
+      `A window of ${windowTokens} tokens is longer than the model's max_position_embeddings (${maxPositions}): its states past position ${maxPositions - 1} would be untrained; use a window of at most ${maxPositions} tokens.`,
     );
   if (params.versusRest && manifest.classes.length === 2)
     throw new ProbescopeError(

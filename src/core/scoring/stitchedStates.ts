@@ -41,7 +41,8 @@ export async function streamStitchedStates(
   opts: StitchOptions = {},
 ): Promise<TextCoverage> {
   const windowTokens = extractor.maxLength;
-  const bos = tokens.length > 0 && tokens[0].id === extractor.bosId && tokens[0].end === 0;
+  // Added by the tokenizer or the text's own (a transcript that begins with "<bos>"): later windows repeat it.
+  const bos = tokens.length > 0 && tokens[0].id === extractor.bosId;
   const overlapTokens = opts.overlapTokens ?? defaultOverlap(windowTokens);
   const windows = planWindows(tokens.length, { windowTokens, overlapTokens, bos });
   const ids = tokens.map((t) => t.id);

@@ -46,19 +46,23 @@ export async function scoreInEditor(
   ctx: HostContext,
   doc: vscode.TextDocument,
   range: vscode.Range | undefined,
-  opts: { interactive: boolean },
+  opts: {
+    interactive: boolean;
+    /** Score with this probe (a re-score keeps the painted one), not the active one. */ probeDir?: string;
+  },
 ): Promise<DocumentScores | undefined> {
+  // The version of this very text, read with it (the awaits below let edits in).
   const text = range ? doc.getText(range) : doc.getText();
+  const version = doc.version;
   if (!text.trim()) {
     if (opts.interactive) void vscode.window.showInformationMessage('Probescope: there is no text to score.');
     return undefined;
   }
-  const probeDir = opts.interactive ? await ensureActiveProbe(ctx) : ctx.activeProbe.get();
+  const probeDir = opts.probeDir ?? (opts.interactive ? await ensureActiveProbe(ctx) : ctx.activeProbe.get());
   if (!probeDir) return undefined;
   const manifest = await readProbeManifest(probeDir);
   const modelDir = await modelFor(ctx, manifest?.model.dir);
   if (!modelDir) return undefined;
-  const version = doc.version;
   const probeName = manifest?.name || path.basename(probeDir);
   try {
     const result = await vscode.window.withProgress(
@@ -95,9 +99,12 @@ export async function scoreInEditor(
         }
       },
     );
+    // A document closed meanwhile keeps nothing (its URI may come back as another document at the same version).
+    if (doc.isClosed) return undefined;
     // Offsets hold only for the version that was scored: an edit meanwhile re-scores (whole documents) or drops it.
     if (doc.version !== version) {
-      if (opts.interactive)
+      if (!range) ctx.scores.rescoreLater(doc, probeDir);
+      else if (opts.interactive)
         void vscode.window.showWarningMessage('Probescope: the document changed while scoring; score it again.');
       return undefined;
     }

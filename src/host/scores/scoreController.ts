@@ -61,8 +61,9 @@ export class ScoreController implements vscode.Disposable {
 
   constructor(
     private readonly state: HostState,
-    /** Re-scores a whole document after an edit (the command's path, without a progress notification). */
-    private readonly rescore: (doc: vscode.TextDocument) => void,
+    /** Re-scores a whole document after an edit with the probe it was scored with (the command's path, without a
+     * progress notification). */
+    private readonly rescore: (doc: vscode.TextDocument, probeDir: string) => void,
     private readonly debounceMs = 1500,
   ) {
     this.subscriptions.push(
@@ -78,7 +79,9 @@ export class ScoreController implements vscode.Disposable {
           return;
         }
         this.paintAll();
-        if (kept.some((p) => p.scores.wholeDocument)) this.scheduleRescore(e.document);
+        // The probe of the latest whole-document scores (switching the active probe does not change what is shown).
+        const whole = kept.find((p) => p.scores.wholeDocument);
+        if (whole) this.rescoreLater(e.document, whole.scores.probeDir);
       }),
       vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
       // Switching the firing threshold re-marks the spans of every kept result.
@@ -96,6 +99,7 @@ export class ScoreController implements vscode.Disposable {
 
   /** Keeps `scores` for its document version and paints it. */
   show(document: vscode.TextDocument, scores: DocumentScores): void {
+    if (document.isClosed) return;
     const t0 = performance.now();
     const units = scoreUnits(scores.text, scores.result.tokens, scores.result.threshold);
     const at = (o: number) => document.positionAt(scores.baseOffset + o);
@@ -131,8 +135,8 @@ export class ScoreController implements vscode.Disposable {
   jump(editor: vscode.TextEditor, direction: 'next' | 'previous'): boolean {
     const p = this.current(editor.document);
     if (!p || p.spans.length === 0) return false;
-    const offset = editor.document.offsetAt(editor.selection.active) - p.scores.baseOffset;
-    const span = adjacentSpan(p.spans, offset, direction);
+    const at = (pos: vscode.Position) => editor.document.offsetAt(pos) - p.scores.baseOffset;
+    const span = adjacentSpan(p.spans, { start: at(editor.selection.start), end: at(editor.selection.end) }, direction);
     if (!span) return false;
     const range = p.spanRanges[p.spans.indexOf(span)]!;
     editor.selection = new vscode.Selection(range.start, range.end);
@@ -153,14 +157,15 @@ export class ScoreController implements vscode.Disposable {
     this.rescoreTimers.delete(key);
   }
 
-  private scheduleRescore(doc: vscode.TextDocument): void {
+  /** Re-scores the whole of `doc` with `probeDir` after the debounce pause, unless its current version is scored. */
+  rescoreLater(doc: vscode.TextDocument, probeDir: string): void {
     const key = doc.uri.toString();
     clearTimeout(this.rescoreTimers.get(key));
     this.rescoreTimers.set(
       key,
       setTimeout(() => {
         this.rescoreTimers.delete(key);
-        if (!doc.isClosed && !this.current(doc)) this.rescore(doc);
+        if (!doc.isClosed && !this.current(doc)) this.rescore(doc, probeDir);
       }, this.debounceMs),
     );
   }

@@ -107,15 +107,22 @@ export function firingSpans(text: string, units: readonly ScoredUnit[], threshol
   return spans;
 }
 
-/** The span after / before `offset` (wrapping around), for the next/previous firing span commands. */
+/**
+ * The span after / before the editor's selection `at` (offsets into the scored text; an empty selection is the
+ * cursor), wrapping around, for the next/previous firing span commands. Next: the first span starting after the
+ * selection's start, or starting at it and not already selected (a cursor at a span's start jumps to that span, so
+ * the first span of a document is reached from its start). Previous: the last span starting before the selection's
+ * start (a selected span's predecessor; a cursor inside a span selects that span).
+ */
 export function adjacentSpan(
   spans: readonly FiringSpan[],
-  offset: number,
+  at: { start: number; end: number },
   direction: 'next' | 'previous',
 ): FiringSpan | undefined {
   if (spans.length === 0) return undefined;
-  if (direction === 'next') return spans.find((s) => s.start > offset) ?? spans[0];
-  for (let i = spans.length - 1; i >= 0; i--) if (spans[i]!.start < offset) return spans[i];
+  if (direction === 'next')
+    return spans.find((s) => s.start > at.start || (s.start === at.start && at.end < s.end)) ?? spans[0];
+  for (let i = spans.length - 1; i >= 0; i--) if (spans[i]!.start < at.start) return spans[i];
   return spans[spans.length - 1];
 }
 

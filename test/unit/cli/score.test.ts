@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -141,6 +141,29 @@ describe('probescope score (CLI bundle)', () => {
     refused(await cli('score', '--probe', probe, '--text', TEXT, '--class', 'maybe'), /no class "maybe".*"0", "1"/);
     refused(await cli('score', '--probe', probe, '--text', TEXT, '--window', '1'), /--window must be an integer/);
     refused(await cli('score', '--probe', probe, '--text', TEXT, '--window', '32', '--stride', '40'), /stride/);
+    // The tiny model's config.json: max_position_embeddings 512.
+    refused(
+      await cli('score', '--probe', probe, '--text', TEXT, '--window', '513'),
+      /window of 513 tokens is longer than the model's max_position_embeddings \(512\).*at most 512/,
+    );
+    json(await cli('score', '--probe', probe, '--text', TEXT, '--window', '512'));
     refused(await cli('score', '--probe', probe, '--file', join(tmp, 'missing.txt')), /--file: cannot read/);
+    // A probe whose recorded model folder moved: says so and how to point at it (--model).
+    const moved = join(tmp, 'moved-probe');
+    cpSync(probe, moved, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(moved, 'probe.json'), 'utf8'));
+    manifest.model.dir = join(tmp, 'gone-model');
+    writeFileSync(join(moved, 'probe.json'), JSON.stringify(manifest));
+    refused(
+      await cli('score', '--probe', moved, '--text', TEXT),
+      /gone-model, which does not exist any more.*--model DIR/,
+    );
+    json(await cli('score', '--probe', moved, '--text', TEXT, '--model', MODEL));
+    // A cp1252 file names the option this command has (--file), not classify's --text-file.
+    writeFileSync(join(tmp, 'cp1252.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+    refused(
+      await cli('score', '--probe', probe, '--file', join(tmp, 'cp1252.txt')),
+      /^probescope: error: --file: .*cp1252\.txt is not valid UTF-8/,
+    );
   });
 });

@@ -74,11 +74,20 @@ test('firing spans join firing units across whitespace, break on a unit below th
     firingSpans(text, units, 2.5).map((x) => text.slice(x.start, x.end)),
     ['dd'],
   );
-  assert.equal(adjacentSpan(spans, 0, 'next')!.start, 9);
-  assert.equal(adjacentSpan(spans, 10, 'next')!.start, 0, 'wraps to the first span');
-  assert.equal(adjacentSpan(spans, 10, 'previous')!.start, 9);
-  assert.equal(adjacentSpan(spans, 0, 'previous')!.start, 9, 'wraps to the last span');
-  assert.equal(adjacentSpan([], 0, 'next'), undefined);
+  const cursor = (o: number) => ({ start: o, end: o });
+  const selected = (x: { start: number; end: number }) => ({ start: x.start, end: x.end });
+  // A cursor at the document's start reaches the span that starts there; from that span selected, the next one.
+  assert.equal(adjacentSpan(spans, cursor(0), 'next')!.start, 0, 'the span at the cursor is next');
+  assert.equal(adjacentSpan(spans, selected(spans[0]!), 'next')!.start, 9);
+  assert.equal(adjacentSpan(spans, cursor(10), 'next')!.start, 0, 'wraps to the first span');
+  assert.equal(adjacentSpan(spans, selected(spans[1]!), 'next')!.start, 0, 'from the last span selected: wraps');
+  // Previous from a selected span (what a jump leaves: the cursor at its end) is the span before it, not itself.
+  assert.equal(adjacentSpan(spans, selected(spans[1]!), 'previous')!.start, 0);
+  assert.equal(adjacentSpan(spans, cursor(10), 'previous')!.start, 9, 'a cursor inside a span: that span');
+  assert.equal(adjacentSpan(spans, cursor(0), 'previous')!.start, 9, 'wraps to the last span');
+  assert.equal(adjacentSpan(spans, cursor(text.length), 'previous')!.start, 9, 'from the document end: the last');
+  assert.equal(adjacentSpan(spans, cursor(text.length), 'next')!.start, 0, 'from the document end: wraps');
+  assert.equal(adjacentSpan([], cursor(0), 'next'), undefined);
   assert.deepEqual(
     topSpans(spans, 1).map((x) => x.peak),
     [3],

@@ -74,6 +74,7 @@ describe('resolveModelFolder', () => {
       vocabSize: 1000,
       layerTypes: ['sliding_attention', 'full_attention', 'sliding_attention', 'full_attention'],
       slidingWindow: 8,
+      maxPositions: 512,
       bosId: 2,
       padId: 0,
       eosIds: [1],

@@ -127,3 +127,46 @@ test('a probe saved before thresholds were recorded: rebuilt from its test split
   assert.equal(c.fprThreshold.available, false);
   assert.match(!c.fprThreshold.available ? c.fprThreshold.reason : '', /data changed/);
 });
+
+test('a probe saved before thresholds were recorded whose test texts changed but keep their predictions: unavailable', async () => {
+  const { outDir } = await trained;
+  const json = JSON.parse(readFileSync(join(outDir, 'probe.json'), 'utf8'));
+  delete json.fprThresholds;
+  // One confidently classified test row gets a word more: same rows, same split, same accuracy — other logits.
+  const ds = await readDataset(DATA, {});
+  const { test: rows } = groupedStratifiedSplit(ds.labels, textGroups(ds.texts), TEST_SPLIT, SEED);
+  const lines = readFileSync(DATA, 'utf8').split('\n');
+  // The row whose loss term moves most (a saturated row moves no recorded metric, nor the threshold).
+  const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+  let edited = -1;
+  let moved = 0;
+  for (const i of rows.slice(0, 80)) {
+    const y = ds.labels[i] === json.classes[1] ? 1 : -1;
+    const before = await scoreText({ probeDir: outDir, text: ds.texts[i]!, executionProvider: 'cpu' });
+    const after = await scoreText({ probeDir: outDir, text: `${ds.texts[i]!} Indeed.`, executionProvider: 'cpu' });
+    const delta = Math.abs(softplus(-y * after.logit) - softplus(-y * before.logit));
+    if (Math.sign(after.logit) === Math.sign(before.logit) && delta > moved) [edited, moved] = [i, delta];
+  }
+  assert.ok(
+    edited >= 0 && moved > 1e-2,
+    `a test row whose prediction survives the edit and whose loss moves (${moved})`,
+  );
+  const row = JSON.parse(lines[edited]!);
+  assert.equal(row.text, ds.texts[edited], 'dataset row i is line i');
+  lines[edited] = JSON.stringify({ ...row, text: `${row.text} Indeed.` });
+  assert.ok(edited >= 0, 'a test row whose prediction survives the edit');
+  const editedData = join(work, 'edited.jsonl');
+  writeFileSync(editedData, lines.join('\n'));
+  const dir = join(work, 'edited');
+  cpSync(outDir, dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'probe.json'),
+    JSON.stringify({ ...json, training: { ...json.training, dataPath: editedData } }),
+  );
+  const r = await scoreText({ probeDir: dir, text: 'The count was certified.', executionProvider: 'cpu' });
+  assert.equal(r.fprThreshold.available, false, JSON.stringify(r.fprThreshold));
+  assert.match(
+    !r.fprThreshold.available ? r.fprThreshold.reason : '',
+    /log_loss .* not the recorded .*data or the model changed/,
+  );
+});

@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import { resolveModelFolder } from '../../../../src/core/model/modelFolder';
 import { ActivationExtractor } from '../../../../src/core/model/extractor';
 import { classifyText, loadProbe, ProbeComputer, probabilities, trainProbeRun } from '../../../../src/core/probes';
+import { scoreText } from '../../../../src/core/scoring/scoreText';
 import { planWindows, rowInWindow, windowIds } from '../../../../src/core/scoring/windowPlan';
 
 const root = resolve(__dirname, '../../../..');
@@ -152,4 +153,35 @@ test('a text that fits one window is one model run, scored exactly as before (no
   const r = await classifyText({ probeDir: dir, text: short, executionProvider: 'cpu' });
   assert.equal(r.coverage.windows, 1);
   assert.ok(Math.abs(r.probabilities['1']! - probabilities(ref.logits, params.C)[0]![1]!) < 1e-5);
+});
+
+test('a text that starts with the literal <bos> (its own token 0) is windowed like the same text without it', async () => {
+  // Same ids ([<bos>, …]: no second <bos> is added), so the same windows — each later one with its <bos> copy — and
+  // the same states; only the offsets move by "<bos>".length. Classify and score alike.
+  const { attention: dir } = await probes;
+  const plain = await classifyText({ probeDir: dir, text: LONG, executionProvider: 'cpu' });
+  const own = await classifyText({ probeDir: dir, text: `<bos>${LONG}`, executionProvider: 'cpu' });
+  assert.ok(plain.coverage!.windows > 1, 'a windowed text');
+  assert.deepEqual(
+    own.tokens.map((t) => t.id),
+    plain.tokens.map((t) => t.id),
+  );
+  assert.deepEqual(own.coverage, { ...plain.coverage!, coveredChars: plain.coverage!.coveredChars + 5 });
+  assert.deepEqual(own.probabilities, plain.probabilities);
+  assert.deepEqual(
+    own.tokens.map((t) => t.attention),
+    plain.tokens.map((t) => t.attention),
+  );
+  const a = await scoreText({ probeDir: dir, text: LONG, executionProvider: 'cpu' });
+  const b = await scoreText({ probeDir: dir, text: `<bos>${LONG}`, executionProvider: 'cpu' });
+  assert.deepEqual(
+    b.windows.map((w) => [w.tokenStart, w.tokenEnd, w.keepFrom, w.logit]),
+    a.windows.map((w) => [w.tokenStart, w.tokenEnd, w.keepFrom, w.logit]),
+  );
+  assert.deepEqual(
+    b.tokens.map((t) => [t.score, t.contribution, t.window]),
+    a.tokens.map((t) => [t.score, t.contribution, t.window]),
+  );
+  assert.equal(b.logit, a.logit);
+  assert.deepEqual([b.tokens[0]!.start, b.tokens[0]!.end, b.tokens[1]!.start], [0, 5, 5]);
 });
