@@ -6,6 +6,10 @@ import { ProbescopeError } from '../../core/errors';
 
 type Values = Record<string, string | boolean | undefined>;
 
+/** Decimal spellings only: "12", "-3", "0.5", "1e-3" — not "0x10", "0b1", "Infinity" or "" (all of which Number takes). */
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
 export function str(values: Values, name: string): string | undefined {
   const v = values[name];
   return typeof v === 'string' ? v : undefined;
@@ -26,7 +30,7 @@ export function num(
   if (v === undefined) return undefined;
   const n = Number(v);
   const ok =
-    v.trim() !== '' &&
+    (opts.integer ? INTEGER : DECIMAL).test(v.trim()) &&
     Number.isFinite(n) &&
     (!opts.integer || Number.isInteger(n)) &&
     (opts.min === undefined || n >= opts.min) &&
@@ -47,7 +51,7 @@ export function intList(values: Values, name: string): number[] | undefined {
   const v = str(values, name);
   if (v === undefined) return undefined;
   const parts = v.split(',').map((x) => x.trim());
-  if (parts.some((x) => x === '' || !Number.isInteger(Number(x))))
+  if (parts.some((x) => !INTEGER.test(x)))
     throw new ProbescopeError('BAD_ARGUMENT', `--${name} must be comma-separated integers such as 0,1,2; got "${v}".`);
   return parts.map(Number);
 }
@@ -56,7 +60,7 @@ export function layer(values: Values, name = 'layer'): LayerSpec {
   const v = required(values, name);
   if (v === 'final') return 'final';
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0)
+  if (!INTEGER.test(v.trim()) || n < 0)
     throw new ProbescopeError(
       'BAD_ARGUMENT',
       `--${name} must be a layer number (0 = embeddings) or "final"; got "${v}".`,
