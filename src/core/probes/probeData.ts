@@ -6,6 +6,7 @@ import { ActivationCache } from '../activations';
 import { type CacheKind, rowFor } from '../activations/pooledCache';
 import { ProbescopeError } from '../errors';
 import type { ModelFolder } from '../model';
+import type { TextSource } from '../data/textSource';
 import type { Example } from './batches';
 import { DEFAULT_TRAIN_MAX_LENGTH } from './defaults';
 import { poolStates, pooledLength } from './pooling';
@@ -41,7 +42,7 @@ export function checkLayer(layer: LayerSpec, folder: ModelFolder): void {
 export async function buildActivations(
   folder: ModelFolder,
   layers: LayerSpec[],
-  texts: string[],
+  texts: string[] | TextSource,
   opts: {
     cacheDir: string;
     maxLength?: number;

@@ -1,0 +1,251 @@
+/**
+ * TrainingRows: what a training run needs of a dataset to plan its splits — a label and a text key per kept row, the
+ * split values when a split field is given — and its texts as a TextSource, streamed again when extraction needs them.
+ *
+ * Two ways to get them, with the same results:
+ * - `trainingRowsOf(dataset)`: from a Dataset read into memory (readDataset; small files);
+ * - `scanTrainingRows(file)`: streamed (scanDataset, one batch at a time). Per kept row it keeps the file row (4 bytes),
+ *   the index of its distinct raw label (4), a 106-bit MD5 key of its text (16), its split value's index (2, with a
+ *   split field) and the scan's own 53-bit duplicate hash (8): ≈ 34 bytes a row, then 8 a row for the labels array
+ *   (shared strings). The texts are not held: `texts.scan` reads the file again and yields the kept rows' texts in
+ *   order. Memory therefore grows with the number of rows, not with the file's bytes.
+ * Identical texts are grouped by their 106-bit key (a collision between two different texts has probability
+ * ≈ n² / 2^107: nil for any real dataset); within one in-memory file they are grouped by the texts themselves.
+ */
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import type { DatasetWarning } from '../../protocol/types';
+import { ProbescopeError } from '../errors';
+import { cellText } from './cellValues';
+import { scanDataset, type ScanDatasetOptions } from './datasetScan';
+import { textGroups } from './groupedSplit';
+import { duplicatesWarning, type Dataset, type ReadDatasetOptions } from './readDataset';
+import { scanTable, type RowBatch } from './records';
+import { arraySource, textsInMemory, type TextSource } from './textSource';
+
+/** A Dataset without its per-row arrays (what probe.json and the logs use). */
+export type DatasetSummary = Omit<Dataset, 'texts' | 'labels' | 'sourceRows' | 'splits'>;
+
+/** 106-bit keys of texts (two 53-bit halves of an MD5), one pair per row. */
+export interface TextKeys {
+  hi: Float64Array;
+  lo: Float64Array;
+}
+
+export interface TrainingRows {
+  ds: DatasetSummary;
+  texts: TextSource;
+  /** Label per kept row (as training spells it). */
+  labels: string[];
+  /** With a split field: its raw value per kept row. */
+  splits?: readonly unknown[];
+  /** The 106-bit text keys of the kept rows (computed from the texts when held in memory). */
+  keys(): Promise<TextKeys>;
+}
+
+/** The 106-bit key of one text (MD5 of its UTF-8 bytes, two 53-bit halves). */
+export function textKey(text: string): [number, number] {
+  const d = createHash('md5').update(text).digest();
+  return [d.readUIntBE(0, 6) * 32 + (d[6] >>> 3), d.readUIntBE(7, 6) * 32 + (d[13] >>> 3)];
+}
+
+/** TrainingRows of a dataset already in memory. */
+export function trainingRowsOf(ds: Dataset): TrainingRows {
+  const { texts, labels, sourceRows: _rows, splits, ...summary } = ds;
+  return {
+    ds: summary,
+    texts: arraySource(texts),
+    labels,
+    ...(splits ? { splits } : {}),
+    keys: async () => {
+      const hi = new Float64Array(texts.length);
+      const lo = new Float64Array(texts.length);
+      texts.forEach((t, i) => ([hi[i], lo[i]] = textKey(t)));
+      return { hi, lo };
+    },
+  };
+}
+
+/**
+ * Group id per row of the concatenated parts (identical texts share an id; ids numbered by first occurrence, as
+ * textGroups numbers them, so the grouped splits come out the same). All in memory: textGroups on the texts; else by
+ * the 106-bit keys (see the file comment).
+ */
+export async function trainingGroups(parts: TrainingRows[]): Promise<number[]> {
+  const inMemory = parts.map((p) => textsInMemory(p.texts));
+  if (inMemory.every((t) => t !== undefined)) return textGroups(inMemory.flatMap((t) => [...t!]));
+  const keys = await Promise.all(parts.map((p) => p.keys()));
+  const n = keys.reduce((a, k) => a + k.hi.length, 0);
+  const hi = new Float64Array(n);
+  const lo = new Float64Array(n);
+  let at = 0;
+  for (const k of keys) {
+    hi.set(k.hi, at);
+    lo.set(k.lo, at);
+    at += k.hi.length;
+  }
+  return groupsByKey(hi, lo);
+}
+
+/** Group ids by first occurrence for rows with equal (hi, lo) keys: one sort of the row indices, ≈ 12 bytes a row. */
+export function groupsByKey(hi: Float64Array, lo: Float64Array): number[] {
+  const n = hi.length;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => hi[a] - hi[b] || lo[a] - lo[b] || a - b);
+  // first[i]: the first row with row i's key (the sort puts it at the head of its run).
+  const first = new Uint32Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    const p = k > 0 ? order[k - 1] : -1;
+    first[i] = p >= 0 && hi[p] === hi[i] && lo[p] === lo[i] ? first[p] : i;
+  }
+  const groups = new Array<number>(n);
+  let next = 0;
+  for (let i = 0; i < n; i++) groups[i] = first[i] === i ? next++ : groups[first[i]];
+  return groups;
+}
+
+/** A growable typed array. */
+class List<T extends Float64Array | Uint32Array | Uint16Array> {
+  length = 0;
+  constructor(public data: T) {}
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const grown = new (this.data.constructor as new (n: number) => T)(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = x;
+  }
+  clear(): void {
+    this.length = 0;
+  }
+}
+
+/** Rows per streamed batch (tests lower it so small files span several batches). */
+export const trainingRowsConfig = { batchRows: 8192 };
+
+export interface ScanTrainingOptions extends ReadDatasetOptions {
+  /** Each batch as the rules see it (chat rendering adds a column: chatDataset.ts). */
+  transformBatch?: (batch: RowBatch) => RowBatch;
+  /** Rows per batch read (default trainingRowsConfig.batchRows). */
+  batchRows?: number;
+}
+
+/** TrainingRows by streaming `file` (see the file comment); the same rules, warnings and errors as readDataset. */
+export async function scanTrainingRows(file: string, opts: ScanTrainingOptions = {}): Promise<TrainingRows> {
+  const rows = new List(new Uint32Array(1024));
+  const distinct = new List(new Uint32Array(1024));
+  const hi = new List(new Float64Array(1024));
+  const lo = new List(new Float64Array(1024));
+  const splitCodes = new List(new Uint16Array(1024));
+  const splitValues: unknown[] = [];
+  const splitIndex = new Map<string, number>();
+  const splitField = opts.splitField;
+  const batchRows = opts.batchRows ?? trainingRowsConfig.batchRows;
+  const scanOpts: ScanDatasetOptions = {
+    encoding: opts.encoding,
+    delimiter: opts.delimiter,
+    quote: opts.quote,
+    textField: opts.textField,
+    labelField: opts.labelField,
+    batchRows,
+    transformBatch: opts.transformBatch,
+    onPass: () => [rows, distinct, hi, lo, splitCodes].forEach((l) => l.clear()),
+    onText: (fileRow, d, text, batch, i) => {
+      rows.push(fileRow);
+      distinct.push(d);
+      const [h, l] = textKey(text);
+      hi.push(h);
+      lo.push(l);
+      if (splitField === undefined) return;
+      const v = batch.column(splitField)[i];
+      const key = `${typeof v}:${String(v)}`;
+      let code = splitIndex.get(key);
+      if (code === undefined) {
+        code = splitValues.length;
+        if (code >= 0xffff)
+          throw new ProbescopeError(
+            'DATASET_INVALID',
+            `${path.basename(file)}: split field "${splitField}" has more than 65,535 different values; use train, test or validation.`,
+          );
+        splitIndex.set(key, code);
+        splitValues.push(v);
+      }
+      splitCodes.push(code);
+    },
+  };
+  const scan = await scanDataset(file, scanOpts);
+  if (splitField !== undefined && !scan.columns.some((c) => c.name === splitField))
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${path.basename(scan.path)}: no split field "${splitField}". Columns: ${scan.columns.map((c) => c.name).join(', ')}.`,
+    );
+  // Keep the rows whose label is not missing, in place.
+  let n = 0;
+  const labels: string[] = [];
+  for (let k = 0; k < rows.length; k++) {
+    const label = scan.distinctLabels[distinct.data[k]];
+    if (label === undefined) continue;
+    rows.data[n] = rows.data[k];
+    hi.data[n] = hi.data[k];
+    lo.data[n] = lo.data[k];
+    if (splitField !== undefined) splitCodes.data[n] = splitCodes.data[k];
+    labels.push(label);
+    n++;
+  }
+  const keys: TextKeys = { hi: hi.data.slice(0, n), lo: lo.data.slice(0, n) };
+  const sourceRows = rows.data.slice(0, n);
+  let distinctTexts = 0;
+  for (const g of groupsByKey(keys.hi, keys.lo)) if (g >= distinctTexts) distinctTexts = g + 1;
+  const duplicates = n - distinctTexts;
+  const warnings: DatasetWarning[] = scan.warnings.filter((w) => w.kind !== 'duplicates');
+  if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
+  const textField = scan.textField;
+  const readOpts = { encoding: opts.encoding, delimiter: opts.delimiter, quote: opts.quote };
+  const texts: TextSource = {
+    count: n,
+    async scan(onTexts) {
+      let k = 0;
+      await scanTable(file, readOpts, {
+        batchRows,
+        onBatch: (raw) => {
+          if (k >= n) return false;
+          const b = opts.transformBatch ? opts.transformBatch(raw) : raw;
+          const first = k;
+          const out: string[] = [];
+          const tv = b.column(textField);
+          const end = b.start + b.rowCount;
+          while (k < n && sourceRows[k] < end) out.push(cellText(tv[sourceRows[k++] - b.start]) ?? '');
+          if (out.length > 0) onTexts(out, first);
+          return k < n;
+        },
+      });
+      if (k !== n)
+        throw new ProbescopeError(
+          'DATASET_INVALID',
+          `${path.basename(file)} changed while it was read (${k} of ${n} texts found on the second read); run again.`,
+        );
+    },
+  };
+  return {
+    ds: {
+      path: scan.path,
+      format: scan.format,
+      textField,
+      labelField: scan.labelField,
+      columns: scan.columns,
+      rowCount: scan.rowCount,
+      skipped: { emptyText: scan.rowCount - scan.kept - scan.missingLabels, missingLabel: scan.missingLabels },
+      duplicates,
+      warnings,
+    },
+    texts,
+    labels,
+    ...(splitField !== undefined
+      ? { splits: Array.from(splitCodes.data.subarray(0, n), (c) => splitValues[c]) }
+      : {}),
+    keys: async () => keys,
+  };
+}
