@@ -77,8 +77,11 @@ export function groupedStratifiedSplit(
       taken += groupsOf[k].length;
       k++;
     }
-    for (const g of groupsOf.slice(0, k)) test.push(...g);
-    for (const g of groupsOf.slice(k)) train.push(...g);
+    // No push(...): one text repeated 100k+ times would overflow the stack.
+    groupsOf.forEach((g, j) => {
+      const side = j < k ? test : train;
+      for (const r of g) side.push(r);
+    });
   }
   return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
 }
@@ -116,7 +119,7 @@ export function groupedKFold(
     for (const g of rng.shuffle(strata.get(key)!.slice())) {
       let best = 0;
       for (let f = 1; f < k; f++) if (folds[f].length < folds[best].length) best = f;
-      folds[best].push(...g);
+      for (const r of g) folds[best].push(r);
     }
   }
   return folds.map((f) => f.sort((a, b) => a - b));

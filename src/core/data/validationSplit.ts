@@ -62,8 +62,9 @@ export function validationSplit(labels: readonly string[], fraction: number, see
   const train: number[] = [];
   for (const k of keys) {
     const idx = rng.shuffle(groups.get(k)!.slice());
-    validation.push(...idx.slice(0, quota.get(k)));
-    train.push(...idx.slice(quota.get(k)));
+    const q = quota.get(k)!;
+    // No push(...): a class of 100k+ rows overflows the stack.
+    for (let j = 0; j < idx.length; j++) (j < q ? validation : train).push(idx[j]);
   }
   return { train: train.sort((a, b) => a - b), validation: validation.sort((a, b) => a - b) };
 }
