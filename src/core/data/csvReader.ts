@@ -133,29 +133,41 @@ export async function readCsv(abs: string, opts: CsvOptions = {}, build: BuildOp
       });
   }
   const quote = opts.quote ?? delimiter !== '\t';
+  // Resuming at a checkpoint of the sparse row index: the dialect comes from the head as always, the header from the
+  // checkpoint, and the records from the checkpoint's byte on.
+  const resume = build.sink?.resume;
   const parser = parse({
     delimiter,
     quote: quote ? '"' : false,
     relax_quotes: true,
     relax_column_count: false,
     skip_empty_lines: true,
-    from_line: sepLine ? 2 : 1,
-    // Each record carries the line it ends on (read from the live parser state: cheaper than `info: true`).
-    on_record: (record, ctx) => Object.assign(record, { endLine: ctx.lines }),
+    from_line: sepLine && !resume ? 2 : 1,
+    // Each record carries the line it ends on and the byte after it (read from the live parser state: cheaper than
+    // `info: true`).
+    on_record: (record, ctx) => Object.assign(record, { endLine: ctx.lines, endByte: ctx.bytes }),
   });
+  let rest: AsyncIterator<Buffer> = it;
+  if (resume) {
+    await it.return?.(undefined);
+    rest = (await openDecodedText(abs, opts.encoding, resume.offset)).utf8[Symbol.asyncIterator]();
+  }
   async function* all(): AsyncGenerator<Buffer> {
-    yield headBuf;
-    if (done) return;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    if (!resume) yield headBuf;
+    if (done && !resume) return;
+    for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
   }
   const source = Readable.from(all(), { objectMode: false });
   source.on('error', (e) => parser.destroy(e)).pipe(parser);
 
-  let names: string[] | undefined;
+  const every = build.sink?.checkpointEvery;
+  const base = resume?.offset ?? 0;
+  let recordStart = 0;
+  let names: string[] | undefined = resume?.names;
   const spans: [number, number][] = [];
   let quotedFields = 0;
   try {
-    for await (const record of parser as AsyncIterable<string[] & { endLine: number }>) {
+    for await (const record of parser as AsyncIterable<string[] & { endLine: number; endByte: number }>) {
       const lines = record.endLine;
       let breaks = 0;
       for (const f of record) {
@@ -172,14 +184,18 @@ export async function readCsv(abs: string, opts: CsvOptions = {}, build: BuildOp
             kind: 'duplicate-column',
             message: `Duplicate column names renamed as pandas does: ${h.renamed.join(', ')}.`,
           });
+        recordStart = record.endByte;
         continue;
       }
+      if (every && builder.rowCount % every === 0)
+        build.sink!.onCheckpoint?.({ row: builder.rowCount, offset: base + recordStart, names });
+      recordStart = record.endByte;
       builder.addValues(names, record, start);
     }
   } catch (err) {
     if (err instanceof ScanStopped) {
       source.destroy(); // close the file now, not at garbage collection
-      await it.return?.(undefined);
+      await rest.return?.(undefined);
       throw err;
     }
     if (err instanceof ProbescopeError) throw err;
