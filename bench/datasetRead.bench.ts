@@ -3,7 +3,8 @@
  * "102,1024": a 1 GiB file and one 10× smaller) generates a CSV and a Parquet file (SNAPPY pages, the pyarrow default) in a temp folder, then measures,
  * each in a fresh child process, its peak RSS (process.resourceUsage().maxRSS) and seconds for:
  * - `panel`: what the dataset panel does: inspectDataset (streamed summary), a page near the end and a search through
- *   datasetRows (streamed above 64 MiB). This must not grow with the file.
+ *   datasetRows (streamed above 64 MiB). This must not grow with the file. The page near the end is timed twice: read
+ *   from the file's start (the sparse row index disabled) and through the index (streamedRows.ts).
  * - `train`: what training does before the model runs: planSplits (readTrainingRows: streamed above 64 MiB, keeping
  *   per row a label, a text key and the row index), then one streamed pass over the texts (hashTextSource, the first
  *   thing extraction does; its tokenizing passes read the texts the same way). Bounded by rows, not bytes.
@@ -88,7 +89,15 @@ async function writeParquet(path: string, bytes: number): Promise<number> {
 type Mode = 'panel' | 'train' | 'memory';
 
 /** Reads `file` in a fresh process (`mode`, see the file comment); its own peak RSS, not this process's. */
-function readInChild(file: string, mode: Mode): { rows: number; seconds: number; peakMB: number } {
+interface ChildResult {
+  rows: number;
+  seconds: number;
+  peakMB: number;
+  /** panel: seconds of a page 20 rows before the end, read from the start and through the sparse row index. */
+  deepPage: { fromStart?: number; indexed?: number };
+}
+
+function readInChild(file: string, mode: Mode): ChildResult {
   const data = JSON.stringify(join(__dirname, '../src/core/data'));
   const f = JSON.stringify(file);
   const probes = JSON.stringify(join(__dirname, '../src/core/probes/trainingSplits'));
@@ -100,8 +109,17 @@ function readInChild(file: string, mode: Mode): { rows: number; seconds: number;
         ? `require(${probes}).planSplits({ dataPath: ${f}, modelDir: '', layer: 1, probe: 'mean', outDir: '' }, 'fast', 1)
              .then(async (plan) => { await require(${cacheKey}).hashTextSource(plan.texts); return plan.texts.count; })`
         : `inspectDataset({ path: ${f} }).then(async (s) => {
-           const page = await datasetRows({ path: ${f}, textField: s.textField, labelField: s.labelField, offset: s.rows - 20, limit: 10 });
-           if (page.rows.length !== 10) throw new Error('page');
+           const deep = { path: ${f}, textField: s.textField, labelField: s.labelField, offset: s.rows - 20, limit: 10 };
+           const { rowIndexConfig } = require(${JSON.stringify(join(__dirname, '../src/core/data/streamedRows'))});
+           rowIndexConfig.enabled = false;
+           let t = performance.now();
+           const fromStart = await datasetRows(deep);
+           deepPage.fromStart = (performance.now() - t) / 1000;
+           rowIndexConfig.enabled = true;
+           t = performance.now();
+           const page = await datasetRows(deep);
+           deepPage.indexed = (performance.now() - t) / 1000;
+           if (page.rows.length !== 10 || JSON.stringify(page) !== JSON.stringify(fromStart)) throw new Error('page');
            const hits = await datasetRows({ path: ${f}, textField: s.textField, labelField: s.labelField, offset: 0, limit: 10, search: 'zz' });
            if (!(hits.total > 0)) throw new Error('search');
            return s.rows;
@@ -109,15 +127,16 @@ function readInChild(file: string, mode: Mode): { rows: number; seconds: number;
   const script = `
     const { readDataset, inspectDataset, datasetRows } = require(${data});
     const t0 = performance.now();
+    const deepPage = {};
     ${work}.then((rows) => {
       const seconds = (performance.now() - t0) / 1000;
-      console.log(JSON.stringify({ rows, seconds, peakMB: process.resourceUsage().maxRSS / 1024 }));
+      console.log(JSON.stringify({ rows, seconds, peakMB: process.resourceUsage().maxRSS / 1024, deepPage }));
     }, (e) => { console.error(e); process.exit(1); });`;
   const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
-  return JSON.parse(out.trim().split('\n').pop()!) as { rows: number; seconds: number; peakMB: number };
+  return JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
 }
 
 export async function run(): Promise<BenchRow[]> {
@@ -138,6 +157,12 @@ export async function run(): Promise<BenchRow[]> {
         for (const mode of MODES) {
           const r = readInChild(file, mode);
           peaks.push({ kind, mode, size, peakMB: r.peakMB });
+          const { fromStart, indexed } = r.deepPage;
+          if (fromStart !== undefined && indexed !== undefined) {
+            const line = `${fromStart.toFixed(2)} s from the start, ${indexed.toFixed(2)} s through the row index (${(fromStart / indexed).toFixed(1)}× faster)`;
+            console.log(`datasetRead ${kind} deep page (20 rows before the end): ${line}`);
+            rows.push({ metric: `deep page of a ${size.toFixed(0)} MiB ${kind}`, value: line });
+          }
           console.log(
             `datasetRead ${kind} ${mode}: ${r.rows.toLocaleString('en-US')} rows in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakMB.toFixed(0)} MiB (${(r.peakMB / size).toFixed(2)}× the file)`,
           );

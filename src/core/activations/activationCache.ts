@@ -377,25 +377,22 @@ export class ActivationCache {
         throwIfAborted(opts.signal);
         const ids = plan[s];
         const seqs = await tokens.shardIds(s, plan, (t) => !metas[t] && sliceOwnsShard(slice, t));
-        const states = await extractor.extractIds(
-          seqs,
-          {
-            batchSize: opts.batchSize,
-            signal: opts.signal,
-            onBatch: (d) => {
-              const rate = (extracted + d) / ((performance.now() - start) / 1000);
-              const remaining = count - done - d;
-              opts.onProgress?.({
-                phase: 'extract',
-                done: done + d,
-                total: count,
-                rate,
-                etaSeconds: rate > 0 ? remaining / rate : undefined,
-                message: `cache: about ${formatBytes(diskPlan.bytes)} on disk`,
-              });
-            },
+        const states = await extractor.extractIds(seqs, {
+          batchSize: opts.batchSize,
+          signal: opts.signal,
+          onBatch: (d) => {
+            const rate = (extracted + d) / ((performance.now() - start) / 1000);
+            const remaining = count - done - d;
+            opts.onProgress?.({
+              phase: 'extract',
+              done: done + d,
+              total: count,
+              rate,
+              etaSeconds: rate > 0 ? remaining / rate : undefined,
+              message: `cache: about ${formatBytes(diskPlan.bytes)} on disk`,
+            });
           },
-        );
+        });
         if (dtype === 'float16') assertFitsFloat16(states, layers);
         try {
           const stored = kind === 'tokens' ? states : states.map((m) => poolForCache(m, D, kind));

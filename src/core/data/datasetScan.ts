@@ -56,6 +56,8 @@ export interface ScanDatasetOptions extends DatasetReadOptions {
    * else, on every pass. Default: the batch as read.
    */
   transformBatch?: (batch: RowBatch) => RowBatch;
+  /** Count duplicate texts by hash (8 bytes a row; default true). False: no duplicates warning (the caller counts). */
+  countDuplicates?: boolean;
   /** Called at the start of each pass over the file (a second pass happens when the columns are chosen again). */
   onPass?: () => void;
   /**
@@ -236,7 +238,7 @@ class ScanPass {
       if (label.first.length < 5) label.first.push([batch.start + i, batch.where(i)]);
       const len = lengthOf(text);
       label.lengths.set(len, (label.lengths.get(len) ?? 0) + 1);
-      label.hashes.push(textHash(text));
+      if (this.opts.countDuplicates !== false) label.hashes.push(textHash(text));
       this.opts.onText?.(batch.start + i, d, text, batch, i);
     }
   }

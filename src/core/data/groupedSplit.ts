@@ -45,14 +45,14 @@ export function groupedStratifiedSplit(
       'INTERNAL',
       `groupedStratifiedSplit: ${labels.length} labels but ${groups.length} groups.`,
     );
-  if (allDistinct(groups)) return stratifiedSplit([...labels], testFraction, seed);
+  if (allDistinct(groups)) return stratifiedSplit(labels, testFraction, seed);
   const members = new Map<number, number[]>();
   groups.forEach((g, i) => {
     const m = members.get(g);
     if (m) m.push(i);
     else members.set(g, [i]);
   });
-  if (members.size === labels.length) return stratifiedSplit([...labels], testFraction, seed);
+  if (members.size === labels.length) return stratifiedSplit(labels, testFraction, seed);
   if (!(testFraction > 0 && testFraction < 1))
     throw new ProbescopeError('BAD_ARGUMENT', `Test split must be between 0 and 1 (exclusive); got ${testFraction}.`);
   const strata = new Map<string, number[][]>();
@@ -96,14 +96,14 @@ export function groupedKFold(
   k: number,
   seed: number,
 ): number[][] {
-  if (allDistinct(groups)) return kFold([...labels], k, seed);
+  if (allDistinct(groups)) return kFold(labels, k, seed);
   const members = new Map<number, number[]>();
   groups.forEach((g, i) => {
     const m = members.get(g);
     if (m) m.push(i);
     else members.set(g, [i]);
   });
-  if (members.size === labels.length) return kFold([...labels], k, seed);
+  if (members.size === labels.length) return kFold(labels, k, seed);
   if (!Number.isInteger(k) || k < 2) throw new ProbescopeError('BAD_ARGUMENT', `k-fold needs k ≥ 2; got ${k}.`);
   const strata = new Map<string, number[][]>();
   for (const rows of members.values()) {

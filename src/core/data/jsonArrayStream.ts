@@ -80,8 +80,7 @@ export async function streamJsonArray(
       } else if (c === OPEN_BRACE) {
         depth = 2;
         start = i;
-        if (at.every && index % at.every === 0)
-          at.onStart?.(index, bytesBefore + Buffer.byteLength(chunk.slice(0, i)));
+        if (at.every && index % at.every === 0) at.onStart?.(index, bytesBefore + Buffer.byteLength(chunk.slice(0, i)));
       } else if (c === CLOSE_BRACKET) {
         depth = 0;
         closed = true;

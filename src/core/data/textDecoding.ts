@@ -189,7 +189,11 @@ export async function openDecodedText(file: string, encoding?: string, fromUtf8B
   return fromUtf8(d.encoding, d.source, utf8From(d.chunks, fromUtf8Byte));
 }
 
-async function openDecodedTextFromStart(file: string, encoding: string | undefined, utf8Skip: number): Promise<DecodedText> {
+async function openDecodedTextFromStart(
+  file: string,
+  encoding: string | undefined,
+  utf8Skip: number,
+): Promise<DecodedText> {
   const handle = await fs.open(file, 'r');
   const head = Buffer.alloc(4096);
   let got: number;

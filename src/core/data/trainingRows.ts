@@ -39,7 +39,10 @@ export interface TrainingRows {
   labels: string[];
   /** With a split field: its raw value per kept row. */
   splits?: readonly unknown[];
-  /** The 106-bit text keys of the kept rows (computed from the texts when held in memory). */
+  /**
+   * The 106-bit text keys of the kept rows (computed from the texts when held in memory). A streamed read hands its
+   * keys over once (16 bytes a row it then no longer holds): call it once.
+   */
   keys(): Promise<TextKeys>;
 }
 
@@ -75,6 +78,7 @@ export async function trainingGroups(parts: TrainingRows[]): Promise<number[]> {
   const inMemory = parts.map((p) => textsInMemory(p.texts));
   if (inMemory.every((t) => t !== undefined)) return textGroups(inMemory.flatMap((t) => [...t!]));
   const keys = await Promise.all(parts.map((p) => p.keys()));
+  if (keys.length === 1) return groupsByKey(keys[0].hi, keys[0].lo);
   const n = keys.reduce((a, k) => a + k.hi.length, 0);
   const hi = new Float64Array(n);
   const lo = new Float64Array(n);
@@ -121,6 +125,10 @@ class List<T extends Float64Array | Uint32Array | Uint16Array> {
   clear(): void {
     this.length = 0;
   }
+  release(): void {
+    this.data = this.data.subarray(0, 0) as T;
+    this.length = 0;
+  }
 }
 
 /** Rows per streamed batch (tests lower it so small files span several batches). */
@@ -151,6 +159,7 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
     textField: opts.textField,
     labelField: opts.labelField,
     batchRows,
+    countDuplicates: false,
     transformBatch: opts.transformBatch,
     onPass: () => [rows, distinct, hi, lo, splitCodes].forEach((l) => l.clear()),
     onText: (fileRow, d, text, batch, i) => {
@@ -195,10 +204,14 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
     labels.push(label);
     n++;
   }
-  const keys: TextKeys = { hi: hi.data.slice(0, n), lo: lo.data.slice(0, n) };
+  let held: TextKeys | undefined = { hi: hi.data.slice(0, n), lo: lo.data.slice(0, n) };
+  const keys = held;
   const sourceRows = rows.data.slice(0, n);
   let distinctTexts = 0;
   for (const g of groupsByKey(keys.hi, keys.lo)) if (g >= distinctTexts) distinctTexts = g + 1;
+  const splits =
+    splitField !== undefined ? Array.from(splitCodes.data.subarray(0, n), (c) => splitValues[c]) : undefined;
+  [rows, distinct, hi, lo, splitCodes].forEach((l) => l.release());
   const duplicates = n - distinctTexts;
   const warnings: DatasetWarning[] = scan.warnings.filter((w) => w.kind !== 'duplicates');
   if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
@@ -243,9 +256,12 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
     },
     texts,
     labels,
-    ...(splitField !== undefined
-      ? { splits: Array.from(splitCodes.data.subarray(0, n), (c) => splitValues[c]) }
-      : {}),
-    keys: async () => keys,
+    ...(splits ? { splits } : {}),
+    keys: async () => {
+      if (!held) throw new Error('unreachable: TrainingRows.keys() of a streamed read is called once');
+      const k = held;
+      held = undefined;
+      return k;
+    },
   };
 }
