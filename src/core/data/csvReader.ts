@@ -81,6 +81,12 @@ export function dedupeHeader(raw: string[]): { names: string[]; renamed: string[
   return { names, renamed };
 }
 
+function countOf(s: string, part: string): number {
+  let n = 0;
+  for (let p = s.indexOf(part); p !== -1; p = s.indexOf(part, p + part.length)) n++;
+  return n;
+}
+
 function lineList(spans: [number, number][]): string {
   const shown = spans.slice(0, 5).map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`));
   return shown.join(', ') + (spans.length > 5 ? `, … (${spans.length} in all)` : '');
@@ -166,14 +172,21 @@ export async function readCsv(abs: string, opts: CsvOptions = {}, build: BuildOp
   let names: string[] | undefined = resume?.names;
   const spans: [number, number][] = [];
   let quotedFields = 0;
+  let doubleCounted = 0;
   try {
     for await (const record of parser as AsyncIterable<string[] & { endLine: number; endByte: number }>) {
-      const lines = record.endLine;
       let breaks = 0;
       for (const f of record) {
-        for (let p = f.indexOf('\n'); p !== -1; p = f.indexOf('\n', p + 1)) breaks++;
+        // A line break inside a field is \r\n, \n or a lone \r; csv-parse's line count takes a quoted \r\n for
+        // two, so each one is taken back (else every later line number is one too high per such break).
+        const lf = countOf(f, '\n');
+        const cr = lf === 0 && !f.includes('\r') ? 0 : countOf(f, '\r');
+        const crlf = cr === 0 ? 0 : countOf(f, '\r\n');
+        breaks += lf + cr - crlf;
+        doubleCounted += crlf;
         if (!quote && f.length >= 2 && f.startsWith('"') && f.endsWith('"')) quotedFields++;
       }
+      const lines = record.endLine - doubleCounted;
       const start = lines - breaks;
       if (breaks > 0) spans.push([start, lines]);
       if (!names) {
