@@ -142,6 +142,7 @@ export async function readCsv(abs: string, opts: CsvOptions = {}, build: BuildOp
   // Resuming at a checkpoint of the sparse row index: the dialect comes from the head as always, the header from the
   // checkpoint, and the records from the checkpoint's byte on.
   const resume = build.sink?.resume;
+  let doubleCounted = 0;
   const parser = parse({
     delimiter,
     quote: quote ? '"' : false,
@@ -151,7 +152,12 @@ export async function readCsv(abs: string, opts: CsvOptions = {}, build: BuildOp
     from_line: sepLine && !resume ? 2 : 1,
     // Each record carries the line it ends on and the byte after it (read from the live parser state: cheaper than
     // `info: true`).
-    on_record: (record, ctx) => Object.assign(record, { endLine: ctx.lines, endByte: ctx.bytes }),
+    // csv-parse counts a quoted \r\n as two line breaks: each is taken back here, in parse order, so line numbers
+    // (of records and of parse errors) count it once.
+    on_record: (record: string[], ctx) => {
+      for (const f of record) if (f.length > 1 && f.includes('\r\n')) doubleCounted += countOf(f, '\r\n');
+      return Object.assign(record, { endLine: ctx.lines - doubleCounted, endByte: ctx.bytes });
+    },
   });
   let rest: AsyncIterator<Buffer> = it;
   if (resume) {
@@ -172,21 +178,17 @@ export async function readCsv(abs: string, opts: CsvOptions = {}, build: BuildOp
   let names: string[] | undefined = resume?.names;
   const spans: [number, number][] = [];
   let quotedFields = 0;
-  let doubleCounted = 0;
   try {
     for await (const record of parser as AsyncIterable<string[] & { endLine: number; endByte: number }>) {
       let breaks = 0;
       for (const f of record) {
-        // A line break inside a field is \r\n, \n or a lone \r; csv-parse's line count takes a quoted \r\n for
-        // two, so each one is taken back (else every later line number is one too high per such break).
+        // A line break inside a field is \r\n, \n or a lone \r.
         const lf = countOf(f, '\n');
         const cr = lf === 0 && !f.includes('\r') ? 0 : countOf(f, '\r');
-        const crlf = cr === 0 ? 0 : countOf(f, '\r\n');
-        breaks += lf + cr - crlf;
-        doubleCounted += crlf;
+        breaks += lf + cr - (cr === 0 ? 0 : countOf(f, '\r\n'));
         if (!quote && f.length >= 2 && f.startsWith('"') && f.endsWith('"')) quotedFields++;
       }
-      const lines = record.endLine - doubleCounted;
+      const lines = record.endLine;
       const start = lines - breaks;
       if (breaks > 0) spans.push([start, lines]);
       if (!names) {
@@ -213,16 +215,17 @@ export async function readCsv(abs: string, opts: CsvOptions = {}, build: BuildOp
     }
     if (err instanceof ProbescopeError) throw err;
     const e = err as Error & { lines?: number; code?: string };
-    const where = e.lines !== undefined ? ` line ${e.lines}` : '';
+    const where = e.lines !== undefined ? ` line ${e.lines - doubleCounted}` : '';
     const hint =
       e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
         ? ` Fields are split on ${show(delimiter)} (${how}); pass --delimiter if that is wrong${quote ? '' : ', or --quote if fields are quoted'}.`
         : e.code?.includes('QUOTE')
           ? ` A quote opened there never closes; fix it, or pass --no-quote to read quotes literally.`
           : '';
+    const reason = e.message.replace(/ on line (\d+)/, (_m, n: string) => ` on line ${Number(n) - doubleCounted}`);
     throw new ProbescopeError(
       'DATASET_INVALID',
-      `${file}${where}: invalid ${isTsv ? 'TSV' : 'CSV'} (${e.message}).${hint}`,
+      `${file}${where}: invalid ${isTsv ? 'TSV' : 'CSV'} (${reason}).${hint}`,
     );
   }
   if (spans.length > 0)

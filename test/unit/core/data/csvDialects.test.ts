@@ -163,3 +163,8 @@ test('CRLF files with line breaks inside quotes: line numbers count each break o
   assert.match(dc.warnings.find((x) => x.kind === 'multiline-record')!.message, /lines 2–3\./);
   assert.match(dc.warnings.find((x) => x.kind === 'missing-label')!.message, /row 2 \(line 4\)/);
 });
+
+test('an invalid record after quoted CRLF breaks is refused at its own line', async () => {
+  const p = file('crlf-bad.csv', 'text,label\r\n"a\r\nb",1\r\n"c\r\nd",0\r\ne,1,extra\r\n');
+  await assert.rejects(readDataset(p), /crlf-bad\.csv line 6: invalid CSV/);
+});
