@@ -104,31 +104,58 @@ export function groupsByKey(hi: Float64Array, lo: Float64Array): number[] {
     const p = k > 0 ? order[k - 1] : -1;
     first[i] = p >= 0 && hi[p] === hi[i] && lo[p] === lo[i] ? first[p] : i;
   }
-  const groups = new Array<number>(n);
+  // Pushed, not `new Array(n)`: a preallocated array of millions of holes is slower and larger in V8.
+  const groups: number[] = [];
   let next = 0;
-  for (let i = 0; i < n; i++) groups[i] = first[i] === i ? next++ : groups[first[i]];
+  for (let i = 0; i < n; i++) groups.push(first[i] === i ? next++ : groups[first[i]]);
   return groups;
 }
 
-/** A growable typed array. */
+/**
+ * A typed list in fixed chunks of CHUNK values: growing never copies (a doubling array would hold up to twice its
+ * values, and three times while it grows), and `take` moves the values into one exact array, freeing chunk by chunk.
+ */
+const CHUNK = 1 << 16;
 class List<T extends Float64Array | Uint32Array | Uint16Array> {
   length = 0;
-  constructor(public data: T) {}
+  private chunks: (T | undefined)[] = [];
+  constructor(private readonly make: (n: number) => T) {}
   push(x: number): void {
-    if (this.length === this.data.length) {
-      const grown = new (this.data.constructor as new (n: number) => T)(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.length++] = x;
+    const c = this.length >>> 16;
+    if (c === this.chunks.length) this.chunks.push(this.make(CHUNK));
+    this.chunks[c]![this.length++ & (CHUNK - 1)] = x;
+  }
+  get(k: number): number {
+    return this.chunks[k >>> 16]![k & (CHUNK - 1)];
   }
   clear(): void {
+    this.chunks = [];
     this.length = 0;
   }
-  release(): void {
-    this.data = this.data.subarray(0, 0) as T;
-    this.length = 0;
+  /** The values at the indices `keep` accepts, in one exact array; the list is emptied as it goes. */
+  take(n: number, keep: (k: number) => boolean): T {
+    const out = this.make(n);
+    let at = 0;
+    for (let c = 0; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
+      const end = Math.min(CHUNK, this.length - c * CHUNK);
+      for (let j = 0; j < end; j++) if (keep(c * CHUNK + j)) out[at++] = chunk[j];
+      this.chunks[c] = undefined;
+    }
+    this.clear();
+    return out;
   }
+}
+
+/** Rows that share their (hi, lo) key with an earlier row: one sort of the row indices (4 bytes a row). */
+export function duplicateKeys(hi: Float64Array, lo: Float64Array): number {
+  const order = new Uint32Array(hi.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  order.sort((a, b) => hi[a] - hi[b] || lo[a] - lo[b]);
+  let dup = 0;
+  for (let k = 1; k < order.length; k++)
+    if (hi[order[k]] === hi[order[k - 1]] && lo[order[k]] === lo[order[k - 1]]) dup++;
+  return dup;
 }
 
 /** Rows per streamed batch (tests lower it so small files span several batches). */
@@ -143,11 +170,11 @@ export interface ScanTrainingOptions extends ReadDatasetOptions {
 
 /** TrainingRows by streaming `file` (see the file comment); the same rules, warnings and errors as readDataset. */
 export async function scanTrainingRows(file: string, opts: ScanTrainingOptions = {}): Promise<TrainingRows> {
-  const rows = new List(new Uint32Array(1024));
-  const distinct = new List(new Uint32Array(1024));
-  const hi = new List(new Float64Array(1024));
-  const lo = new List(new Float64Array(1024));
-  const splitCodes = new List(new Uint16Array(1024));
+  const rows = new List((n) => new Uint32Array(n));
+  const distinct = new List((n) => new Uint32Array(n));
+  const hi = new List((n) => new Float64Array(n));
+  const lo = new List((n) => new Float64Array(n));
+  const splitCodes = new List((n) => new Uint16Array(n));
   const splitValues: unknown[] = [];
   const splitIndex = new Map<string, number>();
   const splitField = opts.splitField;
@@ -191,28 +218,23 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
       'DATASET_INVALID',
       `${path.basename(scan.path)}: no split field "${splitField}". Columns: ${scan.columns.map((c) => c.name).join(', ')}.`,
     );
-  // Keep the rows whose label is not missing, in place.
-  let n = 0;
+  // Keep the rows whose label is not missing: each list moves into an exact array, one at a time.
+  const kept = new Uint8Array(distinct.length);
   const labels: string[] = [];
-  for (let k = 0; k < rows.length; k++) {
-    const label = scan.distinctLabels[distinct.data[k]];
+  for (let k = 0; k < distinct.length; k++) {
+    const label = scan.distinctLabels[distinct.get(k)];
     if (label === undefined) continue;
-    rows.data[n] = rows.data[k];
-    hi.data[n] = hi.data[k];
-    lo.data[n] = lo.data[k];
-    if (splitField !== undefined) splitCodes.data[n] = splitCodes.data[k];
+    kept[k] = 1;
     labels.push(label);
-    n++;
   }
-  let held: TextKeys | undefined = { hi: hi.data.slice(0, n), lo: lo.data.slice(0, n) };
-  const keys = held;
-  const sourceRows = rows.data.slice(0, n);
-  let distinctTexts = 0;
-  for (const g of groupsByKey(keys.hi, keys.lo)) if (g >= distinctTexts) distinctTexts = g + 1;
-  const splits =
-    splitField !== undefined ? Array.from(splitCodes.data.subarray(0, n), (c) => splitValues[c]) : undefined;
-  [rows, distinct, hi, lo, splitCodes].forEach((l) => l.release());
-  const duplicates = n - distinctTexts;
+  distinct.clear();
+  const n = labels.length;
+  const keep = (k: number) => kept[k] === 1;
+  const sourceRows = rows.take(n, keep);
+  let held: TextKeys | undefined = { hi: hi.take(n, keep), lo: lo.take(n, keep) };
+  const splits = splitField !== undefined ? Array.from(splitCodes.take(n, keep), (c) => splitValues[c]) : undefined;
+  splitCodes.clear();
+  const duplicates = duplicateKeys(held.hi, held.lo);
   const warnings: DatasetWarning[] = scan.warnings.filter((w) => w.kind !== 'duplicates');
   if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
   const textField = scan.textField;
