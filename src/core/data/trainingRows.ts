@@ -4,11 +4,12 @@
  *
  * Two ways to get them, with the same results:
  * - `trainingRowsOf(dataset)`: from a Dataset read into memory (readDataset; small files);
- * - `scanTrainingRows(file)`: streamed (scanDataset, one batch at a time). Per kept row it keeps the file row (4 bytes),
- *   the index of its distinct raw label (4), a 106-bit MD5 key of its text (16), its split value's index (2, with a
- *   split field) and the scan's own 53-bit duplicate hash (8): ≈ 34 bytes a row, then 8 a row for the labels array
- *   (shared strings). The texts are not held: `texts.scan` reads the file again and yields the kept rows' texts in
- *   order. Memory therefore grows with the number of rows, not with the file's bytes.
+ * - `scanTrainingRows(file)`: streamed (scanDataset, one batch at a time). While scanning it keeps per row with a text
+ *   the file row (4 bytes), the index of its distinct raw label (4), a 106-bit MD5 key of its text (16) and its split
+ *   value's index (2, with a split field), in chunks of 64 Ki values; then per kept row the file row (4), the key
+ *   (16, handed over once to group the texts) and the label (a shared string, 8). The texts are not held:
+ *   `texts.scan` reads the file again and yields the kept rows' texts in order. Memory therefore grows with the
+ *   number of rows (the split plan then adds its index arrays, 8 bytes a row each), not with the file's bytes.
  * Identical texts are grouped by their 106-bit key (a collision between two different texts has probability
  * ≈ n² / 2^107: nil for any real dataset); within one in-memory file they are grouped by the texts themselves.
  */
