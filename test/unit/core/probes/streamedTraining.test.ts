@@ -160,7 +160,7 @@ describe('extraction from a TextSource', () => {
     }
   });
 
-  for (const format of ['csv', 'parquet'] as const)
+  for (const format of ['csv', 'jsonl', 'json', 'parquet'] as const)
     it(`${format}: a probe trained from the streamed file is byte-identical to one trained from memory`, async () => {
       const file = await writeTable(work, `probe-${format}`, table(format), format);
       let run = 0;
