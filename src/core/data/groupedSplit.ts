@@ -22,7 +22,7 @@ export function textGroups(texts: readonly string[]): number[] {
  * True when no two rows share a group: a sorted copy of the ids (8 bytes a row), so the common case of a dataset
  * without duplicates never builds a list per group (≈ 100 bytes a row on millions of rows).
  */
-function allDistinct(groups: readonly number[]): boolean {
+function allDistinct(groups: ArrayLike<number>): boolean {
   const sorted = Float64Array.from(groups).sort();
   for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return false;
   return true;
@@ -36,7 +36,7 @@ function allDistinct(groups: readonly number[]): boolean {
  */
 export function groupedStratifiedSplit(
   labels: readonly string[],
-  groups: readonly number[],
+  groups: ArrayLike<number>,
   testFraction: number,
   seed: number,
 ): { train: number[]; test: number[] } {
@@ -47,11 +47,11 @@ export function groupedStratifiedSplit(
     );
   if (allDistinct(groups)) return stratifiedSplit(labels, testFraction, seed);
   const members = new Map<number, number[]>();
-  groups.forEach((g, i) => {
-    const m = members.get(g);
+  for (let i = 0; i < groups.length; i++) {
+    const m = members.get(groups[i]);
     if (m) m.push(i);
-    else members.set(g, [i]);
-  });
+    else members.set(groups[i], [i]);
+  }
   if (members.size === labels.length) return stratifiedSplit(labels, testFraction, seed);
   if (!(testFraction > 0 && testFraction < 1))
     throw new ProbescopeError('BAD_ARGUMENT', `Test split must be between 0 and 1 (exclusive); got ${testFraction}.`);
@@ -92,17 +92,17 @@ export function groupedStratifiedSplit(
  */
 export function groupedKFold(
   labels: readonly string[],
-  groups: readonly number[],
+  groups: ArrayLike<number>,
   k: number,
   seed: number,
 ): number[][] {
   if (allDistinct(groups)) return kFold(labels, k, seed);
   const members = new Map<number, number[]>();
-  groups.forEach((g, i) => {
-    const m = members.get(g);
+  for (let i = 0; i < groups.length; i++) {
+    const m = members.get(groups[i]);
     if (m) m.push(i);
-    else members.set(g, [i]);
-  });
+    else members.set(groups[i], [i]);
+  }
   if (members.size === labels.length) return kFold(labels, k, seed);
   if (!Number.isInteger(k) || k < 2) throw new ProbescopeError('BAD_ARGUMENT', `k-fold needs k ≥ 2; got ${k}.`);
   const strata = new Map<string, number[][]>();
@@ -133,17 +133,17 @@ export function groupedKFold(
  */
 export function groupedValidationSplit(
   labels: readonly string[],
-  groups: readonly number[],
+  groups: ArrayLike<number>,
   fraction: number,
   seed: number,
 ): ValidationSplit {
   if (allDistinct(groups)) return validationSplit(labels, fraction, seed);
   const members = new Map<number, number[]>();
-  groups.forEach((g, i) => {
-    const m = members.get(g);
+  for (let i = 0; i < groups.length; i++) {
+    const m = members.get(groups[i]);
     if (m) m.push(i);
-    else members.set(g, [i]);
-  });
+    else members.set(groups[i], [i]);
+  }
   if (members.size === labels.length) return validationSplit(labels, fraction, seed);
   const reps = [...members.values()];
   const inner = validationSplit(

@@ -27,7 +27,7 @@ export interface SplitPlan {
   /** Label (string) per text. */
   labels: string[];
   /** Group id per text: identical texts share one (textGroups). */
-  groups: number[];
+  groups: ArrayLike<number>;
   classes: string[];
   train: number[];
   val: number[];
@@ -67,7 +67,7 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
   let parts = [rows];
   let train: number[];
   let test: number[];
-  let groups: number[] | undefined;
+  let groups: ArrayLike<number> | undefined;
   let testDs: DatasetSummary | undefined;
   const given: number[] = [];
   let record: Omit<SplitPlan['record'], 'validation' | 'counts'>;
@@ -176,7 +176,7 @@ export function testFileReadOptions(
  * Such rows are not held out: a given split (--split-field, --test-data) is used as given, so they are reported.
  */
 export function sharedWithTrain(
-  groups: readonly number[],
+  groups: ArrayLike<number>,
   train: readonly number[],
   test: readonly number[],
   validation: readonly number[],

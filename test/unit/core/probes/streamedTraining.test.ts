@@ -74,7 +74,8 @@ async function plan(params: Partial<TrainProbeParams>) {
     'fast',
     7,
   );
-  return { ...p, texts: await allTexts(p.texts), streamedSource: !('texts' in p.texts) };
+  // Groups: a number[] from memory, an Int32Array when streamed; compared by value.
+  return { ...p, groups: Array.from(p.groups), texts: await allTexts(p.texts), streamedSource: !('texts' in p.texts) };
 }
 
 describe('training from a streamed dataset equals training from memory', () => {
@@ -104,7 +105,12 @@ describe('training from a streamed dataset equals training from memory', () => {
     );
     const { memory, streamed } = await bothWays(async () => {
       const r = await readTrainingRows(file, { chat: 'user,model', textField: 'prompt,response' }, GEMMA3);
-      return { ds: r.ds, labels: r.labels, texts: await allTexts(r.texts), groups: await trainingGroups([r]) };
+      return {
+        ds: r.ds,
+        labels: r.labels,
+        texts: await allTexts(r.texts),
+        groups: Array.from(await trainingGroups([r])),
+      };
     });
     assert.deepEqual(streamed, memory);
     assert.match(memory.texts[0], /^<start_of_turn>user\n/);
@@ -123,8 +129,8 @@ describe('training from a streamed dataset equals training from memory', () => {
     const byKey = await trainingGroups([
       { ds: undefined as never, labels: [], texts: streamedLike as never, keys: async () => ({ hi, lo }) },
     ]);
-    assert.deepEqual(byKey, byText);
-    assert.ok(new Set(byText).size < texts.length);
+    assert.deepEqual(Array.from(byKey), Array.from(byText));
+    assert.ok(new Set(Array.from(byText)).size < texts.length);
   });
 });
 
