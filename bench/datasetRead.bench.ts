@@ -1,10 +1,15 @@
 /**
  * Dataset reading in bounded memory: for each size in PROBESCOPE_BENCH_DATASET_MB (comma-separated megabytes, default
- * "256,1024") generates a CSV and a Parquet file (SNAPPY pages, the pyarrow default) in a temp folder, then measures,
+ * "102,1024": a 1 GiB file and one 10× smaller) generates a CSV and a Parquet file (SNAPPY pages, the pyarrow default) in a temp folder, then measures,
  * each in a fresh child process, its peak RSS (process.resourceUsage().maxRSS) and seconds for:
  * - `panel`: what the dataset panel does: inspectDataset (streamed summary), a page near the end and a search through
- *   datasetRows (streamed above 64 MiB). This must not grow with the file.
- * - `train`: readDataset, which training uses: it holds every text it trains on, so it grows with the file.
+ *   datasetRows (streamed above 64 MiB). This must not grow with the file. The page near the end is timed twice: read
+ *   from the file's start (the sparse row index disabled) and through the index (streamedRows.ts).
+ * - `train`: what training does before the model runs: planSplits (readTrainingRows: streamed above 64 MiB, keeping
+ *   per row a label, a text key and the row index), then one streamed pass over the texts (hashTextSource, the first
+ *   thing extraction does; its tokenizing passes read the texts the same way). Bounded by rows, not bytes.
+ * - `memory` (not in the default modes): readDataset, the whole-table read (every text held), for comparison.
+ * After all sizes, the peak RSS of each mode at the largest size is printed as a ratio to the smallest size.
  * Texts are drawn from 50,000 random words. The temp folder is removed afterwards.
  */
 import { execFileSync } from 'node:child_process';
@@ -19,6 +24,11 @@ const SIZES_MB = (process.env.PROBESCOPE_BENCH_DATASET_MB ?? '256,1024').split('
 const KINDS = (process.env.PROBESCOPE_BENCH_DATASET_KINDS ?? 'csv,parquet').split(',');
 const MODES = (process.env.PROBESCOPE_BENCH_DATASET_MODES ?? 'panel,train').split(',') as Mode[];
 const ROWS_PER_BATCH = 50_000;
+const MODE_NAMES: Record<Mode, string> = {
+  panel: 'inspect + page + search',
+  train: 'training load (split plan + one text pass)',
+  memory: 'readDataset (all texts held)',
+};
 
 /** Deterministic pseudo-random rows: 60–400 characters drawn from 50,000 random words, a 0/1 label. */
 function* batches(): Generator<{ texts: string[]; labels: number[] }> {
@@ -76,18 +86,40 @@ async function writeParquet(path: string, bytes: number): Promise<number> {
   return rows;
 }
 
-type Mode = 'panel' | 'train';
+type Mode = 'panel' | 'train' | 'memory';
 
 /** Reads `file` in a fresh process (`mode`, see the file comment); its own peak RSS, not this process's. */
-function readInChild(file: string, mode: Mode): { rows: number; seconds: number; peakMB: number } {
+interface ChildResult {
+  rows: number;
+  seconds: number;
+  peakMB: number;
+  /** panel: seconds of a page 20 rows before the end, read from the start and through the sparse row index. */
+  deepPage: { fromStart?: number; indexed?: number };
+}
+
+function readInChild(file: string, mode: Mode): ChildResult {
   const data = JSON.stringify(join(__dirname, '../src/core/data'));
   const f = JSON.stringify(file);
+  const probes = JSON.stringify(join(__dirname, '../src/core/probes/trainingSplits'));
+  const cacheKey = JSON.stringify(join(__dirname, '../src/core/activations/cacheKey'));
   const work =
-    mode === 'train'
+    mode === 'memory'
       ? `readDataset(${f}).then((ds) => ds.texts.length)`
-      : `inspectDataset({ path: ${f} }).then(async (s) => {
-           const page = await datasetRows({ path: ${f}, textField: s.textField, labelField: s.labelField, offset: s.rows - 20, limit: 10 });
-           if (page.rows.length !== 10) throw new Error('page');
+      : mode === 'train'
+        ? `require(${probes}).planSplits({ dataPath: ${f}, modelDir: '', layer: 1, probe: 'mean', outDir: '' }, 'fast', 1)
+             .then(async (plan) => { await require(${cacheKey}).hashTextSource(plan.texts); return plan.texts.count; })`
+        : `inspectDataset({ path: ${f} }).then(async (s) => {
+           const deep = { path: ${f}, textField: s.textField, labelField: s.labelField, offset: s.rows - 20, limit: 10 };
+           const { rowIndexConfig } = require(${JSON.stringify(join(__dirname, '../src/core/data/streamedRows'))});
+           rowIndexConfig.enabled = false;
+           let t = performance.now();
+           const fromStart = await datasetRows(deep);
+           deepPage.fromStart = (performance.now() - t) / 1000;
+           rowIndexConfig.enabled = true;
+           t = performance.now();
+           const page = await datasetRows(deep);
+           deepPage.indexed = (performance.now() - t) / 1000;
+           if (page.rows.length !== 10 || JSON.stringify(page) !== JSON.stringify(fromStart)) throw new Error('page');
            const hits = await datasetRows({ path: ${f}, textField: s.textField, labelField: s.labelField, offset: 0, limit: 10, search: 'zz' });
            if (!(hits.total > 0)) throw new Error('search');
            return s.rows;
@@ -95,20 +127,22 @@ function readInChild(file: string, mode: Mode): { rows: number; seconds: number;
   const script = `
     const { readDataset, inspectDataset, datasetRows } = require(${data});
     const t0 = performance.now();
+    const deepPage = {};
     ${work}.then((rows) => {
       const seconds = (performance.now() - t0) / 1000;
-      console.log(JSON.stringify({ rows, seconds, peakMB: process.resourceUsage().maxRSS / 1024 }));
+      console.log(JSON.stringify({ rows, seconds, peakMB: process.resourceUsage().maxRSS / 1024, deepPage }));
     }, (e) => { console.error(e); process.exit(1); });`;
   const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
-  return JSON.parse(out.trim().split('\n').pop()!) as { rows: number; seconds: number; peakMB: number };
+  return JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
 }
 
 export async function run(): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'probescope-bench-data-'));
   const rows: BenchRow[] = [];
+  const peaks: { kind: string; mode: Mode; size: number; peakMB: number }[] = [];
   try {
     for (const mb of SIZES_MB)
       for (const kind of KINDS) {
@@ -122,11 +156,18 @@ export async function run(): Promise<BenchRow[]> {
         );
         for (const mode of MODES) {
           const r = readInChild(file, mode);
+          peaks.push({ kind, mode, size, peakMB: r.peakMB });
+          const { fromStart, indexed } = r.deepPage;
+          if (fromStart !== undefined && indexed !== undefined) {
+            const line = `${fromStart.toFixed(2)} s from the start, ${indexed.toFixed(2)} s through the row index (${(fromStart / indexed).toFixed(1)}× faster)`;
+            console.log(`datasetRead ${kind} deep page (20 rows before the end): ${line}`);
+            rows.push({ metric: `deep page of a ${size.toFixed(0)} MiB ${kind}`, value: line });
+          }
           console.log(
             `datasetRead ${kind} ${mode}: ${r.rows.toLocaleString('en-US')} rows in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakMB.toFixed(0)} MiB (${(r.peakMB / size).toFixed(2)}× the file)`,
           );
           rows.push({
-            metric: `${mode === 'panel' ? 'inspect + page + search' : 'load texts for training'}, ${size.toFixed(0)} MiB ${kind}: peak RSS`,
+            metric: `${MODE_NAMES[mode]}, ${size.toFixed(0)} MiB ${kind}: peak RSS`,
             value: `${r.peakMB.toFixed(0)} MiB = ${(r.peakMB / size).toFixed(2)}× file, ${r.seconds.toFixed(1)} s`,
           });
         }
@@ -135,5 +176,18 @@ export async function run(): Promise<BenchRow[]> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  // Growth with the file: peak RSS at the largest size over the smallest, per kind and mode (same run).
+  for (const kind of KINDS)
+    for (const mode of MODES) {
+      const of = peaks.filter((p) => p.kind === kind && p.mode === mode).sort((a, b) => a.size - b.size);
+      if (of.length < 2) continue;
+      const [lo, hi] = [of[0], of[of.length - 1]];
+      const line = `${(hi.peakMB / lo.peakMB).toFixed(2)}× peak RSS for ${(hi.size / lo.size).toFixed(1)}× the file (${lo.peakMB.toFixed(0)} → ${hi.peakMB.toFixed(0)} MiB)`;
+      console.log(`datasetRead ${kind} ${mode}: ${line}`);
+      rows.push({
+        metric: `${MODE_NAMES[mode]}, ${kind}: ${hi.size.toFixed(0)} vs ${lo.size.toFixed(0)} MiB`,
+        value: line,
+      });
+    }
   return rows;
 }

@@ -11,10 +11,12 @@ import { ProbescopeError, throwIfAborted } from '../errors';
 import { ActivationExtractor } from '../model/extractor';
 import type { ModelFolder } from '../model/modelFolder';
 import { normalizeLayers } from '../model/tappedModel';
-import { diskFullError, errnoOf, formatBytes, fsError, hangPoint } from '../storage';
+import { diskFullError, errnoOf, formatBytes, fsError } from '../storage';
 import { type IndexExpectation, indexProblems, readIndex, removeStaleTemps } from './cacheIntegrity';
 import { checkedIndex, findSupersetCache } from './cacheReuse';
-import { cacheBaseKey, cacheKey, type CacheKeyParts, hashTexts, hashTokenizerFiles, TAP_SCHEME } from './cacheKey';
+import { cacheBaseKey, cacheKey, type CacheKeyParts, hashTextSource, hashTokenizerFiles, TAP_SCHEME } from './cacheKey';
+import type { TextSource } from '../data/textSource';
+import { ExampleTokens } from './exampleTokens';
 import { type CacheKind, planCache, poolForCache, rowsPerExample } from './pooledCache';
 import { decodeInto } from './decodeInto';
 import { ExampleTable } from './exampleTable';
@@ -47,7 +49,8 @@ export const DEFAULT_SHARD_BYTES = 64 * 2 ** 20;
 export interface BuildCacheOptions {
   folder: ModelFolder;
   layers: LayerSpec[];
-  texts: string[];
+  /** The texts, or a TextSource streaming them (a large dataset: exampleTokens.ts keeps memory bounded). */
+  texts: string[] | TextSource;
   cacheDir: string;
   maxLength?: number;
   dtype?: CacheDtype;
@@ -303,6 +306,7 @@ export class ActivationCache {
 
   private static async buildOrSlice(opts: BuildCacheOptions): Promise<ActivationCache | SliceBuildResult> {
     const { folder, texts, slice } = opts;
+    const count = Array.isArray(texts) ? texts.length : texts.count;
     const kind = opts.kind ?? 'tokens';
     const layers = normalizeLayers(opts.layers, folder.config.numLayers);
     // Token caches default to float16 (a shard beyond its range is stored as float32), pooled ones to float32.
@@ -314,7 +318,7 @@ export class ActivationCache {
       layers,
       tokenizerHash: await hashTokenizerFiles(folder.dir),
       maxLength,
-      datasetHash: hashTexts(texts),
+      datasetHash: await hashTextSource(texts),
       dtype,
       padding,
       graph: { onnxFile: relative(folder.dir, folder.onnxPath).split(sep).join('/'), taps: TAP_SCHEME },
@@ -327,7 +331,7 @@ export class ActivationCache {
     // Slices may share a folder across machines, where another host's writer pid means nothing here.
     const removed = slice ? 0 : await removeStaleTemps(opts.cacheDir);
     if (removed) opts.onLog?.(`Removed ${removed} temporary file(s) left by an interrupted cache write.`);
-    const expect = { hiddenSize: folder.config.hiddenSize, layers, numExamples: texts.length };
+    const expect = { hiddenSize: folder.config.hiddenSize, layers, numExamples: count };
     if (kind !== 'tokens' && !slice) {
       // A complete token cache of the same inputs serves pooled probes too (pooled when read): no extraction. With no
       // dtype asked, a float32 one first, else one of the token default (float16: `activations --data` then train).
@@ -379,16 +383,16 @@ export class ActivationCache {
     });
     try {
       if (extractor.notice) opts.onLog?.(extractor.notice);
-      const seqs = await tokenizeAll(extractor, texts, opts);
-      const truncated = seqs.map((s) => s.length > maxLength);
+      const tokens = await ExampleTokens.create(extractor, texts, maxLength, opts);
+      const truncated = Array.from(tokens.lengths, (n) => n > maxLength);
       const nTrunc = truncated.filter(Boolean).length;
       if (nTrunc) {
-        const longest = seqs.reduce((m, s) => Math.max(m, s.length), 0);
+        const longest = tokens.lengths.reduce((m, n) => Math.max(m, n), 0);
         opts.onLog?.(
-          `Warning: ${nTrunc} of ${texts.length} texts are longer than ${maxLength} tokens (longest ${longest}) and were truncated to ${maxLength}.`,
+          `Warning: ${nTrunc} of ${count} texts are longer than ${maxLength} tokens (longest ${longest}) and were truncated to ${maxLength}.`,
         );
       }
-      const lengths = seqs.map((s) => Math.min(s.length, maxLength));
+      const lengths = Array.from(tokens.lengths, (n) => Math.min(n, maxLength));
       const D = extractor.hiddenSize;
       const bytesPerToken = D * layers.length * bytesPerValue(dtype);
       // Rows stored per example: its tokens, or 1–2 pooled vectors (pooledCache.ts).
@@ -397,7 +401,7 @@ export class ActivationCache {
       const sourceTokens = lengths.reduce((a, b) => a + b, 0);
       const totalTokens = rows.reduce((a, b) => a + b, 0);
       const diskPlan = planCache({
-        examples: texts.length,
+        examples: count,
         tokens: sourceTokens,
         layers: layers.length,
         hiddenSize: D,
@@ -405,7 +409,7 @@ export class ActivationCache {
         kind,
       });
       opts.onLog?.(
-        `Extracting ${texts.length} examples (${sourceTokens} tokens, layers ${layers.join(',')}, ${dtype}): about ` +
+        `Extracting ${count} examples (${sourceTokens} tokens, layers ${layers.join(',')}, ${dtype}): about ` +
           `${formatBytes(diskPlan.bytes)} on disk in ${plan.length} shard(s) at ${dir}` +
           (kind === 'tokens'
             ? ''
@@ -442,25 +446,23 @@ export class ActivationCache {
         if (metas[s] || !sliceOwnsShard(slice, s)) continue;
         throwIfAborted(opts.signal);
         const ids = plan[s];
-        const states = await extractor.extractIds(
-          ids.map((i) => seqs[i].slice(0, maxLength)),
-          {
-            batchSize: opts.batchSize,
-            signal: opts.signal,
-            onBatch: (d) => {
-              const rate = (extracted + d) / ((performance.now() - start) / 1000);
-              const remaining = texts.length - done - d;
-              opts.onProgress?.({
-                phase: 'extract',
-                done: done + d,
-                total: texts.length,
-                rate,
-                etaSeconds: rate > 0 ? remaining / rate : undefined,
-                message: `cache: about ${formatBytes(diskPlan.bytes)} on disk`,
-              });
-            },
+        const seqs = await tokens.shardIds(s, plan, (t) => !metas[t] && sliceOwnsShard(slice, t));
+        const states = await extractor.extractIds(seqs, {
+          batchSize: opts.batchSize,
+          signal: opts.signal,
+          onBatch: (d) => {
+            const rate = (extracted + d) / ((performance.now() - start) / 1000);
+            const remaining = count - done - d;
+            opts.onProgress?.({
+              phase: 'extract',
+              done: done + d,
+              total: count,
+              rate,
+              etaSeconds: rate > 0 ? remaining / rate : undefined,
+              message: `cache: about ${formatBytes(diskPlan.bytes)} on disk`,
+            });
           },
-        );
+        });
         const stored = kind === 'tokens' ? states : states.map((m) => poolForCache(m, D, kind));
         // float16 never stores ±Infinity: explicit float16 refuses (#9), the default keeps this shard in float32.
         let shardType = dtype;
@@ -501,7 +503,7 @@ export class ActivationCache {
         hiddenSize: D,
         dtype,
         maxLength,
-        numExamples: texts.length,
+        numExamples: count,
         totalTokens,
         kind,
         sourceTokens,
@@ -542,29 +544,4 @@ export class ActivationCache {
 async function checkFreeSpace(dir: string, bytes: number): Promise<void> {
   const s = await statfs(dir).catch(() => undefined);
   if (s && Number(s.bavail) * Number(s.bsize) < bytes) throw await diskFullError(dir, bytes, 'the activation cache');
-}
-
-/**
- * Token ids of every text. Tokenizing is synchronous, so this yields to the event loop every ~50 ms: a Ctrl-C or a
- * Stop is seen between texts (CANCELLED), never only after the whole dataset.
- */
-async function tokenizeAll(
-  extractor: ActivationExtractor,
-  texts: string[],
-  opts: Pick<BuildCacheOptions, 'signal' | 'onLog'>,
-): Promise<number[][]> {
-  const seqs: number[][] = [];
-  let last = performance.now();
-  opts.onLog?.(`Tokenizing ${texts.length} text${texts.length === 1 ? '' : 's'}…`);
-  await hangPoint('cache:tokenize');
-  for (const t of texts) {
-    seqs.push(extractor.tokenize(t).map((s) => s.id));
-    if (performance.now() - last > 50) {
-      await new Promise((resolve) => setImmediate(resolve));
-      throwIfAborted(opts.signal);
-      last = performance.now();
-    }
-  }
-  throwIfAborted(opts.signal);
-  return seqs;
 }

@@ -11,6 +11,7 @@
  * `baseKey` is the same without the layers: a cache with more layers but the same base serves fewer layers.
  */
 import { createHash } from 'node:crypto';
+import type { TextSource } from '../data/textSource';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayerSpec } from '../../protocol/types';
@@ -51,6 +52,16 @@ function digest(o: object): string {
 export function hashTexts(texts: string[]): string {
   const h = createHash('sha256');
   for (const t of texts) h.update(`${t.length}:`).update(t);
+  return h.digest('hex');
+}
+
+/** hashTexts of a TextSource's texts, streamed (the same hex digest as hashTexts on them as an array). */
+export async function hashTextSource(source: TextSource | readonly string[]): Promise<string> {
+  if (Array.isArray(source)) return hashTexts(source as string[]);
+  const h = createHash('sha256');
+  await (source as TextSource).scan((texts) => {
+    for (const t of texts) h.update(`${t.length}:`).update(t);
+  });
   return h.digest('hex');
 }
 

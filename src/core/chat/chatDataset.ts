@@ -8,7 +8,9 @@ import {
   type RawTable,
   type ReadDatasetOptions,
 } from '../data';
-import { textOf } from '../data/readDataset';
+import { readDatasetConfig, textOf } from '../data/readDataset';
+import { datasetBytes, scanTable, type RowBatch } from '../data/records';
+import { scanTrainingRows, trainingRowsOf, type TrainingRows } from '../data/trainingRows';
 import { ProbescopeError } from '../errors';
 import { formatChat } from './chatFormat';
 import { type ChatSpec, messagesOf, parseChatSpec } from './chatSpec';
@@ -55,6 +57,48 @@ export async function readDatasetForModel(
   return { ...ds, textField: fields.join(','), columns: table.columns, chat };
 }
 
+/**
+ * What a training run reads of a dataset (TrainingRows: labels, text keys, split values, texts as a TextSource), with
+ * the rules and options of readDatasetForModel. A file up to readDatasetConfig.memoMaxBytes is read into memory
+ * (readDatasetForModel); a larger one is streamed (scanTrainingRows) and its texts — with `chat`, the conversations
+ * rendered batch by batch — are read again from the file when extraction needs them, so memory does not grow with the
+ * file's bytes. Both give the same labels, groups, splits and texts.
+ */
+export async function readTrainingRows(
+  file: string,
+  opts: ReadDatasetOptions & { chat?: string },
+  modelDir: string | undefined,
+): Promise<TrainingRows & { ds: { chat?: string } }> {
+  const { chat, ...readOpts } = opts;
+  if ((await datasetBytes(file)) <= readDatasetConfig.memoMaxBytes)
+    return trainingRowsOf(await readDatasetForModel(file, opts, modelDir));
+  if (chat === undefined || chat === '') return scanTrainingRows(file, readOpts);
+  const spec = parseChatSpec(chat);
+  if (modelDir === undefined)
+    throw new ProbescopeError('BAD_ARGUMENT', '--chat needs the model folder (--model) whose chat template to use.');
+  const template = await ChatTemplate.load(modelDir);
+  let names: string[] = [];
+  await scanTable(file, readOpts, {
+    batchRows: 256,
+    onBatch: (b) => {
+      names = b.columns.map((c) => c.name);
+      return false;
+    },
+  });
+  const name = path.basename(file);
+  const fields = textFields(spec, opts.textField, names, name);
+  const withChat = (b: RowBatch): RowBatch => {
+    const rendered = renderRows(b.rows, spec, fields, template, name, b.start);
+    return Object.assign(Object.create(b) as RowBatch, {
+      columns: [...b.columns, { name: CHAT_COLUMN, kind: 'string' as const }],
+      column: (n: string) => (n === CHAT_COLUMN ? rendered : b.column(n)),
+    });
+  };
+  const rows = await scanTrainingRows(file, { ...readOpts, textField: CHAT_COLUMN, transformBatch: withChat });
+  const columns = rows.ds.columns.filter((c) => c.name !== CHAT_COLUMN);
+  return { ...rows, ds: { ...rows.ds, textField: fields.join(','), columns, chat } };
+}
+
 /** The name of the rendered-conversation column (not a name a dataset can have). */
 const CHAT_COLUMN = '\u0000chat';
 
@@ -86,9 +130,10 @@ function renderRows(
   fields: string[],
   template: ChatTemplate,
   name: string,
+  first = 0,
 ): (string | undefined)[] {
   return rows.map((row, i) => {
-    const where = `${name} row ${i + 1}`;
+    const where = `${name} row ${first + i + 1}`;
     let messages: ChatMessage[] | undefined;
     if (spec.kind === 'messages') {
       messages = messagesOf(row[fields[0]]);

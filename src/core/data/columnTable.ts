@@ -51,6 +51,27 @@ export interface RowBatch extends RawTable {
 export interface TableSink {
   batchRows: number;
   onBatch(batch: RowBatch): boolean | void;
+  /**
+   * The sparse row index (streamedRows.ts): text readers (CSV/TSV, JSON Lines, JSON arrays) call `onCheckpoint` for
+   * every row whose index is a multiple of `checkpointEvery`, with where that row starts in the file's UTF-8 text
+   * (textDecoding.openDecodedText's `fromUtf8Byte`).
+   */
+  checkpointEvery?: number;
+  onCheckpoint?(checkpoint: RowCheckpoint): void;
+  /**
+   * Start reading at a checkpoint instead of the file's start: rows are numbered from `checkpoint.row`. Parquet needs
+   * no checkpoint (it skips whole row groups before `row`; pass offset 0). Reader notes and line numbers then
+   * describe only the rows read.
+   */
+  resume?: RowCheckpoint;
+}
+
+/** Where row `row` starts: `offset` bytes into the file's UTF-8 text; `names` the CSV header; `array` a JSON array. */
+export interface RowCheckpoint {
+  row: number;
+  offset: number;
+  names?: string[];
+  array?: boolean;
 }
 
 /** How a reader builds its table: stream to a sink, and/or store only the columns `keep` accepts. */
@@ -94,7 +115,7 @@ class KindTracker {
 export class ColumnTableBuilder {
   private data = new Map<string, unknown[]>();
   private lines = new Uint32Array(1024);
-  /** Rows added so far (in the whole file). */
+  /** Rows added so far (in the whole file; from a resumed checkpoint on, its row). */
   rowCount = 0;
   /** File row index of the buffered row 0 (advances as a sink takes batches). */
   private base = 0;
@@ -109,6 +130,7 @@ export class ColumnTableBuilder {
   ) {
     this.sink = build.sink;
     this.keep = build.keep;
+    if (build.sink?.resume) this.rowCount = this.base = build.sink.resume.row;
     for (const c of columns) this.columnArray(c);
   }
 

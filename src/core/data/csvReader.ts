@@ -81,6 +81,12 @@ export function dedupeHeader(raw: string[]): { names: string[]; renamed: string[
   return { names, renamed };
 }
 
+function countOf(s: string, part: string): number {
+  let n = 0;
+  for (let p = s.indexOf(part); p !== -1; p = s.indexOf(part, p + part.length)) n++;
+  return n;
+}
+
 function lineList(spans: [number, number][]): string {
   const shown = spans.slice(0, 5).map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`));
   return shown.join(', ') + (spans.length > 5 ? `, … (${spans.length} in all)` : '');
@@ -133,35 +139,56 @@ export async function readCsv(abs: string, opts: CsvOptions = {}, build: BuildOp
       });
   }
   const quote = opts.quote ?? delimiter !== '\t';
+  // Resuming at a checkpoint of the sparse row index: the dialect comes from the head as always, the header from the
+  // checkpoint, and the records from the checkpoint's byte on.
+  const resume = build.sink?.resume;
+  let doubleCounted = 0;
   const parser = parse({
     delimiter,
     quote: quote ? '"' : false,
     relax_quotes: true,
     relax_column_count: false,
     skip_empty_lines: true,
-    from_line: sepLine ? 2 : 1,
-    // Each record carries the line it ends on (read from the live parser state: cheaper than `info: true`).
-    on_record: (record, ctx) => Object.assign(record, { endLine: ctx.lines }),
+    from_line: sepLine && !resume ? 2 : 1,
+    // Each record carries the line it ends on and the byte after it (read from the live parser state: cheaper than
+    // `info: true`).
+    // csv-parse counts a quoted \r\n as two line breaks: each is taken back here, in parse order, so line numbers
+    // (of records and of parse errors) count it once.
+    on_record: (record: string[], ctx) => {
+      for (const f of record) if (f.length > 1 && f.includes('\r\n')) doubleCounted += countOf(f, '\r\n');
+      return Object.assign(record, { endLine: ctx.lines - doubleCounted, endByte: ctx.bytes });
+    },
   });
+  let rest: AsyncIterator<Buffer> = it;
+  if (resume) {
+    await it.return?.(undefined);
+    rest = (await openDecodedText(abs, opts.encoding, resume.offset)).utf8[Symbol.asyncIterator]();
+  }
   async function* all(): AsyncGenerator<Buffer> {
-    yield headBuf;
-    if (done) return;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    if (!resume) yield headBuf;
+    if (done && !resume) return;
+    for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
   }
   const source = Readable.from(all(), { objectMode: false });
   source.on('error', (e) => parser.destroy(e)).pipe(parser);
 
-  let names: string[] | undefined;
+  const every = build.sink?.checkpointEvery;
+  const base = resume?.offset ?? 0;
+  let recordStart = 0;
+  let names: string[] | undefined = resume?.names;
   const spans: [number, number][] = [];
   let quotedFields = 0;
   try {
-    for await (const record of parser as AsyncIterable<string[] & { endLine: number }>) {
-      const lines = record.endLine;
+    for await (const record of parser as AsyncIterable<string[] & { endLine: number; endByte: number }>) {
       let breaks = 0;
       for (const f of record) {
-        for (let p = f.indexOf('\n'); p !== -1; p = f.indexOf('\n', p + 1)) breaks++;
+        // A line break inside a field is \r\n, \n or a lone \r.
+        const lf = countOf(f, '\n');
+        const cr = lf === 0 && !f.includes('\r') ? 0 : countOf(f, '\r');
+        breaks += lf + cr - (cr === 0 ? 0 : countOf(f, '\r\n'));
         if (!quote && f.length >= 2 && f.startsWith('"') && f.endsWith('"')) quotedFields++;
       }
+      const lines = record.endLine;
       const start = lines - breaks;
       if (breaks > 0) spans.push([start, lines]);
       if (!names) {
@@ -172,28 +199,33 @@ export async function readCsv(abs: string, opts: CsvOptions = {}, build: BuildOp
             kind: 'duplicate-column',
             message: `Duplicate column names renamed as pandas does: ${h.renamed.join(', ')}.`,
           });
+        recordStart = record.endByte;
         continue;
       }
+      if (every && builder.rowCount % every === 0)
+        build.sink!.onCheckpoint?.({ row: builder.rowCount, offset: base + recordStart, names });
+      recordStart = record.endByte;
       builder.addValues(names, record, start);
     }
   } catch (err) {
     if (err instanceof ScanStopped) {
       source.destroy(); // close the file now, not at garbage collection
-      await it.return?.(undefined);
+      await rest.return?.(undefined);
       throw err;
     }
     if (err instanceof ProbescopeError) throw err;
     const e = err as Error & { lines?: number; code?: string };
-    const where = e.lines !== undefined ? ` line ${e.lines}` : '';
+    const where = e.lines !== undefined ? ` line ${e.lines - doubleCounted}` : '';
     const hint =
       e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
         ? ` Fields are split on ${show(delimiter)} (${how}); pass --delimiter if that is wrong${quote ? '' : ', or --quote if fields are quoted'}.`
         : e.code?.includes('QUOTE')
           ? ` A quote opened there never closes; fix it, or pass --no-quote to read quotes literally.`
           : '';
+    const reason = e.message.replace(/ on line (\d+)/, (_m, n: string) => ` on line ${Number(n) - doubleCounted}`);
     throw new ProbescopeError(
       'DATASET_INVALID',
-      `${file}${where}: invalid ${isTsv ? 'TSV' : 'CSV'} (${e.message}).${hint}`,
+      `${file}${where}: invalid ${isTsv ? 'TSV' : 'CSV'} (${reason}).${hint}`,
     );
   }
   if (spans.length > 0)

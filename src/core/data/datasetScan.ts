@@ -18,7 +18,7 @@ import { cellText, isMissing } from './cellValues';
 import { detectFields, LABEL_NAMES, TEXT_NAMES, type FieldChoice } from './fieldDetection';
 import { SPLIT_COLUMN_NAMES, SPLIT_ROLES, type SplitRole } from './givenSplit';
 import { normaliseLabelColumn } from './labelColumn';
-import { duplicatesWarning } from './readDataset';
+import { duplicatesWarning, labelSpellingsWarning } from './readDataset';
 import { scanTable, type DatasetFormat, type DatasetReadOptions, type RawTable, type RowBatch } from './records';
 
 export interface DatasetScan {
@@ -38,6 +38,10 @@ export interface DatasetScan {
   warnings: DatasetWarning[];
   splitField?: string;
   splitCounts?: Record<SplitRole, number>;
+  /** The label of each distinct raw label value (the `distinct` of onText), undefined when that value is missing. */
+  distinctLabels: (string | undefined)[];
+  /** How many rows onText saw whose label is missing (they are skipped). */
+  missingLabels: number;
 }
 
 export interface ScanDatasetOptions extends DatasetReadOptions {
@@ -47,6 +51,21 @@ export interface ScanDatasetOptions extends DatasetReadOptions {
   lengthOf?: (text: string) => number;
   /** Rows per batch (CSV/JSON; Parquet streams one row group at a time). Default 8192. */
   batchRows?: number;
+  /**
+   * Each batch as the rules see it (e.g. with a rendered chat column added: chatDataset.ts); applied before anything
+   * else, on every pass. Default: the batch as read.
+   */
+  transformBatch?: (batch: RowBatch) => RowBatch;
+  /** Count duplicate texts by hash (8 bytes a row; default true). False: no duplicates warning (the caller counts). */
+  countDuplicates?: boolean;
+  /** Called at the start of each pass over the file (a second pass happens when the columns are chosen again). */
+  onPass?: () => void;
+  /**
+   * Called for every row whose text is kept before the label rule runs (label decided at the end: see
+   * DatasetScan.distinctLabels), in file order: the file row, the index of its distinct raw label, the text and the
+   * batch with the row's index in it.
+   */
+  onText?: (fileRow: number, distinct: number, text: string, batch: RowBatch, i: number) => void;
 }
 
 /** A 53-bit hash of a string (two 32-bit multiplicative hashes, FNV-1a and a murmur-style mix). */
@@ -130,7 +149,13 @@ class ScanPass {
     this.fields = fields;
   }
 
-  onBatch(batch: RowBatch): void {
+  /** Columns a transformBatch added (not in the file). */
+  readonly added = new Map<string, DatasetColumnInfo>();
+
+  onBatch(raw: RowBatch): void {
+    const batch = this.opts.transformBatch ? this.opts.transformBatch(raw) : raw;
+    if (batch !== raw)
+      for (const c of batch.columns) if (!raw.columns.some((r) => r.name === c.name)) this.added.set(c.name, c);
     this.trackColumns(batch);
     if (!this.fields && this.sampleError === undefined) {
       try {
@@ -213,7 +238,8 @@ class ScanPass {
       if (label.first.length < 5) label.first.push([batch.start + i, batch.where(i)]);
       const len = lengthOf(text);
       label.lengths.set(len, (label.lengths.get(len) ?? 0) + 1);
-      label.hashes.push(textHash(text));
+      if (this.opts.countDuplicates !== false) label.hashes.push(textHash(text));
+      this.opts.onText?.(batch.start + i, d, text, batch, i);
     }
   }
 
@@ -235,9 +261,10 @@ const rowsList = (shown: string[], count: number) => shown.join(', ') + (count >
 export async function scanDataset(file: string, opts: ScanDatasetOptions = {}): Promise<DatasetScan> {
   let pass = new ScanPass(opts, undefined);
   const run = async (p: ScanPass): Promise<RawTable> => {
+    opts.onPass?.();
     const r = await scanTable(file, opts, { batchRows: opts.batchRows ?? 8192, onBatch: (b) => p.onBatch(b) });
     if (r.stopped) throw new Error('unreachable: the dataset scan never stops early');
-    return r.table;
+    return p.added.size > 0 ? { ...r.table, columns: [...r.table.columns, ...p.added.values()] } : r.table;
   };
   let table = await run(pass);
   // The whole file's facts decide; rescan only when they choose other columns than the first batch did.
@@ -310,6 +337,7 @@ export async function scanDataset(file: string, opts: ScanDatasetOptions = {}): 
       kind: 'list-label',
       message: `"${labelField}" holds one-item lists; ${labels.unwrapped} were unwrapped to their item.`,
     });
+  if (labels.sameValue.length > 0) warnings.push(labelSpellingsWarning(labelField, labels.sameValue));
   if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
   if (kept === 0)
     throw new ProbescopeError(
@@ -329,5 +357,7 @@ export async function scanDataset(file: string, opts: ScanDatasetOptions = {}): 
     kept,
     warnings,
     ...(splitField ? { splitField, splitCounts: pass.splits.get(splitField)!.counts } : {}),
+    distinctLabels: labels.labels,
+    missingLabels: missingCount,
   };
 }

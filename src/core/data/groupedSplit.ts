@@ -19,6 +19,16 @@ export function textGroups(texts: readonly string[]): number[] {
 }
 
 /**
+ * True when no two rows share a group: a sorted copy of the ids (8 bytes a row), so the common case of a dataset
+ * without duplicates never builds a list per group (≈ 100 bytes a row on millions of rows).
+ */
+function allDistinct(groups: ArrayLike<number>): boolean {
+  const sorted = Float64Array.from(groups).sort();
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return false;
+  return true;
+}
+
+/**
  * Train/test indices where every group lies wholly on one side. Groups are stratified by the label of their first
  * row; per stratum, whole groups (in seeded random order) go to test until it holds round(n_c · testFraction) rows
  * (at least one group when the stratum has two or more groups, never all of them). Both lists come back sorted.
@@ -26,7 +36,7 @@ export function textGroups(texts: readonly string[]): number[] {
  */
 export function groupedStratifiedSplit(
   labels: readonly string[],
-  groups: readonly number[],
+  groups: ArrayLike<number>,
   testFraction: number,
   seed: number,
 ): { train: number[]; test: number[] } {
@@ -35,13 +45,14 @@ export function groupedStratifiedSplit(
       'INTERNAL',
       `groupedStratifiedSplit: ${labels.length} labels but ${groups.length} groups.`,
     );
+  if (allDistinct(groups)) return stratifiedSplit(labels, testFraction, seed);
   const members = new Map<number, number[]>();
-  groups.forEach((g, i) => {
-    const m = members.get(g);
+  for (let i = 0; i < groups.length; i++) {
+    const m = members.get(groups[i]);
     if (m) m.push(i);
-    else members.set(g, [i]);
-  });
-  if (members.size === labels.length) return stratifiedSplit([...labels], testFraction, seed);
+    else members.set(groups[i], [i]);
+  }
+  if (members.size === labels.length) return stratifiedSplit(labels, testFraction, seed);
   if (!(testFraction > 0 && testFraction < 1))
     throw new ProbescopeError('BAD_ARGUMENT', `Test split must be between 0 and 1 (exclusive); got ${testFraction}.`);
   const strata = new Map<string, number[][]>();
@@ -66,8 +77,11 @@ export function groupedStratifiedSplit(
       taken += groupsOf[k].length;
       k++;
     }
-    for (const g of groupsOf.slice(0, k)) test.push(...g);
-    for (const g of groupsOf.slice(k)) train.push(...g);
+    // No push(...): one text repeated 100k+ times would overflow the stack.
+    groupsOf.forEach((g, j) => {
+      const side = j < k ? test : train;
+      for (const r of g) side.push(r);
+    });
   }
   return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
 }
@@ -78,17 +92,18 @@ export function groupedStratifiedSplit(
  */
 export function groupedKFold(
   labels: readonly string[],
-  groups: readonly number[],
+  groups: ArrayLike<number>,
   k: number,
   seed: number,
 ): number[][] {
+  if (allDistinct(groups)) return kFold(labels, k, seed);
   const members = new Map<number, number[]>();
-  groups.forEach((g, i) => {
-    const m = members.get(g);
+  for (let i = 0; i < groups.length; i++) {
+    const m = members.get(groups[i]);
     if (m) m.push(i);
-    else members.set(g, [i]);
-  });
-  if (members.size === labels.length) return kFold([...labels], k, seed);
+    else members.set(groups[i], [i]);
+  }
+  if (members.size === labels.length) return kFold(labels, k, seed);
   if (!Number.isInteger(k) || k < 2) throw new ProbescopeError('BAD_ARGUMENT', `k-fold needs k ≥ 2; got ${k}.`);
   const strata = new Map<string, number[][]>();
   for (const rows of members.values()) {
@@ -104,7 +119,7 @@ export function groupedKFold(
     for (const g of rng.shuffle(strata.get(key)!.slice())) {
       let best = 0;
       for (let f = 1; f < k; f++) if (folds[f].length < folds[best].length) best = f;
-      folds[best].push(...g);
+      for (const r of g) folds[best].push(r);
     }
   }
   return folds.map((f) => f.sort((a, b) => a - b));
@@ -118,16 +133,17 @@ export function groupedKFold(
  */
 export function groupedValidationSplit(
   labels: readonly string[],
-  groups: readonly number[],
+  groups: ArrayLike<number>,
   fraction: number,
   seed: number,
 ): ValidationSplit {
+  if (allDistinct(groups)) return validationSplit(labels, fraction, seed);
   const members = new Map<number, number[]>();
-  groups.forEach((g, i) => {
-    const m = members.get(g);
+  for (let i = 0; i < groups.length; i++) {
+    const m = members.get(groups[i]);
     if (m) m.push(i);
-    else members.set(g, [i]);
-  });
+    else members.set(groups[i], [i]);
+  }
   if (members.size === labels.length) return validationSplit(labels, fraction, seed);
   const reps = [...members.values()];
   const inner = validationSplit(

@@ -16,19 +16,33 @@ const COMMA = 0x2c;
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff;
 
 /**
+ * Where the stream starts: `first` is the index of its first element; `inside` when it starts at an element (a
+ * checkpoint) rather than before the '['. With `every`, `onStart(index, byte)` is called for each element whose index
+ * is a multiple of it, with the UTF-8 byte (from the stream's start) where the element begins.
+ */
+export interface ArrayPosition {
+  first: number;
+  inside: boolean;
+  every?: number;
+  onStart?(index: number, byte: number): void;
+}
+
+/**
  * Calls `onRecord(text, index)` for each element of the array in `chunks`. Elements must be objects; anything else,
  * text after the closing bracket, or an unclosed array is refused with DATASET_INVALID naming the item.
  */
 export async function streamJsonArray(
   file: string,
   chunks: AsyncIterable<string>,
+  at: ArrayPosition,
   onRecord: (text: string, index: number) => void,
 ): Promise<number> {
-  let depth = 0; // 0: before '['; 1: inside the array; ≥2: inside an element
+  let depth = at.inside ? 1 : 0; // 0: before '['; 1: inside the array; ≥2: inside an element
   let inString = false;
   let escaped = false;
   let pending = ''; // text of the current element from earlier chunks
-  let index = 0;
+  let index = at.first;
+  let bytesBefore = 0; // UTF-8 bytes of the earlier chunks (counted only for the sparse row index)
   let closed = false;
   const bad = (what: string): ProbescopeError =>
     new ProbescopeError(
@@ -66,12 +80,14 @@ export async function streamJsonArray(
       } else if (c === OPEN_BRACE) {
         depth = 2;
         start = i;
+        if (at.every && index % at.every === 0) at.onStart?.(index, bytesBefore + Buffer.byteLength(chunk.slice(0, i)));
       } else if (c === CLOSE_BRACKET) {
         depth = 0;
         closed = true;
       } else if (c !== COMMA) throw bad(`expected a JSON object, got "${chunk.slice(i, i + 20)}"`);
     }
     if (depth >= 2) pending += chunk.slice(start);
+    if (at.every) bytesBefore += Buffer.byteLength(chunk);
   }
   if (!closed) throw bad('the array is not closed (the file ends inside it)');
   return index;

@@ -95,10 +95,28 @@ async function readWhole(abs: string, encoding?: string): Promise<string> {
 }
 
 /** A `.json` array of records, streamed one record at a time (jsonArrayStream). */
-async function readJsonArray(abs: string, builder: ColumnTableBuilder, encoding?: string): Promise<void> {
+async function readJsonArray(
+  abs: string,
+  builder: ColumnTableBuilder,
+  encoding?: string,
+  sink?: BuildOptions['sink'],
+): Promise<void> {
   const file = path.basename(abs);
-  const decoded = await openDecodedText(abs, encoding);
-  await streamJsonArray(file, decoded.chunks, (text, i) => {
+  const resume = sink?.resume;
+  const decoded = await openDecodedText(abs, encoding, resume?.offset ?? 0);
+  const every = sink?.checkpointEvery;
+  const index = {
+    first: resume?.row ?? 0,
+    inside: resume !== undefined,
+    ...(every && sink?.onCheckpoint
+      ? {
+          every,
+          onStart: (row: number, offset: number) =>
+            sink.onCheckpoint!({ row, offset: (resume?.offset ?? 0) + offset, array: true }),
+        }
+      : {}),
+  };
+  await streamJsonArray(file, decoded.chunks, index, (text, i) => {
     let row: unknown;
     try {
       row = parseJsonExact(text);
@@ -143,8 +161,17 @@ export async function readJson(
   build: BuildOptions = {},
 ): Promise<RawTable> {
   const file = path.basename(abs);
+  const resume = build.sink?.resume;
+  if (resume?.array) {
+    const doc = new ColumnTableBuilder(abs, 'jsonl', [], build);
+    await readJsonArray(abs, doc, opts.encoding, build.sink);
+    return doc.finish(abs);
+  }
   const builder = new ColumnTableBuilder(abs, 'jsonl', [], build);
-  const decoded = await openDecodedText(abs, opts.encoding);
+  const decoded = await openDecodedText(abs, opts.encoding, resume?.offset ?? 0);
+  const every = build.sink?.checkpointEvery;
+  // UTF-8 byte where the current line starts (counted only for the sparse row index).
+  let lineByte = resume?.offset ?? 0;
   if (decoded.source !== 'default' && decoded.encoding !== 'utf-8')
     builder.notes.push({
       kind: 'parse',
@@ -152,9 +179,11 @@ export async function readJson(
     });
   let rest = '';
   let lineNo = 0;
-  let first = true;
+  let first = !resume;
   const handle = (raw: string): boolean => {
     lineNo++;
+    const at = lineByte;
+    if (every) lineByte += Buffer.byteLength(raw) + 1;
     const line = raw.trim();
     if (line === '') return true;
     if (first) {
@@ -170,7 +199,8 @@ export async function readJson(
       throw jsonError(file, `line ${lineNo}`, err, ' Each line must be one JSON object.');
     }
     if (!isRecord(value)) throw objectError(file, `line ${lineNo}`, value);
-    builder.addObject(value, lineNo);
+    if (every && builder.rowCount % every === 0) build.sink!.onCheckpoint?.({ row: builder.rowCount, offset: at });
+    builder.addObject(value, resume ? 0 : lineNo);
     return true;
   };
   let asDocument = false;
@@ -222,7 +252,7 @@ export async function readJson(
   if (asDocument) {
     const doc = new ColumnTableBuilder(abs, 'jsonl', [], build);
     doc.notes.push(...builder.notes);
-    if (isArray) await readJsonArray(abs, doc, opts.encoding);
+    if (isArray) await readJsonArray(abs, doc, opts.encoding, build.sink);
     else await readJsonColumns(abs, doc, opts.encoding);
     return doc.finish(abs);
   }

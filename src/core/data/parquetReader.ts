@@ -18,9 +18,15 @@ export async function readParquet(abs: string, build: BuildOptions = {}): Promis
   const buffer = await asyncBufferFromFile(abs);
   const metadata = await parquetMetadataAsync(buffer).catch(fail);
   const names = parquetSchema(metadata).children.map((c) => c.element.name);
-  const builder = new ColumnTableBuilder(abs, 'parquet', names, build);
+  // Resuming at row R (the dataset panel's deep pages): whole row groups before R are skipped, unread.
+  const from = build.sink?.resume?.row ?? 0;
   let rowStart = 0;
-  for (const group of metadata.row_groups) {
+  let first = 0;
+  while (first < metadata.row_groups.length && rowStart + Number(metadata.row_groups[first].num_rows) <= from)
+    rowStart += Number(metadata.row_groups[first++].num_rows);
+  const sink = build.sink && { ...build.sink, resume: from > 0 ? { row: rowStart, offset: 0 } : undefined };
+  const builder = new ColumnTableBuilder(abs, 'parquet', names, { ...build, sink });
+  for (const group of metadata.row_groups.slice(first)) {
     const rowEnd = rowStart + Number(group.num_rows);
     // Column chunks straight into the columns: no object per row.
     await parquetRead({

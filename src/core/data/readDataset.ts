@@ -90,6 +90,19 @@ export function duplicatesWarning(duplicates: number): DatasetWarning {
   };
 }
 
+/** The warning for a label column whose values spell one number or boolean in several ways (labelColumn.sameValue). */
+export function labelSpellingsWarning(labelField: string, sameValue: string[][]): DatasetWarning {
+  return {
+    kind: 'label-spellings',
+    message:
+      `"${labelField}" is neither all numbers nor all booleans, so its labels are read as written: ` +
+      `${sameValue
+        .slice(0, 3)
+        .map((g) => g.map((l) => `"${l}"`).join(' and '))
+        .join('; ')} are different classes. Re-save the column with one spelling per class if they are the same.`,
+  };
+}
+
 /** The examples of a loaded table under the dataset rules (see the file comment). */
 export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {}): Dataset {
   const fields = detectFields(table, opts);
@@ -157,16 +170,7 @@ export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {})
       kind: 'list-label',
       message: `"${labelField}" holds one-item lists; ${labelCol.unwrapped} were unwrapped to their item.`,
     });
-  if (labelCol.sameValue.length > 0)
-    warnings.push({
-      kind: 'label-spellings',
-      message:
-        `"${labelField}" is neither all numbers nor all booleans, so its labels are read as written: ` +
-        `${labelCol.sameValue
-          .slice(0, 3)
-          .map((g) => g.map((l) => `"${l}"`).join(' and '))
-          .join('; ')} are different classes. Re-save the column with one spelling per class if they are the same.`,
-    });
+  if (labelCol.sameValue.length > 0) warnings.push(labelSpellingsWarning(labelField, labelCol.sameValue));
   if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
   if (texts.length === 0)
     throw new ProbescopeError(

@@ -2,7 +2,7 @@
 import { ProbescopeError } from '../errors';
 import { createRng } from '../probes/rng';
 
-function groupsByLabel(labels: string[]): Map<string, number[]> {
+function groupsByLabel(labels: readonly string[]): Map<string, number[]> {
   const groups = new Map<string, number[]>();
   labels.forEach((l, i) => {
     const g = groups.get(l);
@@ -17,7 +17,7 @@ function groupsByLabel(labels: string[]): Map<string, number[]> {
  * two or more rows). Both index lists come back sorted.
  */
 export function stratifiedSplit(
-  labels: string[],
+  labels: readonly string[],
   testFraction: number,
   seed: number,
 ): { train: number[]; test: number[] } {
@@ -29,7 +29,7 @@ export function stratifiedSplit(
   const test: number[] = [];
   const groups = groupsByLabel(labels);
   for (const key of [...groups.keys()].sort()) {
-    const idx = rng.shuffle(groups.get(key)!.slice());
+    const idx = rng.shuffle(groups.get(key)!); // the map is local: shuffle its list in place
     let nTest = Math.round(idx.length * testFraction);
     if (nTest === 0 && idx.length >= 2) nTest = 1;
     if (nTest === idx.length && idx.length >= 2) nTest = idx.length - 1;
@@ -39,7 +39,7 @@ export function stratifiedSplit(
 }
 
 /** Stratified k folds: returns k disjoint index lists covering all indices; each class is dealt round-robin. */
-export function kFold(labels: string[], k: number, seed: number): number[][] {
+export function kFold(labels: readonly string[], k: number, seed: number): number[][] {
   if (!Number.isInteger(k) || k < 2) throw new ProbescopeError('BAD_ARGUMENT', `k-fold needs k ≥ 2; got ${k}.`);
   const rng = createRng(seed);
   const folds: number[][] = Array.from({ length: k }, () => []);

@@ -163,11 +163,37 @@ function fromStrings(encoding: string, source: DecodedText['source'], strings: A
   return { encoding, source, chunks: strings, utf8: asUtf8(strings) };
 }
 
+/** The UTF-8 bytes of `strings` from byte `skip` on (a character boundary: a record start). */
+async function* utf8From(strings: AsyncIterable<string>, skip: number): AsyncGenerator<Buffer> {
+  let left = skip;
+  for await (const s of strings) {
+    const b = Buffer.from(s, 'utf8');
+    if (left >= b.length) {
+      left -= b.length;
+      continue;
+    }
+    yield left > 0 ? b.subarray(left) : b;
+    left = 0;
+  }
+}
+
 /**
  * Opens `file` as decoded text (see the file comment). `encoding` overrides detection; unknown names are refused
- * with BAD_ARGUMENT.
+ * with BAD_ARGUMENT. With `fromUtf8Byte` > 0 the text starts that many bytes into its UTF-8 form (a checkpoint of
+ * the readers' sparse row index, always at a record start): a UTF-8 file is read from that file offset (past its
+ * BOM), a file in another encoding is decoded from its start and the first bytes dropped (no parsing).
  */
-export async function openDecodedText(file: string, encoding?: string): Promise<DecodedText> {
+export async function openDecodedText(file: string, encoding?: string, fromUtf8Byte = 0): Promise<DecodedText> {
+  const d = await openDecodedTextFromStart(file, encoding, fromUtf8Byte);
+  if (fromUtf8Byte === 0 || d.encoding === 'utf-8') return d;
+  return fromUtf8(d.encoding, d.source, utf8From(d.chunks, fromUtf8Byte));
+}
+
+async function openDecodedTextFromStart(
+  file: string,
+  encoding: string | undefined,
+  utf8Skip: number,
+): Promise<DecodedText> {
   const handle = await fs.open(file, 'r');
   const head = Buffer.alloc(4096);
   let got: number;
@@ -186,11 +212,11 @@ export async function openDecodedText(file: string, encoding?: string): Promise<
       );
     const bom = sniff(sample);
     const skip = bom?.source === 'bom' && bom.encoding === name.replace(/^utf8$/, 'utf-8') ? bom.skip : 0;
-    if (name === 'utf-8' || name === 'utf8') return fromUtf8('utf-8', 'given', utf8Chunks(file, skip));
+    if (name === 'utf-8' || name === 'utf8') return fromUtf8('utf-8', 'given', utf8Chunks(file, skip + utf8Skip));
     return fromStrings(name, 'given', iconvChunks(file, name, skip));
   }
   const found = sniff(sample);
-  if (!found) return fromUtf8('utf-8', 'default', utf8Chunks(file, 0));
-  if (found.encoding === 'utf-8') return fromUtf8('utf-8', 'bom', utf8Chunks(file, found.skip));
+  if (!found) return fromUtf8('utf-8', 'default', utf8Chunks(file, utf8Skip));
+  if (found.encoding === 'utf-8') return fromUtf8('utf-8', 'bom', utf8Chunks(file, found.skip + utf8Skip));
   return fromStrings(found.encoding, found.source, iconvChunks(file, found.encoding, found.skip));
 }

@@ -18,7 +18,6 @@ export interface ValidationSplit {
 
 export function validationSplit(labels: readonly string[], fraction: number, seed: number): ValidationSplit {
   const n = labels.length;
-  const all = labels.map((_, i) => i);
   const groups = new Map<string, number[]>();
   labels.forEach((l, i) => {
     const g = groups.get(l);
@@ -49,7 +48,7 @@ export function validationSplit(labels: readonly string[], fraction: number, see
   if (empty.length > 0) {
     const smallest = empty.reduce((a, b) => (groups.get(a)!.length <= groups.get(b)!.length ? a : b));
     return {
-      train: all,
+      train: Array.from({ length: n }, (_, i) => i),
       validation: [],
       skipped:
         `no validation set: ${empty.length} of ${keys.length} classes would get no validation row within ` +
@@ -61,9 +60,10 @@ export function validationSplit(labels: readonly string[], fraction: number, see
   const validation: number[] = [];
   const train: number[] = [];
   for (const k of keys) {
-    const idx = rng.shuffle(groups.get(k)!.slice());
-    validation.push(...idx.slice(0, quota.get(k)));
-    train.push(...idx.slice(quota.get(k)));
+    const idx = rng.shuffle(groups.get(k)!); // the map is local: shuffle its list in place
+    const q = quota.get(k)!;
+    // No push(...): a class of 100k+ rows overflows the stack.
+    for (let j = 0; j < idx.length; j++) (j < q ? validation : train).push(idx[j]);
   }
   return { train: train.sort((a, b) => a - b), validation: validation.sort((a, b) => a - b) };
 }

@@ -12,7 +12,8 @@ import { join, resolve } from 'node:path';
 import type { LayerSpec } from '../../protocol/types';
 import { ActivationCache } from '../activations/activationCache';
 import { indexProblems, readIndex, shardIntact } from '../activations/cacheIntegrity';
-import { hashTexts, hashTokenizerFiles } from '../activations/cacheKey';
+import { hashTextSource, hashTokenizerFiles } from '../activations/cacheKey';
+import type { TextSource } from '../data/textSource';
 import type { CacheDtype, CacheIndex } from '../activations/shardFormat';
 import { ProbescopeError, throwIfAborted } from '../errors';
 import { resolveModelFolder } from '../model/modelFolder';
@@ -44,7 +45,7 @@ async function candidates(path: string): Promise<string[]> {
  */
 export async function openExistingCache(
   cachePath: string,
-  want: { texts: string[]; layer: LayerSpec; maxLength?: number; dtype?: CacheDtype; modelDir?: string },
+  want: { texts: string[] | TextSource; layer: LayerSpec; maxLength?: number; dtype?: CacheDtype; modelDir?: string },
   hooks: { onLog?(m: string): void; signal?: AbortSignal } = {},
 ): Promise<ExistingCache> {
   // Two steps, so the parsed index.json (its example list costs ~100 bytes an example as JS arrays) is unreachable
@@ -72,7 +73,7 @@ export async function openExistingCache(
 /** openExistingCache up to the checksum pass: the matching cache, opened, and its shard list. */
 async function openMatching(
   cachePath: string,
-  want: { texts: string[]; layer: LayerSpec; maxLength?: number; dtype?: CacheDtype; modelDir?: string },
+  want: { texts: string[] | TextSource; layer: LayerSpec; maxLength?: number; dtype?: CacheDtype; modelDir?: string },
 ): Promise<{ found: ExistingCache; shards: string[]; shardSums: CacheIndex['shardSums'] }> {
   const path = resolve(cachePath);
   const dirs = await candidates(path);
@@ -82,7 +83,8 @@ async function openMatching(
       `--cache ${path} holds no complete activation cache (no index.json; slices of a cluster run need ` +
         `\`probescope cache merge\` first).`,
     );
-  const datasetHash = hashTexts(want.texts);
+  const datasetHash = await hashTextSource(want.texts);
+  const count = Array.isArray(want.texts) ? want.texts.length : (want.texts as TextSource).count;
   const indexes: { dir: string; index: CacheIndex }[] = [];
   for (const dir of dirs) {
     const { index } = await readIndex(dir);
@@ -92,7 +94,7 @@ async function openMatching(
   if (sameData.length === 0)
     throw new ProbescopeError(
       'BAD_ARGUMENT',
-      `The activation cache at ${path} was built from other texts than this dataset's ${want.texts.length} ` +
+      `The activation cache at ${path} was built from other texts than this dataset's ${count} ` +
         `(cache: ${indexes.map((x) => `${x.index.numExamples} examples`).join(', ') || 'unreadable index'}). Use the same ` +
         'data file, text field and (for train) the rows that have a label, in the same order.',
     );
@@ -117,7 +119,7 @@ async function openMatching(
         '--dtype out to train on it, or extract one with that dtype.',
     );
   const { dir, index } = pick;
-  const problems = indexProblems(index, { numExamples: want.texts.length });
+  const problems = indexProblems(index, { numExamples: count });
   if (problems.length)
     throw new ProbescopeError(
       'CACHE_DAMAGED',

@@ -7,6 +7,7 @@ import { type CacheKind, rowFor } from '../activations/pooledCache';
 import type { CacheDtype } from '../activations/shardFormat';
 import { ProbescopeError } from '../errors';
 import type { ModelFolder } from '../model';
+import type { TextSource } from '../data/textSource';
 import type { Example } from './batches';
 import { DEFAULT_TRAIN_MAX_LENGTH } from './defaults';
 import { poolStates, pooledLength } from './pooling';
@@ -42,7 +43,7 @@ export function checkLayer(layer: LayerSpec, folder: ModelFolder): void {
 export async function buildActivations(
   folder: ModelFolder,
   layers: LayerSpec[],
-  texts: string[],
+  texts: string[] | TextSource,
   opts: {
     cacheDir: string;
     maxLength?: number;

@@ -10,33 +10,31 @@
  * so a duplicated row cannot leak between train and test; without duplicates these are the plain stratified splits.
  */
 import * as path from 'node:path';
-import {
-  groupedStratifiedSplit,
-  groupedValidationSplit,
-  sortedClasses,
-  splitRoles,
-  textGroups,
-  type Dataset,
-} from '../data';
-import { readDatasetForModel } from '../chat/chatDataset';
+import { groupedStratifiedSplit, groupedValidationSplit, sortedClasses, splitRoles } from '../data';
+import { concatSources, type TextSource } from '../data/textSource';
+import { trainingGroups, type DatasetSummary } from '../data/trainingRows';
+import { readTrainingRows } from '../chat/chatDataset';
 import { ProbescopeError } from '../errors';
 import type { SplitRecord, TrainProbeParams } from '../../protocol/types';
 import * as defaults from './defaults';
 
 export interface SplitPlan {
-  /** Every text the run needs (the dataset's rows, then the test file's rows). */
-  texts: string[];
+  /**
+   * Every text the run needs (the dataset's rows, then the test file's rows), streamed from the file(s) when they are
+   * large (readTrainingRows): consumers scan it batch by batch.
+   */
+  texts: TextSource;
   /** Label (string) per text. */
   labels: string[];
   /** Group id per text: identical texts share one (textGroups). */
-  groups: number[];
+  groups: ArrayLike<number>;
   classes: string[];
   train: number[];
   val: number[];
   test: number[];
-  ds: Dataset;
+  ds: DatasetSummary & { chat?: string };
   /** The --test-data file, when given (its warnings are reported beside the dataset's). */
-  testDs?: Dataset;
+  testDs?: DatasetSummary;
   /** What probe.json records under training.split. */
   record: SplitRecord;
 }
@@ -50,7 +48,7 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
       `--test-split draws a random split; it cannot be combined with ${params.splitField !== undefined ? '--split-field' : '--test-data'}.`,
     );
   // With --chat, texts are the conversations rendered by the model's chat template (readDatasetForModel).
-  const ds = await readDatasetForModel(
+  const rows = await readTrainingRows(
     params.dataPath,
     {
       textField: params.textField,
@@ -63,21 +61,24 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
     },
     params.modelDir,
   );
-  let texts = ds.texts;
-  let labels = ds.labels;
+  const ds = rows.ds;
+  let texts = rows.texts;
+  let labels = rows.labels;
+  let parts = [rows];
   let train: number[];
   let test: number[];
-  let testDs: Dataset | undefined;
+  let groups: ArrayLike<number> | undefined;
+  let testDs: DatasetSummary | undefined;
   const given: number[] = [];
   let record: Omit<SplitPlan['record'], 'validation' | 'counts'>;
   if (params.splitField !== undefined) {
-    const roles = splitRoles(ds.splits ?? [], params.splitField, ds.path);
+    const roles = splitRoles(rows.splits ?? [], params.splitField, ds.path);
     train = [];
     test = [];
     roles.forEach((r, i) => (r === 'train' ? train : r === 'test' ? test : given).push(i));
     record = { source: 'field', field: params.splitField };
   } else if (params.testDataPath !== undefined) {
-    const other = await readDatasetForModel(
+    const other = await readTrainingRows(
       params.testDataPath,
       {
         textField: ds.textField,
@@ -87,18 +88,20 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
       },
       params.modelDir,
     );
-    train = ds.texts.map((_, i) => i);
-    test = other.texts.map((_, i) => ds.texts.length + i);
-    texts = [...ds.texts, ...other.texts];
-    labels = [...ds.labels, ...other.labels];
-    record = { source: 'file', testData: other.path };
-    testDs = other;
+    train = Array.from({ length: rows.texts.count }, (_, i) => i);
+    test = Array.from({ length: other.texts.count }, (_, i) => rows.texts.count + i);
+    texts = concatSources(rows.texts, other.texts);
+    labels = rows.labels.concat(other.labels);
+    parts = [rows, other];
+    record = { source: 'file', testData: other.ds.path };
+    testDs = other.ds;
   } else {
     const testSplit = params.testSplit ?? defaults.DEFAULT_TEST_SPLIT;
-    ({ train, test } = groupedStratifiedSplit(ds.labels, textGroups(ds.texts), testSplit, seed));
+    groups = await trainingGroups(parts);
+    ({ train, test } = groupedStratifiedSplit(rows.labels, groups, testSplit, seed));
     record = { source: 'random', testSplit, seed };
   }
-  const groups = textGroups(texts);
+  groups ??= await trainingGroups(parts);
   // A given split (field or file) is the user's and is kept; texts it shares across splits are counted instead.
   const sharedTexts = record.source === 'random' ? undefined : sharedWithTrain(groups, train, test, given);
   const classes = sortedClasses(train.map((i) => labels[i]));
@@ -173,7 +176,7 @@ export function testFileReadOptions(
  * Such rows are not held out: a given split (--split-field, --test-data) is used as given, so they are reported.
  */
 export function sharedWithTrain(
-  groups: readonly number[],
+  groups: ArrayLike<number>,
   train: readonly number[],
   test: readonly number[],
   validation: readonly number[],

@@ -7,6 +7,7 @@
  * unavailable with the reason.
  * A rebuilt result is kept in memory per probe folder and probe.json stamp (probe.json is never rewritten here).
  */
+import { textsAt } from '../data/textSource';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MONITOR_FPR, type FprThreshold, type FprThresholdInfo } from '../../protocol/fprThreshold';
@@ -128,7 +129,7 @@ async function rebuildThresholds(ctx: MonitorThresholdContext): Promise<Rebuilt>
     };
   throwIfAborted(ctx.signal);
   const classIndex = new Map(manifest.classes.map((c, i) => [c, i]));
-  const texts = plan.test.map((i) => plan.texts[i]!);
+  const texts = await textsAt(plan.texts, plan.test);
   const labels = plan.test.map((i) => classIndex.get(plan.labels[i]!) ?? -1);
   if (labels.some((l) => l < 0))
     return { reason: 'The rebuilt test split has labels the probe was not trained on (the data changed).' };
@@ -141,6 +142,9 @@ async function rebuildThresholds(ctx: MonitorThresholdContext): Promise<Rebuilt>
       maxLength: typeof t.maxLength === 'number' ? t.maxLength : undefined,
       executionProvider: ctx.executionProvider,
       kind: cacheKindFor([manifest.probe]),
+      // The rebuild must reproduce the recorded metrics: states at the precision the probe was trained on (probes
+      // saved before training.cacheDtype was recorded were trained on float32 caches).
+      dtype: t.cacheDtype === 'float16' ? 'float16' : 'float32',
     },
     { signal: ctx.signal },
   );

@@ -139,3 +139,32 @@ test('a --delimiter that does not fit the file: the one-column header is named w
   const ok = await readDataset(p, { textField: 'text', delimiter: '\t' });
   assert.deepEqual(ok.labels, ['1', '0']);
 });
+
+test('CRLF files with line breaks inside quotes: line numbers count each break once (\\r\\n, \\n or a lone \\r)', async () => {
+  const crlf = file(
+    'crlf-quoted.csv',
+    'text,label\r\n"two\r\nlines",1\r\n"three\r\nmore\r\nlines",0\r\n"x",NA\r\n"y",1\r\n"",0\r\n',
+  );
+  const ds = await readDataset(crlf);
+  assert.deepEqual(ds.texts, ['two\r\nlines', 'three\r\nmore\r\nlines', 'y']);
+  const spans = ds.warnings.find((x) => x.kind === 'multiline-record')!;
+  assert.match(spans.message, /^2 record\(s\) span several lines .*lines 2–3, 4–6\./);
+  assert.match(ds.warnings.find((x) => x.kind === 'missing-label')!.message, /row 3 \(line 7\)/);
+  assert.match(ds.warnings.find((x) => x.kind === 'empty-text')!.message, /row 5 \(line 9\)/);
+  const s = await inspectDataset({ path: crlf });
+  assert.equal(
+    s.warnings.find((x) => x.kind === 'missing-label')?.message,
+    ds.warnings.find((x) => x.kind === 'missing-label')!.message,
+  );
+  // Old Mac line ends (lone \r) and a lone \r inside quotes.
+  const cr = file('cr-quoted.csv', 'text,label\r"a\rb",1\r"c",NA\r');
+  const dc = await readDataset(cr);
+  assert.deepEqual(dc.texts, ['a\rb']);
+  assert.match(dc.warnings.find((x) => x.kind === 'multiline-record')!.message, /lines 2–3\./);
+  assert.match(dc.warnings.find((x) => x.kind === 'missing-label')!.message, /row 2 \(line 4\)/);
+});
+
+test('an invalid record after quoted CRLF breaks is refused at its own line', async () => {
+  const p = file('crlf-bad.csv', 'text,label\r\n"a\r\nb",1\r\n"c\r\nd",0\r\ne,1,extra\r\n');
+  await assert.rejects(readDataset(p), /crlf-bad\.csv line 6: invalid CSV/);
+});

@@ -1,6 +1,13 @@
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { groupedStratifiedSplit, stratifiedSplit, textGroups } from '../../../../src/core/data';
+import {
+  groupedKFold,
+  groupedStratifiedSplit,
+  groupedValidationSplit,
+  stratifiedSplit,
+  textGroups,
+  validationSplit,
+} from '../../../../src/core/data';
 import { createRng } from '../../../../src/core/probes/rng';
 
 test('textGroups gives identical texts one id, numbered by first occurrence', () => {
@@ -68,4 +75,27 @@ test('grouped k folds: identical texts share a fold; without duplicates it is ex
     for (const g of folds) if (g !== f) assert.ok(!g.some((i) => inFold.has(texts[i])));
     assert.equal(f.length, 20);
   }
+});
+
+describe('splits of large datasets', () => {
+  it('split 400k rows (one class of 300k, one text repeated 200k times) without overflowing the stack', () => {
+    const n = 400_000;
+    const labels = Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 'b' : 'a'));
+    const distinct = Array.from({ length: n }, (_, i) => i);
+    const repeated = Array.from({ length: n }, (_, i) => (i % 2 === 1 ? 1 : i)); // 200k rows of label a
+    for (const groups of [distinct, repeated]) {
+      const { train, test } = groupedStratifiedSplit(labels, groups, 0.25, 1);
+      assert.equal(train.length + test.length, n);
+      const v = groupedValidationSplit(labels, groups, 0.1, 2);
+      assert.equal(v.train.length + v.validation.length, n);
+      assert.ok(v.validation.length > 0, v.skipped);
+      const folds = groupedKFold(labels, groups, 5, 3);
+      assert.equal(
+        folds.reduce((a, f) => a + f.length, 0),
+        n,
+      );
+    }
+    const plain = validationSplit(labels, 0.1, 4);
+    assert.equal(plain.validation.length, Math.floor(0.1 * n));
+  });
 });

@@ -1,0 +1,290 @@
+/**
+ * TrainingRows: what a training run needs of a dataset to plan its splits — a label and a text key per kept row, the
+ * split values when a split field is given — and its texts as a TextSource, streamed again when extraction needs them.
+ *
+ * Two ways to get them, with the same results:
+ * - `trainingRowsOf(dataset)`: from a Dataset read into memory (readDataset; small files);
+ * - `scanTrainingRows(file)`: streamed (scanDataset, one batch at a time). While scanning it keeps per row with a text
+ *   the file row (4 bytes), the index of its distinct raw label (4), a 106-bit MD5 key of its text (16) and its split
+ *   value's index (2, with a split field), in chunks of 64 Ki values; then per kept row the file row (4), the key
+ *   (16, handed over once to group the texts) and the label (a shared string, 8). The texts are not held:
+ *   `texts.scan` reads the file again and yields the kept rows' texts in order. Memory therefore grows with the
+ *   number of rows (the split plan then adds its index arrays, 8 bytes a row each), not with the file's bytes.
+ * Identical texts are grouped by their 106-bit key (a collision between two different texts has probability
+ * ≈ n² / 2^107: nil for any real dataset); within one in-memory file they are grouped by the texts themselves.
+ */
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import type { DatasetWarning } from '../../protocol/types';
+import { ProbescopeError } from '../errors';
+import { cellText } from './cellValues';
+import { scanDataset, type ScanDatasetOptions } from './datasetScan';
+import { textGroups } from './groupedSplit';
+import { duplicatesWarning, type Dataset, type ReadDatasetOptions } from './readDataset';
+import { scanTable, type RowBatch } from './records';
+import { arraySource, textsInMemory, type TextSource } from './textSource';
+
+/** A Dataset without its per-row arrays (what probe.json and the logs use). */
+export type DatasetSummary = Omit<Dataset, 'texts' | 'labels' | 'sourceRows' | 'splits'>;
+
+/** 106-bit keys of texts (two 53-bit halves of an MD5), one pair per row. */
+export interface TextKeys {
+  hi: Float64Array;
+  lo: Float64Array;
+}
+
+export interface TrainingRows {
+  ds: DatasetSummary;
+  texts: TextSource;
+  /** Label per kept row (as training spells it). */
+  labels: string[];
+  /** With a split field: its raw value per kept row. */
+  splits?: readonly unknown[];
+  /**
+   * The 106-bit text keys of the kept rows (computed from the texts when held in memory). A streamed read hands its
+   * keys over once (16 bytes a row it then no longer holds): call it once.
+   */
+  keys(): Promise<TextKeys>;
+}
+
+/** The 106-bit key of one text (MD5 of its UTF-8 bytes, two 53-bit halves). */
+export function textKey(text: string): [number, number] {
+  const d = createHash('md5').update(text).digest();
+  return [d.readUIntBE(0, 6) * 32 + (d[6] >>> 3), d.readUIntBE(7, 6) * 32 + (d[13] >>> 3)];
+}
+
+/** TrainingRows of a dataset already in memory. */
+export function trainingRowsOf(ds: Dataset): TrainingRows {
+  const { texts, labels, sourceRows: _rows, splits, ...summary } = ds;
+  return {
+    ds: summary,
+    texts: arraySource(texts),
+    labels,
+    ...(splits ? { splits } : {}),
+    keys: async () => {
+      const hi = new Float64Array(texts.length);
+      const lo = new Float64Array(texts.length);
+      texts.forEach((t, i) => ([hi[i], lo[i]] = textKey(t)));
+      return { hi, lo };
+    },
+  };
+}
+
+/**
+ * Group id per row of the concatenated parts (identical texts share an id; ids numbered by first occurrence, as
+ * textGroups numbers them, so the grouped splits come out the same). All in memory: textGroups on the texts; else by
+ * the 106-bit keys (see the file comment).
+ */
+export async function trainingGroups(parts: TrainingRows[]): Promise<ArrayLike<number>> {
+  const inMemory = parts.map((p) => textsInMemory(p.texts));
+  if (inMemory.every((t) => t !== undefined)) return textGroups(inMemory.flatMap((t) => [...t!]));
+  const keys = await Promise.all(parts.map((p) => p.keys()));
+  if (keys.length === 1) return groupsByKey(keys[0].hi, keys[0].lo);
+  const n = keys.reduce((a, k) => a + k.hi.length, 0);
+  const hi = new Float64Array(n);
+  const lo = new Float64Array(n);
+  let at = 0;
+  for (const k of keys) {
+    hi.set(k.hi, at);
+    lo.set(k.lo, at);
+    at += k.hi.length;
+  }
+  return groupsByKey(hi, lo);
+}
+
+/** Group ids by first occurrence for rows with equal (hi, lo) keys: one sort of the row indices, ≈ 12 bytes a row. */
+export function groupsByKey(hi: Float64Array, lo: Float64Array): Int32Array {
+  const n = hi.length;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => hi[a] - hi[b] || lo[a] - lo[b] || a - b);
+  // first[i]: the first row with row i's key (the sort puts it at the head of its run).
+  const first = new Uint32Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    const p = k > 0 ? order[k - 1] : -1;
+    first[i] = p >= 0 && hi[p] === hi[i] && lo[p] === lo[i] ? first[p] : i;
+  }
+  // A typed array: 4 bytes a row outside the JS heap (a number[] of millions grows V8's heap and its GC slack).
+  const groups = new Int32Array(n);
+  let next = 0;
+  for (let i = 0; i < n; i++) groups[i] = first[i] === i ? next++ : groups[first[i]];
+  return groups;
+}
+
+/**
+ * A typed list in fixed chunks of CHUNK values: growing never copies (a doubling array would hold up to twice its
+ * values, and three times while it grows), and `take` moves the values into one exact array, freeing chunk by chunk.
+ */
+const CHUNK = 1 << 16;
+class List<T extends Float64Array | Uint32Array | Uint16Array> {
+  length = 0;
+  private chunks: (T | undefined)[] = [];
+  constructor(private readonly make: (n: number) => T) {}
+  push(x: number): void {
+    const c = this.length >>> 16;
+    if (c === this.chunks.length) this.chunks.push(this.make(CHUNK));
+    this.chunks[c]![this.length++ & (CHUNK - 1)] = x;
+  }
+  get(k: number): number {
+    return this.chunks[k >>> 16]![k & (CHUNK - 1)];
+  }
+  clear(): void {
+    this.chunks = [];
+    this.length = 0;
+  }
+  /** The values at the indices `keep` accepts, in one exact array; the list is emptied as it goes. */
+  take(n: number, keep: (k: number) => boolean): T {
+    const out = this.make(n);
+    let at = 0;
+    for (let c = 0; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
+      const end = Math.min(CHUNK, this.length - c * CHUNK);
+      for (let j = 0; j < end; j++) if (keep(c * CHUNK + j)) out[at++] = chunk[j];
+      this.chunks[c] = undefined;
+    }
+    this.clear();
+    return out;
+  }
+}
+
+/** Rows that share their (hi, lo) key with an earlier row: one sort of the row indices (4 bytes a row). */
+export function duplicateKeys(hi: Float64Array, lo: Float64Array): number {
+  const order = new Uint32Array(hi.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  order.sort((a, b) => hi[a] - hi[b] || lo[a] - lo[b]);
+  let dup = 0;
+  for (let k = 1; k < order.length; k++)
+    if (hi[order[k]] === hi[order[k - 1]] && lo[order[k]] === lo[order[k - 1]]) dup++;
+  return dup;
+}
+
+/** Rows per streamed batch (tests lower it so small files span several batches). */
+export const trainingRowsConfig = { batchRows: 8192 };
+
+export interface ScanTrainingOptions extends ReadDatasetOptions {
+  /** Each batch as the rules see it (chat rendering adds a column: chatDataset.ts). */
+  transformBatch?: (batch: RowBatch) => RowBatch;
+  /** Rows per batch read (default trainingRowsConfig.batchRows). */
+  batchRows?: number;
+}
+
+/** TrainingRows by streaming `file` (see the file comment); the same rules, warnings and errors as readDataset. */
+export async function scanTrainingRows(file: string, opts: ScanTrainingOptions = {}): Promise<TrainingRows> {
+  const rows = new List((n) => new Uint32Array(n));
+  const distinct = new List((n) => new Uint32Array(n));
+  const hi = new List((n) => new Float64Array(n));
+  const lo = new List((n) => new Float64Array(n));
+  const splitCodes = new List((n) => new Uint16Array(n));
+  const splitValues: unknown[] = [];
+  const splitIndex = new Map<string, number>();
+  const splitField = opts.splitField;
+  const batchRows = opts.batchRows ?? trainingRowsConfig.batchRows;
+  const scanOpts: ScanDatasetOptions = {
+    encoding: opts.encoding,
+    delimiter: opts.delimiter,
+    quote: opts.quote,
+    textField: opts.textField,
+    labelField: opts.labelField,
+    batchRows,
+    countDuplicates: false,
+    transformBatch: opts.transformBatch,
+    onPass: () => [rows, distinct, hi, lo, splitCodes].forEach((l) => l.clear()),
+    onText: (fileRow, d, text, batch, i) => {
+      rows.push(fileRow);
+      distinct.push(d);
+      const [h, l] = textKey(text);
+      hi.push(h);
+      lo.push(l);
+      if (splitField === undefined) return;
+      const v = batch.column(splitField)[i];
+      const key = `${typeof v}:${String(v)}`;
+      let code = splitIndex.get(key);
+      if (code === undefined) {
+        code = splitValues.length;
+        if (code >= 0xffff)
+          throw new ProbescopeError(
+            'DATASET_INVALID',
+            `${path.basename(file)}: split field "${splitField}" has more than 65,535 different values; use train, test or validation.`,
+          );
+        splitIndex.set(key, code);
+        splitValues.push(v);
+      }
+      splitCodes.push(code);
+    },
+  };
+  const scan = await scanDataset(file, scanOpts);
+  if (splitField !== undefined && !scan.columns.some((c) => c.name === splitField))
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${path.basename(scan.path)}: no split field "${splitField}". Columns: ${scan.columns.map((c) => c.name).join(', ')}.`,
+    );
+  // Keep the rows whose label is not missing: each list moves into an exact array, one at a time.
+  const kept = new Uint8Array(distinct.length);
+  const labels: string[] = [];
+  for (let k = 0; k < distinct.length; k++) {
+    const label = scan.distinctLabels[distinct.get(k)];
+    if (label === undefined) continue;
+    kept[k] = 1;
+    labels.push(label);
+  }
+  distinct.clear();
+  const n = labels.length;
+  const keep = (k: number) => kept[k] === 1;
+  const sourceRows = rows.take(n, keep);
+  let held: TextKeys | undefined = { hi: hi.take(n, keep), lo: lo.take(n, keep) };
+  const splits = splitField !== undefined ? Array.from(splitCodes.take(n, keep), (c) => splitValues[c]) : undefined;
+  splitCodes.clear();
+  const duplicates = duplicateKeys(held.hi, held.lo);
+  const warnings: DatasetWarning[] = scan.warnings.filter((w) => w.kind !== 'duplicates');
+  if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
+  const textField = scan.textField;
+  const readOpts = { encoding: opts.encoding, delimiter: opts.delimiter, quote: opts.quote };
+  const texts: TextSource = {
+    count: n,
+    async scan(onTexts) {
+      let k = 0;
+      await scanTable(file, readOpts, {
+        batchRows,
+        onBatch: (raw) => {
+          if (k >= n) return false;
+          const b = opts.transformBatch ? opts.transformBatch(raw) : raw;
+          const first = k;
+          const out: string[] = [];
+          const tv = b.column(textField);
+          const end = b.start + b.rowCount;
+          while (k < n && sourceRows[k] < end) out.push(cellText(tv[sourceRows[k++] - b.start]) ?? '');
+          if (out.length > 0) onTexts(out, first);
+          return k < n;
+        },
+      });
+      if (k !== n)
+        throw new ProbescopeError(
+          'DATASET_INVALID',
+          `${path.basename(file)} changed while it was read (${k} of ${n} texts found on the second read); run again.`,
+        );
+    },
+  };
+  return {
+    ds: {
+      path: scan.path,
+      format: scan.format,
+      textField,
+      labelField: scan.labelField,
+      columns: scan.columns,
+      rowCount: scan.rowCount,
+      skipped: { emptyText: scan.rowCount - scan.kept - scan.missingLabels, missingLabel: scan.missingLabels },
+      duplicates,
+      warnings,
+    },
+    texts,
+    labels,
+    ...(splits ? { splits } : {}),
+    keys: async () => {
+      if (!held) throw new Error('unreachable: TrainingRows.keys() of a streamed read is called once');
+      const k = held;
+      held = undefined;
+      return k;
+    },
+  };
+}

