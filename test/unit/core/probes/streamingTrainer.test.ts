@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ActivationCache } from '../../../../src/core/activations/activationCache';
 import { resolveModelFolder } from '../../../../src/core/model/modelFolder';
-import { makeBatch, makeChunks } from '../../../../src/core/probes/batches';
+import { makeBatch, makeChunks, type Example } from '../../../../src/core/probes/batches';
 import {
   featureScaling,
   featureScalingStreamed,
@@ -24,6 +24,20 @@ import { trainProbeRun } from '../../../../src/core/probes/trainProbe';
 import type { TrainProbeParams } from '../../../../src/protocol/types';
 import { repoRoot } from '../../worker/buildBundle';
 import { TEXTS } from '../activations/helpers/cacheTexts';
+
+/** The sampler's next batch, checked to equal makeBatch of its picks bit for bit. */
+async function nextChecked(s: ShardBatchSampler, examples: Example[], D: number, what?: string) {
+  const { picks, ...batch } = await s.next();
+  assert.deepEqual(
+    batch,
+    makeBatch(
+      picks.map((j) => examples[j]),
+      D,
+    ),
+    what,
+  );
+  return { picks, batch };
+}
 
 describe('streaming from the activation cache', () => {
   let root: string;
@@ -105,14 +119,7 @@ describe('streaming from the activation cache', () => {
     s2.epochOrder(); // as s1 above, so both draw the same orders
     const again: number[] = [];
     for (let b = 0; b < 4; b++) {
-      const { picks, ...batch } = await s2.next();
-      assert.deepEqual(
-        batch,
-        makeBatch(
-          picks.map((j) => lazy[j]),
-          D,
-        ),
-      );
+      const { picks } = await nextChecked(s2, lazy, D);
       again.push(...picks);
     }
     assert.deepEqual(again, seen);
@@ -151,14 +158,7 @@ describe('streaming from the activation cache', () => {
           ).x,
         );
       const sampler = new ShardBatchSampler(stdLazy, 4, createRng(1));
-      const { picks, ...batch } = await sampler.next();
-      assert.deepEqual(
-        batch.x,
-        makeBatch(
-          picks.map((j) => std[j]),
-          D,
-        ).x,
-      );
+      await nextChecked(sampler, std, D);
       await sampler.close();
     }
   });
@@ -193,15 +193,7 @@ describe('streamed batches from a float16 cache', () => {
           const s = new ShardBatchSampler(lazy, 6, createRng(11), budget);
           assert.equal(s.wholeShards, budget === 1 << 30);
           for (let b = 0; b < 5; b++) {
-            const { picks, ...batch } = await s.next();
-            assert.deepEqual(
-              batch,
-              makeBatch(
-                picks.map((j) => lazy[j]),
-                D,
-              ),
-              `${probe}, budget ${budget}`,
-            );
+            await nextChecked(s, lazy, D, `${probe}, budget ${budget}`);
           }
           await s.close();
         }
@@ -210,15 +202,7 @@ describe('streamed batches from a float16 cache', () => {
         const r = new ShardBatchSampler(lazy, rows.length, createRng(12), 1 << 30);
         const seen = new Set<Float32Array>();
         for (let b = 0; b < 5; b++) {
-          const { picks, ...batch } = await r.next();
-          assert.deepEqual(
-            batch,
-            makeBatch(
-              picks.map((j) => lazy[j]),
-              D,
-            ),
-            `${probe}, reused batch ${b}`,
-          );
+          const { batch } = await nextChecked(r, lazy, D, `${probe}, reused batch ${b}`);
           seen.add(batch.x);
           r.release(batch);
         }
@@ -264,15 +248,7 @@ describe('streamed batches of standardised lazy examples', () => {
       for (const budget of [0, 1 << 30]) {
         const s = new ShardBatchSampler(std, 5, createRng(3), budget);
         for (let b = 0; b < 4; b++) {
-          const { picks, ...batch } = await s.next();
-          assert.deepEqual(
-            batch,
-            makeBatch(
-              picks.map((j) => std[j]),
-              D,
-            ),
-            `budget ${budget}`,
-          );
+          await nextChecked(s, std, D, `budget ${budget}`);
         }
         await s.close();
       }
