@@ -23,6 +23,10 @@ export function textGroups(texts: readonly string[]): number[] {
  * without duplicates never builds a list per group (≈ 100 bytes a row on millions of rows).
  */
 function allDistinct(groups: ArrayLike<number>): boolean {
+  // Ids numbered by first occurrence (textGroups, groupsByKey) are all distinct exactly when ids[i] = i: no copy.
+  let identity = true;
+  for (let i = 0; i < groups.length && identity; i++) identity = groups[i] === i;
+  if (identity) return true;
   const sorted = Float64Array.from(groups).sort();
   for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return false;
   return true;

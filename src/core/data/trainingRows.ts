@@ -220,14 +220,16 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
       `${path.basename(scan.path)}: no split field "${splitField}". Columns: ${scan.columns.map((c) => c.name).join(', ')}.`,
     );
   // Keep the rows whose label is not missing: each list moves into an exact array, one at a time.
+  // Labels in one exact-size array (8 bytes a row, each a shared string): counted first, so it never grows by copies.
   const kept = new Uint8Array(distinct.length);
-  const labels: string[] = [];
-  for (let k = 0; k < distinct.length; k++) {
-    const label = scan.distinctLabels[distinct.get(k)];
-    if (label === undefined) continue;
-    kept[k] = 1;
-    labels.push(label);
-  }
+  let nKept = 0;
+  for (let k = 0; k < distinct.length; k++)
+    if (scan.distinctLabels[distinct.get(k)] !== undefined) {
+      kept[k] = 1;
+      nKept++;
+    }
+  const labels: string[] = new Array<string>(nKept);
+  for (let k = 0, at = 0; k < distinct.length; k++) if (kept[k] === 1) labels[at++] = scan.distinctLabels[distinct.get(k)]!;
   distinct.clear();
   const n = labels.length;
   const keep = (k: number) => kept[k] === 1;

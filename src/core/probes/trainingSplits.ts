@@ -104,14 +104,19 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
   groups ??= await trainingGroups(parts);
   // A given split (field or file) is the user's and is kept; texts it shares across splits are counted instead.
   const sharedTexts = record.source === 'random' ? undefined : sharedWithTrain(groups, train, test, given);
-  const classes = sortedClasses(train.map((i) => labels[i]));
+  // Loops over the index lists rather than mapped copies: no per-row JS array beyond the plan's own (8 bytes a row).
+  const trainLabels = new Set<string>();
+  for (const i of train) trainLabels.add(labels[i]);
+  const classes = sortedClasses(trainLabels);
   if (classes.length < 2)
     throw new ProbescopeError(
       'DATASET_INVALID',
       `${ds.path} has only one class in its training rows ("${classes[0]}"); a probe needs at least two.`,
     );
   const known = new Set(classes);
-  const unseen = [...new Set([...test, ...given].map((i) => labels[i]).filter((l) => !known.has(l)))];
+  const unseenSet = new Set<string>();
+  for (const rows of [test, given]) for (const i of rows) if (!known.has(labels[i])) unseenSet.add(labels[i]);
+  const unseen = [...unseenSet];
   if (unseen.length > 0)
     throw new ProbescopeError(
       'DATASET_INVALID',
@@ -125,7 +130,7 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
   if (given.length === 0 && preset !== 'reference') {
     const inner = groupedValidationSplit(
       train.map((i) => labels[i]),
-      train.map((i) => groups[i]),
+      Int32Array.from(train, (i) => groups[i]),
       defaults.VALIDATION_FRACTION,
       seed + 1,
     );
