@@ -92,24 +92,41 @@ export async function trainingGroups(parts: TrainingRows[]): Promise<ArrayLike<n
   return groupsByKey(hi, lo);
 }
 
-/** Group ids by first occurrence for rows with equal (hi, lo) keys: one sort of the row indices, ≈ 12 bytes a row. */
-export function groupsByKey(hi: Float64Array, lo: Float64Array): Int32Array {
+/**
+ * Group ids by first occurrence for rows with equal (hi, lo) keys: one pass in row order through an open-addressing
+ * table of row numbers (linear probing, 2–4 slots a row of 4 bytes). Everything is a typed array outside the JS heap
+ * (a sort with a comparator would copy the rows into two 8-byte-a-row work arrays on the heap). `distinct` = the
+ * number of different keys (ids are 0 … distinct − 1).
+ */
+function keyGroups(hi: Float64Array, lo: Float64Array): { groups: Int32Array; distinct: number } {
   const n = hi.length;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => hi[a] - hi[b] || lo[a] - lo[b] || a - b);
-  // first[i]: the first row with row i's key (the sort puts it at the head of its run).
-  const first = new Uint32Array(n);
-  for (let k = 0; k < n; k++) {
-    const i = order[k];
-    const p = k > 0 ? order[k - 1] : -1;
-    first[i] = p >= 0 && hi[p] === hi[i] && lo[p] === lo[i] ? first[p] : i;
-  }
-  // A typed array: 4 bytes a row outside the JS heap (a number[] of millions grows V8's heap and its GC slack).
+  let cap = 2;
+  while (cap < 2 * n) cap *= 2;
+  const mask = cap - 1;
+  const slots = new Uint32Array(cap); // 1 + the first row with the key in this slot; 0 = empty
   const groups = new Int32Array(n);
-  let next = 0;
-  for (let i = 0; i < n; i++) groups[i] = first[i] === i ? next++ : groups[first[i]];
-  return groups;
+  let distinct = 0;
+  for (let i = 0; i < n; i++) {
+    // lo holds 53 bits of an MD5: its low 32 bits (ToUint32) are uniform, a good slot hash.
+    for (let s = (lo[i] >>> 0) & mask; ; s = (s + 1) & mask) {
+      const r = slots[s];
+      if (r === 0) {
+        slots[s] = i + 1;
+        groups[i] = distinct++;
+        break;
+      }
+      if (hi[r - 1] === hi[i] && lo[r - 1] === lo[i]) {
+        groups[i] = groups[r - 1];
+        break;
+      }
+    }
+  }
+  return { groups, distinct };
+}
+
+/** Group ids by first occurrence for rows with equal (hi, lo) keys (keyGroups; 4 bytes a row). */
+export function groupsByKey(hi: Float64Array, lo: Float64Array): Int32Array {
+  return keyGroups(hi, lo).groups;
 }
 
 /**
@@ -148,15 +165,9 @@ class List<T extends Float64Array | Uint32Array | Uint16Array> {
   }
 }
 
-/** Rows that share their (hi, lo) key with an earlier row: one sort of the row indices (4 bytes a row). */
+/** Rows that share their (hi, lo) key with an earlier row (keyGroups: the rows minus the different keys). */
 export function duplicateKeys(hi: Float64Array, lo: Float64Array): number {
-  const order = new Uint32Array(hi.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  order.sort((a, b) => hi[a] - hi[b] || lo[a] - lo[b]);
-  let dup = 0;
-  for (let k = 1; k < order.length; k++)
-    if (hi[order[k]] === hi[order[k - 1]] && lo[order[k]] === lo[order[k - 1]]) dup++;
-  return dup;
+  return hi.length - keyGroups(hi, lo).distinct;
 }
 
 /** Rows per streamed batch (tests lower it so small files span several batches). */
