@@ -27,7 +27,8 @@ function allDistinct(groups: ArrayLike<number>): boolean {
   let identity = true;
   for (let i = 0; i < groups.length && identity; i++) identity = groups[i] === i;
   if (identity) return true;
-  const sorted = Float64Array.from(groups).sort();
+  // A sorted copy: 4 bytes a row for Int32Array ids (groupsByKey), else 8.
+  const sorted = groups instanceof Int32Array ? Int32Array.from(groups).sort() : Float64Array.from(groups).sort();
   for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return false;
   return true;
 }

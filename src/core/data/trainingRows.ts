@@ -45,6 +45,11 @@ export interface TrainingRows {
    * keys over once (16 bytes a row it then no longer holds): call it once.
    */
   keys(): Promise<TextKeys>;
+  /**
+   * A streamed read's group ids over its own rows (groupsByKey of its keys, computed once while scanning for the
+   * duplicate count). Handing them over drops the keys (16 bytes a row): call either this or keys(), once.
+   */
+  ownGroups?(): Int32Array;
 }
 
 /** The 106-bit key of one text (MD5 of its UTF-8 bytes, two 53-bit halves). */
@@ -78,6 +83,7 @@ export function trainingRowsOf(ds: Dataset): TrainingRows {
 export async function trainingGroups(parts: TrainingRows[]): Promise<ArrayLike<number>> {
   const inMemory = parts.map((p) => textsInMemory(p.texts));
   if (inMemory.every((t) => t !== undefined)) return textGroups(inMemory.flatMap((t) => [...t!]));
+  if (parts.length === 1 && parts[0].ownGroups) return parts[0].ownGroups();
   const keys = await Promise.all(parts.map((p) => p.keys()));
   if (keys.length === 1) return groupsByKey(keys[0].hi, keys[0].lo);
   const n = keys.reduce((a, k) => a + k.hi.length, 0);
@@ -98,8 +104,11 @@ export async function trainingGroups(parts: TrainingRows[]): Promise<ArrayLike<n
  * (a sort with a comparator would copy the rows into two 8-byte-a-row work arrays on the heap). `distinct` = the
  * number of different keys (ids are 0 … distinct − 1).
  */
-function keyGroups(hi: Float64Array, lo: Float64Array): { groups: Int32Array; distinct: number } {
-  const n = hi.length;
+function keyGroups(
+  n: number,
+  hi: (i: number) => number,
+  lo: (i: number) => number,
+): { groups: Int32Array; distinct: number } {
   let cap = 2;
   while (cap < 2 * n) cap *= 2;
   const mask = cap - 1;
@@ -108,14 +117,16 @@ function keyGroups(hi: Float64Array, lo: Float64Array): { groups: Int32Array; di
   let distinct = 0;
   for (let i = 0; i < n; i++) {
     // lo holds 53 bits of an MD5: its low 32 bits (ToUint32) are uniform, a good slot hash.
-    for (let s = (lo[i] >>> 0) & mask; ; s = (s + 1) & mask) {
+    const h = hi(i);
+    const l = lo(i);
+    for (let s = (l >>> 0) & mask; ; s = (s + 1) & mask) {
       const r = slots[s];
       if (r === 0) {
         slots[s] = i + 1;
         groups[i] = distinct++;
         break;
       }
-      if (hi[r - 1] === hi[i] && lo[r - 1] === lo[i]) {
+      if (hi(r - 1) === h && lo(r - 1) === l) {
         groups[i] = groups[r - 1];
         break;
       }
@@ -126,7 +137,11 @@ function keyGroups(hi: Float64Array, lo: Float64Array): { groups: Int32Array; di
 
 /** Group ids by first occurrence for rows with equal (hi, lo) keys (keyGroups; 4 bytes a row). */
 export function groupsByKey(hi: Float64Array, lo: Float64Array): Int32Array {
-  return keyGroups(hi, lo).groups;
+  return keyGroups(
+    hi.length,
+    (i) => hi[i],
+    (i) => lo[i],
+  ).groups;
 }
 
 /**
@@ -146,6 +161,16 @@ class List<T extends Float64Array | Uint32Array | Uint16Array> {
   get(k: number): number {
     return this.chunks[k >>> 16]![k & (CHUNK - 1)];
   }
+  set(k: number, x: number): void {
+    this.chunks[k >>> 16]![k & (CHUNK - 1)] = x;
+  }
+  /** Keeps the values at the indices `keep` accepts, in order, in place (no copy); trailing chunks are dropped. */
+  compact(keep: (k: number) => boolean): void {
+    let at = 0;
+    for (let k = 0; k < this.length; k++) if (keep(k)) this.set(at++, this.get(k));
+    this.chunks.length = Math.ceil(at / CHUNK);
+    this.length = at;
+  }
   clear(): void {
     this.chunks = [];
     this.length = 0;
@@ -163,11 +188,6 @@ class List<T extends Float64Array | Uint32Array | Uint16Array> {
     this.clear();
     return out;
   }
-}
-
-/** Rows that share their (hi, lo) key with an earlier row (keyGroups: the rows minus the different keys). */
-export function duplicateKeys(hi: Float64Array, lo: Float64Array): number {
-  return hi.length - keyGroups(hi, lo).distinct;
 }
 
 /** Rows per streamed batch (tests lower it so small files span several batches). */
@@ -230,7 +250,7 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
       'DATASET_INVALID',
       `${path.basename(scan.path)}: no split field "${splitField}". Columns: ${scan.columns.map((c) => c.name).join(', ')}.`,
     );
-  // Keep the rows whose label is not missing: each list moves into an exact array, one at a time.
+  // Keep the rows whose label is not missing.
   // Labels in one exact-size array (8 bytes a row, each a shared string): counted first, so it never grows by copies.
   const kept = new Uint8Array(distinct.length);
   let nKept = 0;
@@ -240,15 +260,25 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
       nKept++;
     }
   const labels: string[] = new Array<string>(nKept);
-  for (let k = 0, at = 0; k < distinct.length; k++) if (kept[k] === 1) labels[at++] = scan.distinctLabels[distinct.get(k)]!;
+  for (let k = 0, at = 0; k < distinct.length; k++)
+    if (kept[k] === 1) labels[at++] = scan.distinctLabels[distinct.get(k)]!;
   distinct.clear();
   const n = labels.length;
   const keep = (k: number) => kept[k] === 1;
-  const sourceRows = rows.take(n, keep);
-  let held: TextKeys | undefined = { hi: hi.take(n, keep), lo: lo.take(n, keep) };
+  // The file rows and keys stay in their chunks, compacted in place: a copy into exact arrays would leave the chunks
+  // (24 bytes a row) for the GC, which on millions of rows shows as peak memory.
   const splits = splitField !== undefined ? Array.from(splitCodes.take(n, keep), (c) => splitValues[c]) : undefined;
   splitCodes.clear();
-  const duplicates = duplicateKeys(held.hi, held.lo);
+  for (const list of [rows, hi, lo]) list.compact(keep);
+  let held = true;
+  // One grouping pass gives the duplicate count and the ids a single-file split uses (ownGroups).
+  const grouped = keyGroups(
+    n,
+    (k) => hi.get(k),
+    (k) => lo.get(k),
+  );
+  let own: Int32Array | undefined = grouped.groups;
+  const duplicates = n - grouped.distinct;
   const warnings: DatasetWarning[] = scan.warnings.filter((w) => w.kind !== 'duplicates');
   if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
   const textField = scan.textField;
@@ -266,7 +296,11 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
           const out: string[] = [];
           const tv = b.column(textField);
           const end = b.start + b.rowCount;
-          while (k < n && sourceRows[k] < end) out.push(cellText(tv[sourceRows[k++] - b.start]) ?? '');
+          for (; k < n; k++) {
+            const r = rows.get(k);
+            if (r >= end) break;
+            out.push(cellText(tv[r - b.start]) ?? '');
+          }
           if (out.length > 0) onTexts(out, first);
           return k < n;
         },
@@ -295,9 +329,18 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
     ...(splits ? { splits } : {}),
     keys: async () => {
       if (!held) throw new Error('unreachable: TrainingRows.keys() of a streamed read is called once');
-      const k = held;
-      held = undefined;
-      return k;
+      held = false;
+      own = undefined;
+      return { hi: hi.take(n, () => true), lo: lo.take(n, () => true) };
+    },
+    ownGroups: () => {
+      if (!own) throw new Error('unreachable: TrainingRows.ownGroups() of a streamed read is called once');
+      const g = own;
+      held = false;
+      own = undefined;
+      hi.clear();
+      lo.clear();
+      return g;
     },
   };
 }
