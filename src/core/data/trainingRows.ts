@@ -6,10 +6,13 @@
  * - `trainingRowsOf(dataset)`: from a Dataset read into memory (readDataset; small files);
  * - `scanTrainingRows(file)`: streamed (scanDataset, one batch at a time). While scanning it keeps per row with a text
  *   the file row (4 bytes), the index of its distinct raw label (4), a 106-bit MD5 key of its text (16) and its split
- *   value's index (2, with a split field), in chunks of 64 Ki values; then per kept row the file row (4), the key
- *   (16, handed over once to group the texts) and the label (a shared string, 8). The texts are not held:
- *   `texts.scan` reads the file again and yields the kept rows' texts in order. Memory therefore grows with the
- *   number of rows (the split plan then adds its index arrays, 8 bytes a row each), not with the file's bytes.
+ *   value's index (2, with a split field), in chunks of 64 Ki values (typed arrays, outside the JS heap). Then the
+ *   rows with a missing label are dropped in place (no copy), one grouping pass numbers identical texts (4 bytes a
+ *   row, and a transient hash table of 8–16) and the labels go into one exact array (a shared string, 8 bytes a row).
+ *   After the split plan takes the groups, a kept row holds its file row (4), its group id (4) and its label (8); the
+ *   plan adds its index lists (number[], 8 bytes a row in all). The texts are not held: `texts.scan` reads the file
+ *   again and yields the kept rows' texts in order. Memory therefore grows with the number of rows, not with the
+ *   file's bytes; the split code avoids growing JS arrays so that little per-row garbage waits for the GC.
  * Identical texts are grouped by their 106-bit key (a collision between two different texts has probability
  * ≈ n² / 2^107: nil for any real dataset); within one in-memory file they are grouped by the texts themselves.
  */
