@@ -23,7 +23,12 @@ export function textGroups(texts: readonly string[]): number[] {
  * without duplicates never builds a list per group (≈ 100 bytes a row on millions of rows).
  */
 function allDistinct(groups: ArrayLike<number>): boolean {
-  const sorted = Float64Array.from(groups).sort();
+  // Ids numbered by first occurrence (textGroups, groupsByKey) are all distinct exactly when ids[i] = i: no copy.
+  let identity = true;
+  for (let i = 0; i < groups.length && identity; i++) identity = groups[i] === i;
+  if (identity) return true;
+  // A sorted copy: 4 bytes a row for Int32Array ids (groupsByKey), else 8.
+  const sorted = groups instanceof Int32Array ? Int32Array.from(groups).sort() : Float64Array.from(groups).sort();
   for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return false;
   return true;
 }

@@ -2,6 +2,44 @@
 import { ProbescopeError } from '../errors';
 import { createRng } from '../probes/rng';
 
+/**
+ * The row indices of each label, in row order, one Uint32Array per label (4 bytes a row, outside the JS heap: on
+ * millions of rows a growing number[] per class holds 8 bytes a row and leaves copies for the GC). Map order = first
+ * occurrence. Two passes over `labels`: count, then fill.
+ */
+export function rowsByLabel(labels: ArrayLike<string>): Map<string, Uint32Array> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < labels.length; i++) counts.set(labels[i], (counts.get(labels[i]) ?? 0) + 1);
+  const rows = new Map<string, Uint32Array>();
+  const fill = new Map<string, number>();
+  for (const [l, c] of counts) {
+    rows.set(l, new Uint32Array(c));
+    fill.set(l, 0);
+  }
+  for (let i = 0; i < labels.length; i++) {
+    const at = fill.get(labels[i])!;
+    rows.get(labels[i])![at] = i;
+    fill.set(labels[i], at + 1);
+  }
+  return rows;
+}
+
+/**
+ * The rows marked 0 and the rows marked 1 in `side` (one byte a row), each list ascending, in exact-size arrays (no
+ * push-and-grow, no sort: the same lists as pushing the indices and sorting them).
+ */
+export function rowsBySide(side: Uint8Array, ones: number): [number[], number[]] {
+  const zero: number[] = new Array<number>(side.length - ones);
+  const one: number[] = new Array<number>(ones);
+  let z = 0;
+  let o = 0;
+  for (let i = 0; i < side.length; i++) {
+    if (side[i] === 1) one[o++] = i;
+    else zero[z++] = i;
+  }
+  return [zero, one];
+}
+
 function groupsByLabel(labels: readonly string[]): Map<string, number[]> {
   const groups = new Map<string, number[]>();
   labels.forEach((l, i) => {
@@ -25,17 +63,20 @@ export function stratifiedSplit(
     throw new ProbescopeError('BAD_ARGUMENT', `Test split must be between 0 and 1 (exclusive); got ${testFraction}.`);
   }
   const rng = createRng(seed);
-  const train: number[] = [];
-  const test: number[] = [];
-  const groups = groupsByLabel(labels);
+  // Typed per-class lists and a one-byte side per row: on millions of rows, no growing number[] (see rowsByLabel).
+  const side = new Uint8Array(labels.length);
+  let tests = 0;
+  const groups = rowsByLabel(labels);
   for (const key of [...groups.keys()].sort()) {
     const idx = rng.shuffle(groups.get(key)!); // the map is local: shuffle its list in place
     let nTest = Math.round(idx.length * testFraction);
     if (nTest === 0 && idx.length >= 2) nTest = 1;
     if (nTest === idx.length && idx.length >= 2) nTest = idx.length - 1;
-    for (let k = 0; k < idx.length; k++) (k < nTest ? test : train).push(idx[k]); // no push(...): 100k+ rows overflow the stack
+    for (let k = 0; k < nTest; k++) side[idx[k]] = 1;
+    tests += nTest;
   }
-  return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
+  const [train, test] = rowsBySide(side, tests);
+  return { train, test };
 }
 
 /** Stratified k folds: returns k disjoint index lists covering all indices; each class is dealt round-robin. */

@@ -6,10 +6,13 @@
  * - `trainingRowsOf(dataset)`: from a Dataset read into memory (readDataset; small files);
  * - `scanTrainingRows(file)`: streamed (scanDataset, one batch at a time). While scanning it keeps per row with a text
  *   the file row (4 bytes), the index of its distinct raw label (4), a 106-bit MD5 key of its text (16) and its split
- *   value's index (2, with a split field), in chunks of 64 Ki values; then per kept row the file row (4), the key
- *   (16, handed over once to group the texts) and the label (a shared string, 8). The texts are not held:
- *   `texts.scan` reads the file again and yields the kept rows' texts in order. Memory therefore grows with the
- *   number of rows (the split plan then adds its index arrays, 8 bytes a row each), not with the file's bytes.
+ *   value's index (2, with a split field), in chunks of 64 Ki values (typed arrays, outside the JS heap). Then the
+ *   rows with a missing label are dropped in place (no copy), one grouping pass numbers identical texts (4 bytes a
+ *   row, and a transient hash table of 8–16) and the labels go into one exact array (a shared string, 8 bytes a row).
+ *   After the split plan takes the groups, a kept row holds its file row (4), its group id (4) and its label (8); the
+ *   plan adds its index lists (number[], 8 bytes a row in all). The texts are not held: `texts.scan` reads the file
+ *   again and yields the kept rows' texts in order. Memory therefore grows with the number of rows, not with the
+ *   file's bytes; the split code avoids growing JS arrays so that little per-row garbage waits for the GC.
  * Identical texts are grouped by their 106-bit key (a collision between two different texts has probability
  * ≈ n² / 2^107: nil for any real dataset); within one in-memory file they are grouped by the texts themselves.
  */
@@ -45,6 +48,11 @@ export interface TrainingRows {
    * keys over once (16 bytes a row it then no longer holds): call it once.
    */
   keys(): Promise<TextKeys>;
+  /**
+   * A streamed read's group ids over its own rows (groupsByKey of its keys, computed once while scanning for the
+   * duplicate count). Handing them over drops the keys (16 bytes a row): call either this or keys(), once.
+   */
+  ownGroups?(): Int32Array;
 }
 
 /** The 106-bit key of one text (MD5 of its UTF-8 bytes, two 53-bit halves). */
@@ -78,6 +86,7 @@ export function trainingRowsOf(ds: Dataset): TrainingRows {
 export async function trainingGroups(parts: TrainingRows[]): Promise<ArrayLike<number>> {
   const inMemory = parts.map((p) => textsInMemory(p.texts));
   if (inMemory.every((t) => t !== undefined)) return textGroups(inMemory.flatMap((t) => [...t!]));
+  if (parts.length === 1 && parts[0].ownGroups) return parts[0].ownGroups();
   const keys = await Promise.all(parts.map((p) => p.keys()));
   if (keys.length === 1) return groupsByKey(keys[0].hi, keys[0].lo);
   const n = keys.reduce((a, k) => a + k.hi.length, 0);
@@ -92,24 +101,50 @@ export async function trainingGroups(parts: TrainingRows[]): Promise<ArrayLike<n
   return groupsByKey(hi, lo);
 }
 
-/** Group ids by first occurrence for rows with equal (hi, lo) keys: one sort of the row indices, ≈ 12 bytes a row. */
-export function groupsByKey(hi: Float64Array, lo: Float64Array): Int32Array {
-  const n = hi.length;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => hi[a] - hi[b] || lo[a] - lo[b] || a - b);
-  // first[i]: the first row with row i's key (the sort puts it at the head of its run).
-  const first = new Uint32Array(n);
-  for (let k = 0; k < n; k++) {
-    const i = order[k];
-    const p = k > 0 ? order[k - 1] : -1;
-    first[i] = p >= 0 && hi[p] === hi[i] && lo[p] === lo[i] ? first[p] : i;
-  }
-  // A typed array: 4 bytes a row outside the JS heap (a number[] of millions grows V8's heap and its GC slack).
+/**
+ * Group ids by first occurrence for rows with equal (hi, lo) keys: one pass in row order through an open-addressing
+ * table of row numbers (linear probing, 2–4 slots a row of 4 bytes). Everything is a typed array outside the JS heap
+ * (a sort with a comparator would copy the rows into two 8-byte-a-row work arrays on the heap). `distinct` = the
+ * number of different keys (ids are 0 … distinct − 1).
+ */
+function keyGroups(
+  n: number,
+  hi: (i: number) => number,
+  lo: (i: number) => number,
+): { groups: Int32Array; distinct: number } {
+  let cap = 2;
+  while (cap < 2 * n) cap *= 2;
+  const mask = cap - 1;
+  const slots = new Uint32Array(cap); // 1 + the first row with the key in this slot; 0 = empty
   const groups = new Int32Array(n);
-  let next = 0;
-  for (let i = 0; i < n; i++) groups[i] = first[i] === i ? next++ : groups[first[i]];
-  return groups;
+  let distinct = 0;
+  for (let i = 0; i < n; i++) {
+    // lo holds 53 bits of an MD5: its low 32 bits (ToUint32) are uniform, a good slot hash.
+    const h = hi(i);
+    const l = lo(i);
+    for (let s = (l >>> 0) & mask; ; s = (s + 1) & mask) {
+      const r = slots[s];
+      if (r === 0) {
+        slots[s] = i + 1;
+        groups[i] = distinct++;
+        break;
+      }
+      if (hi(r - 1) === h && lo(r - 1) === l) {
+        groups[i] = groups[r - 1];
+        break;
+      }
+    }
+  }
+  return { groups, distinct };
+}
+
+/** Group ids by first occurrence for rows with equal (hi, lo) keys (keyGroups; 4 bytes a row). */
+export function groupsByKey(hi: Float64Array, lo: Float64Array): Int32Array {
+  return keyGroups(
+    hi.length,
+    (i) => hi[i],
+    (i) => lo[i],
+  ).groups;
 }
 
 /**
@@ -129,6 +164,16 @@ class List<T extends Float64Array | Uint32Array | Uint16Array> {
   get(k: number): number {
     return this.chunks[k >>> 16]![k & (CHUNK - 1)];
   }
+  set(k: number, x: number): void {
+    this.chunks[k >>> 16]![k & (CHUNK - 1)] = x;
+  }
+  /** Keeps the values at the indices `keep` accepts, in order, in place (no copy); trailing chunks are dropped. */
+  compact(keep: (k: number) => boolean): void {
+    let at = 0;
+    for (let k = 0; k < this.length; k++) if (keep(k)) this.set(at++, this.get(k));
+    this.chunks.length = Math.ceil(at / CHUNK);
+    this.length = at;
+  }
   clear(): void {
     this.chunks = [];
     this.length = 0;
@@ -146,17 +191,6 @@ class List<T extends Float64Array | Uint32Array | Uint16Array> {
     this.clear();
     return out;
   }
-}
-
-/** Rows that share their (hi, lo) key with an earlier row: one sort of the row indices (4 bytes a row). */
-export function duplicateKeys(hi: Float64Array, lo: Float64Array): number {
-  const order = new Uint32Array(hi.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  order.sort((a, b) => hi[a] - hi[b] || lo[a] - lo[b]);
-  let dup = 0;
-  for (let k = 1; k < order.length; k++)
-    if (hi[order[k]] === hi[order[k - 1]] && lo[order[k]] === lo[order[k - 1]]) dup++;
-  return dup;
 }
 
 /** Rows per streamed batch (tests lower it so small files span several batches). */
@@ -219,23 +253,35 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
       'DATASET_INVALID',
       `${path.basename(scan.path)}: no split field "${splitField}". Columns: ${scan.columns.map((c) => c.name).join(', ')}.`,
     );
-  // Keep the rows whose label is not missing: each list moves into an exact array, one at a time.
+  // Keep the rows whose label is not missing.
+  // Labels in one exact-size array (8 bytes a row, each a shared string): counted first, so it never grows by copies.
   const kept = new Uint8Array(distinct.length);
-  const labels: string[] = [];
-  for (let k = 0; k < distinct.length; k++) {
-    const label = scan.distinctLabels[distinct.get(k)];
-    if (label === undefined) continue;
-    kept[k] = 1;
-    labels.push(label);
-  }
+  let nKept = 0;
+  for (let k = 0; k < distinct.length; k++)
+    if (scan.distinctLabels[distinct.get(k)] !== undefined) {
+      kept[k] = 1;
+      nKept++;
+    }
+  const labels: string[] = new Array<string>(nKept);
+  for (let k = 0, at = 0; k < distinct.length; k++)
+    if (kept[k] === 1) labels[at++] = scan.distinctLabels[distinct.get(k)]!;
   distinct.clear();
   const n = labels.length;
   const keep = (k: number) => kept[k] === 1;
-  const sourceRows = rows.take(n, keep);
-  let held: TextKeys | undefined = { hi: hi.take(n, keep), lo: lo.take(n, keep) };
+  // The file rows and keys stay in their chunks, compacted in place: a copy into exact arrays would leave the chunks
+  // (24 bytes a row) for the GC, which on millions of rows shows as peak memory.
   const splits = splitField !== undefined ? Array.from(splitCodes.take(n, keep), (c) => splitValues[c]) : undefined;
   splitCodes.clear();
-  const duplicates = duplicateKeys(held.hi, held.lo);
+  for (const list of [rows, hi, lo]) list.compact(keep);
+  let held = true;
+  // One grouping pass gives the duplicate count and the ids a single-file split uses (ownGroups).
+  const grouped = keyGroups(
+    n,
+    (k) => hi.get(k),
+    (k) => lo.get(k),
+  );
+  let own: Int32Array | undefined = grouped.groups;
+  const duplicates = n - grouped.distinct;
   const warnings: DatasetWarning[] = scan.warnings.filter((w) => w.kind !== 'duplicates');
   if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
   const textField = scan.textField;
@@ -253,7 +299,11 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
           const out: string[] = [];
           const tv = b.column(textField);
           const end = b.start + b.rowCount;
-          while (k < n && sourceRows[k] < end) out.push(cellText(tv[sourceRows[k++] - b.start]) ?? '');
+          for (; k < n; k++) {
+            const r = rows.get(k);
+            if (r >= end) break;
+            out.push(cellText(tv[r - b.start]) ?? '');
+          }
           if (out.length > 0) onTexts(out, first);
           return k < n;
         },
@@ -282,9 +332,18 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
     ...(splits ? { splits } : {}),
     keys: async () => {
       if (!held) throw new Error('unreachable: TrainingRows.keys() of a streamed read is called once');
-      const k = held;
-      held = undefined;
-      return k;
+      held = false;
+      own = undefined;
+      return { hi: hi.take(n, () => true), lo: lo.take(n, () => true) };
+    },
+    ownGroups: () => {
+      if (!own) throw new Error('unreachable: TrainingRows.ownGroups() of a streamed read is called once');
+      const g = own;
+      held = false;
+      own = undefined;
+      hi.clear();
+      lo.clear();
+      return g;
     },
   };
 }

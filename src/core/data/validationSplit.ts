@@ -7,6 +7,7 @@
  * more than the fraction (half the rows with 2-row classes).
  */
 import { createRng } from '../probes/rng';
+import { rowsByLabel, rowsBySide } from './splits';
 
 export interface ValidationSplit {
   /** Positions into `labels`, sorted. */
@@ -18,12 +19,8 @@ export interface ValidationSplit {
 
 export function validationSplit(labels: readonly string[], fraction: number, seed: number): ValidationSplit {
   const n = labels.length;
-  const groups = new Map<string, number[]>();
-  labels.forEach((l, i) => {
-    const g = groups.get(l);
-    if (g) g.push(i);
-    else groups.set(l, [i]);
-  });
+  // Typed per-class lists (4 bytes a row) and a one-byte side per row: no growing number[] on millions of rows.
+  const groups = rowsByLabel(labels);
   const keys = [...groups.keys()].sort();
   const budget = Math.floor(fraction * n);
   const quota = new Map(
@@ -57,13 +54,14 @@ export function validationSplit(labels: readonly string[], fraction: number, see
     };
   }
   const rng = createRng(seed);
-  const validation: number[] = [];
-  const train: number[] = [];
+  const side = new Uint8Array(n);
+  let picked = 0;
   for (const k of keys) {
     const idx = rng.shuffle(groups.get(k)!); // the map is local: shuffle its list in place
     const q = quota.get(k)!;
-    // No push(...): a class of 100k+ rows overflows the stack.
-    for (let j = 0; j < idx.length; j++) (j < q ? validation : train).push(idx[j]);
+    for (let j = 0; j < q; j++) side[idx[j]] = 1;
+    picked += q;
   }
-  return { train: train.sort((a, b) => a - b), validation: validation.sort((a, b) => a - b) };
+  const [train, validation] = rowsBySide(side, picked);
+  return { train, validation };
 }

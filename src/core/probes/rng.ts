@@ -6,9 +6,12 @@ export interface Rng {
   normal(): number;
   /** Uniform integer in [0, n). */
   int(n: number): number;
-  /** Fisher–Yates shuffle in place; returns the same array. */
-  shuffle<T>(items: T[]): T[];
+  /** Fisher–Yates shuffle in place (an array or a typed array); returns the same array. */
+  shuffle<A extends Shufflable>(items: A): A;
 }
+
+/** What `shuffle` permutes in place: any indexable list (a JS array or a typed array). */
+export type Shufflable = { length: number; [i: number]: unknown };
 
 export function createRng(seed: number): Rng {
   let state = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
@@ -33,11 +36,11 @@ export function createRng(seed: number): Rng {
     return r * Math.cos(theta);
   };
   const int = (n: number): number => Math.floor(next() * n);
-  const shuffle = <T>(items: T[]): T[] => {
+  const shuffle = <A extends Shufflable>(items: A): A => {
     for (let i = items.length - 1; i > 0; i--) {
       const j = int(i + 1);
-      const tmp = items[i] as T;
-      items[i] = items[j] as T;
+      const tmp = items[i];
+      items[i] = items[j];
       items[j] = tmp;
     }
     return items;

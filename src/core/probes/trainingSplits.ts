@@ -10,7 +10,7 @@
  * so a duplicated row cannot leak between train and test; without duplicates these are the plain stratified splits.
  */
 import * as path from 'node:path';
-import { groupedStratifiedSplit, groupedValidationSplit, sortedClasses, splitRoles } from '../data';
+import { groupedStratifiedSplit, groupedValidationSplit, sortedClasses, splitRoles, validationSplit } from '../data';
 import { concatSources, type TextSource } from '../data/textSource';
 import { trainingGroups, type DatasetSummary } from '../data/trainingRows';
 import { readTrainingRows } from '../chat/chatDataset';
@@ -104,14 +104,19 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
   groups ??= await trainingGroups(parts);
   // A given split (field or file) is the user's and is kept; texts it shares across splits are counted instead.
   const sharedTexts = record.source === 'random' ? undefined : sharedWithTrain(groups, train, test, given);
-  const classes = sortedClasses(train.map((i) => labels[i]));
+  // Loops over the index lists rather than mapped copies: no per-row JS array beyond the plan's own (8 bytes a row).
+  const trainLabels = new Set<string>();
+  for (const i of train) trainLabels.add(labels[i]);
+  const classes = sortedClasses(trainLabels);
   if (classes.length < 2)
     throw new ProbescopeError(
       'DATASET_INVALID',
       `${ds.path} has only one class in its training rows ("${classes[0]}"); a probe needs at least two.`,
     );
   const known = new Set(classes);
-  const unseen = [...new Set([...test, ...given].map((i) => labels[i]).filter((l) => !known.has(l)))];
+  const unseenSet = new Set<string>();
+  for (const rows of [test, given]) for (const i of rows) if (!known.has(labels[i])) unseenSet.add(labels[i]);
+  const unseen = [...unseenSet];
   if (unseen.length > 0)
     throw new ProbescopeError(
       'DATASET_INVALID',
@@ -123,12 +128,17 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
   let validation: SplitPlan['record']['validation'] = given.length > 0 ? 'given' : 'none';
   let validationNote: string | undefined;
   if (given.length === 0 && preset !== 'reference') {
-    const inner = groupedValidationSplit(
-      train.map((i) => labels[i]),
-      train.map((i) => groups[i]),
-      defaults.VALIDATION_FRACTION,
-      seed + 1,
-    );
+    const trainLabels = train.map((i) => labels[i]);
+    // No text repeated anywhere (ids 0, 1, 2, … in row order): groupedValidationSplit would find the training rows'
+    // ids all distinct and return validationSplit unchanged, so skip its per-row copies of the ids.
+    const inner = firstOccurrenceIdentity(groups)
+      ? validationSplit(trainLabels, defaults.VALIDATION_FRACTION, seed + 1)
+      : groupedValidationSplit(
+          trainLabels,
+          Int32Array.from(train, (i) => groups[i]),
+          defaults.VALIDATION_FRACTION,
+          seed + 1,
+        );
     val = inner.validation.map((j) => train[j]);
     train = inner.train.map((j) => train[j]);
     validation = val.length > 0 ? 'carved' : 'none';
@@ -169,6 +179,12 @@ export function testFileReadOptions(
     encoding: params.encoding,
     ...(sameFormat ? { delimiter: params.delimiter, quote: params.quote } : {}),
   };
+}
+
+/** True when ids[i] = i for every row: group ids numbered by first occurrence with no group of two rows. */
+function firstOccurrenceIdentity(ids: ArrayLike<number>): boolean {
+  for (let i = 0; i < ids.length; i++) if (ids[i] !== i) return false;
+  return true;
 }
 
 /**
