@@ -3,9 +3,8 @@ import { compareProbes } from '../../core/evaluation/compareProbes';
 import { comparisonCsv, comparisonMarkdown } from '../../core/evaluation/comparisonTable';
 import { writeFileAtomic } from '../../core/model/tappedModel';
 import { ProbescopeError } from '../../core/errors';
-import { oneOf, required, str } from './args';
-import { datasetReadParams, savedProbeDataOptions } from './datasetOptions';
-import { resolveDataArg } from './hubData';
+import { required, str } from './args';
+import { savedProbeDataOptions, savedProbeDataParams } from './datasetOptions';
 
 /** `probescope compare`: --probes takes the first folder; the further folders follow as bare arguments (or commas). */
 export const compareCommand: CliCommand = {
@@ -42,14 +41,7 @@ export const compareCommand: CliCommand = {
     const c = await compareProbes(
       {
         probeDirs,
-        dataPath: await resolveDataArg(values, ctx),
-        modelDir: str(values, 'model'),
-        textField: str(values, 'text-field'),
-        labelField: str(values, 'label-field'),
-        cacheDir: str(values, 'cache-dir'),
-        cacheDtype: oneOf(values, 'dtype', ['float16', 'float32'] as const),
-        executionProvider: oneOf(values, 'execution-provider', ['auto', 'cpu', 'webgpu', 'cuda'] as const),
-        ...datasetReadParams(values),
+        ...(await savedProbeDataParams(values, ctx)),
       },
       { onProgress: ctx.progress, onLog: ctx.log, signal: ctx.signal },
     );

@@ -1,9 +1,9 @@
 /** Dataset reading flags shared by train, eval and activations: --encoding, --delimiter, --quote / --no-quote. */
 import type { DatasetReadParams } from '../../protocol/types';
 import { ProbescopeError } from '../../core/errors';
-import type { CliOption } from '../command';
-import { str } from './args';
-import { hubDataOptions } from './hubData';
+import type { CliContext, CliOption } from '../command';
+import { oneOf, str } from './args';
+import { hubDataOptions, resolveDataArg } from './hubData';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -59,3 +59,17 @@ export const savedProbeDataOptions: Record<string, CliOption> = {
   ...datasetReadOptions,
   ...hubDataOptions,
 };
+
+/** The values of savedProbeDataOptions and --model (the dataset, --data or hf://, resolved) as eval and compare pass them. */
+export async function savedProbeDataParams(values: Values, ctx: CliContext) {
+  return {
+    dataPath: await resolveDataArg(values, ctx),
+    modelDir: str(values, 'model'),
+    textField: str(values, 'text-field'),
+    labelField: str(values, 'label-field'),
+    cacheDir: str(values, 'cache-dir'),
+    cacheDtype: oneOf(values, 'dtype', ['float16', 'float32'] as const),
+    executionProvider: oneOf(values, 'execution-provider', ['auto', 'cpu', 'webgpu', 'cuda'] as const),
+    ...datasetReadParams(values),
+  };
+}

@@ -1,8 +1,7 @@
 import type { CliCommand } from '../command';
 import { evaluateProbe } from '../../core/probes';
-import { oneOf, required, str } from './args';
-import { datasetReadParams, savedProbeDataOptions } from './datasetOptions';
-import { resolveDataArg } from './hubData';
+import { required } from './args';
+import { savedProbeDataOptions, savedProbeDataParams } from './datasetOptions';
 
 export const evalCommand: CliCommand = {
   name: 'eval',
@@ -19,14 +18,7 @@ export const evalCommand: CliCommand = {
     return evaluateProbe(
       {
         probeDir: required(values, 'probe'),
-        dataPath: await resolveDataArg(values, ctx),
-        modelDir: str(values, 'model'),
-        textField: str(values, 'text-field'),
-        labelField: str(values, 'label-field'),
-        cacheDir: str(values, 'cache-dir'),
-        cacheDtype: oneOf(values, 'dtype', ['float16', 'float32'] as const),
-        executionProvider: oneOf(values, 'execution-provider', ['auto', 'cpu', 'webgpu', 'cuda'] as const),
-        ...datasetReadParams(values),
+        ...(await savedProbeDataParams(values, ctx)),
       },
       { onProgress: ctx.progress, onLog: ctx.log, signal: ctx.signal },
     );

@@ -34,6 +34,33 @@ function allDistinct(groups: ArrayLike<number>): boolean {
 }
 
 /**
+ * The rows of each group (group id → rows in order), or undefined when no group has two of the `n` rows (then every
+ * grouped split is exactly its plain twin).
+ */
+function groupMembers(groups: ArrayLike<number>, n: number): Map<number, number[]> | undefined {
+  if (allDistinct(groups)) return undefined;
+  const members = new Map<number, number[]>();
+  for (let i = 0; i < groups.length; i++) {
+    const m = members.get(groups[i]);
+    if (m) m.push(i);
+    else members.set(groups[i], [i]);
+  }
+  return members.size === n ? undefined : members;
+}
+
+/** Groups by the label of their first row: label → the groups' row lists. */
+function strataOf(labels: readonly string[], members: Map<number, number[]>): Map<string, number[][]> {
+  const strata = new Map<string, number[][]>();
+  for (const rows of members.values()) {
+    const key = labels[rows[0]];
+    const s = strata.get(key);
+    if (s) s.push(rows);
+    else strata.set(key, [rows]);
+  }
+  return strata;
+}
+
+/**
  * Train/test indices where every group lies wholly on one side. Groups are stratified by the label of their first
  * row; per stratum, whole groups (in seeded random order) go to test until it holds round(n_c · testFraction) rows
  * (at least one group when the stratum has two or more groups, never all of them). Both lists come back sorted.
@@ -50,23 +77,11 @@ export function groupedStratifiedSplit(
       'INTERNAL',
       `groupedStratifiedSplit: ${labels.length} labels but ${groups.length} groups.`,
     );
-  if (allDistinct(groups)) return stratifiedSplit(labels, testFraction, seed);
-  const members = new Map<number, number[]>();
-  for (let i = 0; i < groups.length; i++) {
-    const m = members.get(groups[i]);
-    if (m) m.push(i);
-    else members.set(groups[i], [i]);
-  }
-  if (members.size === labels.length) return stratifiedSplit(labels, testFraction, seed);
+  const members = groupMembers(groups, labels.length);
+  if (!members) return stratifiedSplit(labels, testFraction, seed);
   if (!(testFraction > 0 && testFraction < 1))
     throw new ProbescopeError('BAD_ARGUMENT', `Test split must be between 0 and 1 (exclusive); got ${testFraction}.`);
-  const strata = new Map<string, number[][]>();
-  for (const rows of members.values()) {
-    const key = labels[rows[0]];
-    const s = strata.get(key);
-    if (s) s.push(rows);
-    else strata.set(key, [rows]);
-  }
+  const strata = strataOf(labels, members);
   const rng = createRng(seed);
   const train: number[] = [];
   const test: number[] = [];
@@ -101,22 +116,10 @@ export function groupedKFold(
   k: number,
   seed: number,
 ): number[][] {
-  if (allDistinct(groups)) return kFold(labels, k, seed);
-  const members = new Map<number, number[]>();
-  for (let i = 0; i < groups.length; i++) {
-    const m = members.get(groups[i]);
-    if (m) m.push(i);
-    else members.set(groups[i], [i]);
-  }
-  if (members.size === labels.length) return kFold(labels, k, seed);
+  const members = groupMembers(groups, labels.length);
+  if (!members) return kFold(labels, k, seed);
   if (!Number.isInteger(k) || k < 2) throw new ProbescopeError('BAD_ARGUMENT', `k-fold needs k ≥ 2; got ${k}.`);
-  const strata = new Map<string, number[][]>();
-  for (const rows of members.values()) {
-    const key = labels[rows[0]];
-    const s = strata.get(key);
-    if (s) s.push(rows);
-    else strata.set(key, [rows]);
-  }
+  const strata = strataOf(labels, members);
   const rng = createRng(seed);
   const folds: number[][] = Array.from({ length: k }, () => []);
   for (const key of [...strata.keys()].sort()) {
@@ -142,14 +145,8 @@ export function groupedValidationSplit(
   fraction: number,
   seed: number,
 ): ValidationSplit {
-  if (allDistinct(groups)) return validationSplit(labels, fraction, seed);
-  const members = new Map<number, number[]>();
-  for (let i = 0; i < groups.length; i++) {
-    const m = members.get(groups[i]);
-    if (m) m.push(i);
-    else members.set(groups[i], [i]);
-  }
-  if (members.size === labels.length) return validationSplit(labels, fraction, seed);
+  const members = groupMembers(groups, labels.length);
+  if (!members) return validationSplit(labels, fraction, seed);
   const reps = [...members.values()];
   const inner = validationSplit(
     reps.map((rows) => labels[rows[0]]),
