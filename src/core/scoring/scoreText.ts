@@ -13,7 +13,7 @@ import { cachedExtractor, probeWithModel } from '../probes/runtime';
 import { monitorThreshold } from './monitorThreshold';
 import { resolveScoreTarget } from './scoreTarget';
 import { logitsFromReadouts, newStateReadout, readState, TokenScorer } from './tokenScorer';
-import { defaultOverlap, planWindows, rowInWindow, windowIds, type TokenWindow } from './windowPlan';
+import { defaultOverlap, leadsWithBos, planWindows, rowInWindow, windowIds, type TokenWindow } from './windowPlan';
 import { previousRun, rememberRun, reusableWindows, type ScoreRun, type WindowReadouts } from './scoreReuse';
 
 export interface ScoreHooks {
@@ -43,9 +43,7 @@ export async function scoreSpans(
   reusedWindows: number;
 }> {
   const windowTokens = extractor.maxLength;
-  // Token 0 is <bos> whether the tokenizer added it (span [0, 0)) or the text began with it ([0, 5)): either way every
-  // later window gets a copy of it at position 0.
-  const bos = spans.length > 0 && spans[0]!.id === extractor.bosId;
+  const bos = leadsWithBos(spans, extractor.bosId);
   const capacity = windowTokens - (bos ? 1 : 0);
   const stride = opts.strideTokens;
   if (stride !== undefined && !(Number.isInteger(stride) && stride >= 1 && stride <= capacity))

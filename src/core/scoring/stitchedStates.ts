@@ -6,7 +6,7 @@
 import type { LayerSpec, TokenSpan } from '../../protocol/types';
 import { ProbescopeError, throwIfAborted } from '../errors';
 import type { ActivationExtractor } from '../model/extractor';
-import { defaultOverlap, planWindows, rowInWindow, windowIds, type TokenWindow } from './windowPlan';
+import { defaultOverlap, leadsWithBos, planWindows, rowInWindow, windowIds, type TokenWindow } from './windowPlan';
 
 /** What part of a text the states cover (reported by classify in the CLI JSON and the worker's result). */
 export interface TextCoverage {
@@ -41,8 +41,7 @@ export async function streamStitchedStates(
   opts: StitchOptions = {},
 ): Promise<TextCoverage> {
   const windowTokens = extractor.maxLength;
-  // Added by the tokenizer or the text's own (a transcript that begins with "<bos>"): later windows repeat it.
-  const bos = tokens.length > 0 && tokens[0].id === extractor.bosId;
+  const bos = leadsWithBos(tokens, extractor.bosId);
   const overlapTokens = opts.overlapTokens ?? defaultOverlap(windowTokens);
   const windows = planWindows(tokens.length, { windowTokens, overlapTokens, bos });
   const ids = tokens.map((t) => t.id);

@@ -73,3 +73,11 @@ export function windowIds(ids: ArrayLike<number>, w: TokenWindow): number[] {
 export function rowInWindow(w: TokenWindow, t: number): number {
   return t - w.start + (w.withBos ? 1 : 0);
 }
+
+/**
+ * Whether document token 0 is <bos> — added by the tokenizer (span [0, 0)) or the text's own (a transcript that begins
+ * with "<bos>", span [0, 5)): either way planWindows repeats it at the head of every later window.
+ */
+export function leadsWithBos(tokens: readonly { id: number }[], bosId: number): boolean {
+  return tokens.length > 0 && tokens[0].id === bosId;
+}
