@@ -162,23 +162,16 @@ async function rebuildThresholds(ctx: MonitorThresholdContext): Promise<Rebuilt>
   } finally {
     cache.close();
   }
-  // The rebuilt split must give the recorded test accuracy (same rows, same model, same probe).
-  let correct = 0;
-  const C = probe.C;
-  labels.forEach((y, i) => {
-    let pred = 0;
-    if (C === 1) pred = logits[i]! > 0 ? 1 : 0;
-    else for (let c = 1; c < C; c++) if (logits[i * C + c]! > logits[i * C + pred]!) pred = c;
-    if (pred === y) correct++;
-  });
-  const accuracy = correct / labels.length;
+  // The rebuilt split must give the recorded test accuracy (same rows, same model, same probe), computed as it was
+  // recorded (splitMetrics).
+  const again = splitMetrics({ classes: manifest.classes, logits, labels, bootstrap: false });
+  const accuracy = again.accuracy;
   if (Math.abs(accuracy - recordedTest.accuracy) > 1e-9 || recordedTest.n !== labels.length)
     return {
       reason: `This probe was saved before 1 % FPR thresholds were recorded; its rebuilt test split gives accuracy ${accuracy.toFixed(4)}, not the recorded ${recordedTest.accuracy.toFixed(4)} (the data or the model changed), so the threshold is unavailable.`,
     };
   // Accuracy survives many edits of the data (a changed text whose prediction holds); the log loss and Brier score
   // move with every logit, so they must match too — up to float32 re-extraction noise (padding differs in batches).
-  const again = splitMetrics({ classes: manifest.classes, logits, labels, bootstrap: false });
   for (const key of ['log_loss', 'brier'] as const) {
     const was = recordedTest[key];
     const now = again[key];
