@@ -65,21 +65,27 @@ export function encodeHalves(values: Float32Array): Uint8Array {
 let table: Float32Array | undefined;
 
 /**
- * float16 little-endian bytes → float32 values, by a 65,536-entry table of halfToFloat (256 KiB, built once): about
- * 100× faster than converting value by value (float16 is the default for token caches, read on every streamed batch).
- * `bytes` may start at any byte offset.
+ * float16 little-endian bytes → float32 values written into `dst` from element `at` on, by a 65,536-entry table of
+ * halfToFloat (256 KiB, built once): about 100× faster than converting value by value (float16 is the default for
+ * token caches, read on every streamed batch), bit-identical to it. `bytes` may start at any byte offset; `dst` must
+ * hold bytes.byteLength / 2 values from `at`.
  */
-export function decodeHalves(bytes: Uint8Array): Float32Array {
+export function decodeHalvesInto(bytes: Uint8Array, dst: Float32Array, at: number): void {
   if (!table) {
     table = new Float32Array(65536);
     for (let h = 0; h < 65536; h++) table[h] = halfToFloat(h);
   }
   const n = bytes.byteLength >> 1;
-  const out = new Float32Array(n);
   if (bytes.byteOffset % 2 === 0 && LITTLE_ENDIAN) {
     const halves = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
-    for (let i = 0; i < n; i++) out[i] = table[halves[i]];
-  } else for (let i = 0; i < n; i++) out[i] = table[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
+    for (let i = 0; i < n; i++) dst[at + i] = table[halves[i]];
+  } else for (let i = 0; i < n; i++) dst[at + i] = table[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
+}
+
+/** float16 little-endian bytes → a new Float32Array (decodeHalvesInto). */
+export function decodeHalves(bytes: Uint8Array): Float32Array {
+  const out = new Float32Array(bytes.byteLength >> 1);
+  decodeHalvesInto(bytes, out, 0);
   return out;
 }
 
