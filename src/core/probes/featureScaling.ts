@@ -95,10 +95,16 @@ class ScalingAccumulator {
 
 /** x' = (x − μ)/σ for `length` rows of D (a new float32 array). */
 export function standardizeRows(raw: Float32Array, length: number, s: FeatureScaling): Float32Array {
-  const D = s.mean.length;
-  const x = new Float32Array(length * D);
-  for (let t = 0; t < length; t++) for (let d = 0; d < D; d++) x[t * D + d] = (raw[t * D + d] - s.mean[d]) / s.scale[d];
+  const x = raw.slice(0, length * s.mean.length);
+  standardizeInPlace(x, 0, length, s);
   return x;
+}
+
+/** x' = (x − μ)/σ in place for `length` rows of D starting at element `at` of `x` (float64 arithmetic, float32 stored). */
+export function standardizeInPlace(x: Float32Array, at: number, length: number, s: FeatureScaling): void {
+  const D = s.mean.length;
+  for (let t = 0; t < length; t++)
+    for (let d = 0, i = at + t * D; d < D; d++, i++) x[i] = (x[i] - s.mean[d]) / s.scale[d];
 }
 
 /**

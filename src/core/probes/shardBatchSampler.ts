@@ -15,6 +15,7 @@ import type { ActivationCache } from '../activations/activationCache';
 import { bytesPerValue, type CacheDtype, decodeValues } from '../activations/shardFormat';
 import { ProbescopeError } from '../errors';
 import type { Example } from './batches';
+import { standardizeInPlace } from './featureScaling';
 import { decodeInto } from '../activations/decodeInto';
 import { probeView } from './lazyExamples';
 import type { ProbeBatch } from './probeParams';
@@ -242,11 +243,8 @@ export class ShardBatchSampler {
       if (direct) {
         if (src.buffer !== x.buffer) decodeInto(src, dtype, x, b * S * D);
       } else x.set(probeView(cache, decodeValues(src, dtype), rows, probe), b * S * D);
-      // Standardised examples (featureScaling.ts): (x − μ)/σ in float64, stored as float32, as standardizeRows does.
-      const sc = e.scaling;
-      if (sc)
-        for (let t = 0; t < e.length; t++)
-          for (let d = 0, at = (b * S + t) * D; d < D; d++) x[at + d] = (x[at + d] - sc.mean[d]) / sc.scale[d];
+      // Standardised examples (featureScaling.ts): as standardizeRows does, in place.
+      if (e.scaling) standardizeInPlace(x, b * S * D, e.length, e.scaling);
       mask.fill(1, b * S, b * S + e.length);
       labels[b] = e.label;
     };
