@@ -5,7 +5,7 @@
  */
 import { ProbescopeError } from '../errors';
 import { createRng } from '../probes/rng';
-import { kFold, stratifiedSplit } from './splits';
+import { kFold, rowsBySide, stratifiedSplit } from './splits';
 import { validationSplit, type ValidationSplit } from './validationSplit';
 
 /** Group id per row: rows with the same text share an id (ids numbered by first occurrence). */
@@ -19,45 +19,94 @@ export function textGroups(texts: readonly string[]): number[] {
 }
 
 /**
- * True when no two rows share a group: a sorted copy of the ids (8 bytes a row), so the common case of a dataset
- * without duplicates never builds a list per group (≈ 100 bytes a row on millions of rows).
+ * The rows of each group as one compressed list (CSR): group k (k-th group to appear, in row order) holds
+ * rows[start[k] … start[k + 1]), ascending. 4 bytes a row plus 8 a group, typed arrays outside the JS heap: a
+ * Map of one number[] per group costs ≈ 100 bytes a row on millions of rows.
  */
-function allDistinct(groups: ArrayLike<number>): boolean {
-  // Ids numbered by first occurrence (textGroups, groupsByKey) are all distinct exactly when ids[i] = i: no copy.
-  let identity = true;
-  for (let i = 0; i < groups.length && identity; i++) identity = groups[i] === i;
-  if (identity) return true;
-  // A sorted copy: 4 bytes a row for Int32Array ids (groupsByKey), else 8.
-  const sorted = groups instanceof Int32Array ? Int32Array.from(groups).sort() : Float64Array.from(groups).sort();
-  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return false;
-  return true;
+interface GroupMembers {
+  count: number;
+  start: Uint32Array;
+  rows: Uint32Array;
 }
 
 /**
- * The rows of each group (group id → rows in order), or undefined when no group has two of the `n` rows (then every
- * grouped split is exactly its plain twin).
+ * Dense index per row (0, 1, 2 … in order of first appearance) and the number of groups. Ids that are non-negative
+ * integers below 4n + 1024 (every id this code makes: textGroups, groupsByKey and their subsets) use a typed lookup
+ * table; any other id goes through a Map.
  */
-function groupMembers(groups: ArrayLike<number>, n: number): Map<number, number[]> | undefined {
-  if (allDistinct(groups)) return undefined;
-  const members = new Map<number, number[]>();
-  for (let i = 0; i < groups.length; i++) {
-    const m = members.get(groups[i]);
-    if (m) m.push(i);
-    else members.set(groups[i], [i]);
+function denseIds(groups: ArrayLike<number>): { dense: Uint32Array; count: number } {
+  const n = groups.length;
+  const dense = new Uint32Array(n);
+  let max = -1;
+  let small = true;
+  for (let i = 0; i < n && small; i++) {
+    const g = groups[i];
+    if (!Number.isInteger(g) || g < 0 || g >= 4 * n + 1024) small = false;
+    else if (g > max) max = g;
   }
-  return members.size === n ? undefined : members;
+  let count = 0;
+  if (small) {
+    const seen = new Int32Array(max + 1).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const g = groups[i];
+      if (seen[g] === -1) seen[g] = count++;
+      dense[i] = seen[g];
+    }
+  } else {
+    const seen = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      let d = seen.get(groups[i]);
+      if (d === undefined) seen.set(groups[i], (d = count++));
+      dense[i] = d;
+    }
+  }
+  return { dense, count };
 }
 
-/** Groups by the label of their first row: label → the groups' row lists. */
-function strataOf(labels: readonly string[], members: Map<number, number[]>): Map<string, number[][]> {
-  const strata = new Map<string, number[][]>();
-  for (const rows of members.values()) {
-    const key = labels[rows[0]];
-    const s = strata.get(key);
-    if (s) s.push(rows);
-    else strata.set(key, [rows]);
+/**
+ * The rows of each group (GroupMembers), or undefined when no group has two of the `n` rows (then every grouped split
+ * is exactly its plain twin).
+ */
+function groupMembers(groups: ArrayLike<number>, n: number): GroupMembers | undefined {
+  // Ids numbered by first occurrence (textGroups, groupsByKey) are all distinct exactly when ids[i] = i: no copy.
+  let identity = true;
+  for (let i = 0; i < groups.length && identity; i++) identity = groups[i] === i;
+  if (identity) return undefined;
+  const { dense, count } = denseIds(groups);
+  if (count === n) return undefined;
+  const start = new Uint32Array(count + 1);
+  for (let i = 0; i < dense.length; i++) start[dense[i] + 1]++;
+  for (let k = 0; k < count; k++) start[k + 1] += start[k];
+  const fill = start.slice(0, count);
+  const rows = new Uint32Array(dense.length);
+  for (let i = 0; i < dense.length; i++) rows[fill[dense[i]]++] = i;
+  return { count, start, rows };
+}
+
+/** Groups by the label of their first row: label → the groups (indices into `members`) in order of appearance. */
+function strataOf(labels: readonly string[], members: GroupMembers): Map<string, Uint32Array> {
+  const first = (k: number) => labels[members.rows[members.start[k]]];
+  const counts = new Map<string, number>();
+  for (let k = 0; k < members.count; k++) counts.set(first(k), (counts.get(first(k)) ?? 0) + 1);
+  const strata = new Map<string, Uint32Array>();
+  const fill = new Map<string, number>();
+  for (const [key, c] of counts) {
+    strata.set(key, new Uint32Array(c));
+    fill.set(key, 0);
+  }
+  for (let k = 0; k < members.count; k++) {
+    const key = first(k);
+    const at = fill.get(key)!;
+    strata.get(key)![at] = k;
+    fill.set(key, at + 1);
   }
   return strata;
+}
+
+/** Marks every row of group k with `value` in `side`; returns the group's size. */
+function markGroup(members: GroupMembers, k: number, side: Uint8Array, value: number): number {
+  for (let j = members.start[k]; j < members.start[k + 1]; j++) side[members.rows[j]] = value;
+  return members.start[k + 1] - members.start[k];
 }
 
 /**
@@ -83,27 +132,27 @@ export function groupedStratifiedSplit(
     throw new ProbescopeError('BAD_ARGUMENT', `Test split must be between 0 and 1 (exclusive); got ${testFraction}.`);
   const strata = strataOf(labels, members);
   const rng = createRng(seed);
-  const train: number[] = [];
-  const test: number[] = [];
+  const size = (k: number) => members.start[k + 1] - members.start[k];
+  // One byte a row says the side; the lists come out ascending (rowsBySide), as pushing and sorting them would.
+  const side = new Uint8Array(labels.length);
+  let tests = 0;
   for (const key of [...strata.keys()].sort()) {
-    const groupsOf = rng.shuffle(strata.get(key)!.slice());
-    const rows = groupsOf.reduce((n, g) => n + g.length, 0);
+    const groupsOf = rng.shuffle(strata.get(key)!); // the map is local: shuffle its list in place
+    let rows = 0;
+    for (let j = 0; j < groupsOf.length; j++) rows += size(groupsOf[j]);
     const target = Math.round(rows * testFraction);
     let taken = 0;
     let k = 0;
     while (k < groupsOf.length - 1 && (taken < target || (k === 0 && groupsOf.length >= 2))) {
       // Stop before overshooting when stopping is closer to the target (never below one group).
-      if (k > 0 && taken + groupsOf[k].length - target > target - taken) break;
-      taken += groupsOf[k].length;
+      if (k > 0 && taken + size(groupsOf[k]) - target > target - taken) break;
+      taken += size(groupsOf[k]);
       k++;
     }
-    // No push(...): one text repeated 100k+ times would overflow the stack.
-    groupsOf.forEach((g, j) => {
-      const side = j < k ? test : train;
-      for (const r of g) side.push(r);
-    });
+    for (let j = 0; j < k; j++) tests += markGroup(members, groupsOf[j], side, 1);
   }
-  return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
+  const [train, test] = rowsBySide(side, tests);
+  return { train, test };
 }
 
 /**
@@ -124,10 +173,10 @@ export function groupedKFold(
   const folds: number[][] = Array.from({ length: k }, () => []);
   for (const key of [...strata.keys()].sort()) {
     // Each group goes to the currently smallest fold, so fold sizes stay balanced.
-    for (const g of rng.shuffle(strata.get(key)!.slice())) {
+    for (const g of rng.shuffle(strata.get(key)!)) {
       let best = 0;
       for (let f = 1; f < k; f++) if (folds[f].length < folds[best].length) best = f;
-      for (const r of g) folds[best].push(r);
+      for (let j = members.start[g]; j < members.start[g + 1]; j++) folds[best].push(members.rows[j]);
     }
   }
   return folds.map((f) => f.sort((a, b) => a - b));
@@ -147,12 +196,13 @@ export function groupedValidationSplit(
 ): ValidationSplit {
   const members = groupMembers(groups, labels.length);
   if (!members) return validationSplit(labels, fraction, seed);
-  const reps = [...members.values()];
-  const inner = validationSplit(
-    reps.map((rows) => labels[rows[0]]),
-    fraction,
-    seed,
-  );
-  const expand = (picked: number[]) => picked.flatMap((j) => reps[j]).sort((a, b) => a - b);
-  return { ...inner, train: expand(inner.train), validation: expand(inner.validation) };
+  const firstLabels: string[] = new Array<string>(members.count);
+  for (let k = 0; k < members.count; k++) firstLabels[k] = labels[members.rows[members.start[k]]];
+  const inner = validationSplit(firstLabels, fraction, seed);
+  // Each group follows its representative: one byte a row, the lists ascending (rowsBySide).
+  const side = new Uint8Array(labels.length);
+  let picked = 0;
+  for (const k of inner.validation) picked += markGroup(members, k, side, 1);
+  const [train, validation] = rowsBySide(side, picked);
+  return { ...inner, train, validation };
 }

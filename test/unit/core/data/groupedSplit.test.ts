@@ -4,6 +4,7 @@ import {
   groupedKFold,
   groupedStratifiedSplit,
   groupedValidationSplit,
+  kFold,
   stratifiedSplit,
   textGroups,
   validationSplit,
@@ -98,4 +99,102 @@ describe('splits of large datasets', () => {
     const plain = validationSplit(labels, 0.1, 4);
     assert.equal(plain.validation.length, Math.floor(0.1 * n));
   });
+});
+
+/**
+ * The grouped splits as first written (a Map of one number[] per group, lists pushed and sorted): the compact version
+ * (one CSR list of typed arrays) must give exactly the same splits, so probes saved before keep their split.
+ */
+function referenceMembers(groups: ArrayLike<number>, n: number): Map<number, number[]> | undefined {
+  const members = new Map<number, number[]>();
+  for (let i = 0; i < groups.length; i++) {
+    const m = members.get(groups[i]);
+    if (m) m.push(i);
+    else members.set(groups[i], [i]);
+  }
+  return members.size === n ? undefined : members;
+}
+function referenceStrata(labels: readonly string[], members: Map<number, number[]>): Map<string, number[][]> {
+  const strata = new Map<string, number[][]>();
+  for (const rows of members.values()) {
+    const s = strata.get(labels[rows[0]]);
+    if (s) s.push(rows);
+    else strata.set(labels[rows[0]], [rows]);
+  }
+  return strata;
+}
+function referenceStratified(labels: string[], groups: ArrayLike<number>, f: number, seed: number) {
+  const members = referenceMembers(groups, labels.length);
+  if (!members) return stratifiedSplit(labels, f, seed);
+  const strata = referenceStrata(labels, members);
+  const rng = createRng(seed);
+  const train: number[] = [];
+  const test: number[] = [];
+  for (const key of [...strata.keys()].sort()) {
+    const groupsOf = rng.shuffle(strata.get(key)!.slice());
+    const rows = groupsOf.reduce((n, g) => n + g.length, 0);
+    const target = Math.round(rows * f);
+    let taken = 0;
+    let k = 0;
+    while (k < groupsOf.length - 1 && (taken < target || (k === 0 && groupsOf.length >= 2))) {
+      if (k > 0 && taken + groupsOf[k].length - target > target - taken) break;
+      taken += groupsOf[k].length;
+      k++;
+    }
+    groupsOf.forEach((g, j) => (j < k ? test : train).push(...g));
+  }
+  return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
+}
+function referenceKFold(labels: string[], groups: ArrayLike<number>, k: number, seed: number) {
+  const members = referenceMembers(groups, labels.length);
+  if (!members) return kFold(labels, k, seed);
+  const strata = referenceStrata(labels, members);
+  const rng = createRng(seed);
+  const folds: number[][] = Array.from({ length: k }, () => []);
+  for (const key of [...strata.keys()].sort())
+    for (const g of rng.shuffle(strata.get(key)!.slice())) {
+      let best = 0;
+      for (let f = 1; f < k; f++) if (folds[f].length < folds[best].length) best = f;
+      folds[best].push(...g);
+    }
+  return folds.map((f) => f.sort((a, b) => a - b));
+}
+function referenceValidation(labels: string[], groups: ArrayLike<number>, fraction: number, seed: number) {
+  const members = referenceMembers(groups, labels.length);
+  if (!members) return validationSplit(labels, fraction, seed);
+  const reps = [...members.values()];
+  const inner = validationSplit(
+    reps.map((rows) => labels[rows[0]]),
+    fraction,
+    seed,
+  );
+  const expand = (picked: number[]) => picked.flatMap((j) => reps[j]).sort((a, b) => a - b);
+  return { ...inner, train: expand(inner.train), validation: expand(inner.validation) };
+}
+
+test('compact grouped splits equal the first (Map of lists) version on random data with repeats', () => {
+  const rng = createRng(11);
+  for (let trial = 0; trial < 40; trial++) {
+    const n = 20 + rng.int(400);
+    const nClasses = 2 + rng.int(4);
+    const labels = Array.from({ length: n }, () => `c${rng.int(nClasses)}`);
+    // Ids: by first occurrence (as textGroups numbers them), then a subset (as the validation carve and the
+    // weight-decay folds see them: arbitrary ids, not numbered from 0), then ids beyond the typed table (a Map).
+    const pool = 1 + rng.int(n);
+    const byText = textGroups(Array.from({ length: n }, () => `t${rng.int(pool)}`));
+    const subset = byText.map((g) => g * 3 + 7);
+    const huge = byText.map((g) => g * 1e6 + 0.5);
+    for (const groups of [byText, subset, huge]) {
+      const seed = rng.int(1000);
+      assert.deepEqual(
+        groupedStratifiedSplit(labels, groups, 0.25, seed),
+        referenceStratified(labels, groups, 0.25, seed),
+      );
+      assert.deepEqual(groupedKFold(labels, groups, 3, seed), referenceKFold(labels, groups, 3, seed));
+      assert.deepEqual(
+        groupedValidationSplit(labels, groups, 0.2, seed),
+        referenceValidation(labels, groups, 0.2, seed),
+      );
+    }
+  }
 });
