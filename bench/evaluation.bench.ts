@@ -58,10 +58,10 @@ export async function run(): Promise<BenchRow[]> {
 
   const { examples, labels } = needleTask({ n: N, s: S, d: D, keys: 1, classScale: 1.5, seed: 7 });
   const split = stratifiedSplit(labels, 0.25, 0);
-  const trainAll = split.train.map((i) => examples[i]);
-  const test = split.test.map((i) => examples[i]);
+  const trainAll = Array.from(split.train, (i) => examples[i]);
+  const test = Array.from(split.test, (i) => examples[i]);
   const inner = validationSplit(
-    split.train.map((i) => labels[i]),
+    Array.from(split.train, (i) => labels[i]),
     0.15,
     1,
   );
@@ -86,7 +86,11 @@ export async function run(): Promise<BenchRow[]> {
       const data =
         preset === 'reference'
           ? { train: trainAll, val: [], refit: false }
-          : { train: inner.train.map((j) => trainAll[j]), val: inner.validation.map((j) => trainAll[j]), refit: true };
+          : {
+              train: Array.from(inner.train, (j) => trainAll[j]),
+              val: Array.from(inner.validation, (j) => trainAll[j]),
+              refit: true,
+            };
       const t0 = performance.now();
       const f = await fitSeed(spec(preset, seed), data, 0, classes, {});
       const seconds = (performance.now() - t0) / 1000;

@@ -26,15 +26,15 @@ const KEYS = 3;
 export async function run(): Promise<void> {
   const { examples, labels } = needleTask({ n: N, s: S, d: D, keys: KEYS, classScale: 2, seed: 42 });
   const split = stratifiedSplit(labels, 0.25, 0);
-  const trainAll = split.train.map((i) => examples[i]);
+  const trainAll = Array.from(split.train, (i) => examples[i]);
   const inner = stratifiedSplit(
-    split.train.map((i) => labels[i]),
+    Array.from(split.train, (i) => labels[i]),
     0.15,
     1,
   );
-  const train = inner.train.map((j) => trainAll[j]);
-  const val = inner.test.map((j) => trainAll[j]);
-  const test = split.test.map((i) => examples[i]);
+  const train = Array.from(inner.train, (j) => trainAll[j]);
+  const val = Array.from(inner.test, (j) => trainAll[j]);
+  const test = Array.from(split.test, (i) => examples[i]);
   const classes = ['0', '1'];
   const computer = await ProbeComputer.create({ H, C: 1, D });
   const init = (): ProbeParams => initProbeParams(H, 1, D, createRng(0));

@@ -120,7 +120,7 @@ export function groupedStratifiedSplit(
   groups: ArrayLike<number>,
   testFraction: number,
   seed: number,
-): { train: number[]; test: number[] } {
+): { train: Uint32Array; test: Uint32Array } {
   if (labels.length !== groups.length)
     throw new ProbescopeError(
       'INTERNAL',

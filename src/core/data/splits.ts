@@ -25,12 +25,12 @@ export function rowsByLabel(labels: ArrayLike<string>): Map<string, Uint32Array>
 }
 
 /**
- * The rows marked 0 and the rows marked 1 in `side` (one byte a row), each list ascending, in exact-size arrays (no
- * push-and-grow, no sort: the same lists as pushing the indices and sorting them).
+ * The rows marked 0 and the rows marked 1 in `side` (one byte a row), each list ascending, in exact-size typed arrays
+ * (4 bytes a row, outside the JS heap; no push-and-grow, no sort: the same lists as pushing the indices and sorting).
  */
-export function rowsBySide(side: Uint8Array, ones: number): [number[], number[]] {
-  const zero: number[] = new Array<number>(side.length - ones);
-  const one: number[] = new Array<number>(ones);
+export function rowsBySide(side: Uint8Array, ones: number): [Uint32Array, Uint32Array] {
+  const zero = new Uint32Array(side.length - ones);
+  const one = new Uint32Array(ones);
   let z = 0;
   let o = 0;
   for (let i = 0; i < side.length; i++) {
@@ -52,13 +52,13 @@ function groupsByLabel(labels: readonly string[]): Map<string, number[]> {
 
 /**
  * Splits indices into train/test with round(n_c · testFraction) test rows per class (at least one when the class has
- * two or more rows). Both index lists come back sorted.
+ * two or more rows). Both index lists come back sorted, as typed arrays (4 bytes a row).
  */
 export function stratifiedSplit(
   labels: readonly string[],
   testFraction: number,
   seed: number,
-): { train: number[]; test: number[] } {
+): { train: Uint32Array; test: Uint32Array } {
   if (!(testFraction > 0 && testFraction < 1)) {
     throw new ProbescopeError('BAD_ARGUMENT', `Test split must be between 0 and 1 (exclusive); got ${testFraction}.`);
   }

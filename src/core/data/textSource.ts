@@ -60,10 +60,10 @@ export async function allTexts(source: TextSource): Promise<string[]> {
  * The texts at `rows` (distinct indices into the source), in that order, in one array: one pass over a streamed
  * source. For subsets that fit in memory (a test split), not for the whole of a large source.
  */
-export async function textsAt(source: TextSource, rows: readonly number[]): Promise<string[]> {
+export async function textsAt(source: TextSource, rows: ArrayLike<number>): Promise<string[]> {
   const inMemory = textsInMemory(source);
-  if (inMemory) return rows.map((i) => inMemory[i]);
-  const slot = new Map(rows.map((r, j) => [r, j]));
+  if (inMemory) return Array.from(rows, (i) => inMemory[i]);
+  const slot = new Map(Array.from(rows, (r, j) => [r, j]));
   const out = new Array<string>(rows.length);
   await source.scan((texts, first) => {
     texts.forEach((t, k) => {

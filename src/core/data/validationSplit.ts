@@ -10,9 +10,9 @@ import { createRng } from '../probes/rng';
 import { rowsByLabel, rowsBySide } from './splits';
 
 export interface ValidationSplit {
-  /** Positions into `labels`, sorted. */
-  train: number[];
-  validation: number[];
+  /** Positions into `labels`, sorted (4 bytes a row). */
+  train: Uint32Array;
+  validation: Uint32Array;
   /** Why there is no validation set (one sentence for logs and panels); absent when there is one. */
   skipped?: string;
 }
@@ -45,8 +45,8 @@ export function validationSplit(labels: readonly string[], fraction: number, see
   if (empty.length > 0) {
     const smallest = empty.reduce((a, b) => (groups.get(a)!.length <= groups.get(b)!.length ? a : b));
     return {
-      train: Array.from({ length: n }, (_, i) => i),
-      validation: [],
+      train: Uint32Array.from({ length: n }, (_, i) => i),
+      validation: new Uint32Array(0),
       skipped:
         `no validation set: ${empty.length} of ${keys.length} classes would get no validation row within ` +
         `${Math.round(fraction * 100)} % of the ${n} training rows (e.g. "${smallest}" has ${groups.get(smallest)!.length}); ` +

@@ -81,19 +81,19 @@ export function examplesFrom(
   cache: ActivationCache,
   layer: LayerSpec,
   kind: ProbeKind,
-  rows: number[],
-  labels: number[],
+  rows: ArrayLike<number>,
+  labels: ArrayLike<number>,
 ): Example[] {
   const D = cache.hiddenSize;
   if (cache.kind !== 'tokens') {
     const { row } = rowFor(cache.kind, kind);
-    return rows.map((i) => ({
+    return Array.from(rows, (i) => ({
       x: cache.get(i, layer).slice(row * D, (row + 1) * D),
       length: 1,
       label: labels[i],
     }));
   }
-  return rows.map((i) => {
+  return Array.from(rows, (i) => {
     const length = cache.length(i);
     return {
       x: poolStates(cache.get(i, layer), length, D, kind),

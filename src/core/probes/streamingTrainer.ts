@@ -25,8 +25,8 @@ export function defaultMemoryBudget(): number {
 }
 
 /** Bytes the examples of `rows` take in memory as float32 (pooled for mean/last: one row of D each). */
-export function trainingBytes(cache: ActivationCache, rows: number[], probe: ProbeKind): number {
+export function trainingBytes(cache: ActivationCache, rows: ArrayLike<number>, probe: ProbeKind): number {
   let n = 0;
-  for (const i of rows) n += probe === 'attention' ? cache.length(i) : 1;
+  for (let k = 0; k < rows.length; k++) n += probe === 'attention' ? cache.length(rows[k]) : 1;
   return n * cache.hiddenSize * 4;
 }

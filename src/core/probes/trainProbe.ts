@@ -62,7 +62,7 @@ function validateParams(p: TrainProbeParams): void {
 async function chooseWeightDecay(
   spec: FitSpec,
   train: Example[],
-  trainGroups: number[],
+  trainGroups: ArrayLike<number>,
   hooks: TrainHooks,
 ): Promise<number> {
   // Identical texts stay in one fold (without duplicates this is kFold).
@@ -161,7 +161,8 @@ export async function trainProbeRun(
   const sharedLine = sharedTextsWarning(plan.record);
   if (sharedLine) hooks.onLog?.(sharedLine);
   const classIndex = new Map(classes.map((c, i) => [c, i]));
-  const labels = plan.labels.map((l) => classIndex.get(l)!);
+  // Class index per text (4 bytes a row, outside the JS heap).
+  const labels = Int32Array.from(plan.labels, (l) => classIndex.get(l)!);
 
   const t0 = performance.now();
   // `train --cache DIR`: an existing cache, no model folder needed (existingCache.ts checks data, layer and model).
@@ -205,7 +206,7 @@ export async function trainProbeRun(
   const C = classes.length === 2 ? 1 : classes.length;
   // Beyond the memory budget the examples stay on disk and are streamed (streamingTrainer.ts).
   const budget = params.memoryBudget ?? defaultMemoryBudget();
-  const needed = trainingBytes(cache, [...plan.train, ...plan.val, ...plan.test], params.probe);
+  const needed = [plan.train, plan.val, plan.test].reduce((n, rows) => n + trainingBytes(cache, rows, params.probe), 0);
   const streaming = needed > budget;
   if (streaming)
     hooks.onLog?.(
@@ -214,7 +215,7 @@ export async function trainProbeRun(
         `the next while the current runs; ${optimizer === 'lbfgs' ? 'LBFGS reads every example from disk each evaluation; ' : ''}` +
         'validation and the final metrics read all their rows from disk in chunks.',
     );
-  const pick = (rows: number[]) =>
+  const pick = (rows: Uint32Array) =>
     streaming
       ? lazyExamplesFrom(cache, params.layer, params.probe, rows, labels, budget)
       : examplesFrom(cache, params.layer, params.probe, rows, labels);
@@ -250,7 +251,7 @@ export async function trainProbeRun(
       ? await chooseWeightDecay(
           base,
           fitTrain,
-          plan.train.map((r) => plan.groups[r]),
+          Int32Array.from(plan.train, (r) => plan.groups[r]),
           hooks,
         )
       : (params.weightDecay ?? 0);

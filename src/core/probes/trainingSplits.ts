@@ -29,9 +29,10 @@ export interface SplitPlan {
   /** Group id per text: identical texts share one (textGroups). */
   groups: ArrayLike<number>;
   classes: string[];
-  train: number[];
-  val: number[];
-  test: number[];
+  /** Indices into texts/labels, ascending within each list (typed: 4 bytes a row, outside the JS heap). */
+  train: Uint32Array;
+  val: Uint32Array;
+  test: Uint32Array;
   ds: DatasetSummary & { chat?: string };
   /** The --test-data file, when given (its warnings are reported beside the dataset's). */
   testDs?: DatasetSummary;
@@ -65,17 +66,22 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
   let texts = rows.texts;
   let labels = rows.labels;
   let parts = [rows];
-  let train: number[];
-  let test: number[];
+  let train: Uint32Array;
+  let test: Uint32Array;
   let groups: ArrayLike<number> | undefined;
   let testDs: DatasetSummary | undefined;
-  const given: number[] = [];
+  let given = new Uint32Array(0);
   let record: Omit<SplitPlan['record'], 'validation' | 'counts'>;
   if (params.splitField !== undefined) {
     const roles = splitRoles(rows.splits ?? [], params.splitField, ds.path);
-    train = [];
-    test = [];
-    roles.forEach((r, i) => (r === 'train' ? train : r === 'test' ? test : given).push(i));
+    const rowsOf = (role: string) => {
+      let n = 0;
+      for (const r of roles) if (r === role) n++;
+      const out = new Uint32Array(n);
+      for (let i = 0, at = 0; i < roles.length; i++) if (roles[i] === role) out[at++] = i;
+      return out;
+    };
+    [train, test, given] = [rowsOf('train'), rowsOf('test'), rowsOf('validation')];
     record = { source: 'field', field: params.splitField };
   } else if (params.testDataPath !== undefined) {
     const other = await readTrainingRows(
@@ -88,8 +94,8 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
       },
       params.modelDir,
     );
-    train = Array.from({ length: rows.texts.count }, (_, i) => i);
-    test = Array.from({ length: other.texts.count }, (_, i) => rows.texts.count + i);
+    train = Uint32Array.from({ length: rows.texts.count }, (_, i) => i);
+    test = Uint32Array.from({ length: other.texts.count }, (_, i) => rows.texts.count + i);
     texts = concatSources(rows.texts, other.texts);
     labels = rows.labels.concat(other.labels);
     parts = [rows, other];
@@ -124,11 +130,11 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
         `(training classes: ${classes.join(', ')}); a probe cannot predict a class it never saw.`,
     );
 
-  let val: number[] = given;
+  let val = given;
   let validation: SplitPlan['record']['validation'] = given.length > 0 ? 'given' : 'none';
   let validationNote: string | undefined;
   if (given.length === 0 && preset !== 'reference') {
-    const trainLabels = train.map((i) => labels[i]);
+    const trainLabels = Array.from(train, (i) => labels[i]);
     // No text repeated anywhere (ids 0, 1, 2, … in row order): groupedValidationSplit would find the training rows'
     // ids all distinct and return validationSplit unchanged, so skip its per-row copies of the ids.
     const inner = firstOccurrenceIdentity(groups)
@@ -139,8 +145,9 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
           defaults.VALIDATION_FRACTION,
           seed + 1,
         );
-    val = inner.validation.map((j) => train[j]);
-    train = inner.train.map((j) => train[j]);
+    const outer = train;
+    val = inner.validation.map((j) => outer[j]);
+    train = inner.train.map((j) => outer[j]);
     validation = val.length > 0 ? 'carved' : 'none';
     validationNote = inner.skipped;
   }
@@ -193,12 +200,20 @@ function firstOccurrenceIdentity(ids: ArrayLike<number>): boolean {
  */
 export function sharedWithTrain(
   groups: ArrayLike<number>,
-  train: readonly number[],
-  test: readonly number[],
-  validation: readonly number[],
+  train: ArrayLike<number>,
+  test: ArrayLike<number>,
+  validation: ArrayLike<number>,
 ): { test: number; validation: number } {
-  const inTrain = new Set(train.map((i) => groups[i]));
-  const count = (rows: readonly number[]) => rows.filter((i) => inTrain.has(groups[i])).length;
+  // Group ids are row numbers of first occurrences (textGroups, groupsByKey): one byte per id marks the training ones.
+  let max = 0;
+  for (let i = 0; i < groups.length; i++) max = Math.max(max, groups[i]);
+  const inTrain = new Uint8Array(max + 1);
+  for (let k = 0; k < train.length; k++) inTrain[groups[train[k]]] = 1;
+  const count = (rows: ArrayLike<number>) => {
+    let c = 0;
+    for (let k = 0; k < rows.length; k++) c += inTrain[groups[rows[k]]];
+    return c;
+  };
   return { test: count(test), validation: count(validation) };
 }
 

@@ -28,7 +28,8 @@ test('rows that appear twice (random labels) never straddle train and test; each
   const rows = [...base, ...base]; // every row twice, as in a concatenated export
   const texts = rows.map((r) => r.text);
   const labels = rows.map((r) => r.label);
-  const { train, test: held } = groupedStratifiedSplit(labels, textGroups(texts), 0.25, 0);
+  const split = groupedStratifiedSplit(labels, textGroups(texts), 0.25, 0);
+  const [train, held] = [Array.from(split.train), Array.from(split.test)];
   assert.equal(train.length + held.length, 400);
   const trainTexts = new Set(train.map((i) => texts[i]));
   assert.equal(held.filter((i) => trainTexts.has(texts[i])).length, 0, 'no test text is in train');
@@ -40,7 +41,7 @@ test('rows that appear twice (random labels) never straddle train and test; each
   }
   // The old split puts copies of most test rows in train (the leak the grouped split prevents).
   const old = stratifiedSplit(labels, 0.25, 0);
-  const oldTrain = new Set(old.train.map((i) => texts[i]));
+  const oldTrain = new Set(Array.from(old.train, (i) => texts[i]));
   assert.ok(old.test.filter((i) => oldTrain.has(texts[i])).length > 50);
 });
 
@@ -143,7 +144,7 @@ function referenceStratified(labels: string[], groups: ArrayLike<number>, f: num
     }
     groupsOf.forEach((g, j) => (j < k ? test : train).push(...g));
   }
-  return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
+  return { train: Uint32Array.from(train.sort((a, b) => a - b)), test: Uint32Array.from(test.sort((a, b) => a - b)) };
 }
 function referenceKFold(labels: string[], groups: ArrayLike<number>, k: number, seed: number) {
   const members = referenceMembers(groups, labels.length);
@@ -168,7 +169,12 @@ function referenceValidation(labels: string[], groups: ArrayLike<number>, fracti
     fraction,
     seed,
   );
-  const expand = (picked: number[]) => picked.flatMap((j) => reps[j]).sort((a, b) => a - b);
+  const expand = (picked: Uint32Array) =>
+    Uint32Array.from(
+      Array.from(picked)
+        .flatMap((j) => reps[j])
+        .sort((a, b) => a - b),
+    );
   return { ...inner, train: expand(inner.train), validation: expand(inner.validation) };
 }
 

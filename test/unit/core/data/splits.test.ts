@@ -8,7 +8,7 @@ test('stratified split keeps each class share and covers every index exactly onc
   const { train, test: held } = stratifiedSplit(labels, 0.25, 7);
   assert.equal(train.length + held.length, labels.length);
   assert.equal(new Set([...train, ...held]).size, labels.length);
-  const count = (idx: number[], l: string) => idx.filter((i) => labels[i] === l).length;
+  const count = (idx: ArrayLike<number>, l: string) => Array.from(idx).filter((i) => labels[i] === l).length;
   assert.equal(count(held, 'a'), 15);
   assert.equal(count(held, 'b'), 8);
   assert.equal(count(held, 'c'), 3);

@@ -42,8 +42,8 @@ describe('scanTrainingRows across several 64 Ki chunks', () => {
     const split = (g: number[]) => {
       const { train, test } = groupedStratifiedSplit(memory.labels, g, 0.2, 3);
       const v = groupedValidationSplit(
-        train.map((i) => memory.labels[i]),
-        train.map((i) => g[i]),
+        Array.from(train, (i) => memory.labels[i]),
+        Array.from(train, (i) => g[i]),
         0.1,
         4,
       );
