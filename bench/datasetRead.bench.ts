@@ -1,7 +1,8 @@
 /**
  * Dataset reading in bounded memory: for each size in PROBESCOPE_BENCH_DATASET_MB (comma-separated megabytes, default
- * "102,1024": a 1 GiB file and one 10× smaller) generates a CSV and a Parquet file (SNAPPY pages, the pyarrow default) in a temp folder, then measures,
- * each in a fresh child process, its peak RSS (process.resourceUsage().maxRSS) and seconds for:
+ * "256,1024"; "102,1024" compares a 1 GiB file with one 10× smaller) generates a CSV and a Parquet file (SNAPPY pages,
+ * the pyarrow default) in a temp folder, then measures, each in a fresh child process, its peak RSS
+ * (process.resourceUsage().maxRSS) and seconds for:
  * - `panel`: what the dataset panel does: inspectDataset (streamed summary), a page near the end and a search through
  *   datasetRows (streamed above 64 MiB). This must not grow with the file. The page near the end is timed twice: read
  *   from the file's start (the sparse row index disabled) and through the index (streamedRows.ts).
@@ -10,7 +11,8 @@
  *   thing extraction does; its tokenizing passes read the texts the same way). Bounded by rows, not bytes.
  * - `memory` (not in the default modes): readDataset, the whole-table read (every text held), for comparison.
  * After all sizes, the peak RSS of each mode at the largest size is printed as a ratio to the smallest size.
- * Texts are drawn from 50,000 random words. The temp folder is removed afterwards.
+ * Texts are drawn from 50,000 random words; 10 % of rows repeat a recent text (PROBESCOPE_BENCH_DATASET_REPEATS). The
+ * temp folder is removed afterwards.
  */
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -30,13 +32,23 @@ const MODE_NAMES: Record<Mode, string> = {
   memory: 'readDataset (all texts held)',
 };
 
-/** Deterministic pseudo-random rows: 60–400 characters drawn from 50,000 random words, a 0/1 label. */
+/**
+ * Share of rows that repeat an earlier text (PROBESCOPE_BENCH_DATASET_REPEATS, default 0.1): real exports repeat texts
+ * (templates, re-scraped pages), and repeats take the grouped split's path (groupedSplit.ts), not the plain one.
+ */
+const REPEATS = Number(process.env.PROBESCOPE_BENCH_DATASET_REPEATS ?? '0.1');
+
+/**
+ * Deterministic pseudo-random rows: 60–400 characters drawn from 50,000 random words, a 0/1 label; a share REPEATS of
+ * the rows repeat one of the last 1,000 texts.
+ */
 function* batches(): Generator<{ texts: string[]; labels: number[] }> {
   let s = 12345;
   const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8;
   const words = Array.from({ length: 50_000 }, () =>
     String.fromCharCode(...Array.from({ length: 3 + (next() % 8) }, () => 97 + (next() % 26))),
   );
+  const recent: string[] = [];
   for (;;) {
     const texts: string[] = [];
     const labels: number[] = [];
@@ -44,7 +56,11 @@ function* batches(): Generator<{ texts: string[]; labels: number[] }> {
       const len = 60 + (next() % 340);
       const parts: string[] = [];
       for (let n = 0; n < len; n += parts[parts.length - 1].length + 1) parts.push(words[next() % words.length]);
-      texts.push(parts.join(' '));
+      const repeat = recent.length > 0 && next() / 2 ** 24 < REPEATS;
+      const text = repeat ? recent[next() % recent.length] : parts.join(' ');
+      if (recent.length < 1000) recent.push(text);
+      else recent[next() % 1000] = text;
+      texts.push(text);
       labels.push(next() & 1);
     }
     yield { texts, labels };
