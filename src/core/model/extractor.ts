@@ -81,6 +81,16 @@ export class ActivationExtractor {
     if (!(Number.isInteger(maxLength) && maxLength > 0)) {
       throw new ProbescopeError('BAD_ARGUMENT', `maxLength must be a positive integer, got ${maxLength}.`);
     }
+    // Positions past max_position_embeddings were never trained (their states are not what the model computes on
+    // text it was built for): refuse rather than extract them. Texts are truncated to maxLength tokens, <bos> included.
+    const maxPositions = folder.config.maxPositions;
+    if (maxPositions && maxLength > maxPositions)
+      throw new ProbescopeError(
+        'BAD_ARGUMENT',
+        `A maximum length of ${maxLength} tokens is longer than the model's max_position_embeddings (${maxPositions}): ` +
+          `states past position ${maxPositions - 1} would be untrained. Use --max-length ${maxPositions} or less ` +
+          '(in the editor: the probescope.maxLength setting).',
+      );
     const [ep, tokenizer, tapped] = await Promise.all([
       resolveExecutionProvider(opts.executionProvider ?? 'auto'),
       GemmaTokenizer.load(folder),

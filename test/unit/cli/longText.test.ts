@@ -82,6 +82,42 @@ describe('long texts through the CLI bundle', () => {
     });
   }
 
+  test('a --max-length beyond max_position_embeddings (512 here) is refused by activations and train, naming the limit', async () => {
+    const data = join(repoRoot, 'examples/span-sentiment.jsonl');
+    const runs = [
+      await cli('activations', '--model', MODEL, '--layers', '1', '--max-length', '513', '--text', votes(600)),
+      await cli(
+        'train',
+        '--model',
+        MODEL,
+        '--data',
+        data,
+        '--layer',
+        '1',
+        '--probe',
+        'mean',
+        '--max-length',
+        '513',
+        '--out',
+        join(tmp, 'too-long'),
+        '--cache-dir',
+        join(tmp, 'cache'),
+        '--execution-provider',
+        'cpu',
+      ),
+    ];
+    for (const r of runs) {
+      assert.equal(r.status, 2, r.stderr.slice(-2000));
+      assert.match(r.stderr, /513 tokens is longer than the model's max_position_embeddings \(512\)/);
+      assert.match(r.stderr, /--max-length 512 or less/);
+    }
+    // At the limit it runs.
+    const ok = json<{ tokens: unknown[] }>(
+      await cli('activations', '--model', MODEL, '--layers', '1', '--max-length', '512', '--text', votes(600)),
+    );
+    assert.equal(ok.tokens.length, 512);
+  });
+
   for (const n of [10_000, 50_000, 100_000]) {
     test(`classify scores all ${n / 1000}k tokens of a text and reports the whole text as covered`, async () => {
       const text = votes(n - 4) + 'tea 🫖 time';
