@@ -5,7 +5,7 @@
  */
 import { ProbescopeError } from '../errors';
 import { createRng } from '../probes/rng';
-import { kFold, rowsBySide, stratifiedSplit } from './splits';
+import { kFold, rowsByLabel, rowsBySide, stratifiedSplit } from './splits';
 import { validationSplit, type ValidationSplit } from './validationSplit';
 
 /** Group id per row: rows with the same text share an id (ids numbered by first occurrence). */
@@ -83,24 +83,16 @@ function groupMembers(groups: ArrayLike<number>, n: number): GroupMembers | unde
   return { count, start, rows };
 }
 
+/** The label of each group's first row (group k of `members`): what the grouped splits stratify by. */
+function firstLabels(labels: readonly string[], members: GroupMembers): string[] {
+  const out = new Array<string>(members.count);
+  for (let k = 0; k < members.count; k++) out[k] = labels[members.rows[members.start[k]]];
+  return out;
+}
+
 /** Groups by the label of their first row: label → the groups (indices into `members`) in order of appearance. */
 function strataOf(labels: readonly string[], members: GroupMembers): Map<string, Uint32Array> {
-  const first = (k: number) => labels[members.rows[members.start[k]]];
-  const counts = new Map<string, number>();
-  for (let k = 0; k < members.count; k++) counts.set(first(k), (counts.get(first(k)) ?? 0) + 1);
-  const strata = new Map<string, Uint32Array>();
-  const fill = new Map<string, number>();
-  for (const [key, c] of counts) {
-    strata.set(key, new Uint32Array(c));
-    fill.set(key, 0);
-  }
-  for (let k = 0; k < members.count; k++) {
-    const key = first(k);
-    const at = fill.get(key)!;
-    strata.get(key)![at] = k;
-    fill.set(key, at + 1);
-  }
-  return strata;
+  return rowsByLabel(firstLabels(labels, members));
 }
 
 /** Marks every row of group k with `value` in `side`; returns the group's size. */
@@ -196,9 +188,7 @@ export function groupedValidationSplit(
 ): ValidationSplit {
   const members = groupMembers(groups, labels.length);
   if (!members) return validationSplit(labels, fraction, seed);
-  const firstLabels: string[] = new Array<string>(members.count);
-  for (let k = 0; k < members.count; k++) firstLabels[k] = labels[members.rows[members.start[k]]];
-  const inner = validationSplit(firstLabels, fraction, seed);
+  const inner = validationSplit(firstLabels(labels, members), fraction, seed);
   // Each group follows its representative: one byte a row, the lists ascending (rowsBySide).
   const side = new Uint8Array(labels.length);
   let picked = 0;
