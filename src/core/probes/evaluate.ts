@@ -1,8 +1,12 @@
-/** evaluateProbe: a saved probe's metrics on a (new) dataset, whose labels must be among the probe's classes. */
+/**
+ * evaluateProbe: a saved probe's metrics on a (new) dataset, whose labels must be among the probe's classes. The
+ * dataset is read as training reads it (readTrainingRows): a large file is streamed and its texts read again from the
+ * file by extraction, so memory does not grow with the file's bytes.
+ */
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EvalParams, EvalResult, ProbeManifest } from '../../protocol/types';
-import { readDatasetForModel } from '../chat/chatDataset';
+import { readTrainingRows } from '../chat/chatDataset';
 import { ProbescopeError } from '../errors';
 import { probeComputer } from './computerCache';
 import { cacheKindFor } from '../activations/pooledCache';
@@ -29,7 +33,7 @@ export async function probePredictions(
 }> {
   const { probe, manifest, folder } = await probeWithModel(params.probeDir, params.modelDir);
   // A probe trained on chat-formatted text is evaluated on text formatted the same way.
-  const ds = await readDatasetForModel(
+  const read = await readTrainingRows(
     params.dataPath,
     {
       textField: params.textField ?? (manifest.training.textField as string | undefined),
@@ -41,19 +45,26 @@ export async function probePredictions(
     },
     folder.dir,
   );
+  const { ds } = read;
   for (const w of ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
   const classIndex = new Map(manifest.classes.map((c, i) => [c, i]));
-  const unknown = [...new Set(ds.labels.filter((l) => !classIndex.has(l)))];
+  const unknownSet = new Set<string>();
+  for (const l of read.labels) if (!classIndex.has(l)) unknownSet.add(l);
+  const unknown = [...unknownSet];
   if (unknown.length > 0) {
     throw new ProbescopeError(
       'DATASET_INVALID',
       `${ds.path} has labels the probe was not trained on: ${unknown.slice(0, 5).join(', ')} (probe classes: ${manifest.classes.join(', ')}).`,
     );
   }
+  if (!read.sourceRows) throw new Error('unreachable: readTrainingRows gives the file rows (sourceRows)');
+  const rows = read.sourceRows();
+  // Eval needs no text groups: a streamed read then drops its text keys (16 bytes a row) before extraction.
+  read.ownGroups?.();
   const cache = await buildActivations(
     folder,
     [manifest.layer],
-    ds.texts,
+    read.texts,
     {
       cacheDir: params.cacheDir ?? path.join(os.tmpdir(), 'probescope-cache'),
       maxLength: typeof manifest.training.maxLength === 'number' ? manifest.training.maxLength : undefined,
@@ -66,12 +77,12 @@ export async function probePredictions(
     },
     hooks,
   );
-  const labels = ds.labels.map((l) => classIndex.get(l)!);
+  const labels = read.labels.map((l) => classIndex.get(l)!);
   const examples = examplesFrom(
     cache,
     manifest.layer,
     manifest.probe,
-    ds.texts.map((_, i) => i),
+    labels.map((_, i) => i),
     labels,
   );
   cache.close();
@@ -92,7 +103,7 @@ export async function probePredictions(
     logits,
     C: probe.C,
     entropyRatio,
-    rows: ds.sourceRows,
+    rows,
     textField: ds.textField,
     labelField: ds.labelField,
   };
