@@ -34,7 +34,10 @@ export async function readExtractionTexts(
   const { textField, ...readOpts } = opts;
   if ((await datasetBytes(file)) <= readDatasetConfig.memoMaxBytes) {
     const table = await loadTable(file, readOpts);
-    const kept = keptTexts(file, fieldOf(file, table, textField, () => detectFields(table).textField));
+    const kept = keptTexts(
+      file,
+      fieldOf(file, table, textField, () => detectFields(table).textField),
+    );
     const texts = kept.texts(table);
     return { texts: arraySource(texts), warnings: [...table.notes.map((n) => n.message), ...kept.warnings()] };
   }

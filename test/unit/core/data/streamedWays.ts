@@ -70,7 +70,5 @@ export function mixedTable(format?: string): { text: Cell[]; label: Cell[] } {
 
 /** The file rows (0-based) mixedTable keeps: a text that is not empty or blank, and a label. */
 export function mixedTableKeptRows(): number[] {
-  return Array.from({ length: 60 }, (_, i) => i).filter(
-    (i) => i % 11 !== 3 && i % 13 !== 5 && i !== 22 && i !== 41,
-  );
+  return Array.from({ length: 60 }, (_, i) => i).filter((i) => i % 11 !== 3 && i % 13 !== 5 && i !== 22 && i !== 41);
 }

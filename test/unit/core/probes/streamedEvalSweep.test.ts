@@ -69,7 +69,10 @@ describe('eval from a streamed dataset equals eval from memory', () => {
       assert.deepEqual(memory.rows, mixedTableKeptRows());
       assert.equal(memory.result.n, mixedTableKeptRows().length);
       assert.deepEqual(memory.fields, ['text', 'label']);
-      assert.ok(memory.logs.some((m) => /Skipped 2 row\(s\) with no "label"/.test(m)), memory.logs.join('\n'));
+      assert.ok(
+        memory.logs.some((m) => /Skipped 2 row\(s\) with no "label"/.test(m)),
+        memory.logs.join('\n'),
+      );
     });
 
   for (const format of ['csv', 'jsonl', 'parquet'] as const)
