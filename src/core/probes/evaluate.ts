@@ -1,7 +1,9 @@
 /**
  * evaluateProbe: a saved probe's metrics on a (new) dataset, whose labels must be among the probe's classes. The
  * dataset is read as training reads it (readTrainingRows): a large file is streamed and its texts read again from the
- * file by extraction, so memory does not grow with the file's bytes.
+ * file by extraction, so memory does not grow with the file's bytes. When the pooled examples exceed the memory budget
+ * (EvalParams.memoryBudget, default half the free memory) they stay in the activation cache and the probe reads them
+ * chunk by chunk (lazyExamples.ts, as streamed training does).
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,6 +17,8 @@ import { probeWithModel } from './runtime';
 import { makeChunks } from './batches';
 import { splitMetrics } from './metrics';
 import { lossFromLogits, predictOver } from './trainingLoop';
+import { defaultMemoryBudget, lazyExamplesFrom, trainingBytes } from './streamingTrainer';
+import { formatBytes } from '../storage';
 
 /** A saved probe's logits [n*C] on every row of a dataset, with class indices and the manifest (for compare). */
 export async function probePredictions(
@@ -78,25 +82,38 @@ export async function probePredictions(
     hooks,
   );
   const labels = read.labels.map((l) => classIndex.get(l)!);
-  const examples = examplesFrom(
-    cache,
-    manifest.layer,
-    manifest.probe,
-    labels.map((_, i) => i),
-    labels,
-  );
-  cache.close();
-  hooks.onProgress?.({ phase: 'evaluate', done: 0, total: examples.length });
-  const computer = await probeComputer({ H: probe.H, C: probe.C, D: probe.D }, params.executionProvider);
-  const withEntropy = manifest.probe === 'attention';
-  const { logits, entropyRatio } = await predictOver(
-    computer,
-    probe,
-    makeChunks(examples, probe.D),
-    examples.length,
-    withEntropy,
-  );
-  hooks.onProgress?.({ phase: 'evaluate', done: examples.length, total: examples.length });
+  const all = labels.map((_, i) => i);
+  // Beyond the memory budget the examples stay in the cache and are read chunk by chunk (as streamed training does).
+  const budget = params.memoryBudget ?? defaultMemoryBudget();
+  const needed = trainingBytes(cache, all, manifest.probe);
+  const lazy = needed > budget;
+  if (lazy)
+    hooks.onLog?.(
+      `The examples take ${formatBytes(needed)}, more than the memory budget of ${formatBytes(budget)} ` +
+        '(--memory-budget): reading them from the activation cache in chunks.',
+    );
+  let closed = false;
+  const close = () => {
+    if (!closed) cache.close();
+    closed = true;
+  };
+  let predicted: Awaited<ReturnType<typeof predictOver>>;
+  let n: number;
+  try {
+    const examples = lazy
+      ? lazyExamplesFrom(cache, manifest.layer, manifest.probe, all, labels, budget)
+      : examplesFrom(cache, manifest.layer, manifest.probe, all, labels);
+    if (!lazy) close();
+    n = examples.length;
+    hooks.onProgress?.({ phase: 'evaluate', done: 0, total: n });
+    const computer = await probeComputer({ H: probe.H, C: probe.C, D: probe.D }, params.executionProvider);
+    const withEntropy = manifest.probe === 'attention';
+    predicted = await predictOver(computer, probe, makeChunks(examples, probe.D), n, withEntropy);
+  } finally {
+    close();
+  }
+  const { logits, entropyRatio } = predicted;
+  hooks.onProgress?.({ phase: 'evaluate', done: n, total: n });
   return {
     manifest,
     labels,

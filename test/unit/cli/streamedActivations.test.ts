@@ -106,6 +106,18 @@ describe('activations --data from a streamed dataset equals the in-memory read',
     }
   });
 
+  it('a --text-field the file lacks is refused the same way', async () => {
+    const file = await writeTable(work, 'nofield', unlabelled('csv'), 'csv');
+    const { memory, streamed } = await bothWays(() =>
+      activations(file, { 'text-field': 'body' }).then(
+        () => 'accepted',
+        (e: Error) => e.message,
+      ),
+    );
+    assert.equal(streamed, memory);
+    assert.match(memory, /has no "body" column \(columns: text, note\)/);
+  });
+
   describe('--chat without a label column', () => {
     let model: string;
     before(async () => {

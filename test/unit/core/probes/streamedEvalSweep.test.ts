@@ -110,6 +110,45 @@ describe('eval from a streamed dataset equals eval from memory', () => {
   });
 });
 
+describe('eval beyond the memory budget', () => {
+  for (const probe of ['mean', 'attention'] as const)
+    it(`${probe}: reads its examples from the cache in chunks, with the same predictions`, async () => {
+      const file = await writeTable(work, `budget-${probe}`, mixedTable('csv'), 'csv');
+      const probeDir = join(work, `budget-probe-${probe}`);
+      await trainProbeRun({
+        modelDir,
+        dataPath: file,
+        layer: 2,
+        probe,
+        heads: probe === 'attention' ? 2 : undefined,
+        steps: 30,
+        cacheDir: join(work, 'budget-cache'),
+        outDir: probeDir,
+        executionProvider: 'cpu',
+      });
+      const run = async (memoryBudget?: number) => {
+        const logs: string[] = [];
+        const params = { probeDir, dataPath: file, cacheDir: join(work, 'budget-cache'), memoryBudget };
+        const p = await probePredictions(params, { onLog: (m) => logs.push(m) });
+        return { p, result: await evaluateProbe(params), logs };
+      };
+      const held = await run();
+      // 2 KiB: chunks of at most a quarter of the budget, so the 47 rows take many chunks.
+      const lazy = await run(2048);
+      assert.ok(!held.logs.some((m) => /more than the memory budget/.test(m)));
+      assert.ok(
+        lazy.logs.some((m) => /more than the memory budget/.test(m)),
+        lazy.logs.join('\n'),
+      );
+      assert.deepEqual(lazy.p.rows, held.p.rows);
+      assert.deepEqual(lazy.p.labels, held.p.labels);
+      assert.equal(lazy.p.logits.length, held.p.logits.length);
+      held.p.logits.forEach((z, i) => assert.ok(Math.abs(lazy.p.logits[i] - z) <= 1e-5, `logit ${i}`));
+      assert.equal(lazy.result.accuracy, held.result.accuracy);
+      assert.equal(lazy.result.n, 47);
+    });
+});
+
 describe('layer sweeps from a streamed dataset equal sweeps from memory', () => {
   /** The points (without their folders), the saved probes' weights, and the dataset log lines. */
   async function sweep(tag: string, data: string, test?: string) {
