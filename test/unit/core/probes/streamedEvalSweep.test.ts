@@ -143,7 +143,14 @@ describe('eval beyond the memory budget', () => {
       assert.deepEqual(lazy.p.rows, held.p.rows);
       assert.deepEqual(lazy.p.labels, held.p.labels);
       assert.equal(lazy.p.logits.length, held.p.logits.length);
-      held.p.logits.forEach((z, i) => assert.ok(Math.abs(lazy.p.logits[i] - z) <= 1e-5, `logit ${i}`));
+      // Other chunk sizes sum in another order (float32): equal to 1e-5 relative. With a budget of 512 MiB or more the
+      // chunks are those of the held path (32 Mi floats) and the logits identical.
+      held.p.logits.forEach((z, i) =>
+        assert.ok(
+          Math.abs(lazy.p.logits[i] - z) <= 1e-5 * Math.max(1, Math.abs(z)),
+          `logit ${i}: ${z} vs ${lazy.p.logits[i]}`,
+        ),
+      );
       assert.equal(lazy.result.accuracy, held.result.accuracy);
       assert.equal(lazy.result.n, 47);
     });
