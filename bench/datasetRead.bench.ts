@@ -9,6 +9,12 @@
  * - `train`: what training does before the model runs: planSplits (readTrainingRows: streamed above 64 MiB, keeping
  *   per row a label, a text key and the row index), then one streamed pass over the texts (hashTextSource, the first
  *   thing extraction does; its tokenizing passes read the texts the same way). Bounded by rows, not bytes.
+ * - `eval` (not in the default modes): what `eval`, `compare` and a layer sweep read before the model runs:
+ *   readTrainingRows (streamed above 64 MiB), every label checked against the classes, the file rows (sourceRows:
+ *   eval's `rows`), then one streamed pass over the texts (hashTextSource). `activations --data` on a labelled file
+ *   reads the same way.
+ * - `texts` (not in the default modes): `activations --data` without a label column: readExtractionTexts (a counting
+ *   pass above 64 MiB) and one streamed pass over the texts.
  * - `memory` (not in the default modes): readDataset, the whole-table read (every text held), for comparison.
  * After all sizes, the peak RSS of each mode at the largest size is printed as a ratio to the smallest size.
  * Texts are drawn from 50,000 random words; 10 % of rows repeat a recent text (PROBESCOPE_BENCH_DATASET_REPEATS). The
@@ -29,6 +35,8 @@ const ROWS_PER_BATCH = 50_000;
 const MODE_NAMES: Record<Mode, string> = {
   panel: 'inspect + page + search',
   train: 'training load (split plan + one text pass)',
+  eval: 'eval load (rows + labels checked + file rows + one text pass)',
+  texts: 'unlabelled extraction texts (count + one text pass)',
   memory: 'readDataset (all texts held)',
 };
 
@@ -102,7 +110,7 @@ async function writeParquet(path: string, bytes: number): Promise<number> {
   return rows;
 }
 
-type Mode = 'panel' | 'train' | 'memory';
+type Mode = 'panel' | 'train' | 'eval' | 'texts' | 'memory';
 
 /** Reads `file` in a fresh process (`mode`, see the file comment); its own peak RSS, not this process's. */
 interface ChildResult {
@@ -118,13 +126,30 @@ function readInChild(file: string, mode: Mode): ChildResult {
   const f = JSON.stringify(file);
   const probes = JSON.stringify(join(__dirname, '../src/core/probes/trainingSplits'));
   const cacheKey = JSON.stringify(join(__dirname, '../src/core/activations/cacheKey'));
+  const chat = JSON.stringify(join(__dirname, '../src/core/chat/chatDataset'));
+  const extraction = JSON.stringify(join(__dirname, '../src/core/data/extractionTexts'));
   const work =
     mode === 'memory'
       ? `readDataset(${f}).then((ds) => ds.texts.length)`
-      : mode === 'train'
-        ? `require(${probes}).planSplits({ dataPath: ${f}, modelDir: '', layer: 1, probe: 'mean', outDir: '' }, 'fast', 1)
+      : mode === 'eval'
+        ? `require(${chat}).readTrainingRows(${f}, {}, undefined).then(async (read) => {
+             const classes = new Set(['0', '1']);
+             for (const l of read.labels) if (!classes.has(l)) throw new Error('label ' + l);
+             const rows = read.sourceRows();
+             read.ownGroups?.();
+             await require(${cacheKey}).hashTextSource(read.texts);
+             if (rows.length !== read.texts.count) throw new Error('rows');
+             return read.texts.count;
+           })`
+        : mode === 'texts'
+          ? `require(${extraction}).readExtractionTexts(${f}, {}).then(async (r) => {
+               await require(${cacheKey}).hashTextSource(r.texts);
+               return r.texts.count;
+             })`
+          : mode === 'train'
+            ? `require(${probes}).planSplits({ dataPath: ${f}, modelDir: '', layer: 1, probe: 'mean', outDir: '' }, 'fast', 1)
              .then(async (plan) => { await require(${cacheKey}).hashTextSource(plan.texts); return plan.texts.count; })`
-        : `inspectDataset({ path: ${f} }).then(async (s) => {
+            : `inspectDataset({ path: ${f} }).then(async (s) => {
            const deep = { path: ${f}, textField: s.textField, labelField: s.labelField, offset: s.rows - 20, limit: 10 };
            const { rowIndexConfig } = require(${JSON.stringify(join(__dirname, '../src/core/data/streamedRows'))});
            rowIndexConfig.enabled = false;

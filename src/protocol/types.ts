@@ -240,6 +240,11 @@ export interface EvalParams extends DatasetReadParams {
    * probe.json records float32 for an attention probe, else the kind's default (float16 token caches).
    */
   cacheDtype?: 'float16' | 'float32';
+  /**
+   * Bytes of examples eval may hold in memory (default: half the free memory, at least 256 MiB); beyond it they are
+   * read from the activation cache in chunks (TrainProbeParams.memoryBudget).
+   */
+  memoryBudget?: number;
   progressId?: string;
 }
 

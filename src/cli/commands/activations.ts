@@ -8,9 +8,8 @@ import type { CliCommand } from '../command';
 import type { LayerSpec } from '../../protocol/types';
 import { ActivationCache } from '../../core/activations/activationCache';
 import { DEFAULT_CACHE_MAX_LENGTH } from '../../core/activations/shardFormat';
-import { detectFields, loadTable } from '../../core/data';
-import { cellText } from '../../core/data/cellValues';
-import type { DatasetReadParams, ProgressEvent } from '../../protocol/types';
+import { readExtractionTexts } from '../../core/data/extractionTexts';
+import type { ProgressEvent } from '../../protocol/types';
 import { ProbescopeError } from '../../core/errors';
 import { ActivationExtractor } from '../../core/model/extractor';
 import { resolveModelFolder } from '../../core/model/modelFolder';
@@ -25,7 +24,7 @@ import {
   encodeChat,
   parseChatSpec,
   readChatTexts,
-  readDatasetForModel,
+  readTrainingRows,
   type ChatEncoding,
 } from '../../core/chat';
 import { GemmaTokenizer } from '../../core/model/tokenizer';
@@ -148,19 +147,24 @@ export const activationsCommand: CliCommand = {
     const readParams = datasetReadParams(values);
     const textField = str(values, 'text-field');
     // A labelled dataset gives the texts train reads (rows without a label skipped), so train --cache-dir reuses
-    // this cache; a dataset without a label column gives every text.
-    const labelled = await readDatasetForModel(data!, { textField, chat: chatSpec, ...readParams }, folder.dir).catch(
+    // this cache; a dataset without a label column gives every text. Either way a large file is streamed: its texts
+    // are read again from the file while extracting (readTrainingRows, readExtractionTexts, readChatTexts).
+    const labelled = await readTrainingRows(data!, { textField, chat: chatSpec, ...readParams }, folder.dir).catch(
       (err: unknown) => {
         if (err instanceof ProbescopeError && err.code === 'DATASET_INVALID') return undefined;
         throw err;
       },
     );
-    if (labelled) for (const w of labelled.warnings) ctx.log(`Dataset: ${w.message}`);
-    const texts = labelled
-      ? labelled.texts
+    // Extraction needs no text groups: a streamed read drops its text keys (16 bytes a row).
+    labelled?.ownGroups?.();
+    const unlabelled = labelled
+      ? undefined
       : chatSpec === undefined
-        ? await readTexts(data!, textField, readParams, ctx.log)
+        ? await readExtractionTexts(data!, { textField, ...readParams })
         : await readChatTexts(data!, { textField, chat: chatSpec, ...readParams }, folder.dir);
+    for (const m of labelled ? labelled.ds.warnings.map((w) => w.message) : unlabelled!.warnings)
+      ctx.log(`Dataset: ${m}`);
+    const texts = labelled ? labelled.texts : unlabelled!.texts;
     const t0 = performance.now();
     const seconds = () => Math.round((performance.now() - t0) / 10) / 100;
     const buildOpts = {
@@ -219,37 +223,6 @@ export function parseLayers(spec: string, numLayers: number): LayerSpec[] {
     }
     return n;
   });
-}
-
-/** The texts of a dataset under the dataset rules: empty and whitespace-only texts are skipped, with a warning. */
-async function readTexts(
-  file: string,
-  textField: string | undefined,
-  read: DatasetReadParams,
-  log: (message: string) => void,
-): Promise<string[]> {
-  const table = await loadTable(file, read);
-  for (const note of table.notes) log(`Dataset: ${note.message}`);
-  const names = table.columns.map((c) => c.name);
-  // A dataset for extraction needs no label column, so only fall back to full field detection when "text" is absent.
-  const field = textField ?? (names.includes('text') ? 'text' : detectFields(table).textField);
-  if (!names.includes(field))
-    throw new ProbescopeError('DATASET_INVALID', `${file} has no "${field}" column (columns: ${names.join(', ')}).`);
-  const values = table.column(field);
-  const texts: string[] = [];
-  const skipped: string[] = [];
-  for (let i = 0; i < table.rowCount; i++) {
-    const t = cellText(values[i]);
-    if (t === undefined && values[i] !== null && values[i] !== undefined && typeof values[i] === 'object')
-      throw new ProbescopeError('DATASET_INVALID', `${file} ${table.where(i)}: "${field}" is not text.`);
-    if (t === undefined || t.trim() === '') skipped.push(table.where(i));
-    else texts.push(t);
-  }
-  if (skipped.length > 0)
-    log(
-      `Dataset: Skipped ${skipped.length} row(s) whose "${field}" is empty or whitespace-only: ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''}.`,
-    );
-  return texts;
 }
 
 /** `text` as the turns of a --chat role list (one text: the first role's turn). */

@@ -11,6 +11,8 @@ import {
 import { readDatasetConfig, textOf } from '../data/readDataset';
 import { datasetBytes, scanTable, type RowBatch } from '../data/records';
 import { scanTrainingRows, trainingRowsOf, type TrainingRows } from '../data/trainingRows';
+import { batchTextSource, extractionTextsConfig, type ExtractionTexts } from '../data/extractionTexts';
+import { arraySource } from '../data/textSource';
 import { ProbescopeError } from '../errors';
 import { formatChat } from './chatFormat';
 import { type ChatSpec, messagesOf, parseChatSpec } from './chatSpec';
@@ -104,24 +106,45 @@ const CHAT_COLUMN = '\u0000chat';
 
 /**
  * Texts of a dataset without labels (for extraction), formatted by the model's chat template as readDatasetForModel
- * does. `textField` as there (comma-separated with a role list).
+ * does (rows with an empty turn skipped). `textField` as there (comma-separated with a role list). A file up to
+ * readDatasetConfig.memoMaxBytes is read into memory; a larger one is streamed (batchTextSource: the conversations
+ * are rendered batch by batch whenever extraction scans them; the columns are those of the first batch, as
+ * readTrainingRows' streamed read takes them). `warnings`: the reader's notes.
  */
 export async function readChatTexts(
   file: string,
   opts: { textField?: string; chat: string } & DatasetReadOptions,
   modelDir: string,
-): Promise<string[]> {
-  const spec = parseChatSpec(opts.chat);
+): Promise<ExtractionTexts> {
+  const { textField, chat, ...readOpts } = opts;
+  const spec = parseChatSpec(chat);
   const template = await ChatTemplate.load(modelDir);
-  const table = await loadTable(file, opts);
-  const name = path.basename(table.path);
-  const fields = textFields(
-    spec,
-    opts.textField,
-    table.columns.map((c) => c.name),
-    name,
+  const name = path.basename(file);
+  const kept = (rendered: (string | undefined)[]) => rendered.filter((t): t is string => t !== undefined);
+  if ((await datasetBytes(file)) <= readDatasetConfig.memoMaxBytes) {
+    const table = await loadTable(file, readOpts);
+    const fields = textFields(
+      spec,
+      textField,
+      table.columns.map((c) => c.name),
+      path.basename(table.path),
+    );
+    const texts = kept(renderRows(table.rows, spec, fields, template, path.basename(table.path)));
+    return { texts: arraySource(texts), warnings: table.notes.map((n) => n.message) };
+  }
+  let names: string[] = [];
+  await scanTable(file, readOpts, {
+    batchRows: 256,
+    onBatch: (b) => {
+      names = b.columns.map((c) => c.name);
+      return false;
+    },
+  });
+  const fields = textFields(spec, textField, names, name);
+  const { texts, table } = await batchTextSource(file, readOpts, extractionTextsConfig.batchRows, (b) =>
+    kept(renderRows(b.rows, spec, fields, template, name, b.start)),
   );
-  return renderRows(table.rows, spec, fields, template, name).filter((t): t is string => t !== undefined);
+  return { texts, warnings: table.notes.map((n) => n.message) };
 }
 
 function renderRows(

@@ -53,6 +53,11 @@ export interface TrainingRows {
    * duplicate count). Handing them over drops the keys (16 bytes a row): call either this or keys(), once.
    */
   ownGroups?(): Int32Array;
+  /**
+   * The file row (0-based, as Dataset.sourceRows) of each kept row, in order, for reports that name rows (eval,
+   * compare). A streamed read copies them from the file rows it keeps anyway (8 bytes a row in the returned array).
+   */
+  sourceRows?(): number[];
 }
 
 /** The 106-bit key of one text (MD5 of its UTF-8 bytes, two 53-bit halves). */
@@ -63,11 +68,12 @@ export function textKey(text: string): [number, number] {
 
 /** TrainingRows of a dataset already in memory. */
 export function trainingRowsOf(ds: Dataset): TrainingRows {
-  const { texts, labels, sourceRows: _rows, splits, ...summary } = ds;
+  const { texts, labels, sourceRows, splits, ...summary } = ds;
   return {
     ds: summary,
     texts: arraySource(texts),
     labels,
+    sourceRows: () => sourceRows,
     ...(splits ? { splits } : {}),
     keys: async () => {
       const hi = new Float64Array(texts.length);
@@ -343,6 +349,11 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
       hi.clear();
       lo.clear();
       return g;
+    },
+    sourceRows: () => {
+      const out = new Array<number>(n);
+      for (let k = 0; k < n; k++) out[k] = rows.get(k);
+      return out;
     },
   };
 }

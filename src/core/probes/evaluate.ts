@@ -1,8 +1,14 @@
-/** evaluateProbe: a saved probe's metrics on a (new) dataset, whose labels must be among the probe's classes. */
+/**
+ * evaluateProbe: a saved probe's metrics on a (new) dataset, whose labels must be among the probe's classes. The
+ * dataset is read as training reads it (readTrainingRows): a large file is streamed and its texts read again from the
+ * file by extraction, so memory does not grow with the file's bytes. When the pooled examples exceed the memory budget
+ * (EvalParams.memoryBudget, default half the free memory) they stay in the activation cache and the probe reads them
+ * chunk by chunk (lazyExamples.ts, as streamed training does).
+ */
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EvalParams, EvalResult, ProbeManifest } from '../../protocol/types';
-import { readDatasetForModel } from '../chat/chatDataset';
+import { readTrainingRows } from '../chat/chatDataset';
 import { ProbescopeError } from '../errors';
 import { probeComputer } from './computerCache';
 import { cacheKindFor } from '../activations/pooledCache';
@@ -11,6 +17,8 @@ import { probeWithModel } from './runtime';
 import { makeChunks } from './batches';
 import { splitMetrics } from './metrics';
 import { lossFromLogits, predictOver } from './trainingLoop';
+import { defaultMemoryBudget, lazyExamplesFrom, trainingBytes } from './streamingTrainer';
+import { formatBytes } from '../storage';
 
 /** A saved probe's logits [n*C] on every row of a dataset, with class indices and the manifest (for compare). */
 export async function probePredictions(
@@ -29,7 +37,7 @@ export async function probePredictions(
 }> {
   const { probe, manifest, folder } = await probeWithModel(params.probeDir, params.modelDir);
   // A probe trained on chat-formatted text is evaluated on text formatted the same way.
-  const ds = await readDatasetForModel(
+  const read = await readTrainingRows(
     params.dataPath,
     {
       textField: params.textField ?? (manifest.training.textField as string | undefined),
@@ -41,19 +49,26 @@ export async function probePredictions(
     },
     folder.dir,
   );
+  const { ds } = read;
   for (const w of ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
   const classIndex = new Map(manifest.classes.map((c, i) => [c, i]));
-  const unknown = [...new Set(ds.labels.filter((l) => !classIndex.has(l)))];
+  const unknownSet = new Set<string>();
+  for (const l of read.labels) if (!classIndex.has(l)) unknownSet.add(l);
+  const unknown = [...unknownSet];
   if (unknown.length > 0) {
     throw new ProbescopeError(
       'DATASET_INVALID',
       `${ds.path} has labels the probe was not trained on: ${unknown.slice(0, 5).join(', ')} (probe classes: ${manifest.classes.join(', ')}).`,
     );
   }
+  if (!read.sourceRows) throw new Error('unreachable: readTrainingRows gives the file rows (sourceRows)');
+  const rows = read.sourceRows();
+  // Eval needs no text groups: a streamed read then drops its text keys (16 bytes a row) before extraction.
+  read.ownGroups?.();
   const cache = await buildActivations(
     folder,
     [manifest.layer],
-    ds.texts,
+    read.texts,
     {
       cacheDir: params.cacheDir ?? path.join(os.tmpdir(), 'probescope-cache'),
       maxLength: typeof manifest.training.maxLength === 'number' ? manifest.training.maxLength : undefined,
@@ -66,33 +81,46 @@ export async function probePredictions(
     },
     hooks,
   );
-  const labels = ds.labels.map((l) => classIndex.get(l)!);
-  const examples = examplesFrom(
-    cache,
-    manifest.layer,
-    manifest.probe,
-    ds.texts.map((_, i) => i),
-    labels,
-  );
-  cache.close();
-  hooks.onProgress?.({ phase: 'evaluate', done: 0, total: examples.length });
-  const computer = await probeComputer({ H: probe.H, C: probe.C, D: probe.D }, params.executionProvider);
-  const withEntropy = manifest.probe === 'attention';
-  const { logits, entropyRatio } = await predictOver(
-    computer,
-    probe,
-    makeChunks(examples, probe.D),
-    examples.length,
-    withEntropy,
-  );
-  hooks.onProgress?.({ phase: 'evaluate', done: examples.length, total: examples.length });
+  const labels = read.labels.map((l) => classIndex.get(l)!);
+  const all = labels.map((_, i) => i);
+  // Beyond the memory budget the examples stay in the cache and are read chunk by chunk (as streamed training does).
+  const budget = params.memoryBudget ?? defaultMemoryBudget();
+  const needed = trainingBytes(cache, all, manifest.probe);
+  const lazy = needed > budget;
+  if (lazy)
+    hooks.onLog?.(
+      `The examples take ${formatBytes(needed)}, more than the memory budget of ${formatBytes(budget)} ` +
+        '(--memory-budget): reading them from the activation cache in chunks.',
+    );
+  let closed = false;
+  const close = () => {
+    if (!closed) cache.close();
+    closed = true;
+  };
+  let predicted: Awaited<ReturnType<typeof predictOver>>;
+  let n: number;
+  try {
+    const examples = lazy
+      ? lazyExamplesFrom(cache, manifest.layer, manifest.probe, all, labels, budget)
+      : examplesFrom(cache, manifest.layer, manifest.probe, all, labels);
+    if (!lazy) close();
+    n = examples.length;
+    hooks.onProgress?.({ phase: 'evaluate', done: 0, total: n });
+    const computer = await probeComputer({ H: probe.H, C: probe.C, D: probe.D }, params.executionProvider);
+    const withEntropy = manifest.probe === 'attention';
+    predicted = await predictOver(computer, probe, makeChunks(examples, probe.D), n, withEntropy);
+  } finally {
+    close();
+  }
+  const { logits, entropyRatio } = predicted;
+  hooks.onProgress?.({ phase: 'evaluate', done: n, total: n });
   return {
     manifest,
     labels,
     logits,
     C: probe.C,
     entropyRatio,
-    rows: ds.sourceRows,
+    rows,
     textField: ds.textField,
     labelField: ds.labelField,
   };

@@ -4,7 +4,8 @@
  */
 import * as path from 'node:path';
 import type { LayerSweepParams, LayerSweepPoint } from '../../protocol/types';
-import { readDatasetForModel } from '../chat/chatDataset';
+import { readTrainingRows } from '../chat/chatDataset';
+import { concatSources, type TextSource } from '../data/textSource';
 import { testFileReadOptions } from './trainingSplits';
 import { throwIfAborted } from '../errors';
 import { cacheKindFor } from '../activations/pooledCache';
@@ -17,39 +18,11 @@ export async function layerSweep(
   hooks: TrainHooks = {},
 ): Promise<{ points: LayerSweepPoint[] }> {
   const folder = await cachedModelFolder(params.modelDir);
-  const ds = await readDatasetForModel(
-    params.dataPath,
-    {
-      textField: params.textField,
-      labelField: params.labelField,
-      chat: params.chat,
-      encoding: params.encoding,
-      delimiter: params.delimiter,
-      quote: params.quote,
-    },
-    folder.dir,
-  );
-  for (const w of ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
   const outDir = path.resolve(params.outDir);
-  // A test file's rows follow the dataset's, in the order trainProbeRun's split plan uses.
-  const testDs = params.testDataPath
-    ? await readDatasetForModel(
-        params.testDataPath,
-        {
-          textField: ds.textField,
-          labelField: ds.labelField,
-          chat: params.chat,
-          // As trainProbeRun's split plan reads it: the shared cache must hold exactly those texts.
-          ...testFileReadOptions(params),
-        },
-        folder.dir,
-      )
-    : undefined;
-  for (const w of testDs?.warnings ?? []) hooks.onLog?.(`Test data: ${w.message}`);
   const cache = await buildActivations(
     folder,
     params.layers,
-    testDs ? [...ds.texts, ...testDs.texts] : ds.texts,
+    await sweepTexts(params, folder.dir, hooks),
     {
       cacheDir: params.cacheDir ?? defaultCacheDir(path.join(outDir, 'x')),
       maxLength: params.maxLength,
@@ -109,4 +82,42 @@ export async function layerSweep(
   }
   hooks.onProgress?.({ phase: 'sweep', done: total, total });
   return { points };
+}
+
+/**
+ * Every text the sweep's probes read, in the order of their split plans (trainingSplits.ts planSplits): the dataset's
+ * kept rows, then the --test-data file's, read as planSplits reads them (readTrainingRows: a large file is streamed,
+ * its texts read again from the file during extraction). The dataset's and test file's warnings are logged here, once.
+ */
+async function sweepTexts(params: LayerSweepParams, modelDir: string, hooks: TrainHooks): Promise<TextSource> {
+  const rows = await readTrainingRows(
+    params.dataPath,
+    {
+      textField: params.textField,
+      labelField: params.labelField,
+      chat: params.chat,
+      encoding: params.encoding,
+      delimiter: params.delimiter,
+      quote: params.quote,
+    },
+    modelDir,
+  );
+  // The sweep needs no text groups here (each point plans its own split): a streamed read drops its text keys.
+  rows.ownGroups?.();
+  for (const w of rows.ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
+  if (!params.testDataPath) return rows.texts;
+  const test = await readTrainingRows(
+    params.testDataPath,
+    {
+      textField: rows.ds.textField,
+      labelField: rows.ds.labelField,
+      chat: params.chat,
+      // As trainProbeRun's split plan reads it: the shared cache must hold exactly those texts.
+      ...testFileReadOptions(params),
+    },
+    modelDir,
+  );
+  test.ownGroups?.();
+  for (const w of test.ds.warnings) hooks.onLog?.(`Test data: ${w.message}`);
+  return concatSources(rows.texts, test.texts);
 }
