@@ -5,8 +5,8 @@
  */
 import { ProbescopeError } from '../errors';
 import { createRng } from '../probes/rng';
-import { kFold, rowsByLabel, rowsBySide, stratifiedSplit } from './splits';
-import { validationSplit, type ValidationSplit } from './validationSplit';
+import { kFold, rowsByKey, rowsBySide, stratifiedSplit } from './splits';
+import { validationSplitBy, type ValidationSplit } from './validationSplit';
 
 /** Group id per row: rows with the same text share an id (ids numbered by first occurrence). */
 export function textGroups(texts: readonly string[]): number[] {
@@ -30,20 +30,26 @@ interface GroupMembers {
 }
 
 /**
- * Dense index per row (0, 1, 2 … in order of first appearance) and the number of groups. Ids that are non-negative
- * integers below 4n + 1024 (every id this code makes: textGroups, groupsByKey and their subsets) use a typed lookup
- * table; any other id goes through a Map.
+ * Dense index per row (0, 1, 2 … in order of first appearance) and the number of groups. Ids already numbered so
+ * (textGroups, groupsByKey: each new id is one more than the largest so far) are used as they are, without a copy.
+ * Other ids that are non-negative integers below 4n + 1024 (their subsets) go through a typed lookup table; any other
+ * id through a Map.
  */
-function denseIds(groups: ArrayLike<number>): { dense: Uint32Array; count: number } {
+function denseIds(groups: ArrayLike<number>): { dense: ArrayLike<number>; count: number } {
   const n = groups.length;
-  const dense = new Uint32Array(n);
   let max = -1;
+  let numbered = true;
   let small = true;
   for (let i = 0; i < n && small; i++) {
     const g = groups[i];
     if (!Number.isInteger(g) || g < 0 || g >= 4 * n + 1024) small = false;
-    else if (g > max) max = g;
+    else {
+      if (g > max + 1) numbered = false;
+      if (g > max) max = g;
+    }
   }
+  if (small && numbered) return { dense: groups, count: max + 1 };
+  const dense = new Uint32Array(n);
   let count = 0;
   if (small) {
     const seen = new Int32Array(max + 1).fill(-1);
@@ -74,25 +80,21 @@ function groupMembers(groups: ArrayLike<number>, n: number): GroupMembers | unde
   if (identity) return undefined;
   const { dense, count } = denseIds(groups);
   if (count === n) return undefined;
+  // Counting sort: start[k] = where group k begins; filling moves each start[k] to the end of group k (the begin of
+  // k + 1), so one shift afterwards restores the begins (no second array of group size).
   const start = new Uint32Array(count + 1);
   for (let i = 0; i < dense.length; i++) start[dense[i] + 1]++;
   for (let k = 0; k < count; k++) start[k + 1] += start[k];
-  const fill = start.slice(0, count);
   const rows = new Uint32Array(dense.length);
-  for (let i = 0; i < dense.length; i++) rows[fill[dense[i]]++] = i;
+  for (let i = 0; i < dense.length; i++) rows[start[dense[i]]++] = i;
+  start.copyWithin(1, 0, count);
+  start[0] = 0;
   return { count, start, rows };
-}
-
-/** The label of each group's first row (group k of `members`): what the grouped splits stratify by. */
-function firstLabels(labels: readonly string[], members: GroupMembers): string[] {
-  const out = new Array<string>(members.count);
-  for (let k = 0; k < members.count; k++) out[k] = labels[members.rows[members.start[k]]];
-  return out;
 }
 
 /** Groups by the label of their first row: label → the groups (indices into `members`) in order of appearance. */
 function strataOf(labels: readonly string[], members: GroupMembers): Map<string, Uint32Array> {
-  return rowsByLabel(firstLabels(labels, members));
+  return rowsByKey(members.count, (k) => labels[members.rows[members.start[k]]]);
 }
 
 /** Marks every row of group k with `value` in `side`; returns the group's size. */
@@ -186,11 +188,27 @@ export function groupedValidationSplit(
   fraction: number,
   seed: number,
 ): ValidationSplit {
-  const members = groupMembers(groups, labels.length);
-  if (!members) return validationSplit(labels, fraction, seed);
-  const inner = validationSplit(firstLabels(labels, members), fraction, seed);
+  if (labels.length !== groups.length)
+    throw new ProbescopeError(
+      'INTERNAL',
+      `groupedValidationSplit: ${labels.length} labels but ${groups.length} groups.`,
+    );
+  return groupedValidationSplitBy((i) => labels[i], groups, fraction, seed);
+}
+
+/** groupedValidationSplit over the labels labelOf(i) of the groups.length rows, without an array of them. */
+export function groupedValidationSplitBy(
+  labelOf: (i: number) => string,
+  groups: ArrayLike<number>,
+  fraction: number,
+  seed: number,
+): ValidationSplit {
+  const n = groups.length;
+  const members = groupMembers(groups, n);
+  if (!members) return validationSplitBy(n, labelOf, fraction, seed);
+  const inner = validationSplitBy(members.count, (k) => labelOf(members.rows[members.start[k]]), fraction, seed);
   // Each group follows its representative: one byte a row, the lists ascending (rowsBySide).
-  const side = new Uint8Array(labels.length);
+  const side = new Uint8Array(n);
   let picked = 0;
   for (const k of inner.validation) picked += markGroup(members, k, side, 1);
   const [train, validation] = rowsBySide(side, picked);

@@ -8,18 +8,24 @@ import { createRng } from '../probes/rng';
  * occurrence. Two passes over `labels`: count, then fill.
  */
 export function rowsByLabel(labels: ArrayLike<string>): Map<string, Uint32Array> {
+  return rowsByKey(labels.length, (i) => labels[i]);
+}
+
+/** rowsByLabel over the keys keyOf(0) … keyOf(n − 1) (no array of them is built). */
+export function rowsByKey(n: number, keyOf: (i: number) => string): Map<string, Uint32Array> {
   const counts = new Map<string, number>();
-  for (let i = 0; i < labels.length; i++) counts.set(labels[i], (counts.get(labels[i]) ?? 0) + 1);
+  for (let i = 0; i < n; i++) counts.set(keyOf(i), (counts.get(keyOf(i)) ?? 0) + 1);
   const rows = new Map<string, Uint32Array>();
   const fill = new Map<string, number>();
   for (const [l, c] of counts) {
     rows.set(l, new Uint32Array(c));
     fill.set(l, 0);
   }
-  for (let i = 0; i < labels.length; i++) {
-    const at = fill.get(labels[i])!;
-    rows.get(labels[i])![at] = i;
-    fill.set(labels[i], at + 1);
+  for (let i = 0; i < n; i++) {
+    const key = keyOf(i);
+    const at = fill.get(key)!;
+    rows.get(key)![at] = i;
+    fill.set(key, at + 1);
   }
   return rows;
 }

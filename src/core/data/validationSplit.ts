@@ -7,7 +7,7 @@
  * more than the fraction (half the rows with 2-row classes).
  */
 import { createRng } from '../probes/rng';
-import { rowsByLabel, rowsBySide } from './splits';
+import { rowsByKey, rowsBySide } from './splits';
 
 export interface ValidationSplit {
   /** Positions into `labels`, sorted (4 bytes a row). */
@@ -18,9 +18,18 @@ export interface ValidationSplit {
 }
 
 export function validationSplit(labels: readonly string[], fraction: number, seed: number): ValidationSplit {
-  const n = labels.length;
+  return validationSplitBy(labels.length, (i) => labels[i], fraction, seed);
+}
+
+/** validationSplit over the labels labelOf(0) … labelOf(n − 1), without an array of them (a view of a subset). */
+export function validationSplitBy(
+  n: number,
+  labelOf: (i: number) => string,
+  fraction: number,
+  seed: number,
+): ValidationSplit {
   // Typed per-class lists (4 bytes a row) and a one-byte side per row: no growing number[] on millions of rows.
-  const groups = rowsByLabel(labels);
+  const groups = rowsByKey(n, labelOf);
   const keys = [...groups.keys()].sort();
   const budget = Math.floor(fraction * n);
   const quota = new Map(

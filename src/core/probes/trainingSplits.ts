@@ -10,7 +10,9 @@
  * so a duplicated row cannot leak between train and test; without duplicates these are the plain stratified splits.
  */
 import * as path from 'node:path';
-import { groupedStratifiedSplit, groupedValidationSplit, sortedClasses, splitRoles, validationSplit } from '../data';
+import { groupedStratifiedSplit, sortedClasses, splitRoles } from '../data';
+import { groupedValidationSplitBy } from '../data/groupedSplit';
+import { validationSplitBy } from '../data/validationSplit';
 import { concatSources, type TextSource } from '../data/textSource';
 import { trainingGroups, type DatasetSummary } from '../data/trainingRows';
 import { readTrainingRows } from '../chat/chatDataset';
@@ -134,18 +136,19 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
   let validation: SplitPlan['record']['validation'] = given.length > 0 ? 'given' : 'none';
   let validationNote: string | undefined;
   if (given.length === 0 && preset !== 'reference') {
-    const trainLabels = Array.from(train, (i) => labels[i]);
+    const outer = train;
+    // The training rows' labels as a view (no per-row array of them).
+    const labelOf = (j: number) => labels[outer[j]];
     // No text repeated anywhere (ids 0, 1, 2, … in row order): groupedValidationSplit would find the training rows'
     // ids all distinct and return validationSplit unchanged, so skip its per-row copies of the ids.
     const inner = firstOccurrenceIdentity(groups)
-      ? validationSplit(trainLabels, defaults.VALIDATION_FRACTION, seed + 1)
-      : groupedValidationSplit(
-          trainLabels,
-          Int32Array.from(train, (i) => groups[i]),
+      ? validationSplitBy(outer.length, labelOf, defaults.VALIDATION_FRACTION, seed + 1)
+      : groupedValidationSplitBy(
+          labelOf,
+          Int32Array.from(outer, (i) => groups[i]),
           defaults.VALIDATION_FRACTION,
           seed + 1,
         );
-    const outer = train;
     val = inner.validation.map((j) => outer[j]);
     train = inner.train.map((j) => outer[j]);
     validation = val.length > 0 ? 'carved' : 'none';
