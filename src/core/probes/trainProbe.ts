@@ -153,6 +153,12 @@ export async function trainProbeRun(
   await checkProbeOutput(outDir, { force: params.force });
   const plan = await planSplits(params, preset, seed);
   const { classes, ds } = plan;
+  // A layer sweep extracted its cache from the texts it read first; a file changed since then gives other rows.
+  if (shared && shared.cache.numExamples !== plan.texts.count)
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${ds.path} changed during the layer sweep: its cache holds ${shared.cache.numExamples} texts, the file now gives ${plan.texts.count}. Run the sweep again.`,
+    );
   // A layer sweep reads the dataset once and reports its warnings itself.
   if (!shared) for (const w of ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
   if (!shared) for (const w of plan.testDs?.warnings ?? []) hooks.onLog?.(`Test data: ${w.message}`);

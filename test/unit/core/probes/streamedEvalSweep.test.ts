@@ -241,4 +241,44 @@ describe('layer sweeps from a streamed dataset equal sweeps from memory', () => 
     );
     assert.match(err, /changed while it was read/);
   });
+
+  it('a file that changes after the sweep extracted its cache is refused by the points, in memory and streamed', async () => {
+    const full = await writeTable(work, 'sweep-late-full', mixedTable('csv'), 'csv');
+    const cut = { text: mixedTable('csv').text.slice(0, 30), label: mixedTable('csv').label.slice(0, 30) };
+    const short = await writeTable(work, 'sweep-late-short', cut, 'csv');
+    const file = join(work, 'sweep-late.csv');
+    let run = 0;
+    const { memory, streamed: s } = await bothWays(() => {
+      copyFileSync(full, file);
+      let swapped = false;
+      return layerSweep(
+        {
+          modelDir,
+          dataPath: file,
+          layers: [1],
+          kinds: [{ probe: 'mean' }],
+          cacheDir: join(work, `sweep-late-cache-${++run}`),
+          outDir: join(work, `sweep-late-${run}`),
+          executionProvider: 'cpu',
+        },
+        {
+          // The first point starts once the cache is built: the file is swapped before its split is planned.
+          onProgress: (p) => {
+            if (p.phase === 'sweep' && !swapped) {
+              swapped = true;
+              copyFileSync(short, file);
+            }
+          },
+        },
+      ).then(
+        () => 'finished',
+        (e: Error) => e.message,
+      );
+    });
+    for (const err of [memory, s])
+      assert.match(
+        err,
+        /changed during the layer sweep: its cache holds \d+ texts, the file now gives 2\d\. Run the sweep again/,
+      );
+  });
 });
