@@ -17,7 +17,7 @@ import { ProbeComputer } from '../src/core/probes/probeComputer';
 import { fitSeed, type FitSpec } from '../src/core/probes/probeFit';
 import { createRng } from '../src/core/probes/rng';
 import { needleTask } from './needleTask';
-import { evaluateExamples } from '../src/core/probes/trainProbe';
+import { evaluateExamples } from '../src/core/probes/exampleMetrics';
 
 /** Wall-clock and CPU seconds (user + system) of 1,000 resamples; CPU time stays honest on a crowded machine. */
 function bootstrapTiming(n: number, K: number): { wall: number; cpu: number } {

@@ -14,7 +14,7 @@ import { ProbeComputer } from '../src/core/probes/probeComputer';
 import { initProbeParams, type ProbeParams } from '../src/core/probes/probeParams';
 import { createRng } from '../src/core/probes/rng';
 import { needleTask } from './needleTask';
-import { evaluateExamples } from '../src/core/probes/trainProbe';
+import { evaluateExamples } from '../src/core/probes/exampleMetrics';
 import { trainAdamW } from '../src/core/probes/trainingLoop';
 
 const N = 900;

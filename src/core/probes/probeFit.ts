@@ -8,7 +8,7 @@ import * as defaults from './defaults';
 import type { ProbeComputer } from './probeComputer';
 import { initProbeParams, type ProbeParams } from './probeParams';
 import { createRng } from './rng';
-import { evaluateExamples } from './trainProbe';
+import { evaluateExamples } from './exampleMetrics';
 import { trainAdamW, trainLbfgs, type LoopHooks, type LoopResult } from './trainingLoop';
 
 export interface FitSpec {

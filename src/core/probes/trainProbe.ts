@@ -8,11 +8,9 @@ import type { ProbeManifest, SplitMetrics, TrainProbeParams, TrainResult } from 
 import type { ActivationCache } from '../activations';
 import { fprThresholds } from '../evaluation/fprThreshold';
 import { MONITOR_FPR, type FprThreshold } from '../../protocol/fprThreshold';
-import { groupedKFold, tinyClassWarnings } from '../data';
+import { tinyClassWarnings } from '../data';
 import { ProbescopeError, throwIfAborted } from '../errors';
 import { describeLayer, resolveModelFolder } from '../model';
-import type { Example } from './batches';
-import { makeChunks } from './batches';
 import { probeComputer } from './computerCache';
 import * as defaults from './defaults';
 import { featureScaling, featureScalingStreamed, foldScaling, standardizeExamples } from './featureScaling';
@@ -20,109 +18,19 @@ import { cacheKindFor } from '../activations/pooledCache';
 import { openExistingCache } from './existingCache';
 import { defaultMemoryBudget, lazyExamplesFrom, trainingBytes } from './streamingTrainer';
 import { formatBytes } from '../storage';
-import { splitMetrics } from './metrics';
-import type { ProbeComputer } from './probeComputer';
 import { buildActivations, defaultCacheDir, examplesFrom, type CacheHooks } from './probeData';
 import { saveProbe } from './probeFile';
 import { checkProbeOutput } from './probeOutput';
-import type { ProbeParams } from './probeParams';
-import { fitSeed, fit, type FitSpec, type SeedFit } from './probeFit';
+import { fitSeed, type FitSpec, type SeedFit } from './probeFit';
 import { summarizeSeeds } from './seedSummary';
-import { lossFromLogits, predictOver, type LoopHooks } from './trainingLoop';
+import type { LoopHooks } from './trainingLoop';
 import { planSplits, sharedTextsWarning } from './trainingSplits';
+import { validateTrainParams } from './trainParams';
+import { chooseWeightDecay } from './weightDecayCv';
+import { evaluateExamples } from './exampleMetrics';
 
 export interface TrainHooks extends CacheHooks {
   onStep?: LoopHooks['onStep'];
-}
-
-function validateParams(p: TrainProbeParams): void {
-  const bad = (msg: string): never => {
-    throw new ProbescopeError('BAD_ARGUMENT', msg);
-  };
-  if (!['attention', 'mean', 'last'].includes(p.probe))
-    bad(`Unknown probe kind "${p.probe}": use attention, mean or last.`);
-  if (p.heads !== undefined && !(Number.isInteger(p.heads) && p.heads >= 1))
-    bad(`--heads must be a positive integer (got ${p.heads}).`);
-  if (p.optimizer !== undefined && p.optimizer !== 'adamw' && p.optimizer !== 'lbfgs')
-    bad(`Unknown optimizer "${p.optimizer}": use adamw or lbfgs.`);
-  if (p.lr !== undefined && !(p.lr > 0)) bad(`--lr must be positive (got ${p.lr}).`);
-  if (p.steps !== undefined && !(Number.isInteger(p.steps) && p.steps >= 1))
-    bad(`--steps must be a positive integer (got ${p.steps}).`);
-  if (p.weightDecay !== undefined && p.weightDecay !== 'cv' && !(p.weightDecay >= 0))
-    bad(`--weight-decay must be ≥ 0 or "cv" (got ${p.weightDecay}).`);
-  if (p.seeds !== undefined && !(p.seeds.length >= 1 && p.seeds.every((x) => Number.isInteger(x))))
-    bad(`--seeds must be a comma-separated list of integers (got ${p.seeds.join(',')}).`);
-  if (p.seeds !== undefined && new Set(p.seeds).size !== p.seeds.length)
-    bad(`--seeds lists a seed twice (${p.seeds.join(',')}); each seed trains one probe.`);
-  if (p.preset !== undefined && p.preset !== 'fast' && p.preset !== 'reference')
-    bad(`Unknown preset "${p.preset}": use fast or reference.`);
-  if (!p.outDir) bad('An output folder (--out) is required.');
-}
-
-async function chooseWeightDecay(
-  spec: FitSpec,
-  train: Example[],
-  trainGroups: ArrayLike<number>,
-  hooks: TrainHooks,
-): Promise<number> {
-  // Identical texts stay in one fold (without duplicates this is kFold).
-  const folds = groupedKFold(
-    train.map((e) => String(e.label)),
-    trainGroups,
-    defaults.CV_FOLDS,
-    spec.seed,
-  );
-  let best = { wd: 0, acc: -1, loss: Infinity };
-  for (const [g, wd] of defaults.WEIGHT_DECAY_GRID.entries()) {
-    let acc = 0;
-    let loss = 0;
-    for (const [k, fold] of folds.entries()) {
-      throwIfAborted(hooks.signal);
-      hooks.onProgress?.({
-        phase: 'train',
-        done: g * folds.length + k,
-        total: defaults.WEIGHT_DECAY_GRID.length * folds.length,
-        message: `CV weight decay ${wd}, fold ${k + 1}`,
-      });
-      const held = new Set(fold);
-      const tr = train.filter((_, i) => !held.has(i));
-      const va = fold.map((i) => train[i]);
-      const r = await fit(spec, tr, [], wd, { signal: hooks.signal });
-      if (r.cancelled) throwIfAborted(hooks.signal);
-      const m = await evaluateExamples(spec.computer, r.params, va, indexClasses(spec.C), false);
-      acc += m.accuracy / folds.length;
-      loss += (m.loss ?? 0) / folds.length;
-    }
-    hooks.onLog?.(`weight decay ${wd}: CV accuracy ${acc.toFixed(4)}, loss ${loss.toFixed(4)}`);
-    if (acc > best.acc + 1e-12 || (Math.abs(acc - best.acc) <= 1e-12 && loss < best.loss)) best = { wd, acc, loss };
-  }
-  return best.wd;
-}
-
-const indexClasses = (C: number) => Array.from({ length: C === 1 ? 2 : C }, (_, i) => String(i));
-
-/** Metrics on examples; classes only name the columns (labels are indices). */
-export async function evaluateExamples(
-  computer: ProbeComputer,
-  p: ProbeParams,
-  examples: Example[],
-  classes: string[],
-  withEntropy: boolean,
-  /** Receives the logits [n·C] and labels (the 1 % FPR threshold is computed from the test split's). */
-  keep?: { logits?: Float32Array; labels?: number[] },
-): Promise<SplitMetrics> {
-  if (examples.length === 0) return { n: 0, accuracy: 0 };
-  const chunks = makeChunks(examples, p.D);
-  const { logits, entropyRatio } = await predictOver(computer, p, chunks, examples.length, withEntropy);
-  const labels = examples.map((e) => e.label);
-  if (keep) Object.assign(keep, { logits, labels });
-  return splitMetrics({
-    classes,
-    labels,
-    logits,
-    loss: lossFromLogits(logits, labels, p.C),
-    entropyRatio,
-  });
 }
 
 /** Classes of too few rows, with the dataset panel's rule (same message), as log lines. */
@@ -141,7 +49,7 @@ export async function trainProbeRun(
   hooks: TrainHooks = {},
   shared?: { cache: ActivationCache },
 ): Promise<TrainResult> {
-  validateParams(params);
+  validateTrainParams(params);
   const preset = params.preset ?? 'fast';
   const seed = params.seed ?? defaults.DEFAULT_SEED;
   const seeds = params.seeds ?? [seed];
