@@ -77,13 +77,15 @@ export class ActivationExtractor {
     opts: ExtractorOptions,
   ): Promise<ActivationExtractor> {
     const layers = normalizeLayers(layersIn, folder.config.numLayers);
-    const maxLength = opts.maxLength ?? DEFAULT_MAX_LENGTH;
+    const maxPositions = folder.config.maxPositions;
+    // Without a maxLength: DEFAULT_MAX_LENGTH, capped at the model's trained positions.
+    const maxLength =
+      opts.maxLength ?? (maxPositions ? Math.min(DEFAULT_MAX_LENGTH, maxPositions) : DEFAULT_MAX_LENGTH);
     if (!(Number.isInteger(maxLength) && maxLength > 0)) {
       throw new ProbescopeError('BAD_ARGUMENT', `maxLength must be a positive integer, got ${maxLength}.`);
     }
     // Positions past max_position_embeddings were never trained (their states are not what the model computes on
     // text it was built for): refuse rather than extract them. Texts are truncated to maxLength tokens, <bos> included.
-    const maxPositions = folder.config.maxPositions;
     if (maxPositions && maxLength > maxPositions)
       throw new ProbescopeError(
         'BAD_ARGUMENT',
