@@ -63,11 +63,7 @@ async function shardFiles(abs: string): Promise<{ name: string; stat: import('no
     stat: import('node:fs').Stats;
   }[];
   if (shards.length === 0) {
-    const sub = files.filter((f) => f.stat?.isDirectory()).map((f) => f.name);
-    const holding: string[] = [];
-    for (const s of sub.sort(byName))
-      if ((await fs.readdir(path.join(abs, s)).catch(() => [] as string[])).some((n) => SHARD.test(n)))
-        holding.push(`${s}${path.sep}`);
+    const holding = await foldersWithShards(abs, '', 2);
     throw new ProbescopeError(
       'DATASET_INVALID',
       `${abs} is a folder with no .parquet file` +
@@ -91,6 +87,22 @@ async function shardFiles(abs: string): Promise<{ name: string; stat: import('no
     shards.map((s) => s.name),
   );
   return shards;
+}
+
+/** Subfolders (to `depth` levels) that hold .parquet files, as `data/train/`, for the message of a folder with none. */
+async function foldersWithShards(abs: string, rel: string, depth: number): Promise<string[]> {
+  if (depth === 0) return [];
+  const out: string[] = [];
+  const entries = await fs.readdir(path.join(abs, rel), { withFileTypes: true }).catch(() => []);
+  for (const e of entries
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .sort((a, b) => byName(a.name, b.name))) {
+    const sub = path.join(rel, e.name);
+    const names = await fs.readdir(path.join(abs, sub)).catch(() => [] as string[]);
+    if (names.some((n) => SHARD.test(n))) out.push(sub + path.sep);
+    else out.push(...(await foldersWithShards(abs, sub, depth - 1)));
+  }
+  return out.slice(0, 6);
 }
 
 /** The split a shard's name ends in (`train-00000-of-00002.parquet`, `imdb-test.parquet` …), if any. */
