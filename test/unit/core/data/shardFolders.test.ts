@@ -19,6 +19,8 @@ import { rowIndexConfig } from '../../../../src/core/data/streamedRows';
 import { allTexts } from '../../../../src/core/data/textSource';
 import { scanTrainingRows, trainingRowsConfig, trainingRowsOf } from '../../../../src/core/data/trainingRows';
 import { ProbescopeError } from '../../../../src/core/errors';
+import { planSplits } from '../../../../src/core/probes/trainingSplits';
+import type { TrainProbeParams } from '../../../../src/protocol/types';
 
 const FIXTURES = resolve(__dirname, '../../../fixtures/datasets-shards');
 const work = mkdtempSync(join(tmpdir(), 'ps-shards-'));
@@ -123,6 +125,37 @@ describe('folders of Parquet shards', () => {
     );
     assert.deepEqual(memory.scannedWarnings, memory.warnings);
     assert.deepEqual(memory.summary.warnings, memory.warnings);
+  });
+
+  it('a training plan (random split, or a shard folder as --test-data) from memory equals the streamed one', async () => {
+    const modelDir = resolve(__dirname, '../../../../models/tiny-gemma2');
+    for (const extra of [{}, { testDataPath: join(FIXTURES, 'numbered') }]) {
+      const { memory, streamed } = await bothWays(async () => {
+        const p = await planSplits(
+          {
+            modelDir,
+            layer: 1,
+            probe: 'mean',
+            outDir: join(work, 'unused'),
+            dataPath: snapshotCopy('numbered'),
+            ...extra,
+          } as TrainProbeParams,
+          'fast',
+          7,
+        );
+        return {
+          ...p,
+          ds: { ...p.ds, path: '' },
+          groups: Array.from(p.groups),
+          texts: await allTexts(p.texts),
+          streamedSource: !('texts' in p.texts),
+        };
+      });
+      assert.equal(memory.streamedSource, false);
+      assert.equal(streamed.streamedSource, true);
+      assert.deepEqual({ ...streamed, streamedSource: false }, memory, JSON.stringify(extra));
+      assert.equal(memory.texts.length, 24 + ('testDataPath' in extra ? 24 : 0));
+    }
   });
 
   it('int32 in one shard and int64 in another are one number column: one class per value', async () => {
