@@ -151,6 +151,26 @@ export async function scanTable(
 }
 
 /**
+ * A shard's batch as a batch of the folder: rows numbered from the shard's first row `at`, `where` naming the shard. A
+ * plain object (not Object.create(b): a batch made a prototype per batch cost ~50 MiB more peak RSS on a 800k-row scan).
+ */
+function inFolder(b: RowBatch, at: number, shard: string): RowBatch {
+  return {
+    path: b.path,
+    format: b.format,
+    columns: b.columns,
+    rowCount: b.rowCount,
+    notes: b.notes,
+    column: (name) => b.column(name),
+    get rows() {
+      return b.rows;
+    },
+    where: (i) => `${shard} ${b.where(i)}`,
+    start: b.start + at,
+  };
+}
+
+/**
  * scanTable over the shards of a folder dataset, in order: batches carry their row index in the whole folder, and
  * `where` names the shard ("0001.parquet row 3"). With `sink.resume` (row R), the shards before R's are skipped
  * unopened (their row counts come from the footers: shardFolder) and R's own shard skips its row groups before R.
@@ -172,13 +192,7 @@ async function scanParquetFolder(
       const shifted: TableSink = {
         batchRows: sink.batchRows,
         ...(from > at ? { resume: { row: from - at, offset: 0 } } : {}),
-        onBatch: (b) =>
-          sink.onBatch(
-            Object.assign(Object.create(b) as RowBatch, {
-              start: b.start + at,
-              where: (i: number) => `${name} ${b.where(i)}`,
-            }),
-          ),
+        onBatch: (b) => sink.onBatch(inFolder(b, at, name)),
       };
       shardFolderStats.dataReads++;
       parts.push(await readParquet(shard.path, { sink: shifted }));
