@@ -209,6 +209,17 @@ describe('folders of Parquet shards', () => {
     assert.equal((await readDataset(join(root, 'data', 'train'))).texts.length, 26);
   });
 
+  it('a folder whose shards all have no rows is refused, in memory and streamed', async () => {
+    const dir = join(work, 'all-empty');
+    mkdirSync(dir, { recursive: true });
+    cpSync(join(FIXTURES, 'numbered', '3.parquet'), join(dir, '0.parquet'));
+    cpSync(join(FIXTURES, 'numbered', '3.parquet'), join(dir, '1.parquet'));
+    const { memory, streamed } = await bothWays(() => refusal(readDataset(dir)));
+    assert.match(memory, /has no rows/);
+    assert.equal(streamed, memory);
+    assert.match(await refusal(scanTrainingRows(dir)), /has no rows/);
+  });
+
   it('a shard rewritten in place (the folder unchanged) is read again by the panel', async () => {
     const dir = snapshotCopy('hub-train');
     const saved = datasetRowsConfig.memoMaxBytes;
