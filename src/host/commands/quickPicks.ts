@@ -71,11 +71,16 @@ export async function pickDatasetFile(
   }));
   // A split in Parquet shards first, as one dataset (picking one shard would read a part of the split).
   items.unshift(
-    ...shardFolderChoices(files.map((f) => f.fsPath)).map((c) => ({
-      label: `$(folder) ${path.basename(c.folder)}${path.sep}`,
-      description: `${vscode.workspace.asRelativePath(path.dirname(c.folder))} · ${c.shards} Parquet shards, read as one dataset`,
-      value: c.folder,
-    })),
+    ...shardFolderChoices(files.map((f) => f.fsPath)).map((c) => {
+      // A folder at the workspace root: asRelativePath gives its parent back absolute; say nothing of where it is.
+      const parent = path.dirname(c.folder);
+      const rel = vscode.workspace.asRelativePath(parent);
+      return {
+        label: `$(folder) ${path.basename(c.folder)}${path.sep}`,
+        description: `${rel === parent ? '' : `${rel} · `}${c.shards} Parquet shards, read as one dataset`,
+        value: c.folder,
+      };
+    }),
   );
   items.push({
     label: '$(folder-opened) Browse…',
