@@ -241,13 +241,18 @@ function checkSchemas(abs: string, shards: ParquetShard[]): void {
     const have = new Map(s.columns.map((c) => [c.name, c]));
     const missing = [...want.keys()].filter((n) => !have.has(n));
     const extra = [...have.keys()].filter((n) => !want.has(n));
-    if (missing.length > 0 || extra.length > 0)
+    if (missing.length > 0 || extra.length > 0) {
+      const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(', ');
+      const diff = [
+        missing.length > 0 ? `lacks ${quoted(missing)}` : '',
+        extra.length > 0 ? `has ${quoted(extra)} too` : '',
+      ].filter(Boolean);
       throw new ProbescopeError(
         'DATASET_INVALID',
-        `${s.name} ${missing.length > 0 ? `lacks column${missing.length > 1 ? 's' : ''} ${missing.map((n) => `"${n}"`).join(', ')}` : ''}` +
-          `${missing.length > 0 && extra.length > 0 ? ' and ' : ''}${extra.length > 0 ? `has column${extra.length > 1 ? 's' : ''} ${extra.map((n) => `"${n}"`).join(', ')}` : ''} ` +
-          `that ${first.name} ${missing.length > 0 ? 'has' : 'lacks'} (in ${abs}); the shards of one dataset must have the same columns.`,
+        `${s.name} has columns ${[...have.keys()].join(', ')}, but ${first.name} has ${[...want.keys()].join(', ')} ` +
+          `(${s.name} ${diff.join(' and ')}; in ${abs}); the shards of one dataset must have the same columns.`,
       );
+    }
     for (const c of s.columns) {
       const w = want.get(c.name)!;
       if (!sameClass(c, w))

@@ -174,7 +174,7 @@ describe('folders of Parquet shards', () => {
     ]) {
       assert.match(
         await refusal(read(join(FIXTURES, 'missing-column'))),
-        /^0001\.parquet lacks column "label" that 0000\.parquet has .*the same columns/,
+        /^0001\.parquet has columns text, but 0000\.parquet has text, label \(0001\.parquet lacks "label"; .*the same columns/,
       );
       assert.match(
         await refusal(read(join(FIXTURES, 'type-clash'))),
