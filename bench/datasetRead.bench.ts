@@ -1,11 +1,13 @@
 /**
  * Dataset reading in bounded memory: for each size in PROBESCOPE_BENCH_DATASET_MB (comma-separated megabytes, default
- * "256,1024"; "102,1024" compares a 1 GiB file with one 10× smaller) generates a CSV and a Parquet file (SNAPPY pages,
- * the pyarrow default) in a temp folder, then measures, each in a fresh child process, its peak RSS
- * (process.resourceUsage().maxRSS) and seconds for:
+ * "256,1024"; "102,1024" compares a 1 GiB file with one 10× smaller) generates a CSV, a Parquet file (SNAPPY pages,
+ * the pyarrow default) and a folder of 8 Parquet shards (as HF datasets writes a split) in a temp folder, then
+ * measures, each in a fresh child process, its peak RSS (process.resourceUsage().maxRSS) and seconds for:
  * - `panel`: what the dataset panel does: inspectDataset (streamed summary), a page near the end and a search through
- *   datasetRows (streamed above 64 MiB). This must not grow with the file. The page near the end is timed twice: read
- *   from the file's start (the sparse row index disabled) and through the index (streamedRows.ts).
+ *   datasetRows (streamed above 64 MiB). This must not grow with the file. The page near the end is timed twice, after
+ *   the panel's first pass (row count, index) that both share: read
+ *   from the file's start (the sparse row index disabled) and through the index (streamedRows.ts); for the shard
+ *   folder also how many shards each read opened (shardFolderStats: the index opens only the last one).
  * - `train`: what training does before the model runs: planSplits (readTrainingRows: streamed above 64 MiB, keeping
  *   per row a label, a text key and the row index), then one streamed pass over the texts (hashTextSource, the first
  *   thing extraction does; its tokenizing passes read the texts the same way). Bounded by rows, not bytes.
@@ -21,15 +23,15 @@
  * temp folder is removed afterwards.
  */
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchRow } from './index';
 
 const SIZES_MB = (process.env.PROBESCOPE_BENCH_DATASET_MB ?? '256,1024').split(',').map(Number);
-/** PROBESCOPE_BENCH_DATASET_KINDS (default "csv,parquet") and _MODES (default "panel,train") pick a subset. */
-const KINDS = (process.env.PROBESCOPE_BENCH_DATASET_KINDS ?? 'csv,parquet').split(',');
+/** PROBESCOPE_BENCH_DATASET_KINDS (default "csv,parquet,shards": shards = a folder of 8 Parquet shards) and _MODES (default "panel,train") pick a subset. */
+const KINDS = (process.env.PROBESCOPE_BENCH_DATASET_KINDS ?? 'csv,parquet,shards').split(',');
 const MODES = (process.env.PROBESCOPE_BENCH_DATASET_MODES ?? 'panel,train').split(',') as Mode[];
 const ROWS_PER_BATCH = 50_000;
 const MODE_NAMES: Record<Mode, string> = {
@@ -50,8 +52,8 @@ const REPEATS = Number(process.env.PROBESCOPE_BENCH_DATASET_REPEATS ?? '0.1');
  * Deterministic pseudo-random rows: 60–400 characters drawn from 50,000 random words, a 0/1 label; a share REPEATS of
  * the rows repeat one of the last 1,000 texts.
  */
-function* batches(): Generator<{ texts: string[]; labels: number[] }> {
-  let s = 12345;
+function* batches(seed = 12345): Generator<{ texts: string[]; labels: number[] }> {
+  let s = seed;
   const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8;
   const words = Array.from({ length: 50_000 }, () =>
     String.fromCharCode(...Array.from({ length: 3 + (next() % 8) }, () => 97 + (next() % 26))),
@@ -92,11 +94,11 @@ async function writeCsv(path: string, bytes: number): Promise<number> {
   return rows;
 }
 
-async function writeParquet(path: string, bytes: number): Promise<number> {
+async function writeParquet(path: string, bytes: number, seed?: number): Promise<number> {
   const { ParquetWriter, fileWriter, schemaFromColumnData } = await import('hyparquet-writer');
   let writer: InstanceType<typeof ParquetWriter> | undefined;
   let rows = 0;
-  for (const { texts, labels } of batches()) {
+  for (const { texts, labels } of batches(seed)) {
     const columnData = [
       { name: 'text', data: texts, type: 'STRING' as const },
       { name: 'label', data: labels, type: 'INT32' as const },
@@ -110,6 +112,21 @@ async function writeParquet(path: string, bytes: number): Promise<number> {
   return rows;
 }
 
+/** A folder of SHARDS Parquet shards (`0.parquet` … `7.parquet`, each bytes / SHARDS, different rows), as HF datasets write. */
+const SHARDS = 8;
+async function writeShards(dir: string, bytes: number): Promise<number> {
+  mkdirSync(dir, { recursive: true });
+  let rows = 0;
+  for (let k = 0; k < SHARDS; k++) rows += await writeParquet(join(dir, `${k}.parquet`), bytes / SHARDS, 1000 + k);
+  return rows;
+}
+
+/** Bytes of a file, or of the files of a folder. */
+function sizeOf(path: string): number {
+  const st = statSync(path);
+  return st.isDirectory() ? readdirSync(path).reduce((a, n) => a + statSync(join(path, n)).size, 0) : st.size;
+}
+
 type Mode = 'panel' | 'train' | 'eval' | 'texts' | 'memory';
 
 /** Reads `file` in a fresh process (`mode`, see the file comment); its own peak RSS, not this process's. */
@@ -118,7 +135,7 @@ interface ChildResult {
   seconds: number;
   peakMB: number;
   /** panel: seconds of a page 20 rows before the end, read from the start and through the sparse row index. */
-  deepPage: { fromStart?: number; indexed?: number };
+  deepPage: { fromStart?: number; indexed?: number; shardsFromStart?: number; shardsIndexed?: number };
 }
 
 function readInChild(file: string, mode: Mode): ChildResult {
@@ -152,14 +169,20 @@ function readInChild(file: string, mode: Mode): ChildResult {
             : `inspectDataset({ path: ${f} }).then(async (s) => {
            const deep = { path: ${f}, textField: s.textField, labelField: s.labelField, offset: s.rows - 20, limit: 10 };
            const { rowIndexConfig } = require(${JSON.stringify(join(__dirname, '../src/core/data/streamedRows'))});
+           const { shardFolderStats } = require(${JSON.stringify(join(__dirname, '../src/core/data/shardFolder'))});
+           await datasetRows({ ...deep, offset: 0, limit: 1 }); // the first pass (row count, index): not timed below
            rowIndexConfig.enabled = false;
            let t = performance.now();
+           let shards = shardFolderStats.dataReads;
            const fromStart = await datasetRows(deep);
            deepPage.fromStart = (performance.now() - t) / 1000;
+           deepPage.shardsFromStart = shardFolderStats.dataReads - shards;
            rowIndexConfig.enabled = true;
            t = performance.now();
+           shards = shardFolderStats.dataReads;
            const page = await datasetRows(deep);
            deepPage.indexed = (performance.now() - t) / 1000;
+           deepPage.shardsIndexed = shardFolderStats.dataReads - shards;
            if (page.rows.length !== 10 || JSON.stringify(page) !== JSON.stringify(fromStart)) throw new Error('page');
            const hits = await datasetRows({ path: ${f}, textField: s.textField, labelField: s.labelField, offset: 0, limit: 10, search: 'zz' });
            if (!(hits.total > 0)) throw new Error('search');
@@ -187,20 +210,22 @@ export async function run(): Promise<BenchRow[]> {
   try {
     for (const mb of SIZES_MB)
       for (const kind of KINDS) {
-        const write = kind === 'csv' ? writeCsv : writeParquet;
-        const file = join(dir, `big.${kind}`);
+        const write = kind === 'csv' ? writeCsv : kind === 'shards' ? writeShards : writeParquet;
+        const file = join(dir, kind === 'shards' ? 'big-shards' : `big.${kind}`);
         const t0 = performance.now();
         const n = await write(file, mb * 2 ** 20);
-        const size = statSync(file).size / 2 ** 20;
+        const size = sizeOf(file) / 2 ** 20;
         console.log(
           `datasetRead ${kind}: wrote ${size.toFixed(0)} MiB, ${n.toLocaleString('en-US')} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
         );
         for (const mode of MODES) {
           const r = readInChild(file, mode);
           peaks.push({ kind, mode, size, peakMB: r.peakMB });
-          const { fromStart, indexed } = r.deepPage;
+          const { fromStart, indexed, shardsFromStart, shardsIndexed } = r.deepPage;
           if (fromStart !== undefined && indexed !== undefined) {
-            const line = `${fromStart.toFixed(2)} s from the start, ${indexed.toFixed(2)} s through the row index (${(fromStart / indexed).toFixed(1)}× faster)`;
+            const shardsRead =
+              kind === 'shards' ? `; shards read: ${shardsFromStart} from the start, ${shardsIndexed} indexed` : '';
+            const line = `${fromStart.toFixed(2)} s from the start, ${indexed.toFixed(2)} s through the row index (${(fromStart / indexed).toFixed(1)}× faster)${shardsRead}`;
             console.log(`datasetRead ${kind} deep page (20 rows before the end): ${line}`);
             rows.push({ metric: `deep page of a ${size.toFixed(0)} MiB ${kind}`, value: line });
           }
@@ -212,7 +237,7 @@ export async function run(): Promise<BenchRow[]> {
             value: `${r.peakMB.toFixed(0)} MiB = ${(r.peakMB / size).toFixed(2)}× file, ${r.seconds.toFixed(1)} s`,
           });
         }
-        rmSync(file, { force: true });
+        rmSync(file, { recursive: true, force: true });
       }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -18,7 +18,11 @@ export const compareCommand: CliCommand = {
       description: 'Probe folders (two or more), space- or comma-separated',
       valueName: 'DIR…',
     },
-    data: { type: 'string', description: 'Dataset (.jsonl, .csv, .parquet)', valueName: 'FILE' },
+    data: {
+      type: 'string',
+      description: 'Dataset (.jsonl, .csv, .parquet, or a folder of Parquet shards)',
+      valueName: 'FILE',
+    },
     csv: { type: 'string', description: 'Also write the table as CSV here', valueName: 'FILE' },
     markdown: {
       type: 'string',

@@ -11,7 +11,11 @@ export const evalCommand: CliCommand = {
     'probescope eval --probe DIR --data FILE [--model DIR] [--text-field NAME] [--label-field NAME] [--encoding NAME] [--delimiter CHAR] [--quote|--no-quote] [--memory-budget SIZE]',
   options: {
     probe: { type: 'string', description: 'Probe folder (probe.json + probe.safetensors)', valueName: 'DIR' },
-    data: { type: 'string', description: 'Dataset (.jsonl, .csv, .parquet)', valueName: 'FILE' },
+    data: {
+      type: 'string',
+      description: 'Dataset (.jsonl, .csv, .parquet, or a folder of Parquet shards)',
+      valueName: 'FILE',
+    },
     model: { type: 'string', description: 'Model folder (default: the one recorded in probe.json)', valueName: 'DIR' },
     ...savedProbeDataOptions,
     'memory-budget': {

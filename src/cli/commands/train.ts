@@ -46,7 +46,7 @@ export const trainCommand: CliCommand = {
     },
     data: {
       type: 'string',
-      description: 'Dataset: .jsonl, .csv or .parquet with a text and a label field',
+      description: 'Dataset: .jsonl, .csv or .parquet (or a folder of Parquet shards) with a text and a label field',
       valueName: 'FILE',
     },
     layer: {

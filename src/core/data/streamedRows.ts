@@ -4,7 +4,8 @@
  * What is remembered per file + read options + columns is small: the row count, the label spelling of each distinct
  * raw label (at most MAX_DISTINCT_LABELS; the column rule of labelColumn.ts, leniently), the sparse row index (for
  * CSV/TSV, JSON Lines and JSON arrays: where every CHECKPOINT_ROWS-th row starts in the file's UTF-8 text, recorded
- * during the first pass: ≈ 24 bytes per 2,048 rows; Parquet skips whole row groups by its metadata instead), and for
+ * during the first pass: ≈ 24 bytes per 2,048 rows; Parquet skips whole row groups by its metadata instead, and a
+ * folder of Parquet shards skips whole shards by their footers' row counts, then row groups: shardFolder.ts), and for
  * the last search the matching row indices (4 bytes a hit). Memory therefore does not grow with the file's bytes, and
  * a page far into the file reads at most CHECKPOINT_ROWS rows before its own (a UTF-8 file is read from the
  * checkpoint's byte; a file in another encoding is decoded from its start but not parsed before the checkpoint).
@@ -15,7 +16,7 @@ import type { DatasetRow, DatasetRowsParams, DatasetRowsResult } from '../../pro
 import { ProbescopeError } from '../errors';
 import { cellText } from './cellValues';
 import { normaliseLabelColumn } from './labelColumn';
-import { formatOf, scanTable, type DatasetReadOptions, type RowBatch } from './records';
+import { datasetStamp, formatOf, scanTable, type DatasetReadOptions, type RowBatch } from './records';
 import type { RowCheckpoint, TableSink } from './columnTable';
 
 /** Above this many distinct raw labels, pages spell labels by their own rows (the column rule needs them all). */
@@ -30,7 +31,7 @@ interface FileMemo {
   /** Checkpoint j: where row j·every starts (text formats); empty for Parquet and folders. */
   checkpoints: RowCheckpoint[];
   every: number;
-  /** A single Parquet file (row groups can be skipped by row). */
+  /** Parquet: a file (row groups are skipped by row) or a folder of shards (shards, then row groups, skipped by row). */
   parquet: boolean;
   /** labelKey → label as the whole column's rule spells it; undefined when there were too many distinct labels. */
   spelling?: Map<string, string>;
@@ -84,7 +85,7 @@ async function describe(params: DatasetRowsParams): Promise<FileMemo> {
     columns: r.table.columns.map((c) => c.name),
     checkpoints,
     every,
-    parquet: stat.isFile() && formatOf(params.path) === 'parquet',
+    parquet: stat.isDirectory() || formatOf(params.path) === 'parquet',
   };
   if (!tooMany) {
     const values = [...distinct.values()];
@@ -114,11 +115,9 @@ function resumeAt(m: FileMemo, row: number): Pick<TableSink, 'resume'> {
 /** Rows [offset, offset+limit) (of the search hits when `search` is set), streaming the file (see file comment). */
 export async function streamedRows(params: DatasetRowsParams): Promise<DatasetRowsResult> {
   const abs = path.resolve(params.path);
-  const stat = await fs.stat(abs);
   const key = [
     abs,
-    stat.mtimeMs,
-    stat.size,
+    await datasetStamp(abs),
     params.encoding,
     params.delimiter,
     params.quote,

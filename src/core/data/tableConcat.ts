@@ -9,7 +9,8 @@ import type { RawRow, RawTable } from './columnTable';
 
 /**
  * One table whose rows are those of `parts` in order (part 0's rows, then part 1's …). Every part must have the same
- * column names (order may differ); a column whose kind differs between parts becomes 'other'. `where(i)` names the
+ * column names (order may differ); a column whose kind differs between parts becomes 'other' (parts with no rows
+ * do not count). `where(i)` names the
  * part's file ("0001.parquet row 3"). Throws DATASET_INVALID naming the first part whose columns differ.
  */
 export function concatTables(tablePath: string, parts: RawTable[]): RawTable {
@@ -30,9 +31,14 @@ export function concatTables(tablePath: string, parts: RawTable[]): RawTable {
           `${names.join(', ')}; the files of one dataset must have the same columns.`,
       );
   }
+  // Parts with no rows (an empty shard) have no values to tell a column's kind: they do not vote.
+  const voters = parts.filter((p) => p.rowCount > 0);
+  const kindOf = (name: string) => voters[0]?.columns.find((d) => d.name === name)?.kind ?? 'other';
   const columns: DatasetColumnInfo[] = first.columns.map((c) => ({
     name: c.name,
-    kind: parts.every((p) => p.columns.find((d) => d.name === c.name)?.kind === c.kind) ? c.kind : 'other',
+    kind: voters.every((p) => p.columns.find((d) => d.name === c.name)?.kind === kindOf(c.name))
+      ? kindOf(c.name)
+      : 'other',
   }));
   const starts: number[] = [];
   let rowCount = 0;

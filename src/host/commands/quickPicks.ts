@@ -8,6 +8,7 @@ import { probeKindLabel } from '../../protocol/probeLabel';
 import type { LayerSpec, OptimizerName, ProbeKind } from '../../protocol/types';
 import { layerMeaning } from '../../core/model/layerSemantics';
 import { DATASET_EXTENSIONS, datasetExtensionProblem } from './datasetCheck';
+import { shardFolderChoices } from './shardFolderPicks';
 
 export interface Step {
   title: string;
@@ -52,7 +53,8 @@ export function pickOne<T>(
 const DATASET_GLOB = '**/*.{jsonl,ndjson,csv,tsv,parquet}';
 
 /**
- * Workspace datasets plus "Browse…" (the dialog lists only dataset types). `check` (datasetCheck.ts) runs on the
+ * Workspace datasets plus "Browse…" (the dialog lists only dataset types); folders of Parquet shards come first, each
+ * as one dataset (shardFolderPicks.ts). `check` (datasetCheck.ts) runs on the
  * chosen file before the flow goes on: a problem is shown and the list opens again, so a wrong file is caught at
  * this step, not after the remaining pickers.
  */
@@ -67,6 +69,19 @@ export async function pickDatasetFile(
     description: vscode.workspace.asRelativePath(path.dirname(f.fsPath)),
     value: f.fsPath,
   }));
+  // A split in Parquet shards first, as one dataset (picking one shard would read a part of the split).
+  items.unshift(
+    ...shardFolderChoices(files.map((f) => f.fsPath)).map((c) => {
+      // A folder at the workspace root: asRelativePath gives its parent back absolute; say nothing of where it is.
+      const parent = path.dirname(c.folder);
+      const rel = vscode.workspace.asRelativePath(parent);
+      return {
+        label: `$(folder) ${path.basename(c.folder)}${path.sep}`,
+        description: `${rel === parent ? '' : `${rel} · `}${c.shards} Parquet shards, read as one dataset`,
+        value: c.folder,
+      };
+    }),
+  );
   items.push({
     label: '$(folder-opened) Browse…',
     description: 'a JSONL, JSON, CSV, TSV or Parquet file',
