@@ -57,7 +57,7 @@ export interface TrainingRows {
    * The file row (0-based, as Dataset.sourceRows) of each kept row, in order, for reports that name rows (eval,
    * compare). A streamed read copies them from the file rows it keeps anyway (8 bytes a row in the returned array).
    */
-  sourceRows?(): number[];
+  sourceRows?(): ArrayLike<number>;
 }
 
 /** The 106-bit key of one text (MD5 of its UTF-8 bytes, two 53-bit halves). */
@@ -351,7 +351,7 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
       return g;
     },
     sourceRows: () => {
-      const out = new Array<number>(n);
+      const out = new Uint32Array(n); // 4 bytes a row, outside the JS heap
       for (let k = 0; k < n; k++) out[k] = rows.get(k);
       return out;
     },

@@ -33,7 +33,11 @@ export async function compareProbes(params: CompareParams, hooks: CacheHooks = {
   }
   // Paired tests pair row i of every probe: each probe must have read the same rows (its own text field or chat
   // format may skip others).
-  const same = (a: number[], b: number[]) => a.length === b.length && a.every((r, i) => r === b[i]);
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  };
   if (preds.some((p) => !same(p.rows, preds[0].rows)))
     throw new ProbescopeError(
       'DATASET_INVALID',

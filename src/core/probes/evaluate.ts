@@ -30,8 +30,8 @@ export async function probePredictions(
   logits: Float32Array;
   C: number;
   entropyRatio?: number;
-  /** Which rows of the dataset were read (Dataset.sourceRows) and with which columns. */
-  rows: number[];
+  /** Which rows of the dataset were read (Dataset.sourceRows; a Uint32Array when streamed) and with which columns. */
+  rows: ArrayLike<number>;
   textField: string;
   labelField: string;
 }> {
@@ -82,7 +82,7 @@ export async function probePredictions(
     hooks,
   );
   const labels = read.labels.map((l) => classIndex.get(l)!);
-  const all = labels.map((_, i) => i);
+  const all = Uint32Array.from({ length: labels.length }, (_, i) => i);
   // Beyond the memory budget the examples stay in the cache and are read chunk by chunk (as streamed training does).
   const budget = params.memoryBudget ?? defaultMemoryBudget();
   const needed = trainingBytes(cache, all, manifest.probe);

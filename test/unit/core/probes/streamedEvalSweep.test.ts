@@ -58,7 +58,7 @@ describe('eval from a streamed dataset equals eval from memory', () => {
         const result = await evaluateProbe(params);
         return {
           result,
-          rows: p.rows,
+          rows: Array.from(p.rows),
           labels: p.labels,
           logits: Array.from(p.logits),
           fields: [p.textField, p.labelField],
