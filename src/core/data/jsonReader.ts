@@ -15,48 +15,118 @@ import { openDecodedText } from './textDecoding';
 /** A column-oriented `.json` object is parsed whole; above this size it must be JSON Lines (V8 strings stop at ~512 MiB). */
 export const MAX_JSON_ARRAY_BYTES = 256 * 1024 * 1024;
 
-/** Strings (with the colon that makes one a key), numbers, and the brackets that change the nesting depth. */
-const JSON_TOKEN = /"(?:[^"\\]|\\.)*"(\s*:)?|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|([{[])|([}\]])/g;
-const keepSpelling = (s: string): unknown => (String(Number(s)) === s ? Number(s) : new LosslessNumber(s));
+/** ±1e999: how patchPythonWords writes Python's ±Infinity, read as the float64 infinities. */
+const INFINITY = /^-?1e999$/;
+const keepSpelling = (s: string): unknown =>
+  String(Number(s)) === s || INFINITY.test(s) ? Number(s) : new LosslessNumber(s);
 
-const BARE_NAN = /"(?:[^"\\]|\\.)*"|\bNaN\b/g;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Index just past the string literal that opens at `text[start]` (a quote); text.length when it never closes. */
+function stringEnd(text: string, start: number): number {
+  let i = start + 1;
+  for (;;) {
+    const q = text.indexOf('"', i);
+    if (q === -1) return text.length;
+    let back = 0;
+    while (text.charCodeAt(q - 1 - back) === BACKSLASH) back++;
+    if (back % 2 === 0) return q + 1;
+    i = q + 1;
+  }
+}
+
+/** Python's json.dumps writes float NaN and ±inf as these bare words (allow_nan=True, its default). */
+const PYTHON_WORDS = /NaN|-?Infinity/g;
+
+/**
+ * `text` with Python's bare `NaN` → `null` (a missing value) and `Infinity` / `-Infinity` → `1e999` / `-1e999`
+ * (JSON.parse reads those as ±Infinity), outside string literals; undefined when there is none. A loop over the
+ * string literals, never a regular expression over them (a 10 MB string overflows V8's regexp backtracking stack).
+ */
+function patchPythonWords(text: string): string | undefined {
+  let out = '';
+  let from = 0;
+  let i = 0;
+  let changed = false;
+  while (i < text.length) {
+    const q = text.indexOf('"', i);
+    const plainEnd = q === -1 ? text.length : q;
+    const plain = text.slice(i, plainEnd);
+    if (/NaN|Infinity/.test(plain)) {
+      out +=
+        text.slice(from, i) +
+        plain.replace(PYTHON_WORDS, (m) => (m === 'NaN' ? 'null' : m.replace('Infinity', '1e999')));
+      from = plainEnd;
+      changed = true;
+    }
+    if (q === -1) break;
+    i = stringEnd(text, q);
+  }
+  return changed ? out + text.slice(from) : undefined;
+}
 
 /**
  * JSON.parse, except that numbers whose spelling a float64 would change stay LosslessNumber (see file comment), and
- * a bare `NaN` (what Python's json.dumps writes for a float NaN) reads as null, i.e. a missing value.
+ * Python's bare `NaN` (json.dumps of a float NaN) reads as null, i.e. a missing value, and `Infinity` / `-Infinity`
+ * as the numbers ±Infinity (texts "Infinity", labels refused as not finite).
  */
 export function parseJsonExact(text: string): unknown {
   try {
     return parseStrictJson(text);
   } catch (err) {
-    if (!text.includes('NaN')) throw err;
-    const patched = text.replace(BARE_NAN, (m) => (m === 'NaN' ? 'null' : m));
-    if (patched === text) throw err;
+    if (err instanceof DuplicateKeyError || !/NaN|Infinity/.test(text)) throw err;
+    const patched = patchPythonWords(text);
+    if (patched === undefined) throw err;
     return parseStrictJson(patched);
   }
 }
 
+const isDigitStart = (c: number) => (c >= 0x30 && c <= 0x39) || c === 0x2d; // 0-9 or '-'
+const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
 /**
  * One scan of the text finds (1) numbers whose spelling a float64 would change (then lossless-json parses the text)
  * and (2) a key that appears twice in the top-level object (JSON.parse would keep the last silently): refused.
+ * A character loop (string literals skipped with indexOf), so its cost and stack do not depend on a string's length.
  */
 function parseStrictJson(text: string): unknown {
-  JSON_TOKEN.lastIndex = 0;
   let depth = 0;
   let lossless = false;
   let keys: Set<string> | undefined;
-  for (let m = JSON_TOKEN.exec(text); m; m = JSON_TOKEN.exec(text)) {
-    if (m[2] !== undefined) {
-      if (!lossless && String(Number(m[2])) !== m[2]) lossless = true;
-    } else if (m[3] !== undefined) depth++;
-    else if (m[4] !== undefined) depth--;
-    else if (m[1] !== undefined && depth === 1) {
-      const raw = m[0].slice(0, m[0].lastIndexOf('"') + 1);
-      const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
-      keys ??= new Set();
-      if (keys.has(key)) throw new DuplicateKeyError(key);
-      keys.add(key);
-    }
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const end = stringEnd(text, i);
+      if (depth === 1) {
+        let j = end;
+        while (j < n && /\s/.test(text[j])) j++;
+        if (text[j] === ':') {
+          const raw = text.slice(i, end);
+          const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+          keys ??= new Set();
+          if (keys.has(key)) throw new DuplicateKeyError(key);
+          keys.add(key);
+        }
+      }
+      i = end;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      i++;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      i++;
+    } else if (!lossless && isDigitStart(c)) {
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(text);
+      if (!m) i++;
+      else {
+        if (String(Number(m[0])) !== m[0] && !INFINITY.test(m[0])) lossless = true;
+        i += m[0].length;
+      }
+    } else i++;
   }
   return lossless ? losslessParse(text, null, keepSpelling) : JSON.parse(text);
 }
