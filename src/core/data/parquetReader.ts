@@ -9,6 +9,20 @@ import { compressors } from 'hyparquet-compressors';
 import { ProbescopeError } from '../errors';
 import { ColumnTableBuilder, type BuildOptions, type RawTable } from './columnTable';
 
+/**
+ * A FLOAT (float32) cell as the float64 of its shortest decimal spelling, the one pyarrow and pandas print: 0.1f is
+ * stored as 0.100000001490116…, which would otherwise become the label "0.10000000149011612". The shortest of 1–9
+ * significant digits that rounds back to the same float32 (9 always do: IEEE 754 §5.12.2). Null and NaN pass.
+ */
+export function shortestFloat32(v: unknown): unknown {
+  if (typeof v !== 'number' || !Number.isFinite(v) || Number.isInteger(v)) return v;
+  for (let p = 1; p < 9; p++) {
+    const d = Number(v.toPrecision(p));
+    if (Math.fround(d) === v) return d;
+  }
+  return Number(v.toPrecision(9));
+}
+
 /** Reads a Parquet file; with a sink the rows stream to it one row group at a time (TableSink). */
 export async function readParquet(abs: string, build: BuildOptions = {}): Promise<RawTable> {
   const file = path.basename(abs);
@@ -17,7 +31,11 @@ export async function readParquet(abs: string, build: BuildOptions = {}): Promis
   };
   const buffer = await asyncBufferFromFile(abs);
   const metadata = await parquetMetadataAsync(buffer).catch(fail);
-  const names = parquetSchema(metadata).children.map((c) => c.element.name);
+  const top = parquetSchema(metadata).children;
+  const names = top.map((c) => c.element.name);
+  const float32 = new Set(
+    top.filter((c) => c.element.type === 'FLOAT' && c.children.length === 0).map((c) => c.element.name),
+  );
   // Resuming at row R (the dataset panel's deep pages): whole row groups before R are skipped, unread.
   const from = build.sink?.resume?.row ?? 0;
   let rowStart = 0;
@@ -35,7 +53,12 @@ export async function readParquet(abs: string, build: BuildOptions = {}): Promis
       rowStart,
       rowEnd,
       compressors,
-      onChunk: (c) => builder.addColumnChunk(c.columnName, c.rowStart, c.columnData),
+      onChunk: (c) =>
+        builder.addColumnChunk(
+          c.columnName,
+          c.rowStart,
+          float32.has(c.columnName) ? Array.from(c.columnData, shortestFloat32) : c.columnData,
+        ),
     }).catch(fail);
     builder.endRows(rowEnd);
     rowStart = rowEnd;
