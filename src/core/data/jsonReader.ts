@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import { LosslessNumber, parse as losslessParse } from 'lossless-json';
 import { ProbescopeError } from '../errors';
 import { ColumnTableBuilder, type BuildOptions, type RawRow, type RawTable } from './columnTable';
+import { documentRows } from './jsonDocument';
 import { streamJsonArray } from './jsonArrayStream';
 import { openDecodedText } from './textDecoding';
 
@@ -198,7 +199,7 @@ async function readJsonArray(
   });
 }
 
-/** A `.json` file holding one column-oriented object (`df.to_json()`), parsed whole. */
+/** A `.json` file holding one table-shaped object (jsonDocument.ts: pandas' orients, `{"data": [...]}`), parsed whole. */
 async function readJsonColumns(abs: string, builder: ColumnTableBuilder, encoding?: string): Promise<void> {
   const file = path.basename(abs);
   const { size } = await fs.stat(abs);
@@ -214,14 +215,28 @@ async function readJsonColumns(abs: string, builder: ColumnTableBuilder, encodin
     if (err instanceof ProbescopeError) throw err;
     throw jsonError(file, 'top level', err);
   }
-  // orient="columns": {"text": {"0": "...", "1": "..."}, "label": {"0": 1, ...}}
-  if (isRecord(doc) && Object.values(doc).every(isRecord)) {
-    const cols = Object.entries(doc as Record<string, RawRow>);
-    const keys = Object.keys(cols[0]?.[1] ?? {});
-    for (const k of keys) builder.addObject(Object.fromEntries(cols.map(([name, col]) => [name, col[k]])));
-    return;
+  const found = documentRows(doc);
+  if (!found) throw documentError(file, doc);
+  if (found.note) builder.notes.push(found.note);
+  for (const row of found.rows()) {
+    if (!isRecord(row)) throw objectError(file, `${found.shape} row ${builder.rowCount + 1}`, row);
+    builder.addObject(row);
   }
-  throw objectError(file, 'top level', doc);
+}
+
+/** A .json object that is none of documentRows' shapes, nor one record. */
+function documentError(file: string, doc: unknown): ProbescopeError {
+  if (!isRecord(doc)) return objectError(file, 'top level', doc);
+  const keys = Object.keys(doc);
+  return new ProbescopeError(
+    'DATASET_INVALID',
+    `${file}: a JSON object with keys ${keys
+      .slice(0, 8)
+      .map((k) => `"${k}"`)
+      .join(', ')}${keys.length > 8 ? ', …' : ''} is not a table. ` +
+      `Write records, one per line (pandas: df.to_json("data.jsonl", orient="records", lines=True)), or an array of records; ` +
+      `pandas' orients "columns", "index", "split" and "table" are read too.`,
+  );
 }
 
 /** Reads JSON Lines or a .json document; with a sink the rows stream to it in batches (TableSink). */
@@ -269,12 +284,15 @@ export async function readJson(
       throw jsonError(file, `line ${lineNo}`, err, ' Each line must be one JSON object.');
     }
     if (!isRecord(value)) throw objectError(file, `line ${lineNo}`, value);
+    firstRecord ??= value;
     if (every && builder.rowCount % every === 0) build.sink!.onCheckpoint?.({ row: builder.rowCount, offset: at });
     builder.addObject(value, resume ? 0 : lineNo);
     return true;
   };
   let asDocument = false;
   let isArray = false;
+  // The first record as parsed (the builder may store only some columns: BuildOptions.keep).
+  let firstRecord: RawRow | undefined;
   const isJsonFile = /\.json$/i.test(abs);
   const { size } = await fs.stat(abs);
   outer: for await (const chunk of decoded.chunks) {
@@ -313,12 +331,10 @@ export async function readJson(
     rest = rest.slice(start);
   }
   if (!asDocument && rest.trim() !== '' && !handle(rest)) asDocument = true;
-  // One object whose values are all objects: a column-oriented document written on one line (df.to_json()).
-  if (!asDocument && builder.rowCount === 1 && /\.json$/i.test(abs)) {
-    const only = builder.firstRow() ?? {};
-    const values = Object.values(only);
-    asDocument = values.length > 0 && values.every(isRecord);
-  }
+  // One object in a .json file shaped like a table (pandas' orients "columns", "index", "split", "table", or a
+  // {"data": [...]} wrapper) written on one line: read it as that table.
+  if (!asDocument && builder.rowCount === 1 && /\.json$/i.test(abs))
+    asDocument = documentRows(firstRecord) !== undefined;
   if (asDocument) {
     const doc = new ColumnTableBuilder(abs, 'jsonl', [], build);
     doc.notes.push(...builder.notes);

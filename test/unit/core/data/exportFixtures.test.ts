@@ -3,9 +3,12 @@
  * pandas) read to the values the script wrote, through the reader, the panel's streamed scan and its row pages.
  */
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { datasetRows, inspectDataset, readDataset } from '../../../../src/core/data';
+import { ProbescopeError } from '../../../../src/core/errors';
 
 const DIR = resolve(__dirname, '../../../fixtures/datasets-exports');
 const TEXTS = ['good film', 'bad film', 'fine film', 'awful film', 'great film', 'dull film'];
@@ -44,4 +47,69 @@ test('pyarrow DATE and TIMESTAMP columns are ISO 8601 text (a date at midnight a
   // As the text column too.
   const ds = await readDataset(file, { textField: 'ts', labelField: 'f32' });
   assert.equal(ds.texts[1], '2024-01-01T05:00:00.000Z');
+});
+
+for (const layout of ['', '-indent']) {
+  for (const orient of ['split', 'records', 'index', 'columns', 'table']) {
+    test(`pandas to_json(orient="${orient}"${layout ? ', indent=2' : ''}) reads to the frame's rows`, async () => {
+      const file = resolve(DIR, `pandas-orient-${orient}${layout}.json`);
+      const ds = await readDataset(file);
+      assert.deepEqual(ds.texts, TEXTS);
+      assert.deepEqual(ds.labels, ['1', '0', '1', '0', '1', '0']);
+      // The same table with only the usable columns stored (a large file's one-off read).
+      const { readDatasetConfig } = await import('../../../../src/core/data/readDataset');
+      readDatasetConfig.memoMaxBytes = 0;
+      try {
+        assert.deepEqual((await readDataset(file)).texts, TEXTS);
+      } finally {
+        readDatasetConfig.memoMaxBytes = 64 * 2 ** 20;
+      }
+      assert.deepEqual(await labelsEverywhere(file, 'label'), ds.labels);
+      const note = ds.warnings.find((w) => w.kind === 'parse')?.message ?? '';
+      if (orient === 'split') assert.match(note, /orient="split"/);
+      if (orient === 'index') assert.match(note, /orient="index"/);
+      if (orient === 'table') assert.match(note, /records under "data" \("schema" beside it is not rows\)/);
+    });
+  }
+
+  test(`pandas to_json(orient="values"${layout ? ', indent=2' : ''}) is refused in one line naming orient="records"`, async () => {
+    const file = resolve(DIR, `pandas-orient-values${layout}.json`);
+    for (const read of [() => readDataset(file), () => inspectDataset({ path: file })])
+      await assert.rejects(read(), (e: unknown) => {
+        assert.ok(e instanceof ProbescopeError && e.code === 'DATASET_INVALID', String(e));
+        assert.match(e.message, /item 1: an array, not a record: .*orient="values".*orient="records", lines=True/);
+        assert.equal(e.message.split('\n').length, 1);
+        return true;
+      });
+  });
+}
+
+test('json: records under "data" beside metadata ({"version": …, "data": [...]}) are read, with a note', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ps-wrap-'));
+  const rows = TEXTS.map((text, i) => ({ text, label: i % 2 }));
+  const one = join(dir, 'wrapped.json');
+  writeFileSync(one, JSON.stringify({ version: '1.0', data: rows }));
+  const pretty = join(dir, 'wrapped-pretty.json');
+  writeFileSync(pretty, JSON.stringify({ data: rows }, null, 2));
+  for (const file of [one, pretty]) {
+    const ds = await readDataset(file);
+    assert.deepEqual(ds.texts, TEXTS);
+    assert.deepEqual(ds.labels, ['0', '1', '0', '1', '0', '1']);
+    assert.deepEqual(await labelsEverywhere(file, 'label'), ds.labels);
+  }
+  assert.ok(
+    (await readDataset(one)).warnings.some(
+      (w) => w.message === 'Read the records under "data" ("version" beside it is not rows).',
+    ),
+  );
+  // A single record stays one row; an object of no table shape is refused saying which shapes are read.
+  const single = join(dir, 'single.json');
+  writeFileSync(single, '{"text": "only one", "label": 1, "meta": {"a": 1}}');
+  assert.deepEqual((await readDataset(single)).texts, ['only one']);
+  const odd = join(dir, 'odd.json');
+  writeFileSync(odd, '{\n  "version": "1.0",\n  "payload": [1, 2]\n}\n');
+  await assert.rejects(
+    readDataset(odd),
+    /odd\.json: a JSON object with keys "version", "payload" is not a table\. .*orient="records", lines=True/,
+  );
 });
