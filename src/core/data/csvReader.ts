@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { parse } from 'csv-parse';
 import { ProbescopeError } from '../errors';
 import { ColumnTableBuilder, ScanStopped, type BuildOptions, type RawTable } from './columnTable';
+import { uncompressedName } from './compression';
 import { openDecodedText } from './textDecoding';
 
 export interface CsvOptions {
@@ -123,7 +124,7 @@ export async function readCsv(abs: string, opts: CsvOptions = {}, build: BuildOp
       message: `Read as ${decoded.encoding} (${decoded.source === 'given' ? '--encoding' : decoded.source === 'bom' ? 'byte-order mark' : 'detected from NUL bytes'}).`,
     });
   const sepLine = /^"?sep=(.)"?\r?\n/i.exec(head);
-  const isTsv = /\.(tsv|tab)$/i.test(abs);
+  const isTsv = /\.(tsv|tab)$/i.test(uncompressedName(abs));
   let delimiter: string;
   let how: string;
   if (opts.delimiter !== undefined) [delimiter, how] = [delimiterOf(opts.delimiter), '--delimiter'];

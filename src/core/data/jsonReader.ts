@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import { LosslessNumber, parse as losslessParse } from 'lossless-json';
 import { ProbescopeError } from '../errors';
 import { ColumnTableBuilder, type BuildOptions, type RawRow, type RawTable } from './columnTable';
+import { contentSize, uncompressedName } from './compression';
 import { documentRows } from './jsonDocument';
 import { streamJsonArray } from './jsonArrayStream';
 import { openDecodedText } from './textDecoding';
@@ -202,7 +203,7 @@ async function readJsonArray(
 /** A `.json` file holding one table-shaped object (jsonDocument.ts: pandas' orients, `{"data": [...]}`), parsed whole. */
 async function readJsonColumns(abs: string, builder: ColumnTableBuilder, encoding?: string): Promise<void> {
   const file = path.basename(abs);
-  const { size } = await fs.stat(abs);
+  const size = await contentSize(abs, (await fs.stat(abs)).size);
   if (size > MAX_JSON_ARRAY_BYTES)
     throw new ProbescopeError(
       'DATASET_INVALID',
@@ -275,7 +276,7 @@ export async function readJson(
       first = false;
       // A .json document (array, or pretty-printed object) rather than one object per line.
       if (line.startsWith('[')) isArray = true;
-      if (isArray || (/\.json$/i.test(abs) && line === '{')) return false;
+      if (isArray || (/\.json$/i.test(uncompressedName(abs)) && line === '{')) return false;
     }
     let value: unknown;
     try {
@@ -293,8 +294,8 @@ export async function readJson(
   let isArray = false;
   // The first record as parsed (the builder may store only some columns: BuildOptions.keep).
   let firstRecord: RawRow | undefined;
-  const isJsonFile = /\.json$/i.test(abs);
-  const { size } = await fs.stat(abs);
+  const isJsonFile = /\.json$/i.test(uncompressedName(abs));
+  const size = await contentSize(abs, (await fs.stat(abs)).size);
   outer: for await (const chunk of decoded.chunks) {
     rest += chunk;
     // A JSON array (often written on one line) is a document: do not wait for a newline that may never come.
@@ -333,7 +334,7 @@ export async function readJson(
   if (!asDocument && rest.trim() !== '' && !handle(rest)) asDocument = true;
   // One object in a .json file shaped like a table (pandas' orients "columns", "index", "split", "table", or a
   // {"data": [...]} wrapper) written on one line: read it as that table.
-  if (!asDocument && builder.rowCount === 1 && /\.json$/i.test(abs))
+  if (!asDocument && builder.rowCount === 1 && /\.json$/i.test(uncompressedName(abs)))
     asDocument = documentRows(firstRecord) !== undefined;
   if (asDocument) {
     const doc = new ColumnTableBuilder(abs, 'jsonl', [], build);

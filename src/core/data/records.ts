@@ -15,6 +15,7 @@ import {
   type RowBatch,
   type TableSink,
 } from './columnTable';
+import { contentSize, refuseCompressed, uncompressedName } from './compression';
 import { readCsv } from './csvReader';
 import { readJson } from './jsonReader';
 import { readParquet } from './parquetReader';
@@ -29,14 +30,21 @@ const cache = new Map<string, { stamp: string; table: Promise<RawTable> }>();
 const MAX_CACHED = 8;
 
 export function formatOf(file: string): DatasetFormat {
-  const ext = path.extname(file).toLowerCase();
+  refuseCompressed(file);
+  const name = uncompressedName(file);
+  const ext = path.extname(name).toLowerCase();
   if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
   // .txt: what Excel's "Unicode text" export writes (UTF-16 LE with a BOM, tab-separated).
   if (ext === '.csv' || ext === '.tsv' || ext === '.tab' || ext === '.txt') return 'csv';
+  if ((ext === '.parquet' || ext === '.pq') && name !== file)
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${path.basename(file)}: a gzip-compressed Parquet file; decompress it (gunzip -k) and give the .parquet file (Parquet compresses its pages itself).`,
+    );
   if (ext === '.parquet' || ext === '.pq') return 'parquet';
   throw new ProbescopeError(
     'DATASET_INVALID',
-    `Unsupported dataset type "${ext}" (${file}): use .jsonl, .json, .csv, .tsv (.txt) or .parquet.`,
+    `Unsupported dataset type "${path.extname(file)}" (${file}): use .jsonl, .json, .csv, .tsv (.txt) or .parquet, plain or gzip-compressed (.gz).`,
   );
 }
 
@@ -191,10 +199,10 @@ async function scanParquetFolder(
   return { table, stopped: false };
 }
 
-/** The size in bytes of a dataset (a folder: its shards), for choosing between the memoised table and streaming. */
+/** The size in bytes of a dataset's content (gzip: decompressed; a folder: its shards), for choosing between the memoised table and streaming. */
 export async function datasetBytes(file: string): Promise<number> {
   const { abs, stat } = await statDataset(file);
-  if (!stat.isDirectory()) return stat.size;
+  if (!stat.isDirectory()) return contentSize(abs, stat.size);
   const sizes = await Promise.all((await parquetShards(abs)).map(async (f) => (await fs.stat(f)).size));
   return sizes.reduce((a, b) => a + b, 0);
 }
