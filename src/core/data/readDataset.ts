@@ -90,16 +90,28 @@ export function duplicatesWarning(duplicates: number): DatasetWarning {
   };
 }
 
-/** The warning for a label column whose values spell one number or boolean in several ways (labelColumn.sameValue). */
+/** A label in quotes, with combining marks and invisible spaces as \\uXXXX so that look-alikes can be told apart. */
+function showLabel(l: string): string {
+  const shown = l.replace(
+    /[\p{M}\u00a0\u2000-\u200f\u2028\u2029\u202f\ufeff]/gu,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return `"${shown}"`;
+}
+
+/** The warning for a label column whose distinct labels look alike (labelColumn.sameValue: `1`/`1.0`, `pos`/`Pos`). */
 export function labelSpellingsWarning(labelField: string, sameValue: string[][]): DatasetWarning {
   return {
     kind: 'label-spellings',
     message:
-      `"${labelField}" is neither all numbers nor all booleans, so its labels are read as written: ` +
+      `"${labelField}" has labels that look alike but are different classes: ` +
       `${sameValue
         .slice(0, 3)
-        .map((g) => g.map((l) => `"${l}"`).join(' and '))
-        .join('; ')} are different classes. Re-save the column with one spelling per class if they are the same.`,
+        .map((g) => g.map(showLabel).join(' and '))
+        .join(
+          '; ',
+        )}${sameValue.length > 3 ? `; … (${sameValue.length} groups)` : ''}. Labels are compared as written ` +
+      `(trimmed) unless the whole column is numbers or booleans; re-save the column with one spelling per class if they are the same.`,
   };
 }
 
