@@ -83,7 +83,7 @@ export function detectFields(table: RawTable, opts: { textField?: string; labelF
       const why = constant.length > 0 ? `; ${constant.map((c) => `"${c}"`).join(', ')} has one value in every row` : '';
       throw new ProbescopeError(
         'DATASET_INVALID',
-        `${file}: cannot tell which column is the ${what} (columns: ${names.join(', ')}${why}). Pass --${what}-field NAME.`,
+        `${file}: cannot tell which column is the ${what} (columns: ${names.join(', ')}${why}). Pass --${what}-field NAME.${oneColumnHint(names)}`,
       );
     }
     alsoQualified.push(...found.slice(1).map((n) => `"${n}"`));
@@ -108,7 +108,8 @@ export function detectFields(table: RawTable, opts: { textField?: string; labelF
 function oneColumnHint(names: readonly string[]): string {
   if (names.length !== 1) return '';
   const d = [',', ';', '\t', '|'].find((c) => names[0].includes(c));
-  if (d === undefined) return '';
+  if (d === undefined)
+    return ` The file has one column, headed "${names[0].length > 60 ? `${names[0].slice(0, 60)}…` : names[0]}": a dataset needs a header line naming a text column and a label column (e.g. text,label), then one row per example.`;
   const shown = d === '\t' ? 'tab' : `"${d}"`;
   return ` The header was read as one column holding ${shown}: pass --delimiter ${d === '\t' ? 'tab' : d} (or drop a --delimiter that does not fit this file).`;
 }

@@ -276,7 +276,7 @@ export async function readJson(
       first = false;
       // A .json document (array, or pretty-printed object) rather than one object per line.
       if (line.startsWith('[')) isArray = true;
-      if (isArray || (/\.json$/i.test(uncompressedName(abs)) && line === '{')) return false;
+      if (isArray || (/\.(json|txt)$/i.test(uncompressedName(abs)) && line === '{')) return false;
     }
     let value: unknown;
     try {
@@ -294,7 +294,7 @@ export async function readJson(
   let isArray = false;
   // The first record as parsed (the builder may store only some columns: BuildOptions.keep).
   let firstRecord: RawRow | undefined;
-  const isJsonFile = /\.json$/i.test(uncompressedName(abs));
+  const isJsonFile = /\.(json|txt)$/i.test(uncompressedName(abs));
   const size = await contentSize(abs, (await fs.stat(abs)).size);
   outer: for await (const chunk of decoded.chunks) {
     rest += chunk;
@@ -334,7 +334,7 @@ export async function readJson(
   if (!asDocument && rest.trim() !== '' && !handle(rest)) asDocument = true;
   // One object in a .json file shaped like a table (pandas' orients "columns", "index", "split", "table", or a
   // {"data": [...]} wrapper) written on one line: read it as that table.
-  if (!asDocument && builder.rowCount === 1 && /\.json$/i.test(uncompressedName(abs)))
+  if (!asDocument && builder.rowCount === 1 && /\.(json|txt)$/i.test(uncompressedName(abs)))
     asDocument = documentRows(firstRecord) !== undefined;
   if (asDocument) {
     const doc = new ColumnTableBuilder(abs, 'jsonl', [], build);

@@ -19,6 +19,7 @@ import { contentSize, refuseCompressed, uncompressedName } from './compression';
 import { readCsv } from './csvReader';
 import { readJson } from './jsonReader';
 import { readParquet } from './parquetReader';
+import { openDecodedText } from './textDecoding';
 import { concatTables } from './tableConcat';
 
 export type { DatasetFormat, RawRow, RawTable, RowBatch, TableSink } from './columnTable';
@@ -46,6 +47,22 @@ export function formatOf(file: string): DatasetFormat {
     'DATASET_INVALID',
     `Unsupported dataset type "${path.extname(file)}" (${file}): use .jsonl, .json, .csv, .tsv (.txt) or .parquet, plain or gzip-compressed (.gz).`,
   );
+}
+
+/**
+ * formatOf, except that a `.txt` file whose text starts with `{` or `[` is JSON (Lines) rather than delimited text:
+ * `.txt` is what both Excel's "Unicode text" export and ad-hoc JSON Lines dumps are called.
+ */
+export async function formatOfFile(abs: string, opts: DatasetReadOptions = {}): Promise<DatasetFormat> {
+  const format = formatOf(abs);
+  if (format !== 'csv' || !/\.txt$/i.test(uncompressedName(abs))) return format;
+  const decoded = await openDecodedText(abs, opts.encoding);
+  for await (const chunk of decoded.chunks) {
+    const start = chunk.trimStart();
+    if (start === '') continue;
+    return start[0] === '{' || start[0] === '[' ? 'jsonl' : 'csv';
+  }
+  return 'csv';
 }
 
 async function statDataset(file: string): Promise<{ abs: string; stat: import('node:fs').Stats }> {
@@ -133,7 +150,7 @@ async function parquetShards(abs: string): Promise<string[]> {
 }
 
 async function parseTable(abs: string, opts: DatasetReadOptions, build: BuildOptions = {}): Promise<RawTable> {
-  const format = formatOf(abs);
+  const format = await formatOfFile(abs, opts);
   const table =
     format === 'jsonl'
       ? await readJson(abs, opts, build)
@@ -156,7 +173,7 @@ export async function scanTable(
 ): Promise<{ table: RawTable; stopped: false } | { stopped: true }> {
   const { abs, stat } = await statDataset(file);
   if (stat.isDirectory()) return scanParquetFolder(abs, sink);
-  const format = formatOf(abs);
+  const format = await formatOfFile(abs, opts);
   try {
     const table =
       format === 'jsonl'
