@@ -18,7 +18,7 @@ import { cellText, isMissing } from './cellValues';
 import { detectFields, LABEL_NAMES, TEXT_NAMES, type FieldChoice } from './fieldDetection';
 import { SPLIT_COLUMN_NAMES, SPLIT_ROLES, type SplitRole } from './givenSplit';
 import { normaliseLabelColumn } from './labelColumn';
-import { duplicatesWarning, labelSpellingsWarning } from './readDataset';
+import { duplicatesWarning, labelSpellingsWarning, notTextError } from './readDataset';
 import { scanTable, type DatasetFormat, type DatasetReadOptions, type RawTable, type RowBatch } from './records';
 
 export interface DatasetScan {
@@ -223,10 +223,7 @@ class ScanPass {
       const t = tv[i];
       const text = cellText(t);
       if (text === undefined && t !== null && t !== undefined && !(typeof t === 'number' && Number.isNaN(t))) {
-        this.textError ??= new ProbescopeError(
-          'DATASET_INVALID',
-          `${path.basename(batch.path)} ${batch.where(i)}: "${fields.textField}" is ${Array.isArray(t) ? 'a list' : 'an object'}, not text. Pass --text-field NAME for the text column.`,
-        );
+        this.textError ??= notTextError(path.basename(batch.path), batch.where(i), fields.textField, t);
         continue;
       }
       if (text === undefined || text.trim() === '') {

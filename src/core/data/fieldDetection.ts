@@ -83,7 +83,7 @@ export function detectFields(table: RawTable, opts: { textField?: string; labelF
       const why = constant.length > 0 ? `; ${constant.map((c) => `"${c}"`).join(', ')} has one value in every row` : '';
       throw new ProbescopeError(
         'DATASET_INVALID',
-        `${file}: cannot tell which column is the ${what} (columns: ${names.join(', ')}${why}). Pass --${what}-field NAME.${oneColumnHint(names)}`,
+        `${file}: cannot tell which column is the ${what} (columns: ${names.join(', ')}${why}). Pass --${what}-field NAME.${what === 'text' ? chatHint(names) : ''}${oneColumnHint(names)}`,
       );
     }
     alsoQualified.push(...found.slice(1).map((n) => `"${n}"`));
@@ -112,4 +112,15 @@ function oneColumnHint(names: readonly string[]): string {
     return ` The file has one column, headed "${names[0].length > 60 ? `${names[0].slice(0, 60)}…` : names[0]}": a dataset needs a header line naming a text column and a label column (e.g. text,label), then one row per example.`;
   const shown = d === '\t' ? 'tab' : `"${d}"`;
   return ` The header was read as one column holding ${shown}: pass --delimiter ${d === '\t' ? 'tab' : d} (or drop a --delimiter that does not fit this file).`;
+}
+
+/** The column names `--chat messages` looks for (chatDataset.ts); a file with one of them holds conversations. */
+const CHAT_COLUMNS = ['messages', 'conversation', 'conversations', 'chat'];
+
+/** When no text column is found but a chat-messages column is: how to train on it. */
+function chatHint(names: readonly string[]): string {
+  const chat = names.find((n) => CHAT_COLUMNS.includes(n));
+  return chat === undefined
+    ? ''
+    : ` "${chat}" looks like chat messages: to train on the conversations pass --chat messages (train/eval render them with the model's chat template).`;
 }

@@ -53,6 +53,25 @@ export interface ReadDatasetOptions extends DatasetReadOptions {
   splitField?: string;
 }
 
+const isChatMessage = (m: unknown): boolean =>
+  m !== null && typeof m === 'object' && typeof (m as { role?: unknown }).role === 'string' && 'content' in m;
+
+/**
+ * DATASET_INVALID for a text cell that is a list or an object. A list of chat messages (`[{role, content}, …]`) says
+ * how to train on it (`--chat messages`, which renders it with the model's chat template).
+ */
+export function notTextError(file: string, where: string, field: string, v: unknown): ProbescopeError {
+  if (Array.isArray(v) && v.length > 0 && v.every(isChatMessage))
+    return new ProbescopeError(
+      'DATASET_INVALID',
+      `${file} ${where}: "${field}" holds chat messages (a list of {role, content}), not text. To train on the conversations pass --chat messages --text-field ${field} (train/eval render them with the model's chat template); for a plain text column pass --text-field NAME.`,
+    );
+  return new ProbescopeError(
+    'DATASET_INVALID',
+    `${file} ${where}: "${field}" is ${Array.isArray(v) ? 'a list' : 'an object'}, not text. Pass --text-field NAME for the text column.`,
+  );
+}
+
 /** Natural order: numeric labels by value ("2" < "10"), otherwise locale-aware with numeric collation. */
 export function compareLabels(a: string, b: string): number {
   const na = Number(a);
@@ -147,10 +166,7 @@ export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {})
     const v = textValues[i];
     const text = cellText(v);
     if (text === undefined && v !== null && v !== undefined && !(typeof v === 'number' && Number.isNaN(v)))
-      throw new ProbescopeError(
-        'DATASET_INVALID',
-        `${name} ${table.where(i)}: "${textField}" is ${Array.isArray(v) ? 'a list' : 'an object'}, not text. Pass --text-field NAME for the text column.`,
-      );
+      throw notTextError(name, table.where(i), textField, v);
     if (text === undefined || text.trim() === '') {
       noText.push(i);
       continue;
