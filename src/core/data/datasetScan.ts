@@ -18,6 +18,7 @@ import { cellText, isMissing } from './cellValues';
 import { detectFields, LABEL_NAMES, TEXT_NAMES, type FieldChoice } from './fieldDetection';
 import { SPLIT_COLUMN_NAMES, SPLIT_ROLES, type SplitRole } from './givenSplit';
 import { normaliseLabelColumn } from './labelColumn';
+import { singletonLabelWarning } from './classBalance';
 import { duplicatesWarning, labelSpellingsWarning, notTextError } from './readDataset';
 import { scanTable, type DatasetFormat, type DatasetReadOptions, type RawTable, type RowBatch } from './records';
 
@@ -336,6 +337,8 @@ export async function scanDataset(file: string, opts: ScanDatasetOptions = {}): 
     });
   if (labels.sameValue.length > 0) warnings.push(labelSpellingsWarning(labelField, labels.sameValue));
   if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
+  const idLike = singletonLabelWarning(labelField, classes.values(), kept);
+  if (idLike) warnings.push(idLike);
   if (kept === 0)
     throw new ProbescopeError(
       'DATASET_INVALID',

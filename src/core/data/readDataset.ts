@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { DatasetColumnInfo, DatasetWarning } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
 import { cellText } from './cellValues';
+import { singletonLabelWarning } from './classBalance';
 import { detectFields, LABEL_NAMES, TEXT_NAMES } from './fieldDetection';
 import { normaliseLabelColumn } from './labelColumn';
 import {
@@ -134,6 +135,12 @@ export function labelSpellingsWarning(labelField: string, sameValue: string[][])
   };
 }
 
+function classCounts(labels: readonly string[]): Iterable<number> {
+  const counts = new Map<string, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  return counts.values();
+}
+
 /** The examples of a loaded table under the dataset rules (see the file comment). */
 export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {}): Dataset {
   const fields = detectFields(table, opts);
@@ -200,6 +207,8 @@ export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {})
     });
   if (labelCol.sameValue.length > 0) warnings.push(labelSpellingsWarning(labelField, labelCol.sameValue));
   if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
+  const idLike = singletonLabelWarning(labelField, classCounts(labels), texts.length);
+  if (idLike) warnings.push(idLike);
   if (texts.length === 0)
     throw new ProbescopeError(
       'DATASET_INVALID',
