@@ -132,13 +132,28 @@ async function loadParquetFolder(abs: string): Promise<RawTable> {
   return table;
 }
 
+/** Metadata files `datasets` writes beside Parquet/Arrow data (save_to_disk, push_to_hub snapshots). */
+const HF_METADATA = ['dataset_info.json', 'dataset_infos.json', 'state.json', 'dataset_dict.json'];
+
 /** The Parquet shards of a folder dataset, in name order (numeric collation); DATASET_INVALID for anything else. */
 async function parquetShards(abs: string): Promise<string[]> {
   const names = (await fs.readdir(abs)).filter((n) => !n.startsWith('.'));
   const shards = names
     .filter((n) => /\.(parquet|pq)$/i.test(n))
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  const others = names.filter((n) => /\.(jsonl|ndjson|json|csv|tsv|tab|txt)$/i.test(n));
+  // Hugging Face metadata beside the shards (save_to_disk, a Hub snapshot) is not data.
+  const others = names.filter((n) => /\.(jsonl|ndjson|json|csv|tsv|tab|txt)$/i.test(n) && !HF_METADATA.includes(n));
+  // A Hub snapshot's data/ folder holds every split's shards (train-00000-of-00002.parquet, test-…): never one table.
+  const splits = new Map<string, number>();
+  for (const n of shards) {
+    const m = /^(.+?)-\d{5}-of-\d{5}\.parquet$/i.exec(n);
+    if (m) splits.set(m[1], (splits.get(m[1]) ?? 0) + 1);
+  }
+  if (splits.size > 1)
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${abs} holds the shards of several splits (${[...splits].map(([k, v]) => `${k}: ${v} file${v > 1 ? 's' : ''}`).join(', ')}); reading them as one table would mix them. Give one split: its shard file (--data …/${[...splits.keys()][0]}-00000-of-….parquet, and --test-data for another split's) or a folder holding only that split's shards.`,
+    );
   if (shards.length === 0 || others.length > 0)
     throw new ProbescopeError(
       'DATASET_INVALID',

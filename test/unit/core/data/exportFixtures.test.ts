@@ -113,3 +113,56 @@ test('json: records under "data" beside metadata ({"version": …, "data": [...]
     /odd\.json: a JSON object with keys "version", "payload" is not a table\. .*orient="records", lines=True/,
   );
 });
+
+test('Hugging Face datasets ClassLabel (to_parquet): names noted, labels stay integers, -1 ("no label") skipped', async () => {
+  const file = resolve(DIR, 'hf-classlabel.parquet');
+  const ds = await readDataset(file);
+  assert.equal(ds.textField, 'sentence');
+  assert.deepEqual(ds.texts, ['good film', 'bad film', 'fine film', 'great film', 'dull film']);
+  assert.deepEqual(ds.labels, ['1', '0', '1', '1', '0']);
+  assert.equal(ds.skipped.missingLabel, 1);
+  const note =
+    '"label" is a Hugging Face ClassLabel (0 = negative, 1 = positive); labels stay the integers, and -1 ("no label") is a missing label.';
+  const s = await inspectDataset({ path: file });
+  for (const warnings of [ds.warnings, s.warnings]) {
+    assert.ok(
+      warnings.some((w) => w.kind === 'parse' && w.message === note),
+      JSON.stringify(warnings),
+    );
+    assert.ok(warnings.some((w) => w.kind === 'missing-label' && /Skipped 1 row\(s\) .*row 4/.test(w.message)));
+  }
+  const page = await datasetRows({ path: file, textField: 'sentence', labelField: 'label', offset: 0, limit: 10 });
+  assert.deepEqual(
+    page.rows.map((r) => r.label),
+    ['1', '0', '1', '', '1', '0'],
+  );
+  // to_json keeps no metadata: there -1 is a value like any other.
+  assert.deepEqual((await readDataset(resolve(DIR, 'hf-classlabel.jsonl'))).labels, ['1', '0', '1', '-1', '1', '0']);
+});
+
+test('a folder of Parquet shards: datasets metadata files beside them are ignored; shards of several splits refused', async () => {
+  const { copyFileSync, mkdirSync } = await import('node:fs');
+  const root = mkdtempSync(join(tmpdir(), 'ps-hfdir-'));
+  const one = join(root, 'train');
+  mkdirSync(one);
+  copyFileSync(resolve(DIR, 'hf-classlabel.parquet'), join(one, 'train-00000-of-00002.parquet'));
+  copyFileSync(resolve(DIR, 'hf-classlabel.parquet'), join(one, 'train-00001-of-00002.parquet'));
+  writeFileSync(join(one, 'dataset_info.json'), '{"features": {}}');
+  writeFileSync(join(one, 'state.json'), '{}');
+  const ds = await readDataset(one);
+  assert.equal(ds.texts.length, 10);
+  assert.equal((await inspectDataset({ path: one })).rows, 12);
+  const mixed = join(root, 'data');
+  mkdirSync(mixed);
+  copyFileSync(resolve(DIR, 'hf-classlabel.parquet'), join(mixed, 'train-00000-of-00001.parquet'));
+  copyFileSync(resolve(DIR, 'hf-classlabel.parquet'), join(mixed, 'test-00000-of-00001.parquet'));
+  for (const read of [() => readDataset(mixed), () => inspectDataset({ path: mixed })])
+    await assert.rejects(read(), (e: unknown) => {
+      assert.ok(e instanceof ProbescopeError && e.code === 'DATASET_INVALID', String(e));
+      assert.match(
+        e.message,
+        /holds the shards of several splits \(test: 1 file, train: 1 file\); reading them as one table would mix them\./,
+      );
+      return true;
+    });
+});
