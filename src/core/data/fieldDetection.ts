@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { DatasetWarning } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
 import { cellText, isMissing } from './cellValues';
-import type { RawTable } from './columnTable';
+import { nestedRoot, type RawTable } from './columnTable';
 
 export const TEXT_NAMES = [
   'text',
@@ -58,7 +58,7 @@ export function detectFields(table: RawTable, opts: { textField?: string; labelF
   const alsoQualified: string[] = [];
   const pick = (given: string | undefined, candidates: string[], what: string, exclude?: string): string => {
     if (given !== undefined) {
-      if (!names.includes(given))
+      if (!names.includes(given) && nestedRoot(names, given) === undefined)
         throw new ProbescopeError(
           'DATASET_INVALID',
           `${file}: no ${what} field "${given}". Columns: ${names.join(', ')}.${oneColumnHint(names)}`,
@@ -83,7 +83,7 @@ export function detectFields(table: RawTable, opts: { textField?: string; labelF
       const why = constant.length > 0 ? `; ${constant.map((c) => `"${c}"`).join(', ')} has one value in every row` : '';
       throw new ProbescopeError(
         'DATASET_INVALID',
-        `${file}: cannot tell which column is the ${what} (columns: ${names.join(', ')}${why}). Pass --${what}-field NAME.${what === 'text' ? chatHint(names) : ''}${oneColumnHint(names)}`,
+        `${file}: cannot tell which column is the ${what} (columns: ${names.join(', ')}${why}). Pass --${what}-field NAME.${(what === 'text' && chatHint(names)) || nestedHint(table, what)}${oneColumnHint(names)}`,
       );
     }
     alsoQualified.push(...found.slice(1).map((n) => `"${n}"`));
@@ -123,4 +123,12 @@ function chatHint(names: readonly string[]): string {
   return chat === undefined
     ? ''
     : ` "${chat}" looks like chat messages: to train on the conversations pass --chat messages (train/eval render them with the model's chat template).`;
+}
+
+/** Columns of objects or lists: a field inside one is named with a dot (columnTable.nestedColumn). */
+function nestedHint(table: RawTable, what: string): string {
+  const nested = table.columns.filter((c) => c.kind === 'other').map((c) => c.name);
+  return nested.length === 0
+    ? ''
+    : ` ${nested.map((n) => `"${n}"`).join(', ')} ${nested.length > 1 ? 'hold' : 'holds'} objects or lists: name a field inside with a dot (--${what}-field ${nested[0]}.NAME).`;
 }

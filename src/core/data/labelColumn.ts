@@ -39,7 +39,7 @@ function multiLabelError(ctx: LabelColumnContext, i: number, items: unknown[]): 
   return new ProbescopeError(
     'DATASET_INVALID',
     `${ctx.file} ${ctx.where(i)}: "${ctx.field}" holds a list of ${items.length} labels (${shown}); multi-label probes ` +
-      `are not supported. Pick one label per row (pandas: df["label"] = df["${ctx.field}"].str[0]; jq: ` +
+      `are not supported. Pick one label per row (--label-field ${ctx.field}.0 takes the first; pandas: df["label"] = df["${ctx.field}"].str[0]; jq: ` +
       `'.label = .${ctx.field}[0]'), or train one probe per label on a 0/1 column.`,
   );
 }

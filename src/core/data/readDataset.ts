@@ -235,14 +235,18 @@ export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {})
 export const readDatasetConfig = { memoMaxBytes: 64 * 2 ** 20 };
 
 /**
- * The columns readDataset can use: the given text/label/split fields, and (for what is not given) every column named
+ * The columns readDataset can use: the given text/label/split fields (for a dotted `meta.label`, its root), and (for
+ * what is not given) every column named
  * like a text or a label (fieldDetection's candidates), so the automatic choice is the same as on the whole table.
  */
 export function usableColumns(opts: ReadDatasetOptions): (name: string) => boolean {
   const given = new Set([opts.textField, opts.labelField, opts.splitField].filter((f) => f !== undefined));
   const auto = opts.textField === undefined || opts.labelField === undefined;
   const names = new Set([...TEXT_NAMES, ...LABEL_NAMES]);
-  return (name) => given.has(name) || (auto && names.has(name.toLowerCase()));
+  // A dotted field (`meta.label`) needs its root column (`meta`) stored.
+  const roots = [...given].filter((g) => g.includes('.'));
+  return (name) =>
+    given.has(name) || (auto && names.has(name.toLowerCase())) || roots.some((g) => g.startsWith(`${name}.`));
 }
 
 /**

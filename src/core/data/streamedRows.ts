@@ -15,6 +15,7 @@ import type { DatasetRow, DatasetRowsParams, DatasetRowsResult } from '../../pro
 import { ProbescopeError } from '../errors';
 import { cellText } from './cellValues';
 import { normaliseLabelColumn } from './labelColumn';
+import { nestedRoot } from './columnTable';
 import { formatOf, scanTable, type DatasetReadOptions, type RowBatch } from './records';
 import type { RowCheckpoint, TableSink } from './columnTable';
 
@@ -132,7 +133,7 @@ export async function streamedRows(params: DatasetRowsParams): Promise<DatasetRo
     memos.set(key, memo);
   }
   for (const f of [params.textField, params.labelField])
-    if (!memo.columns.includes(f))
+    if (!memo.columns.includes(f) && nestedRoot(memo.columns, f) === undefined)
       throw new ProbescopeError('DATASET_INVALID', `No column "${f}" in ${abs}. Columns: ${memo.columns.join(', ')}.`);
   const m = memo;
   const needle = (params.search ?? '').trim().toLowerCase();
