@@ -150,6 +150,9 @@ export async function readCsv(abs: string, opts: CsvOptions = {}, build: BuildOp
     relax_quotes: true,
     relax_column_count: false,
     skip_empty_lines: true,
+    // Files edited on several systems mix \r\n and \n endings; csv-parse would otherwise take the first line's ending
+    // as the only one and read the rest as one record (a lone-\r file keeps csv-parse's detection).
+    ...(head.includes('\n') ? { record_delimiter: ['\r\n', '\n'] } : {}),
     from_line: sepLine && !resume ? 2 : 1,
     // Each record carries the line it ends on and the byte after it (read from the live parser state: cheaper than
     // `info: true`).
