@@ -170,7 +170,7 @@ class ScanPass {
 
   private trackColumns(batch: RowBatch): void {
     for (const { name } of batch.columns) {
-      const lower = name.toLowerCase();
+      const lower = name.trim().toLowerCase();
       const values = batch.column(name);
       if (CANDIDATES.has(lower)) {
         let st = this.constancy.get(name);

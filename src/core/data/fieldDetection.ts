@@ -1,6 +1,6 @@
 /**
  * Which columns hold the text and the label. Given names must exist; otherwise the first column (in the order of
- * TEXT_NAMES / LABEL_NAMES, names compared case-insensitively) that is not constant: a column with one value in every
+ * TEXT_NAMES / LABEL_NAMES, names compared case-insensitively and without surrounding spaces) that is not constant: a column with one value in every
  * row (the `prompt` of a prompt/completion file) cannot be what a probe reads or predicts. When several columns
  * qualified, or a constant one was passed over, a note says which were chosen.
  */
@@ -58,6 +58,9 @@ export function detectFields(table: RawTable, opts: { textField?: string; labelF
   const alsoQualified: string[] = [];
   const pick = (given: string | undefined, candidates: string[], what: string, exclude?: string): string => {
     if (given !== undefined) {
+      // A header cell with spaces around the name (`text , label`, hand-edited or Excel) still answers to the name.
+      const spaced = names.filter((n) => n !== given && n.trim() === given.trim());
+      if (!names.includes(given) && spaced.length === 1) return spaced[0];
       if (!names.includes(given) && nestedRoot(names, given) === undefined)
         throw new ProbescopeError(
           'DATASET_INVALID',
@@ -68,7 +71,7 @@ export function detectFields(table: RawTable, opts: { textField?: string; labelF
     const found: string[] = [];
     for (const cand of candidates) {
       for (const n of names) {
-        if (n.toLowerCase() !== cand || n === exclude || found.includes(n)) continue;
+        if (n.trim().toLowerCase() !== cand || n === exclude || found.includes(n)) continue;
         if (isConstantColumn(table, n)) {
           if (!constant.includes(n)) constant.push(n);
         } else found.push(n);
@@ -76,7 +79,7 @@ export function detectFields(table: RawTable, opts: { textField?: string; labelF
     }
     // A constant label column is still the label: training then refuses it as one class, loudly.
     if (found.length === 0 && what === 'label' && constant.length > 0) {
-      const c = names.find((n) => constant.includes(n) && n !== exclude && candidates.includes(n.toLowerCase()));
+      const c = names.find((n) => constant.includes(n) && n !== exclude && candidates.includes(n.trim().toLowerCase()));
       if (c) return c;
     }
     if (found.length === 0) {

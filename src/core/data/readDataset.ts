@@ -245,8 +245,12 @@ export function usableColumns(opts: ReadDatasetOptions): (name: string) => boole
   const names = new Set([...TEXT_NAMES, ...LABEL_NAMES]);
   // A dotted field (`meta.label`) needs its root column (`meta`) stored.
   const roots = [...given].filter((g) => g.includes('.'));
+  const givenTrimmed = new Set([...given].map((g) => g.trim()));
   return (name) =>
-    given.has(name) || (auto && names.has(name.toLowerCase())) || roots.some((g) => g.startsWith(`${name}.`));
+    given.has(name) ||
+    (auto && names.has(name.trim().toLowerCase())) ||
+    givenTrimmed.has(name.trim()) ||
+    roots.some((g) => g.startsWith(`${name}.`));
 }
 
 /**
