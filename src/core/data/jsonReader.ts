@@ -142,11 +142,27 @@ export class DuplicateKeyError extends Error {
   }
 }
 
+/** What is probably wrong with a JSON Lines line that does not parse (a comment, a separator, a stray byte). */
+function lineHint(line: string): string {
+  if (/^(\/\/|#)/.test(line)) return ' This line looks like a comment: JSON has none, so remove it.';
+  if (line.endsWith(',') || line.startsWith(','))
+    return ' It has a comma outside the object: JSON Lines has no separator between records (an array of records goes in a .json file).';
+  const odd = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.exec(line);
+  if (odd)
+    return ` It holds the control character U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (a truncated or padded file?).`;
+  return '';
+}
+
 /** DATASET_INVALID for a record that does not parse, or repeats a key, naming where it is. */
 function jsonError(file: string, where: string, err: unknown, hint = ''): ProbescopeError {
   if (err instanceof DuplicateKeyError)
     return new ProbescopeError('DATASET_INVALID', `${file} ${where}: ${err.message}.`);
-  return new ProbescopeError('DATASET_INVALID', `${file} ${where}: invalid JSON (${(err as Error).message}).${hint}`);
+  // JSON.parse quotes the bad text, control characters (NUL padding, Ctrl-Z) included: shown as \uXXXX instead.
+  const reason = (err as Error).message.replace(
+    /[\u0000-\u001f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return new ProbescopeError('DATASET_INVALID', `${file} ${where}: invalid JSON (${reason}).${hint}`);
 }
 
 const isRecord = (v: unknown): v is RawRow => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -282,7 +298,7 @@ export async function readJson(
     try {
       value = parseJsonExact(line);
     } catch (err) {
-      throw jsonError(file, `line ${lineNo}`, err, ' Each line must be one JSON object.');
+      throw jsonError(file, `line ${lineNo}`, err, ` Each line must be one JSON object.${lineHint(line)}`);
     }
     if (!isRecord(value)) throw objectError(file, `line ${lineNo}`, value);
     firstRecord ??= value;

@@ -30,6 +30,20 @@ export type DatasetReadOptions = DatasetReadParams;
 const cache = new Map<string, { stamp: string; table: Promise<RawTable> }>();
 const MAX_CACHED = 8;
 
+/** Formats researchers keep tables in that the readers do not take, and how to convert each. */
+const CONVERT: Record<string, string> = {
+  '.xlsx':
+    'an Excel workbook is not read; save the sheet as "CSV UTF-8 (Comma delimited)" in Excel (or pandas: pd.read_excel(f).to_csv("data.csv", index=False))',
+  '.xls':
+    'an Excel workbook is not read; save the sheet as "CSV UTF-8 (Comma delimited)" in Excel (or pandas: pd.read_excel(f).to_csv("data.csv", index=False))',
+  '.ods': 'a spreadsheet is not read; save the sheet as CSV (UTF-8)',
+  '.arrow':
+    'an Arrow file (what datasets.save_to_disk writes) is not read; write Parquet (datasets: ds.to_parquet("data.parquet"); pyarrow: pq.write_table(table, "data.parquet"))',
+  '.feather': 'a Feather file is not read; write Parquet (pandas: pd.read_feather(f).to_parquet("data.parquet"))',
+  '.pkl': 'a pickle is not read; write Parquet or JSON Lines (pandas: df.to_parquet("data.parquet"))',
+  '.pickle': 'a pickle is not read; write Parquet or JSON Lines (pandas: df.to_parquet("data.parquet"))',
+};
+
 export function formatOf(file: string): DatasetFormat {
   refuseCompressed(file);
   const name = uncompressedName(file);
@@ -43,6 +57,12 @@ export function formatOf(file: string): DatasetFormat {
       `${path.basename(file)}: a gzip-compressed Parquet file; decompress it (gunzip -k) and give the .parquet file (Parquet compresses its pages itself).`,
     );
   if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  const convert = CONVERT[ext];
+  if (convert)
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${path.basename(file)}: ${convert}, then give that file (.csv, .jsonl or .parquet).`,
+    );
   throw new ProbescopeError(
     'DATASET_INVALID',
     `Unsupported dataset type "${path.extname(file)}" (${file}): use .jsonl, .json, .csv, .tsv (.txt) or .parquet, plain or gzip-compressed (.gz).`,
