@@ -142,14 +142,19 @@ export class DuplicateKeyError extends Error {
   }
 }
 
+/** A control character as U+XXXX (for messages: a NUL or Ctrl-Z printed raw is invisible or breaks the terminal). */
+function escapeControl(c: string): string {
+  return `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
 /** What is probably wrong with a JSON Lines line that does not parse (a comment, a separator, a stray byte). */
 function lineHint(line: string): string {
   if (/^(\/\/|#)/.test(line)) return ' This line looks like a comment: JSON has none, so remove it.';
   if (line.endsWith(',') || line.startsWith(','))
     return ' It has a comma outside the object: JSON Lines has no separator between records (an array of records goes in a .json file).';
-  const odd = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.exec(line);
-  if (odd)
-    return ` It holds the control character U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (a truncated or padded file?).`;
+  const odd = [...line].find((c) => c.charCodeAt(0) < 0x20 && c !== '\t' && c !== '\n' && c !== '\r');
+  if (odd !== undefined) return ` It holds the control character ${escapeControl(odd)} (a truncated or padded file?).`;
+  return ` It holds the control character U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (a truncated or padded file?).`;
   return '';
 }
 
@@ -157,11 +162,8 @@ function lineHint(line: string): string {
 function jsonError(file: string, where: string, err: unknown, hint = ''): ProbescopeError {
   if (err instanceof DuplicateKeyError)
     return new ProbescopeError('DATASET_INVALID', `${file} ${where}: ${err.message}.`);
-  // JSON.parse quotes the bad text, control characters (NUL padding, Ctrl-Z) included: shown as \uXXXX instead.
-  const reason = (err as Error).message.replace(
-    /[\u0000-\u001f]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  // JSON.parse quotes the bad text, control characters (NUL padding, Ctrl-Z) included: shown as U+XXXX instead.
+  const reason = Array.from((err as Error).message, (c) => (c.charCodeAt(0) < 0x20 ? escapeControl(c) : c)).join('');
   return new ProbescopeError('DATASET_INVALID', `${file} ${where}: invalid JSON (${reason}).${hint}`);
 }
 

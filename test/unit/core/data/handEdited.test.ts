@@ -21,7 +21,7 @@ async function refused(file: string, message: RegExp): Promise<void> {
       assert.ok(e instanceof ProbescopeError && e.code === 'DATASET_INVALID', String(e));
       assert.match(e.message, message);
       assert.equal(e.message.split('\n').length, 1);
-      assert.doesNotMatch(e.message, /[\u0000-\u0008\u001a]/);
+      assert.ok(!Array.from(e.message).some((c) => c.charCodeAt(0) < 0x20), 'no control character in the message');
       return true;
     });
 }
@@ -90,7 +90,7 @@ test('jsonl: a comment line, a comma between records and NUL padding are refused
     [
       'padded.jsonl',
       `${rec(0)}\n${rec(1)}\n\u0000\u0000\u0000\u0000`,
-      /line 3: invalid JSON \(.*\\u0000.*\)\. .* It holds the control character U\+0000/,
+      /line 3: invalid JSON \(.*U\+0000.*\)\. .* It holds the control character U\+0000/,
     ],
   ];
   for (const [name, body, message] of cases) {
