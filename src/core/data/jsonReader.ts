@@ -154,7 +154,6 @@ function lineHint(line: string): string {
     return ' It has a comma outside the object: JSON Lines has no separator between records (an array of records goes in a .json file).';
   const odd = [...line].find((c) => c.charCodeAt(0) < 0x20 && c !== '\t' && c !== '\n' && c !== '\r');
   if (odd !== undefined) return ` It holds the control character ${escapeControl(odd)} (a truncated or padded file?).`;
-  return ` It holds the control character U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (a truncated or padded file?).`;
   return '';
 }
 
