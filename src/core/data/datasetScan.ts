@@ -19,7 +19,7 @@ import { detectFields, LABEL_NAMES, TEXT_NAMES, type FieldChoice } from './field
 import { SPLIT_COLUMN_NAMES, SPLIT_ROLES, type SplitRole } from './givenSplit';
 import { normaliseLabelColumn } from './labelColumn';
 import { singletonLabelWarning } from './classBalance';
-import { duplicatesWarning, labelSpellingsWarning, notTextError } from './readDataset';
+import { duplicatesWarning, labelSpellingsWarning, notTextError, noUsableRowsError } from './readDataset';
 import { scanTable, type DatasetFormat, type DatasetReadOptions, type RawTable, type RowBatch } from './records';
 
 export interface DatasetScan {
@@ -339,11 +339,7 @@ export async function scanDataset(file: string, opts: ScanDatasetOptions = {}): 
   if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
   const idLike = singletonLabelWarning(labelField, classes.values(), kept);
   if (idLike) warnings.push(idLike);
-  if (kept === 0)
-    throw new ProbescopeError(
-      'DATASET_INVALID',
-      `${name}: no usable rows: every row lacks a text ("${textField}") or a label ("${labelField}").`,
-    );
+  if (kept === 0) throw noUsableRowsError(name, textField, labelField, pass.noText.count, missingCount);
   const splitField = table.columns.map((c) => c.name).find((n) => pass.splits.get(n)?.ok);
   return {
     path: table.path,

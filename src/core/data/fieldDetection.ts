@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import type { DatasetWarning } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
-import { cellText, isMissing } from './cellValues';
+import { booleanSpelling, canonicalDecimal, cellText, isMissing } from './cellValues';
 import { nestedRoot, type RawTable } from './columnTable';
 
 export const TEXT_NAMES = [
@@ -86,7 +86,7 @@ export function detectFields(table: RawTable, opts: { textField?: string; labelF
       const why = constant.length > 0 ? `; ${constant.map((c) => `"${c}"`).join(', ')} has one value in every row` : '';
       throw new ProbescopeError(
         'DATASET_INVALID',
-        `${file}: cannot tell which column is the ${what} (columns: ${names.join(', ')}${why}). Pass --${what}-field NAME.${(what === 'text' && chatHint(names)) || nestedHint(table, what)}${oneColumnHint(names)}`,
+        `${file}: cannot tell which column is the ${what} (columns: ${names.join(', ')}${why}). Pass --${what}-field NAME.${(what === 'text' && chatHint(names)) || nestedHint(table, what)}${oneColumnHint(names) || headerlessHint(names)}`,
       );
     }
     alsoQualified.push(...found.slice(1).map((n) => `"${n}"`));
@@ -134,4 +134,21 @@ function nestedHint(table: RawTable, what: string): string {
   return nested.length === 0
     ? ''
     : ` ${nested.map((n) => `"${n}"`).join(', ')} ${nested.length > 1 ? 'hold' : 'holds'} objects or lists: name a field inside with a dot (--${what}-field ${nested[0]}.NAME).`;
+}
+
+/**
+ * A header whose names look like data (a number, a boolean, or a sentence: the file was written without a header,
+ * e.g. pandas `to_csv(header=False)`): says to add one.
+ */
+function headerlessHint(names: readonly string[]): string {
+  const dataLike = names.filter(
+    (n) => canonicalDecimal(n) !== undefined || booleanSpelling(n) !== undefined || n.trim().split(/\s+/).length >= 4,
+  );
+  if (dataLike.length === 0) return '';
+  return ` The first line (${names
+    .slice(0, 3)
+    .map((n) => `"${n.length > 40 ? `${n.slice(0, 40)}…` : n}"`)
+    .join(
+      ', ',
+    )}) looks like data, not column names: add a header line such as text,label (pandas: to_csv(..., header=True)).`;
 }

@@ -141,6 +141,21 @@ function classCounts(labels: readonly string[]): Iterable<number> {
   return counts.values();
 }
 
+/** No row has both a text and a label: says how many lack which, so a wrong or empty column is obvious. */
+export function noUsableRowsError(
+  file: string,
+  textField: string,
+  labelField: string,
+  noText: number,
+  noLabel: number,
+): ProbescopeError {
+  return new ProbescopeError(
+    'DATASET_INVALID',
+    `${file}: no usable rows: every row lacks a text ("${textField}") or a label ("${labelField}") ` +
+      `(${noText} without a text, ${noLabel} without a label${noLabel > 0 && noText === 0 ? `: is "${labelField}" the label column?` : ''}).`,
+  );
+}
+
 /** The examples of a loaded table under the dataset rules (see the file comment). */
 export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {}): Dataset {
   const fields = detectFields(table, opts);
@@ -209,11 +224,7 @@ export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {})
   if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
   const idLike = singletonLabelWarning(labelField, classCounts(labels), texts.length);
   if (idLike) warnings.push(idLike);
-  if (texts.length === 0)
-    throw new ProbescopeError(
-      'DATASET_INVALID',
-      `${name}: no usable rows: every row lacks a text ("${textField}") or a label ("${labelField}").`,
-    );
+  if (texts.length === 0) throw noUsableRowsError(name, textField, labelField, noText.length, noLabel.length);
   return {
     path: table.path,
     format: table.format,

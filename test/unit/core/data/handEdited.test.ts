@@ -93,11 +93,35 @@ test('jsonl: a comment line, a comma between records and NUL padding are refused
       /line 3: invalid JSON \(.*U\+0000.*\)\. .* It holds the control character U\+0000/,
     ],
   ];
+  // Any other broken line: the parser's reason and the rule, nothing more.
+  cases.push([
+    'single-quotes.jsonl',
+    `${rec(0)}\n{'text': 'a', 'label': 1}\n`,
+    /line 2: invalid JSON \(.*\)\. Each line must be one JSON object\.$/,
+  ]);
   for (const [name, body, message] of cases) {
     const p = join(dir, name);
     writeFileSync(p, body);
     await refused(p, message);
   }
+});
+
+test('a file written without a header line says so; a label column with no values says how many rows lack which', async () => {
+  const noHeader = join(dir, 'noheader.csv');
+  writeFileSync(noHeader, 'I loved this film,1\nawful acting,0\ngreat,1\n');
+  await refused(
+    noHeader,
+    /cannot tell which column is the text \(columns: I loved this film, 1\)\. Pass --text-field NAME\. The first line \("I loved this film", "1"\) looks like data, not column names: add a header line such as text,label/,
+  );
+  const empty = join(dir, 'nolabels.jsonl');
+  writeFileSync(empty, '{"text": "a", "label": null}\n{"text": "b", "label": ""}\n{"text": "", "label": 1}\n');
+  await refused(
+    empty,
+    /^nolabels\.jsonl: no usable rows: every row lacks a text \("text"\) or a label \("label"\) \(1 without a text, 2 without a label\)\.$/,
+  );
+  const allNull = join(dir, 'nulllabels.jsonl');
+  writeFileSync(allNull, '{"text": "a", "label": null}\n{"text": "b", "label": null}\n');
+  await refused(allNull, /\(0 without a text, 2 without a label: is "label" the label column\?\)\.$/);
 });
 
 test('spreadsheets, Arrow, Feather and pickles are refused naming how to convert them', async () => {
