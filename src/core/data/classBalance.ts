@@ -1,32 +1,15 @@
 /** Class balance rules shared by the dataset panel (inspectDataset) and training (CLI stderr, worker log). */
 import type { DatasetWarning } from '../../protocol/types';
 
-/** Tiny classes named one warning each up to this many; more are summed up in one warning. */
-const MAX_TINY_LISTED = 5;
-
-/**
- * A class is tiny below 5 rows or 2 % of the rows (with at least two classes): its metrics will be noisy. Up to five
- * tiny classes get one warning each; more (a label column with hundreds of rare values) get one warning that counts
- * them and names the first five, so the panel and the log are not flooded.
- */
+/** A class is tiny below 5 rows or 2 % of the rows (with at least two classes): its metrics will be noisy. */
 export function tinyClassWarnings(classes: { label: string; count: number }[], rows: number): DatasetWarning[] {
   if (classes.length < 2) return [];
-  const tiny = classes.filter((c) => c.count < 5 || c.count < 0.02 * rows);
-  if (tiny.length <= MAX_TINY_LISTED)
-    return tiny.map((c) => ({
+  return classes
+    .filter((c) => c.count < 5 || c.count < 0.02 * rows)
+    .map((c) => ({
       kind: 'tiny-class' as const,
       message: `Class "${c.label}" has only ${c.count} row(s) of ${rows}; its test metrics will be noisy.`,
     }));
-  const shown = tiny
-    .slice(0, MAX_TINY_LISTED)
-    .map((c) => `"${c.label}" (${c.count})`)
-    .join(', ');
-  return [
-    {
-      kind: 'tiny-class',
-      message: `${tiny.length} of ${classes.length} classes have fewer than 5 rows (or 2 % of ${rows}): ${shown}, …; their test metrics will be noisy.`,
-    },
-  ];
 }
 
 /**
