@@ -114,6 +114,24 @@ export function dateText(d: Date): string | undefined {
 }
 
 /**
+ * A cell as the dataset panel shows it: cellText, or for a list or object (chat messages, a struct) its JSON, so a
+ * row is never shown blank when it holds something; '' only for a missing cell.
+ */
+export function cellDisplay(v: unknown): string {
+  const t = cellText(v);
+  if (t !== undefined || v === null || v === undefined) return t ?? '';
+  try {
+    return (
+      JSON.stringify(v, (_k, x: unknown) =>
+        typeof x === 'bigint' ? x.toString() : isLosslessNumber(x) ? (x as { value: string }).value : x,
+      ) ?? ''
+    );
+  } catch {
+    return String(v);
+  }
+}
+
+/**
  * A string that spells a list — JSON (`["spam"]`) or Python repr as pandas writes list cells to CSV (`['spam', 'ham']`)
  * — as its items; undefined when it is not a list literal.
  */

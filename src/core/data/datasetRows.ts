@@ -5,7 +5,7 @@
  */
 import type { DatasetRow, DatasetRowsParams, DatasetRowsResult } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
-import { cellText } from './cellValues';
+import { cellDisplay } from './cellValues';
 import { nestedRoot } from './columnTable';
 import { normaliseLabelColumn } from './labelColumn';
 import { datasetBytes, loadTable, type RawTable } from './records';
@@ -32,7 +32,7 @@ function columnar(table: RawTable, textField: string, labelField: string): Colum
   if (!view) {
     view = {
       table,
-      texts: Array.from(table.column(textField), (v) => cellText(v) ?? ''),
+      texts: Array.from(table.column(textField), cellDisplay),
       // The same label rule as training, leniently (a page never fails on a multi-label row).
       labels: Array.from(
         normaliseLabelColumn(table.column(labelField), {

@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { DatasetRow, DatasetRowsParams, DatasetRowsResult } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
-import { cellText } from './cellValues';
+import { cellDisplay } from './cellValues';
 import { normaliseLabelColumn } from './labelColumn';
 import { nestedRoot } from './columnTable';
 import { formatOf, scanTable, type DatasetReadOptions, type RowBatch } from './records';
@@ -101,7 +101,7 @@ function rowOf(b: RowBatch, i: number, params: DatasetRowsParams, memo: FileMemo
   let label = memo.spelling?.get(labelKey(v));
   if (label === undefined)
     label = normaliseLabelColumn([v], { file: '', field: '', where: () => '', lenient: true }).labels[0] ?? '';
-  return { index: b.start + i, text: cellText(b.column(params.textField)[i]) ?? '', label };
+  return { index: b.start + i, text: cellDisplay(b.column(params.textField)[i]), label };
 }
 
 /** Where a read that needs rows from `row` on starts: the last checkpoint at or before it (none: the file's start). */

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { inspectDataset, readDataset } from '../../../../src/core/data';
+import { datasetRows, inspectDataset, readDataset } from '../../../../src/core/data';
 import { ProbescopeError } from '../../../../src/core/errors';
 
 const dir = mkdtempSync(join(tmpdir(), 'ps-chatcols-'));
@@ -56,4 +56,27 @@ test('a text column of chat messages: the error names the row and says --chat me
   const other = join(dir, 'text-list.jsonl');
   writeFileSync(other, '{"text": ["a", "b"], "label": 1}\n{"text": ["c"], "label": 0}\n');
   await refused(other, /row 1 \(line 1\): "text" is a list, not text\. Pass --text-field NAME for the text column\./);
+});
+
+test('the panel pages a text column of chat messages as their JSON, not as blank rows (memoised and streamed)', async () => {
+  const rows = ['a', 'b', 'c'].map((t, i) => ({ text: chat(t), label: i % 2 }));
+  const jl = join(dir, 'page-chat.jsonl');
+  writeFileSync(jl, rows.map((r) => JSON.stringify(r)).join('\n'));
+  const { datasetRowsConfig } = await import('../../../../src/core/data/datasetRows');
+  for (const file of [jl, join(FIXTURES, 'chat-in-text.parquet')])
+    for (const memo of [64 * 2 ** 20, 0]) {
+      datasetRowsConfig.memoMaxBytes = memo;
+      try {
+        const page = await datasetRows({ path: file, textField: 'text', labelField: 'label', offset: 1, limit: 1 });
+        const shown = JSON.parse(page.rows[0].text) as { role: string; content: string }[];
+        assert.deepEqual(
+          shown.map((m) => m.role),
+          ['user', 'assistant'],
+          `${file} memo ${memo}`,
+        );
+        assert.equal(shown[0].content, file === jl ? 'b' : 'bad film');
+      } finally {
+        datasetRowsConfig.memoMaxBytes = 64 * 2 ** 20;
+      }
+    }
 });
