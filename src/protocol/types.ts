@@ -338,7 +338,9 @@ export interface DatasetWarning {
     | 'list-label'
     /** A text label column holding one number or boolean in several spellings (separate classes). */
     | 'label-spellings'
-    | 'multiline-record';
+    | 'multiline-record'
+    /** Most rows have a label of their own: the label column holds ids or scores, not classes. */
+    | 'id-label';
   message: string;
 }
 

@@ -90,7 +90,8 @@ export function booleanSpelling(v: unknown): string | undefined {
 
 /**
  * A cell as text with its literal spelling: strings as they are, JSON numbers as written in the file (`1.10`,
- * `98765432109876543211`), bigints and booleans printed. Undefined for missing cells, lists and objects.
+ * `98765432109876543211`), bigints and booleans printed, Parquet dates as ISO 8601 (dateText). Undefined for missing
+ * cells, lists and objects.
  */
 export function cellText(v: unknown): string | undefined {
   if (v === null || v === undefined) return undefined;
@@ -98,7 +99,36 @@ export function cellText(v: unknown): string | undefined {
   if (typeof v === 'number') return Number.isNaN(v) ? undefined : String(v);
   if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   if (isLosslessNumber(v)) return (v as { value: string }).value;
+  if (v instanceof Date) return dateText(v);
   return undefined;
+}
+
+/**
+ * A Parquet DATE / TIMESTAMP cell (hyparquet gives a Date, in UTC) as text: `2024-01-02` at midnight, else ISO 8601
+ * (`2024-01-01T05:00:00.000Z`). An invalid date is undefined (missing).
+ */
+export function dateText(d: Date): string | undefined {
+  if (Number.isNaN(d.getTime())) return undefined;
+  const iso = d.toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+}
+
+/**
+ * A cell as the dataset panel shows it: cellText, or for a list or object (chat messages, a struct) its JSON, so a
+ * row is never shown blank when it holds something; '' only for a missing cell.
+ */
+export function cellDisplay(v: unknown): string {
+  const t = cellText(v);
+  if (t !== undefined || v === null || v === undefined) return t ?? '';
+  try {
+    return (
+      JSON.stringify(v, (_k, x: unknown) =>
+        typeof x === 'bigint' ? x.toString() : isLosslessNumber(x) ? (x as { value: string }).value : x,
+      ) ?? ''
+    );
+  } catch {
+    return String(v);
+  }
 }
 
 /**

@@ -87,6 +87,43 @@ export interface BuildOptions {
 /** The array of a column that is not stored (never written). */
 const DROPPED: unknown[] = [];
 
+/**
+ * The root column of a dotted field name (`meta.label` → `meta`, `a.b.c` → the longest stored prefix), or undefined
+ * when `name` is not a path into one of `names`.
+ */
+export function nestedRoot(names: Iterable<string>, name: string): string | undefined {
+  const set = new Set(names);
+  for (let dot = name.lastIndexOf('.'); dot > 0; dot = name.lastIndexOf('.', dot - 1))
+    if (set.has(name.slice(0, dot))) return name.slice(0, dot);
+  return undefined;
+}
+
+/**
+ * A field inside an object (JSON object, Parquet struct) or list column, named with dots: `meta.label` is each row's
+ * `meta.label`, `labels.0` the first item of a list. Undefined where the path does not lead anywhere. Source for the
+ * spelling: pandas.json_normalize names the flattened columns the same way.
+ */
+function nestedColumn(data: Map<string, unknown[]>, name: string, n: number): unknown[] | undefined {
+  const root = nestedRoot(data.keys(), name);
+  if (root === undefined) return undefined;
+  const values = data.get(root)!;
+  if (values === DROPPED) return undefined;
+  const path = name.slice(root.length + 1).split('.');
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) {
+    let v: unknown = values[i];
+    for (const key of path) {
+      if (v === null || typeof v !== 'object') {
+        v = undefined;
+        break;
+      }
+      v = (v as Record<string, unknown>)[key];
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
 /** Per-column kind from the first 2000 present values (across batches). */
 class KindTracker {
   private readonly state = new Map<string, { kind?: DatasetColumnInfo['kind']; seen: number }>();
@@ -229,7 +266,7 @@ export class ColumnTableBuilder {
       rowCount: n,
       start: base,
       notes: this.notes,
-      column: (name) => data.get(name) ?? empty,
+      column: (name) => data.get(name) ?? nestedColumn(data, name, n) ?? empty,
       get rows() {
         if (!rows) {
           rows = Array.from({ length: n }, () => ({}) as RawRow);

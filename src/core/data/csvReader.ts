@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { parse } from 'csv-parse';
 import { ProbescopeError } from '../errors';
 import { ColumnTableBuilder, ScanStopped, type BuildOptions, type RawTable } from './columnTable';
+import { uncompressedName } from './compression';
 import { openDecodedText } from './textDecoding';
 
 export interface CsvOptions {
@@ -123,7 +124,7 @@ export async function readCsv(abs: string, opts: CsvOptions = {}, build: BuildOp
       message: `Read as ${decoded.encoding} (${decoded.source === 'given' ? '--encoding' : decoded.source === 'bom' ? 'byte-order mark' : 'detected from NUL bytes'}).`,
     });
   const sepLine = /^"?sep=(.)"?\r?\n/i.exec(head);
-  const isTsv = /\.(tsv|tab)$/i.test(abs);
+  const isTsv = /\.(tsv|tab)$/i.test(uncompressedName(abs));
   let delimiter: string;
   let how: string;
   if (opts.delimiter !== undefined) [delimiter, how] = [delimiterOf(opts.delimiter), '--delimiter'];
@@ -149,6 +150,9 @@ export async function readCsv(abs: string, opts: CsvOptions = {}, build: BuildOp
     relax_quotes: true,
     relax_column_count: false,
     skip_empty_lines: true,
+    // Files edited on several systems mix \r\n and \n endings; csv-parse would otherwise take the first line's ending
+    // as the only one and read the rest as one record (a lone-\r file keeps csv-parse's detection).
+    ...(head.includes('\n') ? { record_delimiter: ['\r\n', '\n'] } : {}),
     from_line: sepLine && !resume ? 2 : 1,
     // Each record carries the line it ends on and the byte after it (read from the live parser state: cheaper than
     // `info: true`).

@@ -5,7 +5,8 @@
  */
 import type { DatasetRow, DatasetRowsParams, DatasetRowsResult } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
-import { cellText } from './cellValues';
+import { cellDisplay } from './cellValues';
+import { nestedRoot } from './columnTable';
 import { normaliseLabelColumn } from './labelColumn';
 import { datasetBytes, loadTable, type RawTable } from './records';
 import { streamedRows } from './streamedRows';
@@ -31,7 +32,7 @@ function columnar(table: RawTable, textField: string, labelField: string): Colum
   if (!view) {
     view = {
       table,
-      texts: Array.from(table.column(textField), (v) => cellText(v) ?? ''),
+      texts: Array.from(table.column(textField), cellDisplay),
       // The same label rule as training, leniently (a page never fails on a multi-label row).
       labels: Array.from(
         normaliseLabelColumn(table.column(labelField), {
@@ -64,7 +65,7 @@ export async function datasetRows(params: DatasetRowsParams): Promise<DatasetRow
   });
   const names = new Set(table.columns.map((c) => c.name));
   for (const f of [params.textField, params.labelField]) {
-    if (!names.has(f))
+    if (!names.has(f) && nestedRoot(names, f) === undefined)
       throw new ProbescopeError(
         'DATASET_INVALID',
         `No column "${f}" in ${table.path}. Columns: ${[...names].join(', ')}.`,

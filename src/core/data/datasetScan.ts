@@ -18,7 +18,8 @@ import { cellText, isMissing } from './cellValues';
 import { detectFields, LABEL_NAMES, TEXT_NAMES, type FieldChoice } from './fieldDetection';
 import { SPLIT_COLUMN_NAMES, SPLIT_ROLES, type SplitRole } from './givenSplit';
 import { normaliseLabelColumn } from './labelColumn';
-import { duplicatesWarning, labelSpellingsWarning } from './readDataset';
+import { singletonLabelWarning } from './classBalance';
+import { duplicatesWarning, labelSpellingsWarning, notTextError, noUsableRowsError } from './readDataset';
 import { scanTable, type DatasetFormat, type DatasetReadOptions, type RawTable, type RowBatch } from './records';
 
 export interface DatasetScan {
@@ -169,7 +170,7 @@ class ScanPass {
 
   private trackColumns(batch: RowBatch): void {
     for (const { name } of batch.columns) {
-      const lower = name.toLowerCase();
+      const lower = name.trim().toLowerCase();
       const values = batch.column(name);
       if (CANDIDATES.has(lower)) {
         let st = this.constancy.get(name);
@@ -223,10 +224,7 @@ class ScanPass {
       const t = tv[i];
       const text = cellText(t);
       if (text === undefined && t !== null && t !== undefined && !(typeof t === 'number' && Number.isNaN(t))) {
-        this.textError ??= new ProbescopeError(
-          'DATASET_INVALID',
-          `${path.basename(batch.path)} ${batch.where(i)}: "${fields.textField}" is ${Array.isArray(t) ? 'a list' : 'an object'}, not text. Pass --text-field NAME for the text column.`,
-        );
+        this.textError ??= notTextError(path.basename(batch.path), batch.where(i), fields.textField, t);
         continue;
       }
       if (text === undefined || text.trim() === '') {
@@ -339,11 +337,9 @@ export async function scanDataset(file: string, opts: ScanDatasetOptions = {}): 
     });
   if (labels.sameValue.length > 0) warnings.push(labelSpellingsWarning(labelField, labels.sameValue));
   if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
-  if (kept === 0)
-    throw new ProbescopeError(
-      'DATASET_INVALID',
-      `${name}: no usable rows: every row lacks a text ("${textField}") or a label ("${labelField}").`,
-    );
+  const idLike = singletonLabelWarning(labelField, classes.values(), kept);
+  if (idLike) warnings.push(idLike);
+  if (kept === 0) throw noUsableRowsError(name, textField, labelField, pass.noText.count, missingCount);
   const splitField = table.columns.map((c) => c.name).find((n) => pass.splits.get(n)?.ok);
   return {
     path: table.path,

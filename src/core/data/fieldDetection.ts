@@ -1,14 +1,14 @@
 /**
  * Which columns hold the text and the label. Given names must exist; otherwise the first column (in the order of
- * TEXT_NAMES / LABEL_NAMES, names compared case-insensitively) that is not constant: a column with one value in every
+ * TEXT_NAMES / LABEL_NAMES, names compared case-insensitively and without surrounding spaces) that is not constant: a column with one value in every
  * row (the `prompt` of a prompt/completion file) cannot be what a probe reads or predicts. When several columns
  * qualified, or a constant one was passed over, a note says which were chosen.
  */
 import * as path from 'node:path';
 import type { DatasetWarning } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
-import { cellText, isMissing } from './cellValues';
-import type { RawTable } from './columnTable';
+import { booleanSpelling, canonicalDecimal, cellText, isMissing } from './cellValues';
+import { nestedRoot, type RawTable } from './columnTable';
 
 export const TEXT_NAMES = [
   'text',
@@ -58,7 +58,10 @@ export function detectFields(table: RawTable, opts: { textField?: string; labelF
   const alsoQualified: string[] = [];
   const pick = (given: string | undefined, candidates: string[], what: string, exclude?: string): string => {
     if (given !== undefined) {
-      if (!names.includes(given))
+      // A header cell with spaces around the name (`text , label`, hand-edited or Excel) still answers to the name.
+      const spaced = names.filter((n) => n !== given && n.trim() === given.trim());
+      if (!names.includes(given) && spaced.length === 1) return spaced[0];
+      if (!names.includes(given) && nestedRoot(names, given) === undefined)
         throw new ProbescopeError(
           'DATASET_INVALID',
           `${file}: no ${what} field "${given}". Columns: ${names.join(', ')}.${oneColumnHint(names)}`,
@@ -68,7 +71,7 @@ export function detectFields(table: RawTable, opts: { textField?: string; labelF
     const found: string[] = [];
     for (const cand of candidates) {
       for (const n of names) {
-        if (n.toLowerCase() !== cand || n === exclude || found.includes(n)) continue;
+        if (n.trim().toLowerCase() !== cand || n === exclude || found.includes(n)) continue;
         if (isConstantColumn(table, n)) {
           if (!constant.includes(n)) constant.push(n);
         } else found.push(n);
@@ -76,14 +79,14 @@ export function detectFields(table: RawTable, opts: { textField?: string; labelF
     }
     // A constant label column is still the label: training then refuses it as one class, loudly.
     if (found.length === 0 && what === 'label' && constant.length > 0) {
-      const c = names.find((n) => constant.includes(n) && n !== exclude && candidates.includes(n.toLowerCase()));
+      const c = names.find((n) => constant.includes(n) && n !== exclude && candidates.includes(n.trim().toLowerCase()));
       if (c) return c;
     }
     if (found.length === 0) {
       const why = constant.length > 0 ? `; ${constant.map((c) => `"${c}"`).join(', ')} has one value in every row` : '';
       throw new ProbescopeError(
         'DATASET_INVALID',
-        `${file}: cannot tell which column is the ${what} (columns: ${names.join(', ')}${why}). Pass --${what}-field NAME.`,
+        `${file}: cannot tell which column is the ${what} (columns: ${names.join(', ')}${why}). Pass --${what}-field NAME.${(what === 'text' && chatHint(names)) || nestedHint(table, what)}${oneColumnHint(names) || headerlessHint(names)}`,
       );
     }
     alsoQualified.push(...found.slice(1).map((n) => `"${n}"`));
@@ -108,7 +111,44 @@ export function detectFields(table: RawTable, opts: { textField?: string; labelF
 function oneColumnHint(names: readonly string[]): string {
   if (names.length !== 1) return '';
   const d = [',', ';', '\t', '|'].find((c) => names[0].includes(c));
-  if (d === undefined) return '';
+  if (d === undefined)
+    return ` The file has one column, headed "${names[0].length > 60 ? `${names[0].slice(0, 60)}…` : names[0]}": a dataset needs a header line naming a text column and a label column (e.g. text,label), then one row per example.`;
   const shown = d === '\t' ? 'tab' : `"${d}"`;
   return ` The header was read as one column holding ${shown}: pass --delimiter ${d === '\t' ? 'tab' : d} (or drop a --delimiter that does not fit this file).`;
+}
+
+/** The column names `--chat messages` looks for (chatDataset.ts); a file with one of them holds conversations. */
+const CHAT_COLUMNS = ['messages', 'conversation', 'conversations', 'chat'];
+
+/** When no text column is found but a chat-messages column is: how to train on it. */
+function chatHint(names: readonly string[]): string {
+  const chat = names.find((n) => CHAT_COLUMNS.includes(n));
+  return chat === undefined
+    ? ''
+    : ` "${chat}" looks like chat messages: to train on the conversations pass --chat messages (train/eval render them with the model's chat template).`;
+}
+
+/** Columns of objects or lists: a field inside one is named with a dot (columnTable.nestedColumn). */
+function nestedHint(table: RawTable, what: string): string {
+  const nested = table.columns.filter((c) => c.kind === 'other').map((c) => c.name);
+  return nested.length === 0
+    ? ''
+    : ` ${nested.map((n) => `"${n}"`).join(', ')} ${nested.length > 1 ? 'hold' : 'holds'} objects or lists: name a field inside with a dot (--${what}-field ${nested[0]}.NAME).`;
+}
+
+/**
+ * A header whose names look like data (a number, a boolean, or a sentence: the file was written without a header,
+ * e.g. pandas `to_csv(header=False)`): says to add one.
+ */
+function headerlessHint(names: readonly string[]): string {
+  const dataLike = names.filter(
+    (n) => canonicalDecimal(n) !== undefined || booleanSpelling(n) !== undefined || n.trim().split(/\s+/).length >= 4,
+  );
+  if (dataLike.length === 0) return '';
+  return ` The first line (${names
+    .slice(0, 3)
+    .map((n) => `"${n.length > 40 ? `${n.slice(0, 40)}…` : n}"`)
+    .join(
+      ', ',
+    )}) looks like data, not column names: add a header line such as text,label (pandas: to_csv(..., header=True)).`;
 }

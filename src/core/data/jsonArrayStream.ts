@@ -84,7 +84,12 @@ export async function streamJsonArray(
       } else if (c === CLOSE_BRACKET) {
         depth = 0;
         closed = true;
-      } else if (c !== COMMA) throw bad(`expected a JSON object, got "${chunk.slice(i, i + 20)}"`);
+      } else if (c === OPEN_BRACKET)
+        throw new ProbescopeError(
+          'DATASET_INVALID',
+          `${file} item ${index + 1}: an array, not a record: rows written as arrays (pandas orient="values") have no column names. Write records instead (pandas: df.to_json("data.jsonl", orient="records", lines=True)).`,
+        );
+      else if (c !== COMMA) throw bad(`expected a JSON object, got "${chunk.slice(i, i + 20)}"`);
     }
     if (depth >= 2) pending += chunk.slice(start);
     if (at.every) bytesBefore += Buffer.byteLength(chunk);

@@ -6,7 +6,8 @@
  * - a column whose present values are all numbers → exact decimal spelling (`0`, `0.0`, `00` → "0"; never rounded);
  * - a column whose present values are all booleans → "true"/"false" (`True`, `TRUE`, `true` alike);
  * - otherwise the trimmed text; labels there that spell one number or one boolean differently (`1` / `1.0`,
- *   `True` / `true`) stay separate classes and are listed in `sameValue` so the caller can warn.
+ *   `True` / `true`), or the same words in another case or Unicode form (`Pos` / `pos`), stay separate classes and
+ *   are listed in `sameValue` so the caller can warn.
  */
 import { ProbescopeError } from '../errors';
 import { booleanSpelling, cellText, isMissing, numericSpelling, parseListLiteral } from './cellValues';
@@ -18,7 +19,7 @@ export interface LabelColumn {
   kind: 'number' | 'boolean' | 'string';
   /** Rows whose one-item list was unwrapped. */
   unwrapped: number;
-  /** Text columns only: groups of distinct labels that spell the same number or boolean (`["1", "1.0"]`). */
+  /** Text columns only: groups of distinct labels that look alike (`["1", "1.0"]`, `["pos", "Pos"]`): sameValueGroups. */
   sameValue: string[][];
 }
 
@@ -38,7 +39,7 @@ function multiLabelError(ctx: LabelColumnContext, i: number, items: unknown[]): 
   return new ProbescopeError(
     'DATASET_INVALID',
     `${ctx.file} ${ctx.where(i)}: "${ctx.field}" holds a list of ${items.length} labels (${shown}); multi-label probes ` +
-      `are not supported. Pick one label per row (pandas: df["label"] = df["${ctx.field}"].str[0]; jq: ` +
+      `are not supported. Pick one label per row (--label-field ${ctx.field}.0 takes the first; pandas: df["label"] = df["${ctx.field}"].str[0]; jq: ` +
       `'.label = .${ctx.field}[0]'), or train one probe per label on a 0/1 column.`,
   );
 }
@@ -114,13 +115,22 @@ export function normaliseLabelColumn(values: readonly unknown[], ctx: LabelColum
   return { labels, kind, unwrapped, sameValue: kind === 'string' ? sameValueGroups(interned.keys()) : [] };
 }
 
-/** Distinct labels grouped by the number or boolean they spell; only groups of two or more. */
+/**
+ * Distinct labels that look alike: the same number or boolean (`1` / `1.0`, `True` / `true`), or the same words up to
+ * case, Unicode normalisation (NFKC: a composed `é` and `e` + combining accent) and runs of spaces (`Pos` / `pos`,
+ * `very  good` / `very good`). Only groups of two or more.
+ */
 function sameValueGroups(distinct: Iterable<string>): string[][] {
   const byValue = new Map<string, string[]>();
   for (const label of distinct) {
-    const key = numericSpelling(label) ?? booleanSpelling(label);
-    if (key === undefined) continue;
-    const k = `${numericSpelling(label) !== undefined ? 'n' : 'b'}:${key}`;
+    const n = numericSpelling(label);
+    const b = n === undefined ? booleanSpelling(label) : undefined;
+    const k =
+      n !== undefined
+        ? `n:${n}`
+        : b !== undefined
+          ? `b:${b}`
+          : `s:${label.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ')}`;
     byValue.set(k, [...(byValue.get(k) ?? []), label]);
   }
   return [...byValue.values()].filter((g) => g.length > 1);

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { DatasetColumnInfo, DatasetWarning } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
 import { cellText } from './cellValues';
+import { singletonLabelWarning } from './classBalance';
 import { detectFields, LABEL_NAMES, TEXT_NAMES } from './fieldDetection';
 import { normaliseLabelColumn } from './labelColumn';
 import {
@@ -53,6 +54,25 @@ export interface ReadDatasetOptions extends DatasetReadOptions {
   splitField?: string;
 }
 
+const isChatMessage = (m: unknown): boolean =>
+  m !== null && typeof m === 'object' && typeof (m as { role?: unknown }).role === 'string' && 'content' in m;
+
+/**
+ * DATASET_INVALID for a text cell that is a list or an object. A list of chat messages (`[{role, content}, …]`) says
+ * how to train on it (`--chat messages`, which renders it with the model's chat template).
+ */
+export function notTextError(file: string, where: string, field: string, v: unknown): ProbescopeError {
+  if (Array.isArray(v) && v.length > 0 && v.every(isChatMessage))
+    return new ProbescopeError(
+      'DATASET_INVALID',
+      `${file} ${where}: "${field}" holds chat messages (a list of {role, content}), not text. To train on the conversations pass --chat messages --text-field ${field} (train/eval render them with the model's chat template); for a plain text column pass --text-field NAME.`,
+    );
+  return new ProbescopeError(
+    'DATASET_INVALID',
+    `${file} ${where}: "${field}" is ${Array.isArray(v) ? 'a list' : 'an object'}, not text. Pass --text-field NAME for the text column.`,
+  );
+}
+
 /** Natural order: numeric labels by value ("2" < "10"), otherwise locale-aware with numeric collation. */
 export function compareLabels(a: string, b: string): number {
   const na = Number(a);
@@ -90,17 +110,50 @@ export function duplicatesWarning(duplicates: number): DatasetWarning {
   };
 }
 
-/** The warning for a label column whose values spell one number or boolean in several ways (labelColumn.sameValue). */
+/** A label in quotes, with combining marks and invisible spaces as \\uXXXX so that look-alikes can be told apart. */
+function showLabel(l: string): string {
+  const shown = l.replace(
+    /[\p{M}\u00a0\u2000-\u200f\u2028\u2029\u202f\ufeff]/gu,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return `"${shown}"`;
+}
+
+/** The warning for a label column whose distinct labels look alike (labelColumn.sameValue: `1`/`1.0`, `pos`/`Pos`). */
 export function labelSpellingsWarning(labelField: string, sameValue: string[][]): DatasetWarning {
   return {
     kind: 'label-spellings',
     message:
-      `"${labelField}" is neither all numbers nor all booleans, so its labels are read as written: ` +
+      `"${labelField}" has labels that look alike but are different classes: ` +
       `${sameValue
         .slice(0, 3)
-        .map((g) => g.map((l) => `"${l}"`).join(' and '))
-        .join('; ')} are different classes. Re-save the column with one spelling per class if they are the same.`,
+        .map((g) => g.map(showLabel).join(' and '))
+        .join(
+          '; ',
+        )}${sameValue.length > 3 ? `; … (${sameValue.length} groups)` : ''}. Labels are compared as written ` +
+      `(trimmed) unless the whole column is numbers or booleans; re-save the column with one spelling per class if they are the same.`,
   };
+}
+
+function classCounts(labels: readonly string[]): Iterable<number> {
+  const counts = new Map<string, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  return counts.values();
+}
+
+/** No row has both a text and a label: says how many lack which, so a wrong or empty column is obvious. */
+export function noUsableRowsError(
+  file: string,
+  textField: string,
+  labelField: string,
+  noText: number,
+  noLabel: number,
+): ProbescopeError {
+  return new ProbescopeError(
+    'DATASET_INVALID',
+    `${file}: no usable rows: every row lacks a text ("${textField}") or a label ("${labelField}") ` +
+      `(${noText} without a text, ${noLabel} without a label${noLabel > 0 && noText === 0 ? `: is "${labelField}" the label column?` : ''}).`,
+  );
 }
 
 /** The examples of a loaded table under the dataset rules (see the file comment). */
@@ -135,10 +188,7 @@ export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {})
     const v = textValues[i];
     const text = cellText(v);
     if (text === undefined && v !== null && v !== undefined && !(typeof v === 'number' && Number.isNaN(v)))
-      throw new ProbescopeError(
-        'DATASET_INVALID',
-        `${name} ${table.where(i)}: "${textField}" is ${Array.isArray(v) ? 'a list' : 'an object'}, not text. Pass --text-field NAME for the text column.`,
-      );
+      throw notTextError(name, table.where(i), textField, v);
     if (text === undefined || text.trim() === '') {
       noText.push(i);
       continue;
@@ -172,11 +222,9 @@ export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {})
     });
   if (labelCol.sameValue.length > 0) warnings.push(labelSpellingsWarning(labelField, labelCol.sameValue));
   if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
-  if (texts.length === 0)
-    throw new ProbescopeError(
-      'DATASET_INVALID',
-      `${name}: no usable rows: every row lacks a text ("${textField}") or a label ("${labelField}").`,
-    );
+  const idLike = singletonLabelWarning(labelField, classCounts(labels), texts.length);
+  if (idLike) warnings.push(idLike);
+  if (texts.length === 0) throw noUsableRowsError(name, textField, labelField, noText.length, noLabel.length);
   return {
     path: table.path,
     format: table.format,
@@ -198,14 +246,22 @@ export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {})
 export const readDatasetConfig = { memoMaxBytes: 64 * 2 ** 20 };
 
 /**
- * The columns readDataset can use: the given text/label/split fields, and (for what is not given) every column named
+ * The columns readDataset can use: the given text/label/split fields (for a dotted `meta.label`, its root), and (for
+ * what is not given) every column named
  * like a text or a label (fieldDetection's candidates), so the automatic choice is the same as on the whole table.
  */
 export function usableColumns(opts: ReadDatasetOptions): (name: string) => boolean {
   const given = new Set([opts.textField, opts.labelField, opts.splitField].filter((f) => f !== undefined));
   const auto = opts.textField === undefined || opts.labelField === undefined;
   const names = new Set([...TEXT_NAMES, ...LABEL_NAMES]);
-  return (name) => given.has(name) || (auto && names.has(name.toLowerCase()));
+  // A dotted field (`meta.label`) needs its root column (`meta`) stored.
+  const roots = [...given].filter((g) => g.includes('.'));
+  const givenTrimmed = new Set([...given].map((g) => g.trim()));
+  return (name) =>
+    given.has(name) ||
+    (auto && names.has(name.trim().toLowerCase())) ||
+    givenTrimmed.has(name.trim()) ||
+    roots.some((g) => g.startsWith(`${name}.`));
 }
 
 /**

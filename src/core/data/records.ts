@@ -15,10 +15,12 @@ import {
   type RowBatch,
   type TableSink,
 } from './columnTable';
+import { contentSize, refuseCompressed, uncompressedName } from './compression';
 import { readCsv } from './csvReader';
 import { readJson } from './jsonReader';
 import { readParquet } from './parquetReader';
 import { shardFolder, shardFolderStats } from './shardFolder';
+import { openDecodedText } from './textDecoding';
 import { concatTables } from './tableConcat';
 
 export type { DatasetFormat, RawRow, RawTable, RowBatch, TableSink } from './columnTable';
@@ -29,16 +31,59 @@ export type DatasetReadOptions = DatasetReadParams;
 const cache = new Map<string, { stamp: string; table: Promise<RawTable> }>();
 const MAX_CACHED = 8;
 
+/** Formats researchers keep tables in that the readers do not take, and how to convert each. */
+const CONVERT: Record<string, string> = {
+  '.xlsx':
+    'an Excel workbook is not read; save the sheet as "CSV UTF-8 (Comma delimited)" in Excel (or pandas: pd.read_excel(f).to_csv("data.csv", index=False))',
+  '.xls':
+    'an Excel workbook is not read; save the sheet as "CSV UTF-8 (Comma delimited)" in Excel (or pandas: pd.read_excel(f).to_csv("data.csv", index=False))',
+  '.ods': 'a spreadsheet is not read; save the sheet as CSV (UTF-8)',
+  '.arrow':
+    'an Arrow file (what datasets.save_to_disk writes) is not read; write Parquet (datasets: ds.to_parquet("data.parquet"); pyarrow: pq.write_table(table, "data.parquet"))',
+  '.feather': 'a Feather file is not read; write Parquet (pandas: pd.read_feather(f).to_parquet("data.parquet"))',
+  '.pkl': 'a pickle is not read; write Parquet or JSON Lines (pandas: df.to_parquet("data.parquet"))',
+  '.pickle': 'a pickle is not read; write Parquet or JSON Lines (pandas: df.to_parquet("data.parquet"))',
+};
+
 export function formatOf(file: string): DatasetFormat {
-  const ext = path.extname(file).toLowerCase();
+  refuseCompressed(file);
+  const name = uncompressedName(file);
+  const ext = path.extname(name).toLowerCase();
   if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
   // .txt: what Excel's "Unicode text" export writes (UTF-16 LE with a BOM, tab-separated).
   if (ext === '.csv' || ext === '.tsv' || ext === '.tab' || ext === '.txt') return 'csv';
+  if ((ext === '.parquet' || ext === '.pq') && name !== file)
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${path.basename(file)}: a gzip-compressed Parquet file; decompress it (gunzip -k) and give the .parquet file (Parquet compresses its pages itself).`,
+    );
   if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  const convert = CONVERT[ext];
+  if (convert)
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${path.basename(file)}: ${convert}, then give that file (.csv, .jsonl or .parquet).`,
+    );
   throw new ProbescopeError(
     'DATASET_INVALID',
-    `Unsupported dataset type "${ext}" (${file}): use .jsonl, .json, .csv, .tsv (.txt) or .parquet.`,
+    `Unsupported dataset type "${path.extname(file)}" (${file}): use .jsonl, .json, .csv, .tsv (.txt) or .parquet, plain or gzip-compressed (.gz).`,
   );
+}
+
+/**
+ * formatOf, except that a `.txt` file whose text starts with `{` or `[` is JSON (Lines) rather than delimited text:
+ * `.txt` is what both Excel's "Unicode text" export and ad-hoc JSON Lines dumps are called.
+ */
+export async function formatOfFile(abs: string, opts: DatasetReadOptions = {}): Promise<DatasetFormat> {
+  const format = formatOf(abs);
+  if (format !== 'csv' || !/\.txt$/i.test(uncompressedName(abs))) return format;
+  const decoded = await openDecodedText(abs, opts.encoding);
+  for await (const chunk of decoded.chunks) {
+    const start = chunk.trimStart();
+    if (start === '') continue;
+    return start[0] === '{' || start[0] === '[' ? 'jsonl' : 'csv';
+  }
+  return 'csv';
 }
 
 async function statDataset(file: string): Promise<{ abs: string; stat: import('node:fs').Stats }> {
@@ -111,7 +156,7 @@ async function loadParquetFolder(abs: string, keep?: (name: string) => boolean):
 }
 
 async function parseTable(abs: string, opts: DatasetReadOptions, build: BuildOptions = {}): Promise<RawTable> {
-  const format = formatOf(abs);
+  const format = await formatOfFile(abs, opts);
   const table =
     format === 'jsonl'
       ? await readJson(abs, opts, build)
@@ -134,7 +179,7 @@ export async function scanTable(
 ): Promise<{ table: RawTable; stopped: false } | { stopped: true }> {
   const { abs, stat } = await statDataset(file);
   if (stat.isDirectory()) return scanParquetFolder(abs, sink);
-  const format = formatOf(abs);
+  const format = await formatOfFile(abs, opts);
   try {
     const table =
       format === 'jsonl'
@@ -221,10 +266,10 @@ async function scanParquetFolder(
   return { table: { ...concatTables(abs, parts), rowCount: folder.rowCount }, stopped: false };
 }
 
-/** The size in bytes of a dataset (a folder: its shards), for choosing between the memoised table and streaming. */
+/** The size in bytes of a dataset's content (gzip: decompressed; a folder: its shards), for choosing between the memoised table and streaming. */
 export async function datasetBytes(file: string): Promise<number> {
   const { abs, stat } = await statDataset(file);
-  if (!stat.isDirectory()) return stat.size;
+  if (!stat.isDirectory()) return contentSize(abs, stat.size);
   return (await shardFolder(abs)).shards.reduce((a, s) => a + s.bytes, 0);
 }
 

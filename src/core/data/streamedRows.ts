@@ -14,8 +14,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { DatasetRow, DatasetRowsParams, DatasetRowsResult } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
-import { cellText } from './cellValues';
+import { cellDisplay } from './cellValues';
 import { normaliseLabelColumn } from './labelColumn';
+import { nestedRoot } from './columnTable';
 import { datasetStamp, formatOf, scanTable, type DatasetReadOptions, type RowBatch } from './records';
 import type { RowCheckpoint, TableSink } from './columnTable';
 
@@ -101,7 +102,7 @@ function rowOf(b: RowBatch, i: number, params: DatasetRowsParams, memo: FileMemo
   let label = memo.spelling?.get(labelKey(v));
   if (label === undefined)
     label = normaliseLabelColumn([v], { file: '', field: '', where: () => '', lenient: true }).labels[0] ?? '';
-  return { index: b.start + i, text: cellText(b.column(params.textField)[i]) ?? '', label };
+  return { index: b.start + i, text: cellDisplay(b.column(params.textField)[i]), label };
 }
 
 /** Where a read that needs rows from `row` on starts: the last checkpoint at or before it (none: the file's start). */
@@ -131,7 +132,7 @@ export async function streamedRows(params: DatasetRowsParams): Promise<DatasetRo
     memos.set(key, memo);
   }
   for (const f of [params.textField, params.labelField])
-    if (!memo.columns.includes(f))
+    if (!memo.columns.includes(f) && nestedRoot(memo.columns, f) === undefined)
       throw new ProbescopeError('DATASET_INVALID', `No column "${f}" in ${abs}. Columns: ${memo.columns.join(', ')}.`);
   const m = memo;
   const needle = (params.search ?? '').trim().toLowerCase();

@@ -6,13 +6,14 @@
  *   (`--encoding cp1252`), because a legacy-encoded file decoded as UTF-8 turns every accent into U+FFFD;
  * - an explicit encoding (any name iconv-lite knows: cp1252, latin1, shift_jis, utf-16le, …) decodes with iconv-lite;
  *   bytes that encoding cannot map are refused too.
- * Chunks are ~1 MiB, so memory stays bounded whatever the file size.
+ * Chunks are ~1 MiB, so memory stays bounded whatever the file size. A gzip file is decompressed as it streams, and
+ * other compressions are refused (compression.ts).
  */
-import { createReadStream, promises as fs } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import * as path from 'node:path';
 import * as iconv from 'iconv-lite';
 import { ProbescopeError } from '../errors';
+import { contentBytes, contentHead, firstBytes, isGzip, refuseCompressed } from './compression';
 
 export interface DecodedText {
   /** The encoding used, e.g. "utf-8", "utf-16le", "cp1252". */
@@ -23,8 +24,6 @@ export interface DecodedText {
   /** The same text as UTF-8 bytes (no re-encoding for UTF-8 files); use either `chunks` or `utf8`, not both. */
   utf8: AsyncIterable<Buffer>;
 }
-
-const CHUNK = 1 << 20;
 
 function sniff(head: Buffer): { encoding: string; source: DecodedText['source']; skip: number } | undefined {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { encoding: 'utf-8', source: 'bom', skip: 3 };
@@ -110,7 +109,7 @@ function invalidUtf8Error(file: string, buf: Buffer, bad: number, linesBefore: n
 async function* utf8Chunks(file: string, skip: number): AsyncGenerator<Buffer> {
   let carry: Buffer = Buffer.alloc(0);
   let lines = 0;
-  for await (const raw of createReadStream(file, { start: skip, highWaterMark: CHUNK })) {
+  for await (const raw of contentBytes(file, skip)) {
     const buf = carry.length > 0 ? Buffer.concat([carry, raw as Buffer]) : (raw as Buffer);
     const cut = buf.length - incompleteTail(buf);
     const whole = buf.subarray(0, cut);
@@ -129,7 +128,7 @@ async function* iconvChunks(file: string, encoding: string, skip: number): Async
   const decoder = iconv.getDecoder(encoding, { stripBOM: true });
   const utf16 = /^utf-?16/i.test(encoding);
   let lines = 0;
-  for await (const raw of createReadStream(file, { start: skip, highWaterMark: CHUNK })) {
+  for await (const raw of contentBytes(file, skip)) {
     const s = decoder.write(raw as Buffer);
     // Single-byte code pages map unknown bytes to U+FFFD; refuse instead of replacing silently.
     const bad = utf16 ? -1 : s.indexOf('\uFFFD');
@@ -194,15 +193,9 @@ async function openDecodedTextFromStart(
   encoding: string | undefined,
   utf8Skip: number,
 ): Promise<DecodedText> {
-  const handle = await fs.open(file, 'r');
-  const head = Buffer.alloc(4096);
-  let got: number;
-  try {
-    got = (await handle.read(head, 0, head.length, 0)).bytesRead;
-  } finally {
-    await handle.close();
-  }
-  const sample = head.subarray(0, got);
+  const raw = await firstBytes(file, 4096);
+  refuseCompressed(file, raw);
+  const sample = isGzip(raw) ? await contentHead(file, 4096) : raw;
   if (encoding !== undefined) {
     const name = encoding.trim().toLowerCase();
     if (!iconv.encodingExists(name))

@@ -154,7 +154,11 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
     validation = val.length > 0 ? 'carved' : 'none';
     validationNote = inner.skipped;
   }
-  if (test.length === 0) throw new ProbescopeError('DATASET_INVALID', `${ds.path}: no test rows.`);
+  if (test.length === 0)
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${ds.path}: no test rows${record.source === 'random' ? `: no class has enough rows to put one in the test split (${classes.length} classes in ${train.length + val.length} rows; is "${ds.labelField}" the class column?)` : ''}.`,
+    );
   return {
     texts,
     labels,

@@ -11,12 +11,17 @@ import type { HostContext } from '../hostContext';
 import { errorMessage, isCancellation } from '../workerErrors';
 
 export const DATASET_EXTENSIONS = ['jsonl', 'ndjson', 'json', 'csv', 'tsv', 'tab', 'txt', 'parquet'] as const;
+/** The Browse dialog's filter: the dataset types and their gzip-compressed files (`train.jsonl.gz`). */
+export const DATASET_DIALOG_EXTENSIONS = [...DATASET_EXTENSIONS, 'gz'];
 
-/** A sentence naming the problem when `file` is not of a type the dataset readers take (src/core/data), else undefined. */
+/**
+ * A sentence naming the problem when `file` is not of a type the dataset readers take (src/core/data; a `.gz` of one
+ * is read too), else undefined.
+ */
 export function datasetExtensionProblem(file: string): string | undefined {
   // A folder (of Parquet shards: shardFolderPicks.ts) has no extension; the worker's read decides whether it is one.
   if (isFolder(file)) return undefined;
-  const ext = path.extname(file).slice(1).toLowerCase();
+  const ext = path.extname(file.replace(/\.gz$/i, '')).slice(1).toLowerCase();
   if ((DATASET_EXTENSIONS as readonly string[]).includes(ext)) return undefined;
   return (
     `${path.basename(file)} is not a dataset Probescope can read` +

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { HostCommand } from './hostCommand';
 import { pickDatasetFile } from './quickPicks';
 
-const DATASET = /\.(jsonl|ndjson|json|csv|tsv|tab|parquet)$/i;
+const DATASET = /\.(jsonl|ndjson|json|csv|tsv|tab|parquet)(\.gz)?$/i;
 
 export const openDatasetPanelCommand: HostCommand = {
   id: 'probescope.openDatasetPanel',

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { probeKindLabel } from '../../protocol/probeLabel';
 import type { LayerSpec, OptimizerName, ProbeKind } from '../../protocol/types';
 import { layerMeaning } from '../../core/model/layerSemantics';
-import { DATASET_EXTENSIONS, datasetExtensionProblem } from './datasetCheck';
+import { DATASET_DIALOG_EXTENSIONS, datasetExtensionProblem } from './datasetCheck';
 import { shardFolderChoices } from './shardFolderPicks';
 
 export interface Step {
@@ -50,7 +50,7 @@ export function pickOne<T>(
   });
 }
 
-const DATASET_GLOB = '**/*.{jsonl,ndjson,csv,tsv,parquet}';
+const DATASET_GLOB = '**/*.{jsonl,ndjson,csv,tsv,parquet,jsonl.gz,ndjson.gz,csv.gz,tsv.gz}';
 
 /**
  * Workspace datasets plus "Browse…" (the dialog lists only dataset types); folders of Parquet shards come first, each
@@ -104,7 +104,7 @@ async function browseDataset(): Promise<string | undefined> {
     canSelectFolders: false,
     openLabel: 'Use Dataset',
     title: 'Choose a dataset (JSONL, JSON, CSV, TSV or Parquet)',
-    filters: { 'Datasets (JSONL, JSON, CSV, TSV, Parquet)': [...DATASET_EXTENSIONS] },
+    filters: { 'Datasets (JSONL, JSON, CSV, TSV, Parquet; .gz)': DATASET_DIALOG_EXTENSIONS },
   });
   return uris?.[0]?.fsPath;
 }

@@ -341,3 +341,23 @@ test('jsonl and json: a key given twice in one object is refused naming the line
   assert.deepEqual(ds.labels, ['0', '1', '1']);
   assert.equal(ds.texts[0], 'row 0 says "label": 1');
 });
+
+for (const format of FORMATS) {
+  test(`${format}: labels differing only in case, Unicode form or spacing stay classes but are named in a warning`, async () => {
+    const label: Cell[] = ['pos', 'Pos', 'neg', 'NEG', 'caf\u00e9', 'cafe\u0301', 'very  good', 'very good', 'other'];
+    const p = await writeTable(dir, `case-${format}`, { text: texts(label.length), label }, format);
+    const ds = await readDataset(p);
+    assert.equal(new Set(ds.labels).size, label.length);
+    const s = await inspectDataset({ path: p });
+    for (const warnings of [ds.warnings, s.warnings]) {
+      const w = warnings.find((x) => x.kind === 'label-spellings');
+      assert.ok(w, `no label-spellings warning: ${JSON.stringify(warnings)}`);
+      assert.match(w.message, /^"label" has labels that look alike but are different classes: /);
+      assert.ok(
+        w.message.includes('"pos" and "Pos"; "neg" and "NEG"; "caf\u00e9" and "cafe\\u0301"; … (4 groups)'),
+        w.message,
+      );
+      assert.doesNotMatch(w.message, /other/);
+    }
+  });
+}

@@ -3,13 +3,14 @@
  * page start reading near its rows. Pages read through the index equal the pages of the whole table read from the
  * start, and every checkpoint resumes at exactly its row, for CSV with CRLF and line breaks inside quotes, an Excel
  * `sep=;` file, UTF-8 with a BOM, UTF-16 LE and BE, cp1252 (--encoding), JSON Lines, JSON arrays (one line and
- * pretty-printed) and Parquet with several row groups.
+ * pretty-printed), their gzip-compressed copies, and Parquet with several row groups.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import * as iconv from 'iconv-lite';
 import { datasetRows } from '../../../../src/core/data';
 import type { RowCheckpoint } from '../../../../src/core/data/columnTable';
@@ -52,6 +53,13 @@ async function cases(): Promise<Case[]> {
   put('crlf.jsonl', Buffer.from(rows.map((r, i) => JSON.stringify(r) + (i % 7 === 0 ? '\r\n\r\n' : '\r\n')).join('')));
   put('oneline.json', Buffer.from(JSON.stringify(rows)));
   put('pretty.json', Buffer.from(JSON.stringify(rows, null, 2)));
+  // gzip-compressed copies (a deep page decompresses from the start and drops the bytes before its checkpoint), one
+  // with no .gz in its name (the magic bytes decide).
+  for (const name of ['crlf.csv', 'excel-unicode.txt', 'cp1252.csv', 'crlf.jsonl', 'oneline.json', 'pretty.json']) {
+    const plain = out.find((c) => c.name === name)!;
+    put(`${name}.gz`, gzipSync(readFileSync(plain.file)), plain.read);
+  }
+  put('gzip-inside.csv', gzipSync(readFileSync(join(dir, 'bom.csv'))));
   const { parquetWriteBuffer } = await import('hyparquet-writer');
   const columnData = [
     { name: 'text', data: rows.map((r) => r.text), type: 'STRING' as const },
