@@ -161,7 +161,7 @@ test('a folder of Parquet shards: datasets metadata files beside them are ignore
       assert.ok(e instanceof ProbescopeError && e.code === 'DATASET_INVALID', String(e));
       assert.match(
         e.message,
-        /holds the shards of several splits \(test: 1 file, train: 1 file\); reading them as one table would mix them\./,
+        /holds the shards of several splits: test \(test-00000-of-00001\.parquet\), train \(train-00000-of-00001\.parquet\)\. A folder dataset is one split/,
       );
       return true;
     });
