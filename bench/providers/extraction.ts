@@ -42,7 +42,8 @@ export async function measureExtraction(
   const ex = await ActivationExtractor.create(folder, spec.layers, {
     cacheDir,
     executionProvider: provider,
-    maxLength: 4096,
+    // A cap, not a cut: the texts are shorter; capped at the model's positions (the extractor refuses more).
+    maxLength: Math.min(4096, folder.config.maxPositions ?? 4096),
   });
   const sessionSeconds = (performance.now() - t0) / 1000;
   try {
