@@ -151,7 +151,7 @@ function readInChild(file: string, mode: Mode): ChildResult {
       : mode === 'eval'
         ? `require(${chat}).readTrainingRows(${f}, {}, undefined).then(async (read) => {
              const classes = new Set(['0', '1']);
-             for (const l of read.labels) if (!classes.has(l)) throw new Error('label ' + l);
+             for (const l of read.labels.names) if (!classes.has(l)) throw new Error('label ' + l);
              const rows = read.sourceRows();
              read.ownGroups?.();
              await require(${cacheKey}).hashTextSource(read.texts);

@@ -5,7 +5,7 @@
  */
 import { ProbescopeError } from '../errors';
 import { createRng } from '../probes/rng';
-import { kFold, rowsByKey, rowsBySide, stratifiedSplit } from './splits';
+import { kFold, rowsByKey, rowsBySide, stratifiedSplitBy } from './splits';
 import { validationSplitBy, type ValidationSplit } from './validationSplit';
 
 /** Group id per row: rows with the same text share an id (ids numbered by first occurrence). */
@@ -93,8 +93,8 @@ function groupMembers(groups: ArrayLike<number>, n: number): GroupMembers | unde
 }
 
 /** Groups by the label of their first row: label → the groups (indices into `members`) in order of appearance. */
-function strataOf(labels: readonly string[], members: GroupMembers): Map<string, Uint32Array> {
-  return rowsByKey(members.count, (k) => labels[members.rows[members.start[k]]]);
+function strataOf(labelOf: (i: number) => string, members: GroupMembers): Map<string, Uint32Array> {
+  return rowsByKey(members.count, (k) => labelOf(members.rows[members.start[k]]));
 }
 
 /** Marks every row of group k with `value` in `side`; returns the group's size. */
@@ -120,15 +120,26 @@ export function groupedStratifiedSplit(
       'INTERNAL',
       `groupedStratifiedSplit: ${labels.length} labels but ${groups.length} groups.`,
     );
-  const members = groupMembers(groups, labels.length);
-  if (!members) return stratifiedSplit(labels, testFraction, seed);
+  return groupedStratifiedSplitBy((i) => labels[i], groups, testFraction, seed);
+}
+
+/** groupedStratifiedSplit over the labels labelOf(i) of the groups.length rows, without an array of them. */
+export function groupedStratifiedSplitBy(
+  labelOf: (i: number) => string,
+  groups: ArrayLike<number>,
+  testFraction: number,
+  seed: number,
+): { train: Uint32Array; test: Uint32Array } {
+  const n = groups.length;
+  const members = groupMembers(groups, n);
+  if (!members) return stratifiedSplitBy(n, labelOf, testFraction, seed);
   if (!(testFraction > 0 && testFraction < 1))
     throw new ProbescopeError('BAD_ARGUMENT', `Test split must be between 0 and 1 (exclusive); got ${testFraction}.`);
-  const strata = strataOf(labels, members);
+  const strata = strataOf(labelOf, members);
   const rng = createRng(seed);
   const size = (k: number) => members.start[k + 1] - members.start[k];
   // One byte a row says the side; the lists come out ascending (rowsBySide), as pushing and sorting them would.
-  const side = new Uint8Array(labels.length);
+  const side = new Uint8Array(n);
   let tests = 0;
   for (const key of [...strata.keys()].sort()) {
     const groupsOf = rng.shuffle(strata.get(key)!); // the map is local: shuffle its list in place
@@ -162,7 +173,7 @@ export function groupedKFold(
   const members = groupMembers(groups, labels.length);
   if (!members) return kFold(labels, k, seed);
   if (!Number.isInteger(k) || k < 2) throw new ProbescopeError('BAD_ARGUMENT', `k-fold needs k ≥ 2; got ${k}.`);
-  const strata = strataOf(labels, members);
+  const strata = strataOf((i) => labels[i], members);
   const rng = createRng(seed);
   const folds: number[][] = Array.from({ length: k }, () => []);
   for (const key of [...strata.keys()].sort()) {

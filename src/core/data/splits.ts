@@ -65,14 +65,24 @@ export function stratifiedSplit(
   testFraction: number,
   seed: number,
 ): { train: Uint32Array; test: Uint32Array } {
+  return stratifiedSplitBy(labels.length, (i) => labels[i], testFraction, seed);
+}
+
+/** stratifiedSplit over the labels labelOf(0) … labelOf(n − 1), without an array of them. */
+export function stratifiedSplitBy(
+  n: number,
+  labelOf: (i: number) => string,
+  testFraction: number,
+  seed: number,
+): { train: Uint32Array; test: Uint32Array } {
   if (!(testFraction > 0 && testFraction < 1)) {
     throw new ProbescopeError('BAD_ARGUMENT', `Test split must be between 0 and 1 (exclusive); got ${testFraction}.`);
   }
   const rng = createRng(seed);
   // Typed per-class lists and a one-byte side per row: on millions of rows, no growing number[] (see rowsByLabel).
-  const side = new Uint8Array(labels.length);
+  const side = new Uint8Array(n);
   let tests = 0;
-  const groups = rowsByLabel(labels);
+  const groups = rowsByKey(n, labelOf);
   for (const key of [...groups.keys()].sort()) {
     const idx = rng.shuffle(groups.get(key)!); // the map is local: shuffle its list in place
     let nTest = Math.round(idx.length * testFraction);

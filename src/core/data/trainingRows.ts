@@ -8,8 +8,9 @@
  *   the file row (4 bytes), the index of its distinct raw label (4), a 106-bit MD5 key of its text (16) and its split
  *   value's index (2, with a split field), in chunks of 64 Ki values (typed arrays, outside the JS heap). Then the
  *   rows with a missing label are dropped in place (no copy), one grouping pass numbers identical texts (4 bytes a
- *   row, and a transient hash table of about 5.3) and the labels go into one exact array (a shared string, 8 bytes a
- *   row). After the split plan takes the groups, a kept row holds its file row (4), its group id (4) and its label (8);
+ *   row, and a transient hash table of about 5.3) and the labels go into one exact typed array of codes (LabelCodes, 4
+ *   bytes a row). After the split plan takes the groups, a kept row holds its file row (4), its group id (4) and its
+ *   label code (4);
  *   the plan adds its index lists (Uint32Array, 4 bytes a row in all). The texts are not held: `texts.scan` reads the file
  *   again and yields the kept rows' texts in order. Memory therefore grows with the number of rows, not with the
  *   file's bytes; the split code avoids growing JS arrays so that little per-row garbage waits for the GC.
@@ -26,6 +27,7 @@ import { textGroups } from './groupedSplit';
 import { duplicatesWarning, type Dataset, type ReadDatasetOptions } from './readDataset';
 import { scanTable, type RowBatch } from './records';
 import { arraySource, textsInMemory, type TextSource } from './textSource';
+import { LabelCodes } from './labelCodes';
 
 /** A Dataset without its per-row arrays (what probe.json and the logs use). */
 export type DatasetSummary = Omit<Dataset, 'texts' | 'labels' | 'sourceRows' | 'splits'>;
@@ -39,8 +41,8 @@ export interface TextKeys {
 export interface TrainingRows {
   ds: DatasetSummary;
   texts: TextSource;
-  /** Label per kept row (as training spells it). */
-  labels: string[];
+  /** Label per kept row (as training spells it), as codes into its distinct names (4 bytes a row). */
+  labels: LabelCodes;
   /** With a split field: its raw value per kept row. */
   splits?: readonly unknown[];
   /**
@@ -55,7 +57,7 @@ export interface TrainingRows {
   ownGroups?(): Int32Array;
   /**
    * The file row (0-based, as Dataset.sourceRows) of each kept row, in order, for reports that name rows (eval,
-   * compare). A streamed read copies them from the file rows it keeps anyway (8 bytes a row in the returned array).
+   * compare). A streamed read copies them from the file rows it keeps anyway (a Uint32Array: 4 bytes a row).
    */
   sourceRows?(): ArrayLike<number>;
 }
@@ -72,7 +74,7 @@ export function trainingRowsOf(ds: Dataset): TrainingRows {
   return {
     ds: summary,
     texts: arraySource(texts),
-    labels,
+    labels: LabelCodes.from(labels),
     sourceRows: () => sourceRows,
     ...(splits ? { splits } : {}),
     keys: async () => {
@@ -259,7 +261,8 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
       `${path.basename(scan.path)}: no split field "${splitField}". Columns: ${scan.columns.map((c) => c.name).join(', ')}.`,
     );
   // Keep the rows whose label is not missing.
-  // Labels in one exact-size array (8 bytes a row, each a shared string): counted first, so it never grows by copies.
+  // Labels as codes in one exact-size typed array (4 bytes a row; LabelCodes), names numbered by first occurrence
+  // among the kept rows (as LabelCodes.from numbers an in-memory read's): counted first, so it never grows by copies.
   const kept = new Uint8Array(distinct.length);
   let nKept = 0;
   for (let k = 0; k < distinct.length; k++)
@@ -267,9 +270,27 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
       kept[k] = 1;
       nKept++;
     }
-  const labels: string[] = new Array<string>(nKept);
-  for (let k = 0, at = 0; k < distinct.length; k++)
-    if (kept[k] === 1) labels[at++] = scan.distinctLabels[distinct.get(k)]!;
+  const codes = new Uint32Array(nKept);
+  const names: string[] = [];
+  const nameCode = new Map<string, number>();
+  const codeOfDistinct = new Map<number, number>();
+  for (let k = 0, at = 0; k < distinct.length; k++) {
+    if (kept[k] !== 1) continue;
+    const d = distinct.get(k);
+    let c = codeOfDistinct.get(d);
+    if (c === undefined) {
+      const name = scan.distinctLabels[d]!;
+      c = nameCode.get(name);
+      if (c === undefined) {
+        c = names.length;
+        nameCode.set(name, c);
+        names.push(name);
+      }
+      codeOfDistinct.set(d, c);
+    }
+    codes[at++] = c;
+  }
+  const labels = new LabelCodes(codes, names);
   distinct.clear();
   const n = labels.length;
   const keep = (k: number) => kept[k] === 1;

@@ -53,7 +53,7 @@ export async function probePredictions(
   for (const w of ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
   const classIndex = new Map(manifest.classes.map((c, i) => [c, i]));
   const unknownSet = new Set<string>();
-  for (const l of read.labels) if (!classIndex.has(l)) unknownSet.add(l);
+  for (const l of read.labels.names) if (!classIndex.has(l)) unknownSet.add(l);
   const unknown = [...unknownSet];
   if (unknown.length > 0) {
     throw new ProbescopeError(
@@ -81,7 +81,7 @@ export async function probePredictions(
     },
     hooks,
   );
-  const labels = read.labels.map((l) => classIndex.get(l)!);
+  const labels = Array.from(read.labels.mapNames((l) => classIndex.get(l)!));
   const all = Uint32Array.from({ length: labels.length }, (_, i) => i);
   // Beyond the memory budget the examples stay in the cache and are read chunk by chunk (as streamed training does).
   const budget = params.memoryBudget ?? defaultMemoryBudget();

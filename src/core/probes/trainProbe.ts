@@ -9,6 +9,7 @@ import type { ActivationCache } from '../activations';
 import { fprThresholds } from '../evaluation/fprThreshold';
 import { MONITOR_FPR, type FprThreshold } from '../../protocol/fprThreshold';
 import { tinyClassWarnings } from '../data';
+import type { LabelCodes } from '../data/labelCodes';
 import { ProbescopeError, throwIfAborted } from '../errors';
 import { describeLayer, resolveModelFolder } from '../model';
 import { probeComputer } from './computerCache';
@@ -34,11 +35,10 @@ export interface TrainHooks extends CacheHooks {
 }
 
 /** Classes of too few rows, with the dataset panel's rule (same message), as log lines. */
-function tinyClassLines(labels: string[]): string[] {
-  const counts = new Map<string, number>();
-  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+function tinyClassLines(labels: LabelCodes): string[] {
+  const counts = labels.counts();
   return tinyClassWarnings(
-    [...counts].map(([label, count]) => ({ label, count })),
+    labels.names.map((label, c) => ({ label, count: counts[c] })),
     labels.length,
   ).map((w) => `warning: ${w.message}`);
 }
@@ -76,7 +76,7 @@ export async function trainProbeRun(
   if (sharedLine) hooks.onLog?.(sharedLine);
   const classIndex = new Map(classes.map((c, i) => [c, i]));
   // Class index per text (4 bytes a row, outside the JS heap).
-  const labels = Int32Array.from(plan.labels, (l) => classIndex.get(l)!);
+  const labels = plan.labels.mapNames((l) => classIndex.get(l)!);
 
   const t0 = performance.now();
   // `train --cache DIR`: an existing cache, no model folder needed (existingCache.ts checks data, layer and model).

@@ -10,8 +10,9 @@
  * so a duplicated row cannot leak between train and test; without duplicates these are the plain stratified splits.
  */
 import * as path from 'node:path';
-import { groupedStratifiedSplit, sortedClasses, splitRoles } from '../data';
-import { groupedValidationSplitBy } from '../data/groupedSplit';
+import { sortedClasses, splitRoles } from '../data';
+import { groupedStratifiedSplitBy, groupedValidationSplitBy } from '../data/groupedSplit';
+import type { LabelCodes } from '../data/labelCodes';
 import { validationSplitBy } from '../data/validationSplit';
 import { concatSources, type TextSource } from '../data/textSource';
 import { trainingGroups, type DatasetSummary } from '../data/trainingRows';
@@ -26,8 +27,8 @@ export interface SplitPlan {
    * large (readTrainingRows): consumers scan it batch by batch.
    */
   texts: TextSource;
-  /** Label (string) per text. */
-  labels: string[];
+  /** Label per text (codes into its names: LabelCodes). */
+  labels: LabelCodes;
   /** Group id per text: identical texts share one (textGroups). */
   groups: ArrayLike<number>;
   classes: string[];
@@ -106,15 +107,16 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
   } else {
     const testSplit = params.testSplit ?? defaults.DEFAULT_TEST_SPLIT;
     groups = await trainingGroups(parts);
-    ({ train, test } = groupedStratifiedSplit(rows.labels, groups, testSplit, seed));
+    const first = rows.labels;
+    ({ train, test } = groupedStratifiedSplitBy((i) => first.at(i), groups, testSplit, seed));
     record = { source: 'random', testSplit, seed };
   }
   groups ??= await trainingGroups(parts);
   // A given split (field or file) is the user's and is kept; texts it shares across splits are counted instead.
   const sharedTexts = record.source === 'random' ? undefined : sharedWithTrain(groups, train, test, given);
-  // Loops over the index lists rather than mapped copies: no per-row JS array beyond the plan's own (8 bytes a row).
+  // Loops over the index lists rather than mapped copies: no per-row JS array.
   const trainLabels = new Set<string>();
-  for (const i of train) trainLabels.add(labels[i]);
+  for (const i of train) trainLabels.add(labels.at(i));
   const classes = sortedClasses(trainLabels);
   if (classes.length < 2)
     throw new ProbescopeError(
@@ -123,7 +125,7 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
     );
   const known = new Set(classes);
   const unseenSet = new Set<string>();
-  for (const rows of [test, given]) for (const i of rows) if (!known.has(labels[i])) unseenSet.add(labels[i]);
+  for (const rows of [test, given]) for (const i of rows) if (!known.has(labels.at(i))) unseenSet.add(labels.at(i));
   const unseen = [...unseenSet];
   if (unseen.length > 0)
     throw new ProbescopeError(
@@ -138,7 +140,7 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
   if (given.length === 0 && preset !== 'reference') {
     const outer = train;
     // The training rows' labels as a view (no per-row array of them).
-    const labelOf = (j: number) => labels[outer[j]];
+    const labelOf = (j: number) => labels.at(outer[j]);
     // No text repeated anywhere (ids 0, 1, 2, … in row order): groupedValidationSplit would find the training rows'
     // ids all distinct and return validationSplit unchanged, so skip its per-row copies of the ids.
     const inner = firstOccurrenceIdentity(groups)

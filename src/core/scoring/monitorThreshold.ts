@@ -130,7 +130,7 @@ async function rebuildThresholds(ctx: MonitorThresholdContext): Promise<Rebuilt>
   throwIfAborted(ctx.signal);
   const classIndex = new Map(manifest.classes.map((c, i) => [c, i]));
   const texts = await textsAt(plan.texts, plan.test);
-  const labels = Array.from(plan.test, (i) => classIndex.get(plan.labels[i]!) ?? -1);
+  const labels = Array.from(plan.test, (i) => classIndex.get(plan.labels.at(i)) ?? -1);
   if (labels.some((l) => l < 0))
     return { reason: 'The rebuilt test split has labels the probe was not trained on (the data changed).' };
   const cache = await buildActivations(

@@ -37,7 +37,7 @@ async function everyPath(file: string, opts: { encoding?: string } = {}) {
   const page = await datasetRows({ path: file, textField: 'text', labelField: 'label', offset: 0, limit: 50, ...opts });
   assert.deepEqual(big.texts, ds.texts);
   assert.deepEqual(await allTexts(rows.texts), ds.texts);
-  assert.deepEqual(rows.labels, ds.labels);
+  assert.deepEqual(rows.labels.toArray(), ds.labels);
   assert.equal(summary.rows, ds.rowCount);
   assert.deepEqual(
     page.rows.map((r) => r.text),

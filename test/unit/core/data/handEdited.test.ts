@@ -65,7 +65,7 @@ test('header names with spaces around them (text , label) are found by auto-dete
       } finally {
         readDatasetConfig.memoMaxBytes = 64 * 2 ** 20;
       }
-      assert.deepEqual((await scanTrainingRows(p, opts)).labels, ['1', '0', '1']);
+      assert.deepEqual((await scanTrainingRows(p, opts)).labels.toArray(), ['1', '0', '1']);
       const s = await inspectDataset({ path: p, ...opts });
       assert.equal(s.textField, ds.textField);
       assert.equal(s.labelField, ds.labelField);

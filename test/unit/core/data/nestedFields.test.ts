@@ -66,7 +66,7 @@ for (const [textField, labelField, labels] of [
       }
       const tr = await scanTrainingRows(file, opts);
       assert.deepEqual(await allTexts(tr.texts), TEXTS);
-      assert.deepEqual(tr.labels, labels);
+      assert.deepEqual(tr.labels.toArray(), labels);
       const s = await inspectDataset({ path: file, ...opts });
       assert.equal(
         s.classes.reduce((a, c) => a + c.count, 0),

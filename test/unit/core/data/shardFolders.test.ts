@@ -100,7 +100,7 @@ describe('folders of Parquet shards', () => {
         labels: rows.labels,
         warnings: rows.ds.warnings,
         scannedTexts: await allTexts(scanned.texts),
-        scannedLabels: scanned.labels,
+        scannedLabels: scanned.labels.toArray(),
         scannedWarnings: scanned.ds.warnings,
         summary: { rows: summary.rows, classes: summary.classes, warnings: summary.warnings },
         page,
@@ -162,7 +162,7 @@ describe('folders of Parquet shards', () => {
     const ds = await readDataset(join(FIXTURES, 'int-widths'));
     assert.deepEqual(ds.labels, ['0', '1', '0', '1', '0', '1', '0', '1', '0', '1', '0', '1']);
     const scanned = await scanTrainingRows(join(FIXTURES, 'int-widths'));
-    assert.deepEqual(scanned.labels, ds.labels);
+    assert.deepEqual(scanned.labels.toArray(), ds.labels);
   });
 
   it('refuses, naming the shard: a missing column, a string label beside an integer one', async () => {

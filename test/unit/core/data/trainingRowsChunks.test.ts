@@ -40,9 +40,9 @@ describe('scanTrainingRows across several 64 Ki chunks', () => {
     const gs = Array.from(await trainingGroups([streamed]));
     assert.deepEqual(gs, gm);
     const split = (g: number[]) => {
-      const { train, test } = groupedStratifiedSplit(memory.labels, g, 0.2, 3);
+      const { train, test } = groupedStratifiedSplit(memory.labels.toArray(), g, 0.2, 3);
       const v = groupedValidationSplit(
-        Array.from(train, (i) => memory.labels[i]),
+        Array.from(train, (i) => memory.labels.at(i)),
         Array.from(train, (i) => g[i]),
         0.1,
         4,

@@ -20,6 +20,7 @@ import { trainProbeRun } from '../../../../src/core/probes';
 import { planSplits } from '../../../../src/core/probes/trainingSplits';
 import type { TrainProbeParams } from '../../../../src/protocol/types';
 import { FORMATS, Literal, writeTable, type Cell } from '../data/tableFiles';
+import { LabelCodes } from '../../../../src/core/data/labelCodes';
 
 const root = resolve(__dirname, '../../../..');
 const modelDir = join(root, 'models/tiny-gemma2');
@@ -119,7 +120,7 @@ describe('training from a streamed dataset equals training from memory', () => {
   it('groups by 106-bit keys exactly as by the texts', async () => {
     const texts = table().text.map(String);
     const byText = await trainingGroups([
-      { ds: undefined as never, labels: [], texts: arraySource(texts), keys: undefined as never },
+      { ds: undefined as never, labels: LabelCodes.from([]), texts: arraySource(texts), keys: undefined as never },
     ]);
     const streamedLike = { ...arraySource(texts) } as { texts?: unknown; count: number; scan: never };
     delete streamedLike.texts;
@@ -127,7 +128,12 @@ describe('training from a streamed dataset equals training from memory', () => {
     const hi = new Float64Array(texts.map((t) => textKey(t)[0]));
     const lo = new Float64Array(texts.map((t) => textKey(t)[1]));
     const byKey = await trainingGroups([
-      { ds: undefined as never, labels: [], texts: streamedLike as never, keys: async () => ({ hi, lo }) },
+      {
+        ds: undefined as never,
+        labels: LabelCodes.from([]),
+        texts: streamedLike as never,
+        keys: async () => ({ hi, lo }),
+      },
     ]);
     assert.deepEqual(Array.from(byKey), Array.from(byText));
     assert.ok(new Set(Array.from(byText)).size < texts.length);
