@@ -4,7 +4,8 @@
  * warnings and summary for CSV, TSV, JSON Lines, a JSON array and Parquet; the same activation cache; the same probe.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -95,6 +96,40 @@ describe('training from a streamed dataset equals training from memory', () => {
       }
     });
   }
+
+  it('--split-field meta.split (a dotted path) and a split header with spaces plan the split the flat "split" column plans', async () => {
+    const t = table('parquet'); // every text a string
+    const flat = await writeTable(work, 'split-flat', t, 'jsonl');
+    const expected = await plan({ dataPath: flat, splitField: 'split' });
+    const nested = join(work, 'split-nested.jsonl.gz');
+    writeFileSync(
+      nested,
+      gzipSync(
+        t.text.map((x, i) => JSON.stringify({ text: x, meta: { label: t.label[i], split: t.split[i] } })).join('\n') +
+          '\n',
+      ),
+    );
+    const spaced = join(work, 'split-spaced.csv');
+    const cell = (x: Cell) => (x === null ? '' : `"${String(x).replace(/"/g, '""')}"`);
+    writeFileSync(
+      spaced,
+      ['text,label , split ', ...t.text.map((x, i) => [x, t.label[i], t.split[i]].map(cell).join(','))].join('\n') +
+        '\n',
+    );
+    for (const [dataPath, labelField, splitField] of [
+      [nested, 'meta.label', 'meta.split'],
+      [spaced, 'label', 'split'],
+    ]) {
+      const { memory, streamed } = await bothWays(() => plan({ dataPath, labelField, splitField }));
+      for (const p of [memory, streamed]) {
+        assert.deepEqual(Array.from(p.test), Array.from(expected.test), dataPath);
+        assert.deepEqual(Array.from(p.val), Array.from(expected.val), dataPath);
+        assert.deepEqual(Array.from(p.train), Array.from(expected.train), dataPath);
+        assert.deepEqual(p.labels, expected.labels);
+        assert.equal(p.record.source, 'field');
+      }
+    }
+  });
 
   it('--chat renders the conversations batch by batch, as the in-memory read does', async () => {
     const file = await writeTable(
