@@ -308,7 +308,9 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
   let own: Int32Array | undefined = grouped.groups;
   const duplicates = n - grouped.distinct;
   const warnings: DatasetWarning[] = scan.warnings.filter((w) => w.kind !== 'duplicates');
-  if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
+  // In readDataset's order: the duplicates warning comes before the id-label one.
+  const idLabel = warnings.findIndex((w) => w.kind === 'id-label');
+  if (duplicates > 0) warnings.splice(idLabel < 0 ? warnings.length : idLabel, 0, duplicatesWarning(duplicates));
   const textField = scan.textField;
   const readOpts = { encoding: opts.encoding, delimiter: opts.delimiter, quote: opts.quote };
   const texts: TextSource = {

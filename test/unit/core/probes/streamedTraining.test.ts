@@ -131,6 +131,16 @@ describe('training from a streamed dataset equals training from memory', () => {
     }
   });
 
+  it('an id-like label column with duplicate texts: the same warnings in the same order', async () => {
+    const t = table('parquet');
+    const file = await writeTable(work, 'id-label', { text: t.text, label: t.text.map((_, i) => `id${i}`) }, 'csv');
+    const { memory, streamed } = await bothWays(async () =>
+      (await readTrainingRows(file, {}, work)).ds.warnings.map((w) => w.kind),
+    );
+    assert.deepEqual(memory, ['empty-text', 'duplicates', 'id-label']);
+    assert.deepEqual(streamed, memory);
+  });
+
   it('--chat renders the conversations batch by batch, as the in-memory read does', async () => {
     const file = await writeTable(
       work,
