@@ -12,6 +12,7 @@
 import * as path from 'node:path';
 import { groupedStratifiedSplit, sortedClasses, splitRoles } from '../data';
 import { groupedValidationSplitBy } from '../data/groupedSplit';
+import { uncompressedName } from '../data/compression';
 import { validationSplitBy } from '../data/validationSplit';
 import { concatSources, type TextSource } from '../data/textSource';
 import { trainingGroups, type DatasetSummary } from '../data/trainingRows';
@@ -182,12 +183,13 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
 
 /**
  * How the --test-data file is read: with --encoding, and with --delimiter / --quote only when it has the same
- * extension as --data (a TSV test file for a semicolon CSV keeps its own detected dialect).
+ * extension as --data (a TSV test file for a semicolon CSV keeps its own detected dialect), a trailing `.gz` aside
+ * (`train.csv` and `test.csv.gz` are one format; `train.csv.gz` and `test.tsv.gz` are not).
  */
 export function testFileReadOptions(
   params: Pick<TrainProbeParams, 'dataPath' | 'testDataPath' | 'encoding' | 'delimiter' | 'quote'>,
 ): Pick<TrainProbeParams, 'encoding' | 'delimiter' | 'quote'> {
-  const ext = (f: string | undefined) => path.extname(f ?? '').toLowerCase();
+  const ext = (f: string | undefined) => path.extname(uncompressedName(f ?? '')).toLowerCase();
   const sameFormat = ext(params.dataPath) === ext(params.testDataPath);
   return {
     encoding: params.encoding,
