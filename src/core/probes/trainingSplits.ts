@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { groupedStratifiedSplit, sortedClasses, splitRoles } from '../data';
 import { groupedValidationSplitBy } from '../data/groupedSplit';
 import { uncompressedName } from '../data/compression';
+import { lookAlikeHint } from '../data/labelColumn';
 import { validationSplitBy } from '../data/validationSplit';
 import { concatSources, type TextSource } from '../data/textSource';
 import { trainingGroups, type DatasetSummary } from '../data/trainingRows';
@@ -130,7 +131,8 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
     throw new ProbescopeError(
       'DATASET_INVALID',
       `Test or validation rows have labels with no training rows: ${unseen.slice(0, 5).join(', ')} ` +
-        `(training classes: ${classes.join(', ')}); a probe cannot predict a class it never saw.`,
+        `(training classes: ${classes.join(', ')}); a probe cannot predict a class it never saw.` +
+        lookAlikeHint(unseen, classes),
     );
 
   let val = given;

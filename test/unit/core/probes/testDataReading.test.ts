@@ -177,3 +177,28 @@ test('--delimiter/--quote reach a gzip test file of the same format, and not a g
   writeFileSync(tsvGz, gzipSync(quoted(rows.slice(300, 330), '\t')));
   assert.equal((await plan(gzTrain, tsvGz, ';')).test.length, 30);
 });
+
+test('--test-data labels spelled like a training class in another case are named in the error', async () => {
+  const { planSplits } = await import('../../../../src/core/probes/trainingSplits');
+  const jsonl = (file: string, rs: { text: string; label: string }[]) => {
+    writeFileSync(file, rs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    return file;
+  };
+  const names = ['neg', 'pos'];
+  const trainFile = jsonl(
+    join(work, 'case-train.jsonl'),
+    rows.slice(0, 40).map((r) => ({ text: r.text, label: names[r.label] })),
+  );
+  const testFile = jsonl(
+    join(work, 'case-test.jsonl'),
+    rows.slice(300, 320).map((r) => ({ text: r.text, label: names[r.label].toUpperCase() })),
+  );
+  await assert.rejects(
+    planSplits(
+      { modelDir, layer: 1, probe: 'mean', outDir: join(work, 'unused'), dataPath: trainFile, testDataPath: testFile },
+      'fast',
+      0,
+    ),
+    /no training rows: (NEG, POS|POS, NEG) \(training classes: neg, pos\); .* "(NEG|POS)" looks like "(neg|pos)", "(POS|NEG)" looks like "(pos|neg)": labels are compared as written/,
+  );
+});
