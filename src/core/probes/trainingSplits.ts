@@ -44,7 +44,17 @@ export interface SplitPlan {
   record: SplitRecord;
 }
 
-export async function planSplits(params: TrainProbeParams, preset: defaults.Preset, seed: number): Promise<SplitPlan> {
+/**
+ * The run's texts, labels and train/validation/test rows (see SplitPlan). `log`, when given, receives each file's
+ * warnings as soon as that file is read ("Dataset: …", "Test data: …"), so they are seen even when planning then
+ * refuses the data (an id column as the label: "no test rows"). DATASET_INVALID / BAD_ARGUMENT as the messages say.
+ */
+export async function planSplits(
+  params: TrainProbeParams,
+  preset: defaults.Preset,
+  seed: number,
+  log?: (line: string) => void,
+): Promise<SplitPlan> {
   if (params.splitField !== undefined && params.testDataPath !== undefined)
     throw new ProbescopeError('BAD_ARGUMENT', 'Give either --split-field or --test-data, not both.');
   if (params.testSplit !== undefined && (params.splitField !== undefined || params.testDataPath !== undefined))
@@ -67,6 +77,7 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
     params.modelDir,
   );
   const ds = rows.ds;
+  for (const w of ds.warnings) log?.(`Dataset: ${w.message}`);
   let texts = rows.texts;
   let labels = rows.labels;
   let parts = [rows];
@@ -105,6 +116,7 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
     parts = [rows, other];
     record = { source: 'file', testData: other.ds.path };
     testDs = other.ds;
+    for (const w of testDs.warnings) log?.(`Test data: ${w.message}`);
   } else {
     const testSplit = params.testSplit ?? defaults.DEFAULT_TEST_SPLIT;
     groups = await trainingGroups(parts);

@@ -169,6 +169,11 @@ describe('dataset exports through the CLI (round 2)', () => {
       errorLine(r),
       /ids\.csv: no test rows: no class has enough rows to put one in the test split \(60 classes in 60 rows; is "label" the class column\?\)/,
     );
+    // The dataset's warnings are printed before the refusal, as the panel lists them.
+    assert.match(
+      r.stderr,
+      /Dataset: "label" has 60 different values in 60 rows \(60 of them on a single row\): it looks like an id/,
+    );
   });
 
   test('an Excel workbook is refused naming how to save it as CSV', async () => {
