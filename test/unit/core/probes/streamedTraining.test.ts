@@ -161,6 +161,40 @@ describe('training from a streamed dataset equals training from memory', () => {
     assert.match(memory.texts[0], /^<start_of_turn>user\n/);
   });
 
+  it('--chat reads dotted fields (data.prompt,data.response) and headers with spaces as the flat columns', async () => {
+    const t = table('parquet'); // every text a string
+    const response = t.text.map((x) => (x === '' ? 'ok' : x));
+    const flat = await writeTable(work, 'chat-flat', { prompt: t.text, response, label: t.label }, 'jsonl');
+    const read = async (file: string, textField: string) => {
+      const r = await readTrainingRows(file, { chat: 'user,model', textField }, GEMMA3);
+      return { labels: r.labels, texts: await allTexts(r.texts), textField: r.ds.textField };
+    };
+    const expected = await read(flat, 'prompt,response');
+    const nested = join(work, 'chat-nested.jsonl');
+    writeFileSync(
+      nested,
+      t.text
+        .map((x, i) => JSON.stringify({ data: { prompt: x, response: response[i] }, label: t.label[i] }))
+        .join('\n') + '\n',
+    );
+    const spaced = join(work, 'chat-spaced.csv');
+    const cell = (x: Cell) => (x === null ? '' : `"${String(x).replace(/"/g, '""')}"`);
+    writeFileSync(
+      spaced,
+      [' prompt , response ,label', ...t.text.map((x, i) => [x, response[i], t.label[i]].map(cell).join(','))].join(
+        '\n',
+      ) + '\n',
+    );
+    for (const [file, textField, recorded] of [
+      [nested, 'data.prompt,data.response', 'data.prompt,data.response'],
+      [spaced, 'prompt,response', ' prompt , response '],
+    ]) {
+      const { memory, streamed } = await bothWays(() => read(file, textField));
+      assert.deepEqual(streamed, memory, file);
+      assert.deepEqual(memory, { ...expected, textField: recorded }, file);
+    }
+  });
+
   it('groups by 106-bit keys exactly as by the texts', async () => {
     const texts = table().text.map(String);
     const byText = await trainingGroups([
