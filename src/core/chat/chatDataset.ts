@@ -8,7 +8,9 @@ import {
   type RawTable,
   type ReadDatasetOptions,
 } from '../data';
-import { readDatasetConfig, textOf } from '../data/readDataset';
+import { cellText } from '../data/cellValues';
+import { givenField } from '../data/fieldDetection';
+import { readDatasetConfig } from '../data/readDataset';
 import { datasetBytes, scanTable, type RowBatch } from '../data/records';
 import { scanTrainingRows, trainingRowsOf, type TrainingRows } from '../data/trainingRows';
 import { batchTextSource, extractionTextsConfig, type ExtractionTexts } from '../data/extractionTexts';
@@ -41,7 +43,7 @@ export async function readDatasetForModel(
   const names = table.columns.map((c) => c.name);
   const name = path.basename(table.path);
   const fields = textFields(spec, opts.textField, names, name);
-  const rendered = renderRows(table.rows, spec, fields, template, name);
+  const rendered = renderRows(table, spec, fields, template, name);
   // The rendered conversation is one more column, so every dataset rule applies to it as to a plain text column.
   const withChat: RawTable = {
     path: table.path,
@@ -90,7 +92,7 @@ export async function readTrainingRows(
   const name = path.basename(file);
   const fields = textFields(spec, opts.textField, names, name);
   const withChat = (b: RowBatch): RowBatch => {
-    const rendered = renderRows(b.rows, spec, fields, template, name, b.start);
+    const rendered = renderRows(b, spec, fields, template, name, b.start);
     return Object.assign(Object.create(b) as RowBatch, {
       columns: [...b.columns, { name: CHAT_COLUMN, kind: 'string' as const }],
       column: (n: string) => (n === CHAT_COLUMN ? rendered : b.column(n)),
@@ -129,7 +131,7 @@ export async function readChatTexts(
       table.columns.map((c) => c.name),
       path.basename(table.path),
     );
-    const texts = kept(renderRows(table.rows, spec, fields, template, path.basename(table.path)));
+    const texts = kept(renderRows(table, spec, fields, template, path.basename(table.path)));
     return { texts: arraySource(texts), warnings: table.notes.map((n) => n.message) };
   }
   let names: string[] = [];
@@ -142,24 +144,26 @@ export async function readChatTexts(
   });
   const fields = textFields(spec, textField, names, name);
   const { texts, table } = await batchTextSource(file, readOpts, extractionTextsConfig.batchRows, (b) =>
-    kept(renderRows(b.rows, spec, fields, template, name, b.start)),
+    kept(renderRows(b, spec, fields, template, name, b.start)),
   );
   return { texts, warnings: table.notes.map((n) => n.message) };
 }
 
 function renderRows(
-  rows: Record<string, unknown>[],
+  table: Pick<RawTable, 'rowCount' | 'column'>,
   spec: ChatSpec,
   fields: string[],
   template: ChatTemplate,
   name: string,
   first = 0,
 ): (string | undefined)[] {
-  return rows.map((row, i) => {
+  // Read by column, so a dotted field (`data.prompt`, columnTable.nestedColumn) reads inside an object column.
+  const columns = fields.map((f) => table.column(f));
+  return Array.from({ length: table.rowCount }, (_, i) => {
     const where = `${name} row ${first + i + 1}`;
     let messages: ChatMessage[] | undefined;
     if (spec.kind === 'messages') {
-      messages = messagesOf(row[fields[0]]);
+      messages = messagesOf(columns[0][i]);
       if (!messages) {
         throw new ProbescopeError(
           'DATASET_INVALID',
@@ -167,7 +171,7 @@ function renderRows(
         );
       }
     } else {
-      const turns = spec.roles.map((role, k) => ({ role, content: textOf(row, fields[k]) }));
+      const turns = spec.roles.map((role, k) => ({ role, content: cellText(columns[k][i]) }));
       // A turn without text: the row is skipped with the dataset rules' empty-text warning.
       if (turns.some((m) => m.content === undefined || m.content.trim() === '')) return undefined;
       messages = turns.map((m) => ({ role: m.role, content: m.content! }));
@@ -200,8 +204,11 @@ function textFields(spec: ChatSpec, given: string | undefined, names: string[], 
       `--chat ${spec.kind === 'messages' ? 'messages' : spec.roles.join(',')} needs ${want} text field${want > 1 ? 's' : ''} (--text-field ${fields.join(',')} gives ${fields.length}).`,
     );
   }
-  for (const f of fields)
-    if (!names.includes(f))
+  // Named as --text-field is without --chat (fieldDetection.givenField: `data.prompt`, a header with spaces).
+  return fields.map((f) => {
+    const field = givenField(names, f);
+    if (field === undefined)
       throw new ProbescopeError('DATASET_INVALID', `${file}: no text field "${f}". Columns: ${names.join(', ')}.`);
-  return fields;
+    return field;
+  });
 }

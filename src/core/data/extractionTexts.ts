@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { ProbescopeError } from '../errors';
 import { cellText, isMissing } from './cellValues';
 import type { RawTable } from './columnTable';
-import { detectFields, LABEL_NAMES, TEXT_NAMES } from './fieldDetection';
+import { detectTextField, givenField, LABEL_NAMES, TEXT_NAMES } from './fieldDetection';
 import { readDatasetConfig } from './readDataset';
 import { datasetBytes, loadTable, scanTable, type DatasetReadOptions, type RowBatch } from './records';
 import { arraySource, type TextSource } from './textSource';
@@ -36,7 +36,7 @@ export async function readExtractionTexts(
     const table = await loadTable(file, readOpts);
     const kept = keptTexts(
       file,
-      fieldOf(file, table, textField, () => detectFields(table).textField),
+      fieldOf(file, table, textField, () => detectTextField(table)),
     );
     const texts = kept.texts(table);
     return { texts: arraySource(texts), warnings: [...table.notes.map((n) => n.message), ...kept.warnings()] };
@@ -51,7 +51,12 @@ export async function readExtractionTexts(
     },
   });
   // A "text" column in the first batch is one of the file's; otherwise the whole file's names and facts decide.
-  const field = textField ?? (names.includes('text') ? 'text' : await detectedField(file, readOpts));
+  const field =
+    textField !== undefined
+      ? (givenField(names, textField) ?? textField)
+      : names.includes('text')
+        ? 'text'
+        : await detectedField(file, readOpts);
   const kept = keptTexts(file, field);
   const { texts, table } = await batchTextSource(file, readOpts, batchRows, (b, counting) => kept.texts(b, counting));
   // The column must exist somewhere in the file (JSON rows may add columns late): checked on the whole file's names.
@@ -59,19 +64,22 @@ export async function readExtractionTexts(
   return { texts, warnings: [...table.notes.map((n) => n.message), ...kept.warnings()] };
 }
 
-/** The text field, checked against the table's columns. */
+/**
+ * The text field, checked against the table's columns: a given name as fieldDetection.givenField resolves it (a header
+ * with spaces around the name, a dotted path into an object column), else "text", else the detected text column.
+ */
 function fieldOf(file: string, table: RawTable, given: string | undefined, detect: () => string): string {
   const names = table.columns.map((c) => c.name);
-  const field = given ?? (names.includes('text') ? 'text' : detect());
-  if (!names.includes(field))
-    throw new ProbescopeError('DATASET_INVALID', `${file} has no "${field}" column (columns: ${names.join(', ')}).`);
+  const field = given !== undefined ? givenField(names, given) : names.includes('text') ? 'text' : detect();
+  if (field === undefined)
+    throw new ProbescopeError('DATASET_INVALID', `${file} has no "${given}" column (columns: ${names.join(', ')}).`);
   return field;
 }
 
-/** "text" when the whole file has such a column, else detectFields' text column (on candidateFacts). */
+/** "text" when the whole file has such a column, else fieldDetection's text column (on candidateFacts). */
 async function detectedField(file: string, readOpts: DatasetReadOptions): Promise<string> {
   const facts = await candidateFacts(file, readOpts);
-  return facts.columns.some((c) => c.name === 'text') ? 'text' : detectFields(facts).textField;
+  return facts.columns.some((c) => c.name === 'text') ? 'text' : detectTextField(facts);
 }
 
 /** The dataset rule for extraction texts, applied table by table (the whole table, or batch after batch). */

@@ -51,22 +51,61 @@ export function isConstantColumn(table: RawTable, name: string): boolean {
   return present >= 2;
 }
 
+/**
+ * The field a given name (--text-field / --label-field) stands for among the column `names`: the name itself; the one
+ * header that is the name with spaces around it (`text , label`, hand-edited or Excel); a dotted path into an object
+ * or list column (`meta.label`: columnTable.nestedColumn). Undefined when it is none of these.
+ */
+export function givenField(names: readonly string[], given: string): string | undefined {
+  if (names.includes(given)) return given;
+  const spaced = names.filter((n) => n.trim() === given.trim());
+  if (spaced.length === 1) return spaced[0];
+  return nestedRoot(names, given) === undefined ? undefined : given;
+}
+
+/**
+ * The text column alone, for reads that need no label (`activations --data` on unlabelled texts): `given` resolved by
+ * givenField, else the first non-constant TEXT_NAMES column, as detectFields picks it. DATASET_INVALID as there.
+ */
+export function detectTextField(table: RawTable, given?: string): string {
+  return fieldPicker(table).pick(given, TEXT_NAMES, 'text');
+}
+
 export function detectFields(table: RawTable, opts: { textField?: string; labelField?: string } = {}): FieldChoice {
+  const { pick, constant, alsoQualified } = fieldPicker(table);
+  const textField = pick(opts.textField, TEXT_NAMES, 'text');
+  const labelField = pick(opts.labelField, LABEL_NAMES, 'label', textField);
+  if (textField === labelField)
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${path.basename(table.path)}: text and label field are both "${textField}".`,
+    );
+  let note: DatasetWarning | undefined;
+  if (constant.length > 0 || alsoQualified.length > 0) {
+    const parts = [`Columns chosen: text "${textField}", label "${labelField}"`];
+    if (constant.length > 0)
+      parts.push(`passed over ${constant.map((c) => `"${c}"`).join(', ')} (the same value in every row)`);
+    if (alsoQualified.length > 0) parts.push(`other candidates: ${alsoQualified.join(', ')}`);
+    note = { kind: 'columns', message: `${parts.join('; ')}. Pass --text-field / --label-field to choose others.` };
+  }
+  return { textField, labelField, note };
+}
+
+/** detectFields' column choice for one role at a time, collecting the constant and other qualifying columns seen. */
+function fieldPicker(table: RawTable) {
   const names = table.columns.map((c) => c.name);
   const file = path.basename(table.path);
   const constant: string[] = [];
   const alsoQualified: string[] = [];
   const pick = (given: string | undefined, candidates: string[], what: string, exclude?: string): string => {
     if (given !== undefined) {
-      // A header cell with spaces around the name (`text , label`, hand-edited or Excel) still answers to the name.
-      const spaced = names.filter((n) => n !== given && n.trim() === given.trim());
-      if (!names.includes(given) && spaced.length === 1) return spaced[0];
-      if (!names.includes(given) && nestedRoot(names, given) === undefined)
+      const field = givenField(names, given);
+      if (field === undefined)
         throw new ProbescopeError(
           'DATASET_INVALID',
           `${file}: no ${what} field "${given}". Columns: ${names.join(', ')}.${oneColumnHint(names)}`,
         );
-      return given;
+      return field;
     }
     const found: string[] = [];
     for (const cand of candidates) {
@@ -92,19 +131,7 @@ export function detectFields(table: RawTable, opts: { textField?: string; labelF
     alsoQualified.push(...found.slice(1).map((n) => `"${n}"`));
     return found[0];
   };
-  const textField = pick(opts.textField, TEXT_NAMES, 'text');
-  const labelField = pick(opts.labelField, LABEL_NAMES, 'label', textField);
-  if (textField === labelField)
-    throw new ProbescopeError('DATASET_INVALID', `${file}: text and label field are both "${textField}".`);
-  let note: DatasetWarning | undefined;
-  if (constant.length > 0 || alsoQualified.length > 0) {
-    const parts = [`Columns chosen: text "${textField}", label "${labelField}"`];
-    if (constant.length > 0)
-      parts.push(`passed over ${constant.map((c) => `"${c}"`).join(', ')} (the same value in every row)`);
-    if (alsoQualified.length > 0) parts.push(`other candidates: ${alsoQualified.join(', ')}`);
-    note = { kind: 'columns', message: `${parts.join('; ')}. Pass --text-field / --label-field to choose others.` };
-  }
-  return { textField, labelField, note };
+  return { pick, constant, alsoQualified };
 }
 
 /** A header read as one column that holds a delimiter: the file's dialect was not the one used. */

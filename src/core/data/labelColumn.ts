@@ -123,15 +123,33 @@ export function normaliseLabelColumn(values: readonly unknown[], ctx: LabelColum
 function sameValueGroups(distinct: Iterable<string>): string[][] {
   const byValue = new Map<string, string[]>();
   for (const label of distinct) {
-    const n = numericSpelling(label);
-    const b = n === undefined ? booleanSpelling(label) : undefined;
-    const k =
-      n !== undefined
-        ? `n:${n}`
-        : b !== undefined
-          ? `b:${b}`
-          : `s:${label.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ')}`;
+    const k = lookAlikeKey(label);
     byValue.set(k, [...(byValue.get(k) ?? []), label]);
   }
   return [...byValue.values()].filter((g) => g.length > 1);
+}
+
+/** What sameValueGroups compares: the number, the boolean, or the words up to case, NFKC and runs of spaces. */
+function lookAlikeKey(label: string): string {
+  const n = numericSpelling(label);
+  const b = n === undefined ? booleanSpelling(label) : undefined;
+  return n !== undefined
+    ? `n:${n}`
+    : b !== undefined
+      ? `b:${b}`
+      : `s:${label.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ')}`;
+}
+
+/**
+ * For labels a probe (or a training split) does not know: a sentence naming those that look like one of `classes`
+ * (sameValueGroups' rule: `Pos` / `pos`, `1.0` / `1`), or '' when none does. For the errors of eval and --test-data.
+ */
+export function lookAlikeHint(unknown: readonly string[], classes: readonly string[]): string {
+  const byKey = new Map(classes.map((c) => [lookAlikeKey(c), c]));
+  const pairs = unknown.flatMap((u) => {
+    const c = byKey.get(lookAlikeKey(u));
+    return c === undefined ? [] : [`"${u}" looks like "${c}"`];
+  });
+  if (pairs.length === 0) return '';
+  return ` ${pairs.slice(0, 5).join(', ')}${pairs.length > 5 ? ', …' : ''}: labels are compared as written, so re-save the column with the classes' spelling.`;
 }

@@ -12,7 +12,7 @@ import type { DatasetColumnInfo, DatasetWarning } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
 import { cellText } from './cellValues';
 import { singletonLabelWarning } from './classBalance';
-import { detectFields, LABEL_NAMES, TEXT_NAMES } from './fieldDetection';
+import { detectFields, givenField, LABEL_NAMES, TEXT_NAMES } from './fieldDetection';
 import { normaliseLabelColumn } from './labelColumn';
 import {
   datasetBytes,
@@ -164,12 +164,20 @@ export function datasetFromTable(table: RawTable, opts: ReadDatasetOptions = {})
   const warnings: DatasetWarning[] = [...table.notes];
   if (fields.note) warnings.push(fields.note);
   const splitField = opts.splitField;
-  if (splitField !== undefined && !table.columns.some((c) => c.name === splitField))
+  // Named as the text and label fields are (givenField: a header with spaces around it, a dotted `meta.split`).
+  const splitColumn =
+    splitField === undefined
+      ? undefined
+      : givenField(
+          table.columns.map((c) => c.name),
+          splitField,
+        );
+  if (splitField !== undefined && splitColumn === undefined)
     throw new ProbescopeError(
       'DATASET_INVALID',
       `${name}: no split field "${splitField}". Columns: ${table.columns.map((c) => c.name).join(', ')}.`,
     );
-  const splitValues = splitField !== undefined ? table.column(splitField) : undefined;
+  const splitValues = splitColumn !== undefined ? table.column(splitColumn) : undefined;
   const splits: unknown[] = [];
   const textValues = table.column(textField);
   const labelCol = normaliseLabelColumn(table.column(labelField), {

@@ -5,7 +5,8 @@
  * - shards: every `*.parquet` / `*.pq` file, in name order with numeric collation (`2.parquet` before `10.parquet`;
  *   `-00000-of-00003` names sort by their index). Hidden files, subfolders and other files (README.md,
  *   dataset_info.json, state.json, LICENSE …, as in a Hub snapshot or a `save_to_disk` folder) are ignored; a JSON
- *   Lines / CSV / TSV file beside the shards makes the folder ambiguous (DATASET_INVALID).
+ *   Lines / CSV / TSV file beside the shards (plain or compressed) makes the folder ambiguous, and a compressed shard
+ *   (`0001.parquet.gz`, which would otherwise be skipped with its rows) is refused naming it (DATASET_INVALID).
  * - one split: shards whose names end in different split names (`train-…`, `test-…`: the older Hub layout keeps every
  *   split of a config in one folder) are refused, as is an incomplete `-NNNNN-of-MMMMM` set (a missing shard).
  * - one schema: every shard has the same column names (order may differ) and gives each column the same type class
@@ -46,6 +47,8 @@ export const shardFolderStats = { footerReads: 0, dataReads: 0 };
 const SHARD = /\.(parquet|pq)$/i;
 /** Files that hold rows in a format the readers take one file at a time: beside shards they make the folder ambiguous. */
 const OTHER_DATA = /\.(jsonl|ndjson|csv|tsv|tab)$/i;
+/** Compressed copies of such files (`2.parquet.gz`, `train.jsonl.gz`): rows the folder read would otherwise skip. */
+const COMPRESSED = /\.(gz|bz2|xz|zst|zip)$/i;
 const OF = /^(.*?)[-_](\d+)-of-(\d+)$/;
 const SPLIT_NAMES = new Set(['train', 'test', 'validation', 'valid', 'val', 'dev', 'eval', 'evaluation']);
 
@@ -62,6 +65,17 @@ async function shardFiles(abs: string): Promise<{ name: string; stat: import('no
     name: string;
     stat: import('node:fs').Stats;
   }[];
+  // A compressed shard would be skipped silently (its rows missing from the dataset): refused, naming it.
+  const packed = files
+    .filter((f) => f.stat?.isFile() && COMPRESSED.test(f.name) && SHARD.test(f.name.replace(COMPRESSED, '')))
+    .map((f) => f.name)
+    .sort(byName);
+  if (packed.length > 0)
+    throw new ProbescopeError(
+      'DATASET_INVALID',
+      `${abs} holds compressed Parquet shard${packed.length > 1 ? 's' : ''} ${packed.slice(0, 5).join(', ')}${packed.length > 5 ? ', …' : ''}; ` +
+        `a folder dataset reads .parquet shards as they are (Parquet compresses its pages itself): decompress ${packed.length > 1 ? 'them' : 'it'} (e.g. gunzip ${packed[0]}) and give the folder again.`,
+    );
   if (shards.length === 0) {
     const holding = await foldersWithShards(abs, '', 2);
     throw new ProbescopeError(
@@ -72,7 +86,9 @@ async function shardFiles(abs: string): Promise<{ name: string; stat: import('no
           : '; give a .jsonl, .csv or .parquet file, or a folder of Parquet shards.'),
     );
   }
-  const others = files.filter((f) => f.stat?.isFile() && OTHER_DATA.test(f.name)).map((f) => f.name);
+  const others = files
+    .filter((f) => f.stat?.isFile() && OTHER_DATA.test(f.name.replace(COMPRESSED, '')))
+    .map((f) => f.name);
   if (others.length > 0)
     throw new ProbescopeError(
       'DATASET_INVALID',

@@ -3,7 +3,7 @@
  * rows in the order given. Additive: the readers themselves are unchanged; loadTable calls this for a folder.
  */
 import * as path from 'node:path';
-import type { DatasetColumnInfo } from '../../protocol/types';
+import type { DatasetColumnInfo, DatasetWarning } from '../../protocol/types';
 import { ProbescopeError } from '../errors';
 import type { RawRow, RawTable } from './columnTable';
 
@@ -76,7 +76,7 @@ export function concatTables(tablePath: string, parts: RawTable[]): RawTable {
     format: first.format,
     columns,
     rowCount,
-    notes: parts.flatMap((p) => p.notes.map((n) => ({ ...n, message: `${path.basename(p.path)}: ${n.message}` }))),
+    notes: joinedNotes(parts),
     column,
     get rows() {
       rows ??= parts.flatMap((p) => p.rows);
@@ -87,4 +87,24 @@ export function concatTables(tablePath: string, parts: RawTable[]): RawTable {
       return `${path.basename(parts[k].path)} ${parts[k].where(i - starts[k])}`;
     },
   };
+}
+
+/**
+ * The parts' notes, each prefixed by its part's file ("0001.parquet: …"); a note that every part with rows has alike (a
+ * Hugging Face ClassLabel column in each of 60 shards) is given once, as "Every shard: …", not once per shard. Parts
+ * with no rows do not count (a streamed folder read never opens them), and their copies of such a note are dropped.
+ */
+function joinedNotes(parts: RawTable[]): DatasetWarning[] {
+  const key = (n: DatasetWarning) => `${n.kind}\u0000${n.message}`;
+  const voters = parts.filter((p) => p.rowCount > 0);
+  const inAll = new Set<string>();
+  for (const n of voters[0]?.notes ?? [])
+    if (voters.every((p) => p.notes.some((m) => key(m) === key(n)))) inAll.add(key(n));
+  const out: DatasetWarning[] = (voters[0]?.notes ?? [])
+    .filter((n) => inAll.has(key(n)))
+    .map((n) => ({ ...n, message: `Every shard: ${n.message}` }));
+  for (const p of parts)
+    for (const n of p.notes)
+      if (!inAll.has(key(n))) out.push({ ...n, message: `${path.basename(p.path)}: ${n.message}` });
+  return out;
 }

@@ -24,6 +24,7 @@ import { ProbescopeError } from '../errors';
 import { cellText } from './cellValues';
 import { scanDataset, type ScanDatasetOptions } from './datasetScan';
 import { textGroups } from './groupedSplit';
+import { givenField } from './fieldDetection';
 import { duplicatesWarning, type Dataset, type ReadDatasetOptions } from './readDataset';
 import { scanTable, type RowBatch } from './records';
 import { arraySource, textsInMemory, type TextSource } from './textSource';
@@ -220,6 +221,8 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
   const splitValues: unknown[] = [];
   const splitIndex = new Map<string, number>();
   const splitField = opts.splitField;
+  let splitBatch: RowBatch | undefined;
+  let splitColumn: readonly unknown[] = [];
   const batchRows = opts.batchRows ?? trainingRowsConfig.batchRows;
   const scanOpts: ScanDatasetOptions = {
     encoding: opts.encoding,
@@ -238,7 +241,18 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
       hi.push(h);
       lo.push(l);
       if (splitField === undefined) return;
-      const v = batch.column(splitField)[i];
+      if (batch !== splitBatch) {
+        // Named as readDataset names it (givenField: `meta.split`, a header with spaces); resolved on each batch's
+        // columns (JSON rows may add it late), once per batch (a dotted field's values are computed per call).
+        splitBatch = batch;
+        splitColumn = batch.column(
+          givenField(
+            batch.columns.map((c) => c.name),
+            splitField,
+          ) ?? splitField,
+        );
+      }
+      const v = splitColumn[i];
       const key = `${typeof v}:${String(v)}`;
       let code = splitIndex.get(key);
       if (code === undefined) {
@@ -255,7 +269,13 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
     },
   };
   const scan = await scanDataset(file, scanOpts);
-  if (splitField !== undefined && !scan.columns.some((c) => c.name === splitField))
+  if (
+    splitField !== undefined &&
+    givenField(
+      scan.columns.map((c) => c.name),
+      splitField,
+    ) === undefined
+  )
     throw new ProbescopeError(
       'DATASET_INVALID',
       `${path.basename(scan.path)}: no split field "${splitField}". Columns: ${scan.columns.map((c) => c.name).join(', ')}.`,
@@ -309,7 +329,9 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
   let own: Int32Array | undefined = grouped.groups;
   const duplicates = n - grouped.distinct;
   const warnings: DatasetWarning[] = scan.warnings.filter((w) => w.kind !== 'duplicates');
-  if (duplicates > 0) warnings.push(duplicatesWarning(duplicates));
+  // In readDataset's order: the duplicates warning comes before the id-label one.
+  const idLabel = warnings.findIndex((w) => w.kind === 'id-label');
+  if (duplicates > 0) warnings.splice(idLabel < 0 ? warnings.length : idLabel, 0, duplicatesWarning(duplicates));
   const textField = scan.textField;
   const readOpts = { encoding: opts.encoding, delimiter: opts.delimiter, quote: opts.quote };
   const texts: TextSource = {

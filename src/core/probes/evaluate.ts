@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EvalParams, EvalResult, ProbeManifest } from '../../protocol/types';
 import { readTrainingRows } from '../chat/chatDataset';
+import { lookAlikeHint } from '../data/labelColumn';
 import { ProbescopeError } from '../errors';
 import { probeComputer } from './computerCache';
 import { cacheKindFor } from '../activations/pooledCache';
@@ -58,7 +59,8 @@ export async function probePredictions(
   if (unknown.length > 0) {
     throw new ProbescopeError(
       'DATASET_INVALID',
-      `${ds.path} has labels the probe was not trained on: ${unknown.slice(0, 5).join(', ')} (probe classes: ${manifest.classes.join(', ')}).`,
+      `${ds.path} has labels the probe was not trained on: ${unknown.slice(0, 5).join(', ')} (probe classes: ${manifest.classes.join(', ')}).` +
+        lookAlikeHint(unknown, manifest.classes),
     );
   }
   if (!read.sourceRows) throw new Error('unreachable: readTrainingRows gives the file rows (sourceRows)');

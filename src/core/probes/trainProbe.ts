@@ -59,7 +59,8 @@ export async function trainProbeRun(
   const outDir = path.resolve(params.outDir);
   // Refuse a folder that cannot take the probe before the dataset is read or any extraction or training time is spent.
   await checkProbeOutput(outDir, { force: params.force });
-  const plan = await planSplits(params, preset, seed);
+  // A layer sweep reads the dataset once and reports its warnings itself.
+  const plan = await planSplits(params, preset, seed, shared ? undefined : (line) => hooks.onLog?.(line));
   const { classes, ds } = plan;
   // A layer sweep extracted its cache from the texts it read first; a file changed since then gives other rows.
   if (shared && shared.cache.numExamples !== plan.texts.count)
@@ -67,9 +68,6 @@ export async function trainProbeRun(
       'DATASET_INVALID',
       `${ds.path} changed during the layer sweep: its cache holds ${shared.cache.numExamples} texts, the file now gives ${plan.texts.count}. Run the sweep again.`,
     );
-  // A layer sweep reads the dataset once and reports its warnings itself.
-  if (!shared) for (const w of ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
-  if (!shared) for (const w of plan.testDs?.warnings ?? []) hooks.onLog?.(`Test data: ${w.message}`);
   for (const line of tinyClassLines(plan.labels)) hooks.onLog?.(line);
   if (plan.record.validationNote) hooks.onLog?.(`warning: ${plan.record.validationNote}.`);
   const sharedLine = sharedTextsWarning(plan.record);

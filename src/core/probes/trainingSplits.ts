@@ -13,6 +13,8 @@ import * as path from 'node:path';
 import { sortedClasses, splitRoles } from '../data';
 import { groupedStratifiedSplitBy, groupedValidationSplitBy } from '../data/groupedSplit';
 import type { LabelCodes } from '../data/labelCodes';
+import { uncompressedName } from '../data/compression';
+import { lookAlikeHint } from '../data/labelColumn';
 import { validationSplitBy } from '../data/validationSplit';
 import { concatSources, type TextSource } from '../data/textSource';
 import { trainingGroups, type DatasetSummary } from '../data/trainingRows';
@@ -43,7 +45,17 @@ export interface SplitPlan {
   record: SplitRecord;
 }
 
-export async function planSplits(params: TrainProbeParams, preset: defaults.Preset, seed: number): Promise<SplitPlan> {
+/**
+ * The run's texts, labels and train/validation/test rows (see SplitPlan). `log`, when given, receives each file's
+ * warnings as soon as that file is read ("Dataset: …", "Test data: …"), so they are seen even when planning then
+ * refuses the data (an id column as the label: "no test rows"). DATASET_INVALID / BAD_ARGUMENT as the messages say.
+ */
+export async function planSplits(
+  params: TrainProbeParams,
+  preset: defaults.Preset,
+  seed: number,
+  log?: (line: string) => void,
+): Promise<SplitPlan> {
   if (params.splitField !== undefined && params.testDataPath !== undefined)
     throw new ProbescopeError('BAD_ARGUMENT', 'Give either --split-field or --test-data, not both.');
   if (params.testSplit !== undefined && (params.splitField !== undefined || params.testDataPath !== undefined))
@@ -66,6 +78,7 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
     params.modelDir,
   );
   const ds = rows.ds;
+  for (const w of ds.warnings) log?.(`Dataset: ${w.message}`);
   let texts = rows.texts;
   let labels = rows.labels;
   let parts = [rows];
@@ -104,6 +117,7 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
     parts = [rows, other];
     record = { source: 'file', testData: other.ds.path };
     testDs = other.ds;
+    for (const w of testDs.warnings) log?.(`Test data: ${w.message}`);
   } else {
     const testSplit = params.testSplit ?? defaults.DEFAULT_TEST_SPLIT;
     groups = await trainingGroups(parts);
@@ -131,7 +145,8 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
     throw new ProbescopeError(
       'DATASET_INVALID',
       `Test or validation rows have labels with no training rows: ${unseen.slice(0, 5).join(', ')} ` +
-        `(training classes: ${classes.join(', ')}); a probe cannot predict a class it never saw.`,
+        `(training classes: ${classes.join(', ')}); a probe cannot predict a class it never saw.` +
+        lookAlikeHint(unseen, classes),
     );
 
   let val = given;
@@ -184,12 +199,13 @@ export async function planSplits(params: TrainProbeParams, preset: defaults.Pres
 
 /**
  * How the --test-data file is read: with --encoding, and with --delimiter / --quote only when it has the same
- * extension as --data (a TSV test file for a semicolon CSV keeps its own detected dialect).
+ * extension as --data (a TSV test file for a semicolon CSV keeps its own detected dialect), a trailing `.gz` aside
+ * (`train.csv` and `test.csv.gz` are one format; `train.csv.gz` and `test.tsv.gz` are not).
  */
 export function testFileReadOptions(
   params: Pick<TrainProbeParams, 'dataPath' | 'testDataPath' | 'encoding' | 'delimiter' | 'quote'>,
 ): Pick<TrainProbeParams, 'encoding' | 'delimiter' | 'quote'> {
-  const ext = (f: string | undefined) => path.extname(f ?? '').toLowerCase();
+  const ext = (f: string | undefined) => path.extname(uncompressedName(f ?? '')).toLowerCase();
   const sameFormat = ext(params.dataPath) === ext(params.testDataPath);
   return {
     encoding: params.encoding,

@@ -115,6 +115,52 @@ describe('dataset exports through the CLI (round 2)', () => {
     assert.equal(evOut.n, 60);
   });
 
+  test('a nested .jsonl.gz: --split-field meta.split trains on the given split; activations reads data.text without labels', async () => {
+    const p = join(tmp, 'nested-split.jsonl.gz');
+    const role = (i: number) => (i % 4 === 0 ? 'test' : 'train');
+    writeFileSync(
+      p,
+      gzipSync(
+        EXAMPLES.map((e, i) =>
+          JSON.stringify({ data: { text: e.text }, meta: { label: e.label, split: role(i) } }),
+        ).join('\n') + '\n',
+      ),
+    );
+    const r = await train(
+      p,
+      'nested-split',
+      '--text-field',
+      'data.text',
+      '--label-field',
+      'meta.label',
+      '--split-field',
+      'meta.split',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const out = last<TrainOut>(r);
+    assert.equal(out.split.counts.test, 15);
+    assert.equal(out.split.counts.train + out.split.counts.validation, 45);
+    const texts = join(tmp, 'texts.jsonl.gz');
+    writeFileSync(texts, gzipSync(EXAMPLES.map((e) => JSON.stringify({ data: { text: e.text } })).join('\n') + '\n'));
+    const a = await cli(
+      'activations',
+      '--model',
+      MODEL,
+      '--layers',
+      '1',
+      '--data',
+      texts,
+      '--text-field',
+      'data.text',
+      '--execution-provider',
+      'cpu',
+      '--out',
+      join(tmp, 'acts'),
+    );
+    assert.equal(a.status, 0, a.stderr);
+    assert.equal(last<{ examples: number }>(a).examples, 60);
+  });
+
   test('an id column as the label: one error line naming the column and the class count', async () => {
     const p = join(tmp, 'ids.csv');
     writeFileSync(p, 'text,label\n' + EXAMPLES.map((e, i) => `"${e.text}",${1000 + i}`).join('\n') + '\n');
@@ -122,6 +168,11 @@ describe('dataset exports through the CLI (round 2)', () => {
     assert.match(
       errorLine(r),
       /ids\.csv: no test rows: no class has enough rows to put one in the test split \(60 classes in 60 rows; is "label" the class column\?\)/,
+    );
+    // The dataset's warnings are printed before the refusal, as the panel lists them.
+    assert.match(
+      r.stderr,
+      /Dataset: "label" has 60 different values in 60 rows \(60 of them on a single row\): it looks like an id/,
     );
   });
 

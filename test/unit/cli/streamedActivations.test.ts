@@ -106,6 +106,32 @@ describe('activations --data from a streamed dataset equals the in-memory read',
     }
   });
 
+  it('the text column is named as train names it: a dotted path, a header with spaces, a lone "sentence"', async () => {
+    // No label column anywhere, so readExtractionTexts reads them; each file holds mixedTable's texts, so each cache
+    // must be the one the plain "text" file gives (its folder is named by the texts' key).
+    const raw = mixedTable('parquet').text as string[]; // every text a string
+    const plain = await writeTable(work, 'names-plain', { text: raw, note: raw.map((_, i) => `n${i}`) }, 'jsonl');
+    const expected = await activations(plain);
+    const nested = join(work, 'names-nested.jsonl');
+    writeFileSync(nested, raw.map((t, i) => JSON.stringify({ data: { text: t, n: i } })).join('\n') + '\n');
+    const spaced = join(work, 'names-spaced.csv');
+    const cell = (t: string) => `"${t.replace(/"/g, '""')}"`;
+    writeFileSync(spaced, ['id , text ', ...raw.map((t, i) => `${i},${cell(t)}`)].join('\n') + '\n');
+    const lone = join(work, 'names-lone.csv');
+    writeFileSync(lone, ['sentence', ...raw.map(cell)].join('\n') + '\n');
+    for (const [file, extra] of [
+      [nested, { 'text-field': 'data.text' }],
+      [spaced, { 'text-field': 'text' }],
+      [spaced, {}],
+      [lone, {}],
+    ] as const) {
+      const { memory, streamed } = await bothWays(() => activations(file, extra));
+      assert.deepEqual(streamed, memory, file);
+      assert.equal(memory.summary.examples, 49, file);
+      assert.equal(memory.key, expected.key, file);
+    }
+  });
+
   it('a --text-field the file lacks is refused the same way', async () => {
     const file = await writeTable(work, 'nofield', unlabelled('csv'), 'csv');
     const { memory, streamed } = await bothWays(() =>

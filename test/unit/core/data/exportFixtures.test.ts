@@ -166,3 +166,47 @@ test('a folder of Parquet shards: datasets metadata files beside them are ignore
       return true;
     });
 });
+
+test('a folder of ClassLabel shards: the note is given once, the same -1 rows skipped, in memory, streamed and the panel', async () => {
+  const { copyFileSync, mkdirSync } = await import('node:fs');
+  const { bothWays } = await import('./streamedWays');
+  const { datasetRowsConfig } = await import('../../../../src/core/data/datasetRows');
+  const { scanTrainingRows } = await import('../../../../src/core/data/trainingRows');
+  const dir = join(mkdtempSync(join(tmpdir(), 'ps-hfshards-')), 'train');
+  mkdirSync(dir);
+  for (let k = 0; k < 3; k++)
+    copyFileSync(resolve(DIR, 'hf-classlabel.parquet'), join(dir, `train-0000${k}-of-00003.parquet`));
+  const note =
+    'Every shard: "label" is a Hugging Face ClassLabel (0 = negative, 1 = positive); labels stay the integers, and -1 ("no label") is a missing label.';
+  const { memory, streamed } = await bothWays(async () => {
+    datasetRowsConfig.memoMaxBytes = (
+      await import('../../../../src/core/data/readDataset')
+    ).readDatasetConfig.memoMaxBytes;
+    try {
+      const ds = await readDataset(dir);
+      const scan = await scanTrainingRows(dir);
+      const s = await inspectDataset({ path: dir });
+      const page = await datasetRows({ path: dir, textField: 'sentence', labelField: 'label', offset: 8, limit: 4 });
+      return {
+        warnings: [ds.warnings, scan.ds.warnings, s.warnings].map((w) =>
+          w.filter((x) => x.kind === 'parse').map((x) => x.message),
+        ),
+        labels: [ds.labels, scan.labels],
+        missing: ds.skipped.missingLabel,
+        page: page.rows,
+      };
+    } finally {
+      datasetRowsConfig.memoMaxBytes = 64 * 2 ** 20;
+    }
+  });
+  assert.deepEqual(streamed, memory);
+  assert.deepEqual(memory.warnings, [[note], [note], [note]]);
+  assert.equal(memory.missing, 3);
+  assert.deepEqual(memory.labels[0], memory.labels[1]);
+  assert.equal(memory.labels[0].length, 15);
+  // Rows 8–11: the second shard's rows 3–6; its row 4 (index 9) is the -1.
+  assert.deepEqual(
+    memory.page.map((r) => r.label),
+    ['1', '', '1', '0'],
+  );
+});

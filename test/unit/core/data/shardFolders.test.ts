@@ -5,7 +5,8 @@
  * panel's deep pages, which read only the shard that holds them (shardFolderStats counts the shards read).
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -207,6 +208,29 @@ describe('folders of Parquet shards', () => {
       /no \.parquet file; its subfolder data\/train\/ holds Parquet shards/,
     );
     assert.equal((await readDataset(join(root, 'data', 'train'))).texts.length, 26);
+  });
+
+  it('refuses a compressed shard or a compressed text file beside the shards instead of skipping its rows', async () => {
+    for (const [fixture, name, expected] of [
+      // Numbered shards have no -of- count to miss it: without the refusal, 10.parquet's 8 rows would go missing.
+      ['numbered', '10.parquet.gz', /holds compressed Parquet shard 10\.parquet\.gz; .*gunzip 10\.parquet\.gz/],
+      ['hub-train', 'extra.jsonl.gz', /mixes Parquet shards with extra\.jsonl\.gz/],
+      ['hub-train', 'extra.csv.bz2', /mixes Parquet shards with extra\.csv\.bz2/],
+    ] as const) {
+      const dir = snapshotCopy(fixture);
+      const shard = join(dir, name.replace(/\.gz$/, ''));
+      if (name.endsWith('.parquet.gz')) {
+        writeFileSync(join(dir, name), gzipSync(readFileSync(shard)));
+        rmSync(shard);
+      } else writeFileSync(join(dir, name), gzipSync('{"text":"a","label":1}\n'));
+      for (const read of [
+        readDataset,
+        (p: string) => scanTrainingRows(p),
+        (p: string) => inspectDataset({ path: p }),
+        (p: string) => datasetRows({ path: p, textField: 'text', labelField: 'label', offset: 0, limit: 2 }),
+      ])
+        assert.match(await refusal(read(dir)), expected, name);
+    }
   });
 
   it('a folder whose shards all have no rows is refused, in memory and streamed', async () => {

@@ -108,6 +108,23 @@ describe('eval from a streamed dataset equals eval from memory', () => {
     assert.equal(s, memory);
     assert.match(memory, /has labels the probe was not trained on: other \(probe classes: mid, neg, pos\)/);
   });
+
+  it('an unknown label spelled like a probe class (another case) is named as such, streamed and in memory', async () => {
+    const t = mixedTable('csv');
+    t.label = t.label.map((l) => (l === 'pos' ? 'POS' : l));
+    const file = await writeTable(work, 'case', t, 'csv');
+    const { memory, streamed: s } = await bothWays(() =>
+      evaluateProbe({ probeDir, dataPath: file, cacheDir: join(work, 'case-cache') }).then(
+        () => 'accepted',
+        (e: Error) => e.message,
+      ),
+    );
+    assert.equal(s, memory);
+    assert.match(
+      memory,
+      /not trained on: POS \(probe classes: mid, neg, pos\)\. "POS" looks like "pos": labels are compared as written/,
+    );
+  });
 });
 
 describe('eval beyond the memory budget', () => {

@@ -4,7 +4,8 @@
  * warnings and summary for CSV, TSV, JSON Lines, a JSON array and Parquet; the same activation cache; the same probe.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -97,6 +98,50 @@ describe('training from a streamed dataset equals training from memory', () => {
     });
   }
 
+  it('--split-field meta.split (a dotted path) and a split header with spaces plan the split the flat "split" column plans', async () => {
+    const t = table('parquet'); // every text a string
+    const flat = await writeTable(work, 'split-flat', t, 'jsonl');
+    const expected = await plan({ dataPath: flat, splitField: 'split' });
+    const nested = join(work, 'split-nested.jsonl.gz');
+    writeFileSync(
+      nested,
+      gzipSync(
+        t.text.map((x, i) => JSON.stringify({ text: x, meta: { label: t.label[i], split: t.split[i] } })).join('\n') +
+          '\n',
+      ),
+    );
+    const spaced = join(work, 'split-spaced.csv');
+    const cell = (x: Cell) => (x === null ? '' : `"${String(x).replace(/"/g, '""')}"`);
+    writeFileSync(
+      spaced,
+      ['text,label , split ', ...t.text.map((x, i) => [x, t.label[i], t.split[i]].map(cell).join(','))].join('\n') +
+        '\n',
+    );
+    for (const [dataPath, labelField, splitField] of [
+      [nested, 'meta.label', 'meta.split'],
+      [spaced, 'label', 'split'],
+    ]) {
+      const { memory, streamed } = await bothWays(() => plan({ dataPath, labelField, splitField }));
+      for (const p of [memory, streamed]) {
+        assert.deepEqual(Array.from(p.test), Array.from(expected.test), dataPath);
+        assert.deepEqual(Array.from(p.val), Array.from(expected.val), dataPath);
+        assert.deepEqual(Array.from(p.train), Array.from(expected.train), dataPath);
+        assert.deepEqual(p.labels, expected.labels);
+        assert.equal(p.record.source, 'field');
+      }
+    }
+  });
+
+  it('an id-like label column with duplicate texts: the same warnings in the same order', async () => {
+    const t = table('parquet');
+    const file = await writeTable(work, 'id-label', { text: t.text, label: t.text.map((_, i) => `id${i}`) }, 'csv');
+    const { memory, streamed } = await bothWays(async () =>
+      (await readTrainingRows(file, {}, work)).ds.warnings.map((w) => w.kind),
+    );
+    assert.deepEqual(memory, ['empty-text', 'duplicates', 'id-label']);
+    assert.deepEqual(streamed, memory);
+  });
+
   it('--chat renders the conversations batch by batch, as the in-memory read does', async () => {
     const file = await writeTable(
       work,
@@ -115,6 +160,40 @@ describe('training from a streamed dataset equals training from memory', () => {
     });
     assert.deepEqual(streamed, memory);
     assert.match(memory.texts[0], /^<start_of_turn>user\n/);
+  });
+
+  it('--chat reads dotted fields (data.prompt,data.response) and headers with spaces as the flat columns', async () => {
+    const t = table('parquet'); // every text a string
+    const response = t.text.map((x) => (x === '' ? 'ok' : x));
+    const flat = await writeTable(work, 'chat-flat', { prompt: t.text, response, label: t.label }, 'jsonl');
+    const read = async (file: string, textField: string) => {
+      const r = await readTrainingRows(file, { chat: 'user,model', textField }, GEMMA3);
+      return { labels: r.labels, texts: await allTexts(r.texts), textField: r.ds.textField };
+    };
+    const expected = await read(flat, 'prompt,response');
+    const nested = join(work, 'chat-nested.jsonl');
+    writeFileSync(
+      nested,
+      t.text
+        .map((x, i) => JSON.stringify({ data: { prompt: x, response: response[i] }, label: t.label[i] }))
+        .join('\n') + '\n',
+    );
+    const spaced = join(work, 'chat-spaced.csv');
+    const cell = (x: Cell) => (x === null ? '' : `"${String(x).replace(/"/g, '""')}"`);
+    writeFileSync(
+      spaced,
+      [' prompt , response ,label', ...t.text.map((x, i) => [x, response[i], t.label[i]].map(cell).join(','))].join(
+        '\n',
+      ) + '\n',
+    );
+    for (const [file, textField, recorded] of [
+      [nested, 'data.prompt,data.response', 'data.prompt,data.response'],
+      [spaced, 'prompt,response', ' prompt , response '],
+    ]) {
+      const { memory, streamed } = await bothWays(() => read(file, textField));
+      assert.deepEqual(streamed, memory, file);
+      assert.deepEqual(memory, { ...expected, textField: recorded }, file);
+    }
   });
 
   it('groups by 106-bit keys exactly as by the texts', async () => {

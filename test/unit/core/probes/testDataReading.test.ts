@@ -134,3 +134,71 @@ test('--delimiter for a semicolon CSV does not re-parse a TSV test file (its dia
   });
   assert.equal(r2.test.n, 30);
 });
+
+test('--delimiter/--quote reach a gzip test file of the same format, and not a gzip file of another', async () => {
+  const { gzipSync } = await import('node:zlib');
+  const { planSplits } = await import('../../../../src/core/probes/trainingSplits');
+  const { allTexts } = await import('../../../../src/core/data/textSource');
+  // Texts wrapped in literal double quotes, read as written with --no-quote (quote: false).
+  const quoted = (rs: typeof rows, sep: string) =>
+    ['text' + sep + 'label', ...rs.map((r) => `"${r.text.replace(/"/g, "'")}"${sep}${r.label}`)].join('\n') + '\n';
+  const trainFile = join(work, 'gz-train.csv');
+  writeFileSync(trainFile, quoted(rows.slice(0, 80), ';'));
+  const sameGz = join(work, 'gz-test.csv.gz');
+  writeFileSync(sameGz, gzipSync(quoted(rows.slice(300, 330), ';')));
+  const plan = (dataPath: string, testDataPath: string, delimiter: string) =>
+    planSplits(
+      {
+        modelDir,
+        layer: 1,
+        probe: 'mean',
+        outDir: join(work, 'unused'),
+        dataPath,
+        testDataPath,
+        delimiter,
+        quote: false,
+      },
+      'fast',
+      0,
+    );
+  const p = await plan(trainFile, sameGz, ';');
+  const texts = await allTexts(p.texts);
+  const testTexts = Array.from(p.test, (i) => texts[i]);
+  assert.equal(testTexts.length, 30);
+  // --no-quote applied to test.csv.gz as to train.csv: the quotes stay, as in the training texts.
+  assert.deepEqual(
+    testTexts,
+    rows.slice(300, 330).map((r) => `"${r.text.replace(/"/g, "'")}"`),
+  );
+  // train.csv.gz with --delimiter ';' and a tab-separated test.tsv.gz: the test file keeps its own dialect.
+  const gzTrain = join(work, 'gz-train.csv.gz');
+  writeFileSync(gzTrain, gzipSync(quoted(rows.slice(0, 80), ';')));
+  const tsvGz = join(work, 'gz-test.tsv.gz');
+  writeFileSync(tsvGz, gzipSync(quoted(rows.slice(300, 330), '\t')));
+  assert.equal((await plan(gzTrain, tsvGz, ';')).test.length, 30);
+});
+
+test('--test-data labels spelled like a training class in another case are named in the error', async () => {
+  const { planSplits } = await import('../../../../src/core/probes/trainingSplits');
+  const jsonl = (file: string, rs: { text: string; label: string }[]) => {
+    writeFileSync(file, rs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    return file;
+  };
+  const names = ['neg', 'pos'];
+  const trainFile = jsonl(
+    join(work, 'case-train.jsonl'),
+    rows.slice(0, 40).map((r) => ({ text: r.text, label: names[r.label] })),
+  );
+  const testFile = jsonl(
+    join(work, 'case-test.jsonl'),
+    rows.slice(300, 320).map((r) => ({ text: r.text, label: names[r.label].toUpperCase() })),
+  );
+  await assert.rejects(
+    planSplits(
+      { modelDir, layer: 1, probe: 'mean', outDir: join(work, 'unused'), dataPath: trainFile, testDataPath: testFile },
+      'fast',
+      0,
+    ),
+    /no training rows: (NEG, POS|POS, NEG) \(training classes: neg, pos\); .* "(NEG|POS)" looks like "(neg|pos)", "(POS|NEG)" looks like "(pos|neg)": labels are compared as written/,
+  );
+});
