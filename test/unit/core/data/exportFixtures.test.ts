@@ -191,7 +191,7 @@ test('a folder of ClassLabel shards: the note is given once, the same -1 rows sk
         warnings: [ds.warnings, scan.ds.warnings, s.warnings].map((w) =>
           w.filter((x) => x.kind === 'parse').map((x) => x.message),
         ),
-        labels: [ds.labels, scan.labels],
+        labels: [ds.labels, scan.labels.toArray()],
         missing: ds.skipped.missingLabel,
         page: page.rows,
       };
