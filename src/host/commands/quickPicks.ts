@@ -50,7 +50,7 @@ export function pickOne<T>(
   });
 }
 
-const DATASET_GLOB = '**/*.{jsonl,ndjson,csv,tsv,parquet,jsonl.gz,ndjson.gz,csv.gz,tsv.gz}';
+const DATASET_GLOB = '**/*.{jsonl,ndjson,csv,tsv,tab,parquet,pq,jsonl.gz,ndjson.gz,csv.gz,tsv.gz,tab.gz}';
 
 /**
  * Workspace datasets plus "Browse…" (the dialog lists only dataset types); folders of Parquet shards come first, each
