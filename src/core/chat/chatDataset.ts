@@ -81,14 +81,7 @@ export async function readTrainingRows(
   if (modelDir === undefined)
     throw new ProbescopeError('BAD_ARGUMENT', '--chat needs the model folder (--model) whose chat template to use.');
   const template = await ChatTemplate.load(modelDir);
-  let names: string[] = [];
-  await scanTable(file, readOpts, {
-    batchRows: 256,
-    onBatch: (b) => {
-      names = b.columns.map((c) => c.name);
-      return false;
-    },
-  });
+  const names = await columnNames(file, readOpts);
   const name = path.basename(file);
   const fields = textFields(spec, opts.textField, names, name);
   const withChat = (b: RowBatch): RowBatch => {
@@ -134,14 +127,7 @@ export async function readChatTexts(
     const texts = kept(renderRows(table, spec, fields, template, path.basename(table.path)));
     return { texts: arraySource(texts), warnings: table.notes.map((n) => n.message) };
   }
-  let names: string[] = [];
-  await scanTable(file, readOpts, {
-    batchRows: 256,
-    onBatch: (b) => {
-      names = b.columns.map((c) => c.name);
-      return false;
-    },
-  });
+  const names = await columnNames(file, readOpts);
   const fields = textFields(spec, textField, names, name);
   const { texts, table } = await batchTextSource(file, readOpts, extractionTextsConfig.batchRows, (b) =>
     kept(renderRows(b, spec, fields, template, name, b.start)),
@@ -211,4 +197,17 @@ function textFields(spec: ChatSpec, given: string | undefined, names: string[], 
       throw new ProbescopeError('DATASET_INVALID', `${file}: no text field "${f}". Columns: ${names.join(', ')}.`);
     return field;
   });
+}
+
+/** The column names of a dataset, from its first batch (a few rows read). */
+async function columnNames(file: string, readOpts: Parameters<typeof scanTable>[1]): Promise<string[]> {
+  let names: string[] = [];
+  await scanTable(file, readOpts, {
+    batchRows: 256,
+    onBatch: (b) => {
+      names = b.columns.map((c) => c.name);
+      return false;
+    },
+  });
+  return names;
 }
