@@ -11,7 +11,7 @@ import {
 import { cellText } from '../data/cellValues';
 import { givenField } from '../data/fieldDetection';
 import { readDatasetConfig } from '../data/readDataset';
-import { datasetBytes, scanTable, type RowBatch } from '../data/records';
+import { columnNames, datasetBytes, type RowBatch } from '../data/records';
 import { scanTrainingRows, trainingRowsOf, type TrainingRows } from '../data/trainingRows';
 import { batchTextSource, extractionTextsConfig, type ExtractionTexts } from '../data/extractionTexts';
 import { arraySource } from '../data/textSource';
@@ -197,17 +197,4 @@ function textFields(spec: ChatSpec, given: string | undefined, names: string[], 
       throw new ProbescopeError('DATASET_INVALID', `${file}: no text field "${f}". Columns: ${names.join(', ')}.`);
     return field;
   });
-}
-
-/** The column names of a dataset, from its first batch (a few rows read). */
-async function columnNames(file: string, readOpts: Parameters<typeof scanTable>[1]): Promise<string[]> {
-  let names: string[] = [];
-  await scanTable(file, readOpts, {
-    batchRows: 256,
-    onBatch: (b) => {
-      names = b.columns.map((c) => c.name);
-      return false;
-    },
-  });
-  return names;
 }

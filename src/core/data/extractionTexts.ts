@@ -5,14 +5,13 @@
  * the texts are computed again batch by batch (batchTextSource) whenever extraction scans them, so memory holds one
  * batch of rows, not the file. Both give the same texts, warnings and errors.
  */
-import * as path from 'node:path';
 import { ProbescopeError } from '../errors';
 import { cellText, isMissing } from './cellValues';
 import type { RawTable } from './columnTable';
 import { detectTextField, givenField, LABEL_NAMES, TEXT_NAMES } from './fieldDetection';
 import { readDatasetConfig } from './readDataset';
-import { datasetBytes, loadTable, scanTable, type DatasetReadOptions, type RowBatch } from './records';
-import { arraySource, type TextSource } from './textSource';
+import { columnNames, datasetBytes, loadTable, scanTable, type DatasetReadOptions, type RowBatch } from './records';
+import { arraySource, changedWhileRead, type TextSource } from './textSource';
 
 /** Rows per streamed batch (tests lower it so small files span several batches). */
 export const extractionTextsConfig = { batchRows: 8192 };
@@ -42,14 +41,7 @@ export async function readExtractionTexts(
     return { texts: arraySource(texts), warnings: [...table.notes.map((n) => n.message), ...kept.warnings()] };
   }
   const batchRows = extractionTextsConfig.batchRows;
-  let names: string[] = [];
-  await scanTable(file, readOpts, {
-    batchRows,
-    onBatch: (b) => {
-      names = b.columns.map((c) => c.name);
-      return false;
-    },
-  });
+  const names = await columnNames(file, readOpts, batchRows);
   // A "text" column in the first batch is one of the file's; otherwise the whole file's names and facts decide.
   const field =
     textField !== undefined
@@ -131,11 +123,7 @@ export async function batchTextSource(
   });
   if (r.stopped) throw new Error('unreachable: a counting scan reads the whole file');
   const n = count;
-  const changed = (k: number) =>
-    new ProbescopeError(
-      'DATASET_INVALID',
-      `${path.basename(file)} changed while it was read (${k} of ${n} texts found on the second read); run again.`,
-    );
+  const changed = (k: number) => changedWhileRead(file, k, n);
   const texts: TextSource = {
     count: n,
     async scan(onTexts) {

@@ -195,6 +195,19 @@ export async function scanTable(
   }
 }
 
+/** The column names of a dataset as its first batch of `batchRows` rows gives them (a few rows read). */
+export async function columnNames(file: string, opts: DatasetReadOptions, batchRows = 256): Promise<string[]> {
+  let names: string[] = [];
+  await scanTable(file, opts, {
+    batchRows,
+    onBatch: (b) => {
+      names = b.columns.map((c) => c.name);
+      return false;
+    },
+  });
+  return names;
+}
+
 /**
  * A shard's batch as a batch of the folder: rows numbered from the shard's first row `at`, `where` naming the shard. A
  * plain object (not Object.create(b): a batch made a prototype per batch cost ~50 MiB more peak RSS on a 800k-row scan).

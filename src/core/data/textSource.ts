@@ -4,6 +4,8 @@
  * source is the in-memory case. Memory is one batch of texts at a time (plus what the source itself keeps: see
  * trainingRows.ts).
  */
+import * as path from 'node:path';
+import { ProbescopeError } from '../errors';
 
 export interface TextSource {
   /** Number of texts. */
@@ -72,4 +74,12 @@ export async function textsAt(source: TextSource, rows: ArrayLike<number>): Prom
     });
   });
   return out;
+}
+
+/** The error of a streamed source whose file gave `found` texts on a later read instead of the `expected` of its first. */
+export function changedWhileRead(file: string, found: number, expected: number): ProbescopeError {
+  return new ProbescopeError(
+    'DATASET_INVALID',
+    `${path.basename(file)} changed while it was read (${found} of ${expected} texts found on the second read); run again.`,
+  );
 }

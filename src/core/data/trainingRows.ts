@@ -27,7 +27,7 @@ import { textGroups } from './groupedSplit';
 import { givenField } from './fieldDetection';
 import { duplicatesWarning, type Dataset, type ReadDatasetOptions } from './readDataset';
 import { scanTable, type RowBatch } from './records';
-import { arraySource, textsInMemory, type TextSource } from './textSource';
+import { arraySource, changedWhileRead, textsInMemory, type TextSource } from './textSource';
 import { LabelCodes } from './labelCodes';
 
 /** A Dataset without its per-row arrays (what probe.json and the logs use). */
@@ -356,11 +356,7 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
           return k < n;
         },
       });
-      if (k !== n)
-        throw new ProbescopeError(
-          'DATASET_INVALID',
-          `${path.basename(file)} changed while it was read (${k} of ${n} texts found on the second read); run again.`,
-        );
+      if (k !== n) throw changedWhileRead(file, k, n);
     },
   };
   return {
