@@ -70,14 +70,20 @@ function denseIds(groups: ArrayLike<number>): { dense: ArrayLike<number>; count:
 }
 
 /**
+ * True when ids[i] = i for every row: ids numbered by first occurrence (textGroups, groupsByKey) with no group of two
+ * rows, found without a copy. (Other ids may still be all distinct: groupMembers counts them.)
+ */
+export function noRepeatedIds(ids: ArrayLike<number>): boolean {
+  for (let i = 0; i < ids.length; i++) if (ids[i] !== i) return false;
+  return true;
+}
+
+/**
  * The rows of each group (GroupMembers), or undefined when no group has two of the `n` rows (then every grouped split
  * is exactly its plain twin).
  */
 function groupMembers(groups: ArrayLike<number>, n: number): GroupMembers | undefined {
-  // Ids numbered by first occurrence (textGroups, groupsByKey) are all distinct exactly when ids[i] = i: no copy.
-  let identity = true;
-  for (let i = 0; i < groups.length && identity; i++) identity = groups[i] === i;
-  if (identity) return undefined;
+  if (noRepeatedIds(groups)) return undefined;
   const { dense, count } = denseIds(groups);
   if (count === n) return undefined;
   // Counting sort: start[k] = where group k begins; filling moves each start[k] to the end of group k (the begin of
@@ -97,9 +103,9 @@ function strataOf(labelOf: (i: number) => string, members: GroupMembers): Map<st
   return rowsByKey(members.count, (k) => labelOf(members.rows[members.start[k]]));
 }
 
-/** Marks every row of group k with `value` in `side`; returns the group's size. */
-function markGroup(members: GroupMembers, k: number, side: Uint8Array, value: number): number {
-  for (let j = members.start[k]; j < members.start[k + 1]; j++) side[members.rows[j]] = value;
+/** Marks every row of group k with 1 in `side`; returns the group's size. */
+function markGroup(members: GroupMembers, k: number, side: Uint8Array): number {
+  for (let j = members.start[k]; j < members.start[k + 1]; j++) side[members.rows[j]] = 1;
   return members.start[k + 1] - members.start[k];
 }
 
@@ -154,7 +160,7 @@ export function groupedStratifiedSplitBy(
       taken += size(groupsOf[k]);
       k++;
     }
-    for (let j = 0; j < k; j++) tests += markGroup(members, groupsOf[j], side, 1);
+    for (let j = 0; j < k; j++) tests += markGroup(members, groupsOf[j], side);
   }
   const [train, test] = rowsBySide(side, tests);
   return { train, test };
@@ -221,7 +227,7 @@ export function groupedValidationSplitBy(
   // Each group follows its representative: one byte a row, the lists ascending (rowsBySide).
   const side = new Uint8Array(n);
   let picked = 0;
-  for (const k of inner.validation) picked += markGroup(members, k, side, 1);
+  for (const k of inner.validation) picked += markGroup(members, k, side);
   const [train, validation] = rowsBySide(side, picked);
   return { ...inner, train, validation };
 }

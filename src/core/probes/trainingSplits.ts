@@ -11,7 +11,7 @@
  */
 import * as path from 'node:path';
 import { sortedClasses, splitRoles } from '../data';
-import { groupedStratifiedSplitBy, groupedValidationSplitBy } from '../data/groupedSplit';
+import { groupedStratifiedSplitBy, groupedValidationSplitBy, noRepeatedIds } from '../data/groupedSplit';
 import type { LabelCodes } from '../data/labelCodes';
 import { uncompressedName } from '../data/compression';
 import { lookAlikeHint } from '../data/labelColumn';
@@ -158,7 +158,7 @@ export async function planSplits(
     const labelOf = (j: number) => labels.at(outer[j]);
     // No text repeated anywhere (ids 0, 1, 2, … in row order): groupedValidationSplit would find the training rows'
     // ids all distinct and return validationSplit unchanged, so skip its per-row copies of the ids.
-    const inner = firstOccurrenceIdentity(groups)
+    const inner = noRepeatedIds(groups)
       ? validationSplitBy(outer.length, labelOf, defaults.VALIDATION_FRACTION, seed + 1)
       : groupedValidationSplitBy(
           labelOf,
@@ -211,12 +211,6 @@ export function testFileReadOptions(
     encoding: params.encoding,
     ...(sameFormat ? { delimiter: params.delimiter, quote: params.quote } : {}),
   };
-}
-
-/** True when ids[i] = i for every row: group ids numbered by first occurrence with no group of two rows. */
-function firstOccurrenceIdentity(ids: ArrayLike<number>): boolean {
-  for (let i = 0; i < ids.length; i++) if (ids[i] !== i) return false;
-  return true;
 }
 
 /**
