@@ -13,19 +13,29 @@ export class LabelCodes implements Iterable<string> {
 
   /** The labels of `labels`, names numbered by first occurrence. */
   static from(labels: readonly string[]): LabelCodes {
+    const b = LabelCodes.builder(labels.length);
+    for (const l of labels) b.push(l);
+    return b.done();
+  }
+
+  /** Codes for `n` labels pushed in row order (no array of the labels is built), names numbered by first occurrence. */
+  static builder(n: number): { push(label: string): void; done(): LabelCodes } {
     const index = new Map<string, number>();
     const names: string[] = [];
-    const codes = new Uint32Array(labels.length);
-    for (let i = 0; i < labels.length; i++) {
-      let c = index.get(labels[i]);
-      if (c === undefined) {
-        c = names.length;
-        index.set(labels[i], c);
-        names.push(labels[i]);
-      }
-      codes[i] = c;
-    }
-    return new LabelCodes(codes, names);
+    const codes = new Uint32Array(n);
+    let at = 0;
+    return {
+      push(label) {
+        let c = index.get(label);
+        if (c === undefined) {
+          c = names.length;
+          index.set(label, c);
+          names.push(label);
+        }
+        codes[at++] = c;
+      },
+      done: () => new LabelCodes(codes, names),
+    };
   }
 
   get length(): number {

@@ -290,27 +290,9 @@ export async function scanTrainingRows(file: string, opts: ScanTrainingOptions =
       kept[k] = 1;
       nKept++;
     }
-  const codes = new Uint32Array(nKept);
-  const names: string[] = [];
-  const nameCode = new Map<string, number>();
-  const codeOfDistinct = new Map<number, number>();
-  for (let k = 0, at = 0; k < distinct.length; k++) {
-    if (kept[k] !== 1) continue;
-    const d = distinct.get(k);
-    let c = codeOfDistinct.get(d);
-    if (c === undefined) {
-      const name = scan.distinctLabels[d]!;
-      c = nameCode.get(name);
-      if (c === undefined) {
-        c = names.length;
-        nameCode.set(name, c);
-        names.push(name);
-      }
-      codeOfDistinct.set(d, c);
-    }
-    codes[at++] = c;
-  }
-  const labels = new LabelCodes(codes, names);
+  const coded = LabelCodes.builder(nKept);
+  for (let k = 0; k < distinct.length; k++) if (kept[k] === 1) coded.push(scan.distinctLabels[distinct.get(k)]!);
+  const labels = coded.done();
   distinct.clear();
   const n = labels.length;
   const keep = (k: number) => kept[k] === 1;
