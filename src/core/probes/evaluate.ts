@@ -53,9 +53,7 @@ export async function probePredictions(
   const { ds } = read;
   for (const w of ds.warnings) hooks.onLog?.(`Dataset: ${w.message}`);
   const classIndex = new Map(manifest.classes.map((c, i) => [c, i]));
-  const unknownSet = new Set<string>();
-  for (const l of read.labels.names) if (!classIndex.has(l)) unknownSet.add(l);
-  const unknown = [...unknownSet];
+  const unknown = read.labels.names.filter((l) => !classIndex.has(l)); // names are distinct
   if (unknown.length > 0) {
     throw new ProbescopeError(
       'DATASET_INVALID',
