@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { buildBundle, repoRoot } from '../worker/buildBundle';
-import { runCli, type CliRun } from './runCli';
+import { errorLines, lastJson, runCli, type CliRun } from './runCli';
 
 const MODEL = join(repoRoot, 'models/tiny-gemma2');
 const EXAMPLES = readFileSync(join(repoRoot, 'examples/span-sentiment.jsonl'), 'utf8')
@@ -54,11 +54,10 @@ describe('dataset exports through the CLI (round 2)', () => {
     );
   const evaluate = (probe: string, data: string) =>
     cli('eval', '--probe', join(tmp, probe), '--data', data, ...common, join(tmp, 'cache'));
-  const last = <T>(r: CliRun) => JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
   const errorLine = (r: CliRun) => {
     assert.equal(r.status, 1, r.stderr);
     assert.equal(r.stdout, '');
-    const lines = r.stderr.split('\n').filter((l) => l.startsWith('probescope: error:'));
+    const lines = errorLines(r);
     assert.equal(lines.length, 1, r.stderr);
     return lines[0];
   };
@@ -90,13 +89,13 @@ describe('dataset exports through the CLI (round 2)', () => {
     ]) {
       const r = await train(file, probe);
       assert.equal(r.status, 0, r.stderr);
-      const out = last<TrainOut>(r);
+      const out = lastJson<TrainOut>(r);
       assert.deepEqual(out.classes, ['0', '1']);
       const c = out.split.counts;
       assert.equal(c.train + c.validation + c.test, 60);
       const ev = await evaluate(probe, file);
       assert.equal(ev.status, 0, ev.stderr);
-      assert.equal(last<{ n: number }>(ev).n, 60);
+      assert.equal(lastJson<{ n: number }>(ev).n, 60);
     }
   });
 
@@ -107,10 +106,10 @@ describe('dataset exports through the CLI (round 2)', () => {
     assert.match(errorLine(auto), /cannot tell which column is the label .*--label-field meta\.NAME/);
     const r = await train(p, 'nested-probe', '--label-field', 'meta.label');
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(last<TrainOut>(r).labelField, 'meta.label');
+    assert.equal(lastJson<TrainOut>(r).labelField, 'meta.label');
     const ev = await evaluate('nested-probe', p);
     assert.equal(ev.status, 0, ev.stderr);
-    const evOut = last<{ n: number; labelField: string }>(ev);
+    const evOut = lastJson<{ n: number; labelField: string }>(ev);
     assert.equal(evOut.labelField, 'meta.label');
     assert.equal(evOut.n, 60);
   });
@@ -137,7 +136,7 @@ describe('dataset exports through the CLI (round 2)', () => {
       'meta.split',
     );
     assert.equal(r.status, 0, r.stderr);
-    const out = last<TrainOut>(r);
+    const out = lastJson<TrainOut>(r);
     assert.equal(out.split.counts.test, 15);
     assert.equal(out.split.counts.train + out.split.counts.validation, 45);
     const texts = join(tmp, 'texts.jsonl.gz');
@@ -158,7 +157,7 @@ describe('dataset exports through the CLI (round 2)', () => {
       join(tmp, 'acts'),
     );
     assert.equal(a.status, 0, a.stderr);
-    assert.equal(last<{ examples: number }>(a).examples, 60);
+    assert.equal(lastJson<{ examples: number }>(a).examples, 60);
   });
 
   test('an id column as the label: one error line naming the column and the class count', async () => {

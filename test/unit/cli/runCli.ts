@@ -38,3 +38,13 @@ export function runCli(
     });
   });
 }
+
+/** The JSON object a command prints as its last stdout line (the CLI contract). */
+export function lastJson<T = Record<string, unknown>>(r: CliRun): T {
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
+}
+
+/** The `probescope: error:` lines of a run's stderr (the contract: exactly one on bad input). */
+export function errorLines(r: CliRun): string[] {
+  return r.stderr.split('\n').filter((l) => l.startsWith('probescope: error:'));
+}

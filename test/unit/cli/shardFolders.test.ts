@@ -11,12 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildBundle, repoRoot } from '../worker/buildBundle';
-import { runCli, type CliRun } from './runCli';
+import { errorLines, lastJson, runCli, type CliRun } from './runCli';
 
 const MODEL = join(repoRoot, 'models/tiny-gemma2');
 const FIXTURES = join(repoRoot, 'test/fixtures/datasets-shards');
-
-const last = (r: CliRun) => JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 
 describe('folders of Parquet shards through the CLI', () => {
   let bundle: Awaited<ReturnType<typeof buildBundle>>;
@@ -60,7 +58,11 @@ describe('folders of Parquet shards through the CLI', () => {
       out,
     );
     assert.equal(trained.status, 0, trained.stderr);
-    const t = last(trained) as { classes: string[]; split: { counts: Record<string, number> }; test: { n: number } };
+    const t = lastJson(trained) as {
+      classes: string[];
+      split: { counts: Record<string, number> };
+      test: { n: number };
+    };
     assert.deepEqual(t.classes, ['0', '1']);
     // 26 rows in 3 shards train (some carved for validation); the 12 rows of the 2 test shards test.
     assert.equal(t.split.counts.train + t.split.counts.validation, 26);
@@ -70,7 +72,7 @@ describe('folders of Parquet shards through the CLI', () => {
 
     const ev = await cli('eval', '--probe', out, '--data', test, '--model', MODEL, ...common, cache);
     assert.equal(ev.status, 0, ev.stderr);
-    const e = last(ev) as { n: number; textField: string; labelField: string };
+    const e = lastJson(ev) as { n: number; textField: string; labelField: string };
     assert.equal(e.n, 12);
     assert.deepEqual([e.textField, e.labelField], ['text', 'label']);
   });
@@ -103,7 +105,7 @@ describe('folders of Parquet shards through the CLI', () => {
       );
       assert.equal(r.status, 1, name);
       assert.equal(r.stdout, '');
-      const errors = r.stderr.split('\n').filter((l) => l.startsWith('probescope: error:'));
+      const errors = errorLines(r);
       assert.equal(errors.length, 1, r.stderr);
       assert.match(errors[0], message);
     }
